@@ -1,0 +1,53 @@
+// Bundles every entry point into dist/. `node esbuild.mjs --watch` rebuilds on change.
+import * as esbuild from 'esbuild';
+import { existsSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+
+const watch = process.argv.includes('--watch');
+/** `--tests=unit,integration` bundles those test/ folders into out/<first folder's suite>. */
+const testsArg = process.argv.find((a) => a.startsWith('--tests='));
+const testDirs = testsArg ? testsArg.slice('--tests='.length).split(',') : [];
+const testOut = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? 'out/test';
+const production = process.argv.includes('--production');
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+/** @type {esbuild.BuildOptions[]} */
+const builds = [
+  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { supervisor: 'src/supervisor/main.ts' }, outdir: 'dist' },
+];
+if (existsSync('src/extension/extension.ts')) {
+  builds.push({ ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] });
+}
+if (existsSync('webview/main.ts')) {
+  builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning', entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist' });
+}
+
+/** test/<dir>/**\/*.test.ts → <out>/<dir>/**\/*.test.js, run by `node --test <out>`. */
+function testEntries(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return testEntries(p);
+    return e.name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+if (testDirs.length > 0) {
+  builds.length = 0;
+  const entryPoints = testDirs.filter((d) => existsSync(path.join('test', d))).flatMap((d) => testEntries(path.join('test', d)));
+  builds.push({ ...node, sourcemap: 'inline', entryPoints, outdir: testOut, outbase: 'test', packages: 'external' });
+}
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

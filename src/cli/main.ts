@@ -1,0 +1,105 @@
+/**
+ * `agent-exec` CLI: argv → one subcommand → exactly one envelope on stdout (contract §4).
+ * Exit codes: 0 success, 1 error envelope, 2 usage error (stdout left empty).
+ */
+import { errorEnvelope } from '../core/envelope';
+import { resolveRoot } from '../core/store/root';
+import { Args, normalizeWaitFlag, parseCommand, UsageError } from './args';
+import type { CliCommand, CliContext } from './command';
+import { COMMANDS } from './commands';
+import { formatEnvelope } from './output';
+
+export const VERSION = 'agent-exec 0.2.3';
+
+function usageText(): string {
+  const lines = ['Non-interactive agent job runner', '', 'Usage: agent-exec [OPTIONS] <COMMAND>', '', 'Commands:'];
+  for (const c of COMMANDS) if (!c.spec.hidden) lines.push(`  ${c.spec.name.padEnd(12)} ${c.spec.about}`);
+  lines.push('', 'Options:', '      --root <ROOT>  Job store root', '      --yaml         Print YAML instead of JSON', '  -h, --help         Print help', '  -V, --version      Print version');
+  return lines.join('\n') + '\n';
+}
+
+function findCommand(tokens: string[]): { command: CliCommand; rest: string[] } | undefined {
+  const [first, second] = tokens;
+  for (const c of COMMANDS) {
+    const names = [c.spec.name, ...(c.spec.aliases ?? [])];
+    if (names.includes(first)) return { command: c, rest: tokens.slice(1) };
+    // Two-word subcommands: `tag set`, `notify set`.
+    if (names.includes(`${first} ${second}`)) return { command: c, rest: tokens.slice(2) };
+  }
+  return undefined;
+}
+
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
+  const globals = new Map<string, string[]>();
+  const tokens = normalizeWaitFlag(argv);
+  // Global flags before the subcommand.
+  let i = 0;
+  for (; i < tokens.length; i++) {
+    const tok = tokens[i];
+    if (tok === '--version' || tok === '-V') {
+      io.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    if (tok === '--help' || tok === '-h') {
+      io.stdout.write(usageText());
+      return 0;
+    }
+    if (!tok.startsWith('-')) break;
+    if (tok === '--root') globals.set('root', [tokens[++i] ?? '']);
+    else if (tok.startsWith('--root=')) globals.set('root', [tok.slice(7)]);
+    else if (tok === '--yaml') globals.set('yaml', ['true']);
+    else if (/^-v+$/.test(tok) || tok === '--verbose') continue;
+    else {
+      io.stderr.write(`error: Found argument '${tok}' which wasn't expected, or isn't valid in this context\n`);
+      return 2;
+    }
+  }
+  const found = i < tokens.length ? findCommand(tokens.slice(i)) : undefined;
+  if (!found) {
+    if (i < tokens.length) io.stderr.write(`error: Found argument '${tokens[i]}' which wasn't expected, or isn't valid in this context\n`);
+    else io.stderr.write(usageText());
+    return 2;
+  }
+  let yaml = globals.has('yaml');
+  try {
+    if (found.rest.includes('--help') || found.rest.includes('-h')) {
+      const dd = found.rest.indexOf('--');
+      const h = Math.max(found.rest.indexOf('--help'), found.rest.indexOf('-h'));
+      if (dd < 0 || h < dd) {
+        io.stdout.write(`${found.command.spec.about}\n`);
+        return 0;
+      }
+    }
+    const parsed = parseCommand(found.command.spec, found.rest, globals);
+    yaml = globals.has('yaml');
+    const args = new Args(parsed, globals);
+    const ctx: CliContext = {
+      root: resolveRoot(args.str('root') ?? globals.get('root')?.at(-1)),
+      cwd: process.cwd(),
+      env: process.env,
+      stdin: io.stdin,
+    };
+    const envelope = await found.command.run(args, ctx);
+    io.stdout.write(formatEnvelope(envelope, yaml));
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`${err.message}\n\nFor more information try '--help'\n`);
+      return 2;
+    }
+    io.stdout.write(formatEnvelope(errorEnvelope(err), yaml));
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,30 @@
+import { readCurrentState } from '../store/stateFile';
+import { readMeta, resolveJob } from '../store/jobDir';
+import type { JobStatus } from '../schema';
+
+export interface StatusResult {
+  job_id: string;
+  state: JobStatus;
+  exit_code?: number;
+  created_at: string;
+  started_at?: string;
+  finished_at?: string;
+  /** ours: why a job failed (e.g. its supervisor was lost). */
+  error?: string;
+}
+
+/** `status` (contract §4.4), with lost jobs reported as `failed` instead of `running` forever. */
+export async function getStatus(root: string, input: string): Promise<StatusResult> {
+  const paths = await resolveJob(root, input);
+  const meta = await readMeta(paths);
+  const st = await readCurrentState(paths);
+  return {
+    job_id: st.job.id,
+    state: st.job.status,
+    ...(st.result.exit_code !== null ? { exit_code: st.result.exit_code } : {}),
+    created_at: meta.created_at,
+    ...(st.job.started_at !== undefined ? { started_at: st.job.started_at } : {}),
+    ...(st.finished_at !== undefined ? { finished_at: st.finished_at } : {}),
+    ...(st.error !== undefined ? { error: st.error } : {}),
+  };
+}

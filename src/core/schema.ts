@@ -1,0 +1,77 @@
+/**
+ * On-disk and wire shapes of agent-exec 0.2.3 (contract §2, §4). Key order in these
+ * interfaces is the serialization order: objects are built in this order so that
+ * `JSON.stringify` output is byte-compatible with the Rust CLI.
+ * Fields marked "ours" are optional additions that agent-exec ignores.
+ */
+
+export const SCHEMA_VERSION = '0.1';
+
+export type JobStatus = 'created' | 'running' | 'exited' | 'killed' | 'failed';
+export const JOB_STATUSES: readonly JobStatus[] = ['created', 'running', 'exited', 'killed', 'failed'];
+export const isTerminal = (s: JobStatus): boolean => s === 'exited' || s === 'killed' || s === 'failed';
+
+export type MatchType = 'contains' | 'regex';
+export type MatchStream = 'stdout' | 'stderr' | 'either';
+
+export interface OutputMatch {
+  pattern: string;
+  match_type: MatchType;
+  stream: MatchStream;
+  command?: string;
+  file?: string;
+}
+
+export interface Notification {
+  notify_command?: string;
+  notify_file?: string;
+  on_output_match?: OutputMatch;
+}
+
+export interface JobMeta {
+  job: { id: string };
+  schema_version: string;
+  command: string[];
+  created_at: string;
+  root: string;
+  env_keys: string[];
+  env_vars?: string[];
+  env_vars_runtime?: string[];
+  mask?: string[];
+  cwd?: string;
+  notification?: Notification;
+  tags: string[];
+  inherit_env: boolean;
+  env_files?: string[];
+  timeout_ms: number;
+  kill_after_ms: number;
+  progress_every_ms: number;
+  shell_wrapper?: string[];
+  stdin_file?: string;
+  /** ours: who started the job (`human`, `agent:copilot`, `cli`, …). */
+  owner?: string;
+}
+
+export interface JobResult {
+  exit_code: number | null;
+  signal: string | null;
+  duration_ms: number | null;
+}
+
+export interface JobState {
+  job: { id: string; status: JobStatus; started_at?: string };
+  result: JobResult;
+  pid?: number;
+  finished_at?: string;
+  updated_at: string;
+  windows_job_name?: string;
+  /** ours: start time (clock ticks since boot, /proc/<pid>/stat field 22) of `pid`. */
+  pid_start_time?: number;
+  /** ours: the supervisor process watching this job, with its start time. */
+  supervisor_pid?: number;
+  supervisor_start_time?: number;
+  /** ours: the job was ended by its `--timeout`. */
+  timed_out?: boolean;
+  /** ours: why the job failed (spawn error, lost supervisor, …). */
+  error?: string;
+}

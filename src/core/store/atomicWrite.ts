@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * Write-then-rename in the target's directory, mode 0600, like agent-exec's tempfile
+ * writer: readers see the old or the new file, never a half-written one. On failure the
+ * temp file is removed so a full disk leaves nothing behind.
+ */
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const tmp = path.join(path.dirname(target), `.tmp-${randomBytes(6).toString('hex')}`);
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(tmp, 'wx', 0o600);
+    await handle.writeFile(data);
+    await handle.close();
+    handle = undefined;
+    await fs.rename(tmp, target);
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Pretty JSON (2-space, no trailing newline) exactly as serde's `to_string_pretty`. */
+export const writeJsonAtomic = (target: string, value: unknown): Promise<void> =>
+  writeFileAtomic(target, JSON.stringify(value, null, 2));

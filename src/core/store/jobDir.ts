@@ -1,0 +1,151 @@
+/**
+ * Job lookup and record reading (contract §1.4, §2). Lookup is exact-then-prefix like
+ * agent-exec, but hardened (§10.18): the input must be a plain id token, and only real
+ * directories (not symlinks) holding a `meta.json` or `state.json` count as jobs.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { JobError } from '../errors';
+import { JOB_STATUSES, type JobMeta, type JobState, type JobStatus } from '../schema';
+import { isValidIdInput } from './jobId';
+
+/** Records larger than this are refused rather than parsed (hostile or corrupt files). */
+const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+const MAX_AMBIGUOUS_CANDIDATES = 20;
+
+export interface JobPaths {
+  id: string;
+  dir: string;
+  meta: string;
+  state: string;
+  stdout: string;
+  stderr: string;
+  full: string;
+  stdin: string;
+  completionEvent: string;
+  notificationEvents: string;
+}
+
+export function jobPaths(root: string, id: string): JobPaths {
+  const dir = path.join(root, id);
+  return {
+    id,
+    dir,
+    meta: path.join(dir, 'meta.json'),
+    state: path.join(dir, 'state.json'),
+    stdout: path.join(dir, 'stdout.log'),
+    stderr: path.join(dir, 'stderr.log'),
+    full: path.join(dir, 'full.log'),
+    stdin: path.join(dir, 'stdin.bin'),
+    completionEvent: path.join(dir, 'completion_event.json'),
+    notificationEvents: path.join(dir, 'notification_events.ndjson'),
+  };
+}
+
+const notFound = (input: string) => new JobError('job_not_found', `job not found: ${input}`);
+
+async function isJobDir(dir: string): Promise<boolean> {
+  const st = await fs.lstat(dir).catch(() => undefined);
+  if (!st?.isDirectory()) return false;
+  for (const name of ['meta.json', 'state.json']) {
+    const f = await fs.lstat(path.join(dir, name)).catch(() => undefined);
+    if (f?.isFile()) return true;
+  }
+  return false;
+}
+
+/** Resolves a full id or unique prefix to the job's paths; `job_not_found` / `ambiguous_job_id` otherwise. */
+export async function resolveJob(root: string, input: string): Promise<JobPaths> {
+  if (!isValidIdInput(input)) throw notFound(input);
+  if (await isJobDir(path.join(root, input))) return jobPaths(root, input);
+  const names = await fs.readdir(root).catch(() => [] as string[]);
+  const prefixed = names.filter((n) => n.startsWith(input) && n !== input);
+  const candidates: string[] = [];
+  for (const name of prefixed) if (await isJobDir(path.join(root, name))) candidates.push(name);
+  if (candidates.length === 0) throw notFound(input);
+  if (candidates.length === 1) return jobPaths(root, candidates[0]);
+  candidates.sort();
+  const shown = candidates.slice(0, MAX_AMBIGUOUS_CANDIDATES);
+  const more = candidates.length - shown.length;
+  throw new JobError(
+    'ambiguous_job_id',
+    `ambiguous job ID prefix '${input}': matches ${shown.join(', ')}${more > 0 ? `, ... and ${more} more` : ''}`,
+    { candidates: shown, truncated: more > 0 },
+  );
+}
+
+async function readRecord(file: string): Promise<Record<string, unknown>> {
+  const handle = await fs.open(file, 'r');
+  let text: string;
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_RECORD_BYTES) throw new JobError('internal_error', `${path.basename(file)} is too large (${size} bytes)`);
+    text = (await handle.readFile()).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new JobError('internal_error', `${path.basename(file)}: ${(err as Error).message}`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new JobError('internal_error', `${path.basename(file)}: expected a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+const bad = (file: string, field: string) =>
+  new JobError('internal_error', `${file}: missing or invalid field \`${field}\``);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isStrArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
+const optStr = (v: unknown) => (isStr(v) ? v : undefined);
+const optNum = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** Parses `meta.json` with agent-exec's tolerance: six mandatory fields, defaults for the rest. */
+export async function readMeta(paths: JobPaths): Promise<JobMeta> {
+  const raw = await readRecord(paths.meta);
+  const job = raw.job as { id?: unknown } | undefined;
+  if (!job || !isStr(job.id)) throw bad('meta.json', 'job.id');
+  for (const k of ['schema_version', 'created_at', 'root'] as const) if (!isStr(raw[k])) throw bad('meta.json', k);
+  if (!isStrArray(raw.command)) throw bad('meta.json', 'command');
+  if (!isStrArray(raw.env_keys)) throw bad('meta.json', 'env_keys');
+  return {
+    ...(raw as unknown as JobMeta),
+    tags: isStrArray(raw.tags) ? raw.tags : [],
+    inherit_env: typeof raw.inherit_env === 'boolean' ? raw.inherit_env : true,
+    timeout_ms: optNum(raw.timeout_ms) ?? 0,
+    kill_after_ms: optNum(raw.kill_after_ms) ?? 0,
+    progress_every_ms: optNum(raw.progress_every_ms) ?? 0,
+  };
+}
+
+/** Parses `state.json`; accepts every value form agent-exec writes (signal "15", "TERM", "SIGTERM"). */
+export async function readState(paths: JobPaths): Promise<JobState> {
+  const raw = await readRecord(paths.state);
+  const job = raw.job as { id?: unknown; status?: unknown; started_at?: unknown } | undefined;
+  if (!job || !isStr(job.id)) throw bad('state.json', 'job.id');
+  if (!JOB_STATUSES.includes(job.status as JobStatus)) throw bad('state.json', 'job.status');
+  if (!raw.result || typeof raw.result !== 'object') throw bad('state.json', 'result');
+  if (!isStr(raw.updated_at)) throw bad('state.json', 'updated_at');
+  const result = raw.result as Record<string, unknown>;
+  const signal = result.signal;
+  return {
+    ...(raw as unknown as JobState),
+    job: { id: job.id, status: job.status as JobStatus, ...(isStr(job.started_at) ? { started_at: job.started_at } : {}) },
+    result: {
+      exit_code: optNum(result.exit_code) ?? null,
+      signal: isStr(signal) ? signal : typeof signal === 'number' ? String(signal) : null,
+      duration_ms: optNum(result.duration_ms) ?? null,
+    },
+    pid: optNum(raw.pid),
+    finished_at: optStr(raw.finished_at),
+  };
+}
+
+/** Size of a file, 0 when it does not exist. */
+export async function fileSize(file: string): Promise<number> {
+  const st = await fs.stat(file).catch(() => undefined);
+  return st?.size ?? 0;
+}

@@ -1,0 +1,43 @@
+/**
+ * A per-job mutex (`<job>/.lock`, created with O_EXCL) that serializes read-modify-write of
+ * `meta.json` and `state.json` across processes (contract §10.17). A lock whose owner died is
+ * taken over; waiting is bounded.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { JobError } from '../errors';
+import { identify, isProcessAlive } from '../process/proc';
+
+const LOCK_NAME = '.lock';
+const LOCK_TIMEOUT_MS = 5000;
+
+export async function withJobLock<T>(jobDir: string, fn: () => Promise<T>): Promise<T> {
+  const lockFile = path.join(jobDir, LOCK_NAME);
+  const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await fs.open(lockFile, 'wx', 0o600);
+      const me = identify(process.pid);
+      await handle.writeFile(`${me.pid} ${me.startTime ?? ''}`);
+      await handle.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const [ownerText, startText] = (await fs.readFile(lockFile, 'utf8').catch(() => '')).split(' ');
+      const owner = Number(ownerText);
+      if (owner > 0 && !isProcessAlive(owner, startText ? Number(startText) : undefined)) {
+        await fs.rm(lockFile, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new JobError('internal_error', `job is locked by process ${owner || 'unknown'}`);
+      // Lock holders keep it for a few milliseconds; back off briefly and retry.
+      await delay(Math.min(2 + attempt, 20));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fs.rm(lockFile, { force: true });
+  }
+}

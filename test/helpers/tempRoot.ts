@@ -1,0 +1,23 @@
+import { mkdtempSync, rmSync, cpSync, realpathSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** A fresh directory under the OS temp dir, removed by `cleanup()`. */
+export function tempDir(prefix = 'ae-test-'): { dir: string; cleanup: () => void } {
+  const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), prefix)));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export const FIXTURES = path.resolve('test/fixtures/agent-exec-0.2.3');
+
+/** Copies fixture job directories (by their stable names) into `root` under their real ids. */
+export function installFixtureJobs(root: string, names: string[]): Record<string, string> {
+  const manifest = require(path.join(FIXTURES, 'jobs', 'manifest.json')) as Record<string, { id: string }>;
+  const ids: Record<string, string> = {};
+  for (const name of names) {
+    const id = manifest[name].id;
+    cpSync(path.join(FIXTURES, 'jobs', name), path.join(root, id), { recursive: true });
+    ids[name] = id;
+  }
+  return ids;
+}
