@@ -42,7 +42,11 @@ function testEntries(dir) {
 }
 if (testDirs.length > 0) {
   builds.length = 0;
-  const entryPoints = testDirs.filter((d) => existsSync(path.join('test', d))).flatMap((d) => testEntries(path.join('test', d)));
+  // Each item is a folder under test/ or a single test file (test/unit/x.test.ts → `unit/x.test.ts`).
+  const entryPoints = testDirs
+    .map((d) => path.join('test', d))
+    .filter((p) => existsSync(p))
+    .flatMap((p) => (p.endsWith('.test.ts') ? [p] : testEntries(p)));
   builds.push({ ...node, sourcemap: 'inline', entryPoints, outdir: testOut, outbase: 'test', packages: 'external' });
 }
 
