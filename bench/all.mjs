@@ -1,0 +1,3 @@
+// Runs every core benchmark in sequence: `npm run bench`.
+const names = ['run-latency', 'kill', 'tail', 'list', 'memory', 'throughput'];
+for (const name of names) await import(`./${name}.mjs`);

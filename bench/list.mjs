@@ -1,0 +1,25 @@
+// `list --limit 50` with 10 000 jobs in the store, against `node -e 0`. Goal (issue 3): ≤ 150 ms.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { CLI, fmt, report, sideBySide, tempRoot, timeCommand } from './lib.mjs';
+
+const JOBS = Number(process.env.JOBS ?? 10000);
+const RUNS = Number(process.env.RUNS ?? 7);
+const { dir: root, cleanup } = tempRoot();
+try {
+  for (let i = 0; i < JOBS; i++) {
+    const id = randomBytes(16).toString('hex');
+    const dir = path.join(root, id);
+    mkdirSync(dir);
+    const t = new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const meta = { job: { id }, schema_version: '0.1', command: ['echo', String(i)], created_at: t, root, env_keys: [], cwd: '/', tags: [], inherit_env: true, timeout_ms: 0, kill_after_ms: 0, progress_every_ms: 0 };
+    const state = { job: { id, status: 'exited', started_at: t }, result: { exit_code: 0, signal: null, duration_ms: 5 }, pid: 1000 + i, finished_at: t, updated_at: t };
+    writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta, null, 2));
+    writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state, null, 2));
+  }
+  const r = sideBySide(RUNS, () => timeCommand([process.execPath, '-e', '0']).ms, () => timeCommand([process.execPath, CLI, '--root', root, 'list', '--all', '--limit', '50']).ms);
+  report(`list --limit 50 over ${JOBS} jobs`, '≤ 150 ms', [`node -e 0: ${fmt(r.baseline)}`, `list: ${fmt(r.subject)}`, `beyond node start-up: ${fmt(r.subject - r.baseline)}`]);
+} finally {
+  cleanup();
+}
