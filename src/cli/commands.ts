@@ -1,5 +1,6 @@
 import type { CliCommand } from './command';
 import { statusCommand } from './commands/status';
+import { gcCommand } from './commands/gc';
 
 /** Every subcommand, in help order. */
-export const COMMANDS: readonly CliCommand[] = [statusCommand];
+export const COMMANDS: readonly CliCommand[] = [statusCommand, gcCommand];
