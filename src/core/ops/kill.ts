@@ -1,0 +1,177 @@
+/**
+ * `kill` (contract §4.7) done honestly (§10.5–§10.7): every process of the job is signalled
+ * after its identity is verified, the op waits until they are all gone (escalating to KILL
+ * after the grace period), and only then is the job recorded as terminal — by its supervisor
+ * when one is alive, by us otherwise.
+ */
+import { readFileSync } from 'node:fs';
+import { invalidState } from '../errors';
+import { isTerminal, type JobState, type JobStatus } from '../schema';
+import { nowTimestamp } from '../time';
+import { waitForJob } from '../watch';
+import { readState, resolveJob, type JobPaths } from '../store/jobDir';
+import { updateState } from '../store/stateFile';
+import { isProcessAlive } from '../process/proc';
+import { killProcessTree, scanKillTargets, type KillSubject, type TargetReason, type WorkloadIdentity } from '../process/killTree';
+import { normalizeSignal } from '../process/signals';
+
+export const DEFAULT_GRACE_MS = 5_000;
+/** How long a live supervisor gets to record the exit once the processes are gone. */
+const SUPERVISOR_RECORD_MS = 3_000;
+/** How long to wait for a just-launched job's supervisor to record the workload pid. */
+const PID_RECORD_MS = 5_000;
+
+export interface KillOptions {
+  /** TERM (default), INT, KILL, HUP, QUIT, USR1, USR2, lowercase, SIG-prefixed or a number. */
+  signal?: string;
+  /** ms to wait for the processes to exit before escalating to KILL (default 5 s). */
+  graceMs?: number;
+  /** false: signal and return without waiting (`--no-wait`). Default true. */
+  wait?: boolean;
+}
+
+/** Response payload of `kill`: agent-exec's keys in its order, then ours. */
+export interface KillResult {
+  job_id: string;
+  /** The requested signal, uppercased as agent-exec reports it (`term` → `TERM`). */
+  signal: string;
+  state?: JobStatus;
+  exit_code?: number;
+  terminated_signal?: string;
+  /** Real time from the first signal until every process was verified gone (or until we gave up). */
+  observed_within_ms?: number;
+  /** ours: the grace period ended with survivors and SIGKILL was sent. */
+  escalated?: boolean;
+  /** ours: pids that received a signal. */
+  signalled?: number[];
+  /** ours: pids still alive when kill stopped waiting ([] when all died). */
+  survivors?: number[];
+}
+
+/** Where the op gets the job's processes from a state record. */
+function subjectOf(st: JobState): KillSubject {
+  const legacy = st.pid_start_time === undefined;
+  const startedAtMs = legacy && st.job.started_at ? Date.parse(st.job.started_at) : undefined;
+  return {
+    jobId: st.job.id,
+    ...(st.pid !== undefined ? { pid: st.pid } : {}),
+    ...(st.pid_start_time !== undefined ? { pidStartTime: st.pid_start_time } : {}),
+    ...(startedAtMs !== undefined && Number.isFinite(startedAtMs) ? { startedAtMs } : {}),
+    ...(st.supervisor_pid !== undefined ? { spare: [st.supervisor_pid] } : {}),
+  };
+}
+
+const supervisorAlive = (st: JobState) =>
+  st.supervisor_pid !== undefined && isProcessAlive(st.supervisor_pid, st.supervisor_start_time);
+
+const notStarted = (input: string) => invalidState(`job ${input} is in 'created' state and has not been started; cannot send signal`);
+
+/** agent-exec's answer for a job that is already over (or one we stopped observing). */
+function stateFields(st: JobState): Pick<KillResult, 'state' | 'exit_code' | 'terminated_signal'> {
+  return {
+    state: st.job.status,
+    ...(st.result.exit_code !== null ? { exit_code: st.result.exit_code } : {}),
+    ...(st.result.signal !== null ? { terminated_signal: st.result.signal } : {}),
+  };
+}
+
+/** Records `killed` unless the job is already terminal (the supervisor may have won the race). */
+async function recordKilled(paths: JobPaths, signal: string): Promise<JobState | undefined> {
+  return updateState(paths, (cur) => {
+    if (!cur || isTerminal(cur.job.status)) return undefined;
+    const now = nowTimestamp();
+    return {
+      ...cur,
+      job: { ...cur.job, status: 'killed' },
+      result: { exit_code: null, signal, duration_ms: null },
+      finished_at: now,
+      updated_at: now,
+    };
+  });
+}
+
+/** A job that has just been launched may not have its workload pid recorded yet: wait for it (bounded). */
+async function settledState(paths: JobPaths, st: JobState): Promise<JobState> {
+  if (st.pid !== undefined || !supervisorAlive(st)) return st;
+  const { state } = await waitForJob(paths, (s) => s.pid !== undefined || isTerminal(s.job.status), { timeoutMs: PID_RECORD_MS });
+  return state;
+}
+
+/**
+ * Kills a job's processes and reports what happened. `input` is a job id or unique prefix.
+ * Never signals a recycled pid, the job's supervisor, this process or its ancestors.
+ */
+export async function killJob(root: string, input: string, opts: KillOptions = {}): Promise<KillResult> {
+  const sig = normalizeSignal(opts.signal ?? 'TERM');
+  const wait = opts.wait ?? true;
+  const paths = await resolveJob(root, input);
+  let st = await readState(paths);
+  if (st.job.status === 'created') throw notStarted(input);
+  if (st.job.status === 'running') st = await settledState(paths, st);
+  const job_id = st.job.id;
+  if (isTerminal(st.job.status)) {
+    return wait ? { job_id, signal: sig.label, ...stateFields(st), observed_within_ms: 0 } : { job_id, signal: sig.label };
+  }
+
+  const tree = await killProcessTree(subjectOf(st), sig.node, { graceMs: opts.graceMs ?? DEFAULT_GRACE_MS, wait });
+  const ours = { escalated: tree.escalated, signalled: tree.signalled };
+  // The signal that ended the job: what was asked for, or KILL when we had to escalate.
+  const recorded = tree.escalated ? 'KILL' : sig.label;
+  if (!wait) {
+    // Nothing was alive to signal: the job is already over and can be recorded as such now.
+    if (tree.signalled.length === 0 && !supervisorAlive(st)) await recordKilled(paths, recorded);
+    return { job_id, signal: sig.label, ...ours };
+  }
+  if (tree.survivors.length === 0) {
+    const supervised = supervisorAlive(st) && (await waitForJob(paths, (s) => isTerminal(s.job.status), { timeoutMs: SUPERVISOR_RECORD_MS })).satisfied;
+    if (!supervised) await recordKilled(paths, recorded);
+  }
+  const final = await readState(paths);
+  return {
+    job_id,
+    signal: sig.label,
+    ...stateFields(final),
+    observed_within_ms: tree.observedMs ?? 0,
+    ...ours,
+    survivors: tree.survivors,
+  };
+}
+
+export interface KillTargetInfo {
+  pid: number;
+  reason: TargetReason;
+  /** The process's command line (truncated), for a confirmation dialog. */
+  command: string;
+}
+
+export interface KillTargetsDescription {
+  job_id: string;
+  state: JobStatus;
+  identity: WorkloadIdentity;
+  targets: KillTargetInfo[];
+}
+
+const MAX_COMMAND_CHARS = 200;
+
+function commandLine(pid: number): string {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0').join(' ');
+    return raw.length > MAX_COMMAND_CHARS ? `${raw.slice(0, MAX_COMMAND_CHARS - 1)}…` : raw;
+  } catch {
+    return '';
+  }
+}
+
+/** Which processes `killJob` would signal right now (nothing is signalled); none unless the job is running. */
+export async function describeKillTargets(root: string, input: string): Promise<KillTargetsDescription> {
+  const paths = await resolveJob(root, input);
+  const st = await readState(paths);
+  if (st.job.status !== 'running') return { job_id: st.job.id, state: st.job.status, identity: 'none', targets: [] };
+  const scan = scanKillTargets(subjectOf(st));
+  return {
+    job_id: st.job.id,
+    state: st.job.status,
+    identity: scan.identity,
+    targets: scan.targets.map((t) => ({ pid: t.pid, reason: t.reason, command: commandLine(t.pid) })),
+  };
+}

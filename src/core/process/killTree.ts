@@ -1,0 +1,356 @@
+/**
+ * Finding and signalling every process of a job, and waiting until they are verifiably gone
+ * (contract §10.5–§10.7). On Linux a job's processes are: its workload (identified by pid AND
+ * start time), the workload's process group and session, every descendant reachable through
+ * /proc ppid links, and every process carrying `AGENT_EXEC_JOB_ID=<id>` in its environment
+ * (escapees that called setsid or were double-forked away), plus their descendants.
+ * Each process is re-identified by its start time right before it is signalled, so a recycled
+ * pid never receives a signal. Elsewhere: process group + `tree-kill` (POSIX) or
+ * `taskkill /T /F` (Windows).
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import treeKill from 'tree-kill';
+import { monotonicMs } from '../time';
+import { findEnvTagged, hasProcFs, isProcessAlive, listProcesses, readProcStat, type ProcStat } from './proc';
+
+export interface KillSubject {
+  jobId: string;
+  /** The recorded workload pid, when there is one. */
+  pid?: number;
+  /** Its recorded start time (our records); undefined in agent-exec 0.2.3 records. */
+  pidStartTime?: number;
+  /** agent-exec records only: the job's `started_at` (epoch ms), for the plausibility check. */
+  startedAtMs?: number;
+  /** Pids that must never be signalled (the job's supervisor, which records the exit). */
+  spare?: readonly number[];
+}
+
+/**
+ * What the recorded pid is now: `verified` (same start time), `plausible` (agent-exec record
+ * that passes the plausibility rule), `implausible` (agent-exec record that fails it),
+ * `recycled` (alive with another start time), `gone`, or `none` (no pid recorded).
+ */
+export type WorkloadIdentity = 'verified' | 'plausible' | 'implausible' | 'recycled' | 'gone' | 'none';
+
+export type TargetReason = 'workload' | 'group' | 'session' | 'env_tag' | 'descendant';
+
+export interface KillTarget {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  startTime: number;
+  /** Why this process belongs to the job (the strongest reason found). */
+  reason: TargetReason;
+}
+
+export interface TargetScan {
+  identity: WorkloadIdentity;
+  targets: KillTarget[];
+}
+
+/** A workload started more than this before the recorded `started_at` is not the job's. */
+const PLAUSIBLE_EARLY_MS = 2_000;
+/** …nor one started this long after it (the supervisor spawns the workload right after writing it). */
+const PLAUSIBLE_LATE_MS = 30_000;
+/** USER_HZ: the unit of /proc start times; 100 on every mainstream Linux architecture. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+const trusted = (id: WorkloadIdentity) => id === 'verified' || id === 'plausible';
+
+let bootTimeMs: number | undefined;
+function procStartEpochMs(startTime: number): number {
+  bootTimeMs ??= Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))?.[1] ?? 0) * 1000;
+  return bootTimeMs + (startTime * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * The rule for agent-exec 0.2.3 records, which carry no start time: the live pid is accepted
+ * only if (a) it carries our env tag, or it is a session and group leader (agent-exec setsid()s
+ * every workload), and (b) it started within [-2 s, +30 s] of the job's `started_at`.
+ * A recycled pid fails (b) unless it was reused within seconds of the job's start by another
+ * session leader — a window we accept.
+ */
+function legacyPlausible(stat: ProcStat, subject: KillSubject, tagged: ReadonlySet<number>): boolean {
+  const leader = stat.pgid === stat.pid && stat.sid === stat.pid;
+  if (!tagged.has(stat.pid) && !leader) return false;
+  if (subject.startedAtMs === undefined) return tagged.has(stat.pid);
+  const started = procStartEpochMs(stat.startTime);
+  return started >= subject.startedAtMs - PLAUSIBLE_EARLY_MS && started <= subject.startedAtMs + PLAUSIBLE_LATE_MS;
+}
+
+function identify(subject: KillSubject, stat: ProcStat | undefined, tagged: ReadonlySet<number>): WorkloadIdentity {
+  if (subject.pid === undefined) return 'none';
+  if (!stat) return 'gone';
+  if (subject.pidStartTime !== undefined) return stat.startTime === subject.pidStartTime ? 'verified' : 'recycled';
+  return legacyPlausible(stat, subject, tagged) ? 'plausible' : 'implausible';
+}
+
+/** Pids never to signal: init, this process, its ancestors (kill may run inside the job), the spared ones. */
+function untouchable(subject: KillSubject): Set<number> {
+  const out = new Set<number>([0, 1, process.pid, ...(subject.spare ?? [])]);
+  for (let p = process.ppid; p > 1 && !out.has(p); p = readProcStat(p)?.ppid ?? 0) out.add(p);
+  return out;
+}
+
+/** What one kill remembers between its scans of /proc. */
+interface ScanContext {
+  /** Once the workload was verified, its group/session stay trusted after the leader exited
+   *  (the kernel does not reuse a pid while a group or session still carries it). */
+  trustedGroup: boolean;
+  /** Env-tag answers by "pid:startTime": the environment is fixed at exec, re-reading it is the costly part of a scan. */
+  tagged: Map<string, boolean>;
+  spare: Set<number>;
+}
+
+const newContext = (subject: KillSubject): ScanContext => ({ trustedGroup: false, tagged: new Map(), spare: untouchable(subject) });
+
+function taggedAmong(jobId: string, procs: ProcStat[], ctx: ScanContext): Set<number> {
+  const key = (p: ProcStat) => `${p.pid}:${p.startTime}`;
+  const unknown = procs.filter((p) => !ctx.tagged.has(key(p)));
+  const found = new Set(findEnvTagged(jobId, unknown));
+  for (const p of unknown) ctx.tagged.set(key(p), found.has(p.pid));
+  return new Set(procs.filter((p) => ctx.tagged.get(key(p))).map((p) => p.pid));
+}
+
+/** One pass over /proc: the job's live processes right now (Linux only). */
+function scanOnce(subject: KillSubject, ctx: ScanContext): TargetScan {
+  const procs = listProcesses();
+  const byPid = new Map(procs.map((p) => [p.pid, p]));
+  const tagged = taggedAmong(subject.jobId, procs, ctx);
+  const identity = identify(subject, subject.pid === undefined ? undefined : byPid.get(subject.pid), tagged);
+  if (trusted(identity)) ctx.trustedGroup = true;
+  if (identity === 'recycled' || identity === 'implausible') ctx.trustedGroup = false;
+  const P = subject.pid;
+  // Without a verified workload, a group/session still counts when one of its members is tagged.
+  const groupOk = ctx.trustedGroup || procs.some((p) => p.pgid === P && tagged.has(p.pid));
+  const sessionOk = ctx.trustedGroup || procs.some((p) => p.sid === P && tagged.has(p.pid));
+
+  const reasons = new Map<number, TargetReason>();
+  const add = (pid: number, reason: TargetReason) => {
+    if (!reasons.has(pid)) reasons.set(pid, reason);
+  };
+  if (trusted(identity)) add(P!, 'workload');
+  if (P !== undefined && identity !== 'recycled' && identity !== 'implausible') {
+    for (const p of procs) {
+      if (groupOk && p.pgid === P) add(p.pid, 'group');
+      if (sessionOk && p.sid === P) add(p.pid, 'session');
+    }
+  }
+  for (const pid of tagged) add(pid, 'env_tag');
+  const children = new Map<number, number[]>();
+  for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+  const queue = [...reasons.keys()];
+  while (queue.length > 0) {
+    for (const c of children.get(queue.shift()!) ?? []) {
+      if (reasons.has(c)) continue;
+      add(c, 'descendant');
+      queue.push(c);
+    }
+  }
+  const targets: KillTarget[] = [];
+  for (const [pid, reason] of reasons) {
+    const p = byPid.get(pid);
+    if (p && !ctx.spare.has(pid)) targets.push({ pid, ppid: p.ppid, pgid: p.pgid, sid: p.sid, startTime: p.startTime, reason });
+  }
+  return { identity, targets };
+}
+
+/** The processes `kill` would signal now, without signalling anything. */
+export function scanKillTargets(subject: KillSubject): TargetScan {
+  if (hasProcFs) return scanOnce(subject, newContext(subject));
+  const alive = subject.pid !== undefined && isProcessAlive(subject.pid);
+  // Without /proc there is no start time to compare: a live recorded pid is taken at its word.
+  const identity: WorkloadIdentity = subject.pid === undefined ? 'none' : alive ? 'plausible' : 'gone';
+  const targets: KillTarget[] = alive
+    ? [{ pid: subject.pid!, ppid: 0, pgid: subject.pid!, sid: subject.pid!, startTime: 0, reason: 'workload' }]
+    : [];
+  return { identity, targets };
+}
+
+/** The same process as when it was scanned (same start time, not a zombie)? */
+function stillSame(t: KillTarget): ProcStat | undefined {
+  const now = readProcStat(t.pid);
+  return now && now.startTime === t.startTime && now.state !== 'Z' && now.state !== 'X' ? now : undefined;
+}
+
+/** `kill(2)`; false when the process is gone or not ours (ESRCH, EPERM). */
+function sendSignal(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface TreeKillOptions {
+  /** How long to wait for the processes to exit after the requested signal (ms). */
+  graceMs: number;
+  /** false: signal and return without waiting. */
+  wait: boolean;
+  /** How long to wait after escalating to SIGKILL (ms). */
+  killWaitMs?: number;
+}
+
+export interface TreeKillResult {
+  identity: WorkloadIdentity;
+  /** Every pid that received a signal, in the order signalled. */
+  signalled: number[];
+  /** Pids still alive when we stopped waiting ([] when all are gone; [] without waiting). */
+  survivors: number[];
+  escalated: boolean;
+  /** ms from the first signal until the last process was verified gone, or until we gave up (0: nothing signalled; undefined: not waited). */
+  observedMs?: number;
+}
+
+const DEFAULT_KILL_WAIT_MS = 2_000;
+/** Poll back-off after a signal: there is no event for the exit of a process that is not our child. */
+const POLL_DELAYS_MS = [1, 2, 4, 8, 10];
+/** Full /proc rescans (new descendants and escapees) at most this often while waiting. */
+const FULL_SCAN_EVERY_MS = 50;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Linux: verified group/descendant/env-tag kill with rescans and escalation. */
+class ProcTreeKill {
+  private readonly ctx: ScanContext;
+  private readonly tracked = new Map<number, KillTarget>();
+  readonly signalled: number[] = [];
+  private readonly signalledSet = new Set<number>();
+  identity: WorkloadIdentity = 'none';
+  /** monotonic ms of the first signal sent. */
+  firstSignalAt?: number;
+
+  constructor(private readonly subject: KillSubject) {
+    this.ctx = newContext(subject);
+  }
+
+  private forgetDead(): void {
+    for (const [pid, t] of this.tracked) if (!stillSame(t)) this.tracked.delete(pid);
+  }
+
+  private send(pid: number, sig: NodeJS.Signals): boolean {
+    this.firstSignalAt ??= monotonicMs();
+    return sendSignal(pid, sig);
+  }
+
+  /** Rescans, forgets the dead, and signals every live target not yet signalled with `sig` (all of them when `all`). */
+  step(sig: NodeJS.Signals, all: boolean): void {
+    const scan = scanOnce(this.subject, this.ctx);
+    this.identity = scan.identity;
+    for (const t of scan.targets) if (!this.tracked.has(t.pid)) this.tracked.set(t.pid, t);
+    this.forgetDead();
+    const due = [...this.tracked.values()].filter((t) => all || !this.signalledSet.has(t.pid));
+    if (due.length === 0) return;
+    const P = this.subject.pid;
+    // One kill(-pgid) reaches the whole group atomically, including members forked meanwhile;
+    // only when the leader is the verified workload (a live leader pins the group id).
+    let groupSignalled = false;
+    const leader = P !== undefined ? this.tracked.get(P) : undefined;
+    if (leader && trusted(this.identity) && leader.pgid === P && due.some((t) => t.pid === P) && stillSame(leader)) {
+      groupSignalled = this.send(-P, sig);
+    }
+    for (const t of due) {
+      // kill(-P) already reached the members of group P (some may be dead by now).
+      const viaGroup = groupSignalled && t.pgid === P;
+      if (!viaGroup && !(stillSame(t) && this.send(t.pid, sig))) continue;
+      if (!this.signalledSet.has(t.pid)) {
+        this.signalledSet.add(t.pid);
+        this.signalled.push(t.pid);
+      }
+    }
+  }
+
+  get alive(): number[] {
+    return [...this.tracked.keys()];
+  }
+
+  /**
+   * Waits until a fresh scan finds nothing; true when all are gone. Between full scans (which
+   * catch processes forked meanwhile, signalled with `sig`) only the known targets are checked.
+   */
+  async waitGone(sig: NodeJS.Signals, ms: number): Promise<boolean> {
+    const deadline = monotonicMs() + ms;
+    let lastFull = monotonicMs();
+    for (let i = 0; ; i++) {
+      this.forgetDead();
+      if (this.tracked.size === 0 || monotonicMs() - lastFull >= FULL_SCAN_EVERY_MS) {
+        this.step(sig, false);
+        lastFull = monotonicMs();
+        if (this.tracked.size === 0) return true;
+      }
+      const left = deadline - monotonicMs();
+      if (left <= 0) return false;
+      await sleep(Math.min(POLL_DELAYS_MS[Math.min(i, POLL_DELAYS_MS.length - 1)], left));
+    }
+  }
+}
+
+async function killLinux(subject: KillSubject, sig: NodeJS.Signals, opts: TreeKillOptions): Promise<TreeKillResult> {
+  const k = new ProcTreeKill(subject);
+  k.step(sig, true);
+  if (!opts.wait) return { identity: k.identity, signalled: k.signalled, survivors: [], escalated: false };
+  let gone = await k.waitGone(sig, opts.graceMs);
+  let escalated = false;
+  if (!gone && sig !== 'SIGKILL') {
+    escalated = true;
+    k.step('SIGKILL', true);
+    gone = await k.waitGone('SIGKILL', opts.killWaitMs ?? DEFAULT_KILL_WAIT_MS);
+  }
+  return {
+    identity: k.identity,
+    signalled: k.signalled,
+    survivors: gone ? [] : k.alive,
+    escalated,
+    observedMs: k.firstSignalAt !== undefined ? monotonicMs() - k.firstSignalAt : 0,
+  };
+}
+
+/** Other platforms: no start times, so the recorded pid is trusted while it is alive. */
+async function killPortable(subject: KillSubject, sig: NodeJS.Signals, opts: TreeKillOptions): Promise<TreeKillResult> {
+  const pid = subject.pid;
+  const identity = scanKillTargets(subject).identity;
+  if (pid === undefined || identity !== 'plausible' || subject.spare?.includes(pid)) {
+    return { identity, signalled: [], survivors: [], escalated: false, observedMs: 0 };
+  }
+  const signalTree = (s: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (process.platform === 'win32') {
+        // No signals on Windows: terminate the whole tree (what agent-exec's Job Object does).
+        execFile('taskkill', ['/T', '/F', '/PID', String(pid)], { windowsHide: true }, () => resolve());
+        return;
+      }
+      if (!sendSignal(-pid, s)) sendSignal(pid, s);
+      // Descendants that left the group, found through `ps` ppid links.
+      treeKill(pid, s, () => resolve());
+    });
+  const waitGone = async (ms: number) => {
+    const deadline = monotonicMs() + ms;
+    for (let i = 0; isProcessAlive(pid); i++) {
+      if (monotonicMs() >= deadline) return false;
+      await sleep(POLL_DELAYS_MS[Math.min(i, POLL_DELAYS_MS.length - 1)]);
+    }
+    return true;
+  };
+  const t0 = monotonicMs();
+  await signalTree(sig);
+  if (!opts.wait) return { identity, signalled: [pid], survivors: [], escalated: false };
+  let gone = await waitGone(opts.graceMs);
+  let escalated = false;
+  if (!gone && sig !== 'SIGKILL') {
+    escalated = true;
+    await signalTree('SIGKILL');
+    gone = await waitGone(opts.killWaitMs ?? DEFAULT_KILL_WAIT_MS);
+  }
+  return { identity, signalled: [pid], survivors: gone ? [] : [pid], escalated, observedMs: monotonicMs() - t0 };
+}
+
+/**
+ * Signals every process of the job with `sig`, waits up to `graceMs` for all of them to be gone
+ * (rescanning for processes forked meanwhile), then escalates to SIGKILL if needed.
+ */
+export function killProcessTree(subject: KillSubject, sig: NodeJS.Signals, opts: TreeKillOptions): Promise<TreeKillResult> {
+  return hasProcFs ? killLinux(subject, sig, opts) : killPortable(subject, sig, opts);
+}

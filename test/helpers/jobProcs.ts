@@ -1,0 +1,122 @@
+/**
+ * Real processes for kill tests: fixtures from test/fixtures/procs started detached (their own
+ * session, like a supervised workload) with AGENT_EXEC_JOB_ID in their environment, hand-made
+ * job records pointing at them, and a cleanup that ends everything by pid.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { writeJsonAtomic } from '../../src/core/store/atomicWrite';
+import { jobPaths, type JobPaths } from '../../src/core/store/jobDir';
+import { newJobId } from '../../src/core/store/jobId';
+import { orderState } from '../../src/core/store/stateFile';
+import { findEnvTagged, processStartTime, readProcStat } from '../../src/core/process/proc';
+import { formatTimestamp, nowTimestamp } from '../../src/core/time';
+import type { JobState } from '../../src/core/schema';
+
+export const PROCS = path.resolve('test/fixtures/procs');
+
+export interface Workload {
+  jobId: string;
+  pid: number;
+  /** File the fixtures append "<role> <pid>" lines to. */
+  pidsFile: string;
+}
+
+/** Starts `argv` (a fixture under test/fixtures/procs, resolved) in a new session, tagged with `jobId`. */
+export function startWorkload(dir: string, argv: string[], jobId = newJobId(), extraEnv: NodeJS.ProcessEnv = {}): Workload {
+  const pidsFile = path.join(dir, `${jobId}.pids`);
+  const [cmd, ...args] = argv;
+  const child = spawn(cmd === 'node' ? process.execPath : cmd, args, {
+    cwd: PROCS,
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, AGENT_EXEC_JOB_ID: jobId, FIXTURE_PIDS: pidsFile, NODE: process.execPath, ...extraEnv },
+  });
+  child.unref();
+  return { jobId, pid: child.pid!, pidsFile };
+}
+
+/** Polls the pids file until every role has reported (bounded); returns role → pid. */
+export async function waitForRoles(w: Workload, roles: string[], timeoutMs = 10_000): Promise<Record<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let text = '';
+    try {
+      text = readFileSync(w.pidsFile, 'utf8');
+    } catch {
+      // Not written yet.
+    }
+    const found: Record<string, number> = {};
+    for (const line of text.split('\n')) {
+      const [role, pid] = line.split(' ');
+      if (role && pid) found[role] = Number(pid);
+    }
+    if (roles.every((r) => r in found)) return found;
+    if (Date.now() > deadline) throw new Error(`fixture roles ${roles.join(', ')} not all reported within ${timeoutMs} ms (got ${text.trim()})`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A job directory whose state.json says `running` with `pid` (and, unless `legacy`, its start time). */
+export async function writeRunningJob(
+  root: string,
+  jobId: string,
+  pid: number | undefined,
+  extra: Partial<JobState> & { legacy?: boolean } = {},
+): Promise<JobPaths> {
+  const paths = jobPaths(root, jobId);
+  mkdirSync(paths.dir, { recursive: true });
+  const now = nowTimestamp();
+  const { legacy, ...rest } = extra;
+  await writeJsonAtomic(paths.meta, {
+    job: { id: jobId },
+    schema_version: '0.1',
+    command: ['fixture'],
+    created_at: now,
+    root,
+    env_keys: [],
+    tags: [],
+    inherit_env: true,
+    timeout_ms: 0,
+    kill_after_ms: 0,
+    progress_every_ms: 0,
+  });
+  const startTime = pid !== undefined && !legacy ? processStartTime(pid) : undefined;
+  const state: JobState = {
+    job: { id: jobId, status: 'running', started_at: formatTimestamp(Date.now() - 1000) },
+    result: { exit_code: null, signal: null, duration_ms: null },
+    ...(pid !== undefined ? { pid } : {}),
+    updated_at: now,
+    ...(startTime !== undefined ? { pid_start_time: startTime } : {}),
+    ...rest,
+  };
+  await writeJsonAtomic(paths.state, orderState(state));
+  return paths;
+}
+
+/** True while `pid` is a live (non-zombie) process that started at `startTime`. */
+export function alive(pid: number, startTime?: number): boolean {
+  const st = readProcStat(pid);
+  return !!st && st.state !== 'Z' && (startTime === undefined || st.startTime === startTime);
+}
+
+/**
+ * Ends every process tagged with `jobId` and every `extra` process that is still the same one
+ * (pid + start time), with SIGKILL by pid; returns the tagged pids that were alive before that
+ * (a test asserts it is empty after a kill).
+ */
+export async function reap(jobId: string, extra: { pid: number; startTime?: number }[] = []): Promise<number[]> {
+  const leftover = findEnvTagged(jobId);
+  const victims = [...leftover, ...extra.filter((p) => p.startTime !== undefined && alive(p.pid, p.startTime)).map((p) => p.pid)];
+  for (const pid of new Set(victims)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  const deadline = Date.now() + 5_000;
+  while (findEnvTagged(jobId).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  return leftover;
+}
