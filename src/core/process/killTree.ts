@@ -195,6 +195,7 @@ export interface TreeKillOptions {
 }
 
 export interface TreeKillResult {
+  /** What the recorded pid was when the kill began. */
   identity: WorkloadIdentity;
   /** Every pid that received a signal, in the order signalled. */
   signalled: number[];
@@ -239,7 +240,8 @@ class ProcTreeKill {
   /** Rescans, forgets the dead, and signals every live target not yet signalled with `sig` (all of them when `all`). */
   step(sig: NodeJS.Signals, all: boolean): void {
     const scan = scanOnce(this.subject, this.ctx);
-    this.identity = scan.identity;
+    // What the recorded pid was when the kill began (it is `gone` at the end of a successful kill).
+    if (this.signalled.length === 0) this.identity = scan.identity;
     for (const t of scan.targets) if (!this.tracked.has(t.pid)) this.tracked.set(t.pid, t);
     this.forgetDead();
     const due = [...this.tracked.values()].filter((t) => all || !this.signalledSet.has(t.pid));

@@ -1,0 +1,159 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { newJobId } from '../../src/core/store/jobId';
+import { processStartTime } from '../../src/core/process/proc';
+import { killProcessTree, scanKillTargets } from '../../src/core/process/killTree';
+import { alive, reap, startWorkload, waitForRoles } from '../helpers/jobProcs';
+import { tempDir } from '../helpers/tempRoot';
+
+const linux = process.platform === 'linux';
+const opts = { graceMs: 2_000, wait: true };
+
+/** A temp dir plus a cleanup that reaps the job's processes and asserts none were left. */
+function setup(t: { after: (fn: () => unknown) => void }) {
+  const { dir, cleanup } = tempDir('ae-kill-');
+  const jobs: string[] = [];
+  const extra: { pid: number; startTime?: number }[] = [];
+  /** Tagged pids a test leaves alive on purpose (the spared supervisor, a --no-wait target). */
+  const expectLeft: number[] = [];
+  t.after(async () => {
+    const leftovers = (await Promise.all(jobs.map((j) => reap(j, extra)))).flat();
+    cleanup();
+    assert.deepEqual(leftovers.filter((p) => !expectLeft.includes(p)), [], 'processes tagged with the job survived the test');
+  });
+  return { dir, jobs, extra, expectLeft };
+}
+
+test('TERM reaches root, child and grandchild; all verified gone without escalation', { skip: !linux }, async (t) => {
+  const { dir, jobs } = setup(t);
+  const w = startWorkload(dir, ['node', 'forever.js', 'root', 'child', 'grandchild']);
+  jobs.push(w.jobId);
+  const roles = await waitForRoles(w, ['root', 'child', 'grandchild']);
+  const scan = scanKillTargets({ jobId: w.jobId, pid: w.pid, pidStartTime: processStartTime(w.pid) });
+  assert.equal(scan.identity, 'verified');
+  assert.deepEqual(scan.targets.map((x) => x.pid).sort(), Object.values(roles).sort());
+  assert.equal(scan.targets.find((x) => x.pid === w.pid)?.reason, 'workload');
+
+  const r = await killProcessTree({ jobId: w.jobId, pid: w.pid, pidStartTime: processStartTime(w.pid) }, 'SIGTERM', opts);
+  assert.equal(r.identity, 'verified');
+  assert.equal(r.escalated, false);
+  assert.deepEqual(r.survivors, []);
+  assert.deepEqual([...r.signalled].sort(), Object.values(roles).sort());
+  assert.ok(r.observedMs !== undefined && r.observedMs < opts.graceMs);
+  for (const pid of Object.values(roles)) assert.equal(alive(pid), false, `pid ${pid} survived`);
+});
+
+test('a TERM-ignoring process is escalated to KILL after the grace period', { skip: !linux }, async (t) => {
+  const { dir, jobs } = setup(t);
+  const w = startWorkload(dir, ['node', 'ignore-sigterm.js']);
+  jobs.push(w.jobId);
+  await waitForRoles(w, ['stubborn']);
+  const r = await killProcessTree({ jobId: w.jobId, pid: w.pid, pidStartTime: processStartTime(w.pid) }, 'SIGTERM', { graceMs: 200, wait: true });
+  assert.equal(r.escalated, true);
+  assert.deepEqual(r.survivors, []);
+  assert.ok(r.observedMs! >= 200);
+  assert.equal(alive(w.pid), false);
+});
+
+test('a setsid escapee (new session, still a descendant) is found and killed', { skip: !linux }, async (t) => {
+  const { dir, jobs } = setup(t);
+  const w = startWorkload(dir, ['node', 'setsid-escapee.js']);
+  jobs.push(w.jobId);
+  const roles = await waitForRoles(w, ['root', 'escapee']);
+  const scan = scanKillTargets({ jobId: w.jobId, pid: w.pid, pidStartTime: processStartTime(w.pid) });
+  assert.ok(scan.targets.some((x) => x.pid === roles.escapee && x.sid === roles.escapee), 'escapee in its own session is a target');
+  const r = await killProcessTree({ jobId: w.jobId, pid: w.pid, pidStartTime: processStartTime(w.pid) }, 'SIGTERM', opts);
+  assert.deepEqual(r.survivors, []);
+  assert.ok(r.signalled.includes(roles.escapee));
+  assert.equal(alive(roles.escapee), false);
+});
+
+test('a double-forked daemon (reparented, own session) is found by its env tag and killed', { skip: !linux }, async (t) => {
+  const { dir, jobs } = setup(t);
+  const w = startWorkload(dir, ['sh', 'double-fork.sh']);
+  jobs.push(w.jobId);
+  const roles = await waitForRoles(w, ['root', 'daemon']);
+  const scan = scanKillTargets({ jobId: w.jobId, pid: w.pid, pidStartTime: processStartTime(w.pid) });
+  assert.equal(scan.targets.find((x) => x.pid === roles.daemon)?.reason, 'env_tag');
+  const r = await killProcessTree({ jobId: w.jobId, pid: w.pid, pidStartTime: processStartTime(w.pid) }, 'SIGTERM', opts);
+  assert.deepEqual(r.survivors, []);
+  assert.equal(alive(roles.daemon), false);
+});
+
+test('a nohup child that outlived its workload is killed though the recorded pid is gone', { skip: !linux }, async (t) => {
+  const { dir, jobs } = setup(t);
+  const w = startWorkload(dir, ['sh', 'nohup.sh']);
+  jobs.push(w.jobId);
+  const start = processStartTime(w.pid);
+  const roles = await waitForRoles(w, ['nohup']);
+  const r = await killProcessTree({ jobId: w.jobId, pid: w.pid, pidStartTime: start ?? 1 }, 'SIGTERM', opts);
+  assert.deepEqual(r.survivors, []);
+  assert.ok(r.signalled.includes(roles.nohup));
+  assert.equal(alive(roles.nohup), false);
+});
+
+test('a recycled pid (live, other start time) gets no signal', { skip: !linux }, async (t) => {
+  const { dir, jobs, extra } = setup(t);
+  // An unrelated, untagged process stands in for whatever now holds the job's old pid.
+  const bystander = startWorkload(dir, ['node', 'forever.js', 'bystander'], newJobId(), { AGENT_EXEC_JOB_ID: '' });
+  await waitForRoles(bystander, ['bystander']);
+  const startTime = processStartTime(bystander.pid)!;
+  extra.push({ pid: bystander.pid, startTime });
+  const jobId = newJobId();
+  jobs.push(jobId);
+  const subject = { jobId, pid: bystander.pid, pidStartTime: startTime - 1 };
+  assert.equal(scanKillTargets(subject).identity, 'recycled');
+  assert.deepEqual(scanKillTargets(subject).targets, []);
+  const r = await killProcessTree(subject, 'SIGKILL', opts);
+  assert.equal(r.identity, 'recycled');
+  assert.deepEqual(r.signalled, []);
+  assert.equal(alive(bystander.pid, startTime), true, 'the bystander was signalled');
+});
+
+test('agent-exec records (no start time): a session leader started near started_at is plausible, one started long before is not', { skip: !linux }, async (t) => {
+  const { dir, jobs, extra } = setup(t);
+  const w = startWorkload(dir, ['node', 'forever.js', 'legacy'], newJobId(), { AGENT_EXEC_JOB_ID: '' });
+  await waitForRoles(w, ['legacy']);
+  const startTime = processStartTime(w.pid)!;
+  extra.push({ pid: w.pid, startTime });
+  const jobId = newJobId();
+  jobs.push(jobId);
+  const hourAgo = { jobId, pid: w.pid, startedAtMs: Date.now() - 3_600_000 };
+  assert.equal(scanKillTargets(hourAgo).identity, 'implausible');
+  const r0 = await killProcessTree(hourAgo, 'SIGTERM', opts);
+  assert.deepEqual(r0.signalled, []);
+  assert.equal(alive(w.pid, startTime), true);
+
+  const justNow = { jobId, pid: w.pid, startedAtMs: Date.now() - 1_000 };
+  assert.equal(scanKillTargets(justNow).identity, 'plausible');
+  const r1 = await killProcessTree(justNow, 'SIGTERM', opts);
+  assert.deepEqual(r1.signalled, [w.pid]);
+  assert.equal(alive(w.pid, startTime), false);
+});
+
+test('spared pids (the supervisor) are never signalled even when tagged', { skip: !linux }, async (t) => {
+  const { dir, jobs, expectLeft } = setup(t);
+  const w = startWorkload(dir, ['node', 'forever.js', 'root']);
+  jobs.push(w.jobId);
+  const sup = startWorkload(dir, ['node', 'forever.js', 'supervisor'], w.jobId);
+  await waitForRoles(w, ['root']);
+  await waitForRoles(sup, ['supervisor']);
+  const supStart = processStartTime(sup.pid)!;
+  expectLeft.push(sup.pid);
+  const r = await killProcessTree({ jobId: w.jobId, pid: w.pid, pidStartTime: processStartTime(w.pid), spare: [sup.pid] }, 'SIGTERM', opts);
+  assert.deepEqual(r.signalled, [w.pid]);
+  assert.deepEqual(r.survivors, []);
+  assert.equal(alive(sup.pid, supStart), true, 'the supervisor was signalled');
+});
+
+test('--no-wait semantics: signals and returns at once without observing', { skip: !linux }, async (t) => {
+  const { dir, jobs, expectLeft } = setup(t);
+  const w = startWorkload(dir, ['node', 'ignore-sigterm.js']);
+  jobs.push(w.jobId);
+  expectLeft.push(w.pid);
+  await waitForRoles(w, ['stubborn']);
+  const r = await killProcessTree({ jobId: w.jobId, pid: w.pid, pidStartTime: processStartTime(w.pid) }, 'SIGTERM', { graceMs: 5_000, wait: false });
+  assert.deepEqual(r.signalled, [w.pid]);
+  assert.equal(r.observedMs, undefined);
+  assert.equal(alive(w.pid), true, 'TERM-ignoring process should still be alive (no escalation without waiting)');
+});
