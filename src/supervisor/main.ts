@@ -1,2 +1,7 @@
-// Entry of the detached per-job supervisor (`_supervise`); see src/core/supervisor.
-process.exitCode = 0;
+/**
+ * Entry of the detached per-job supervisor: `supervisor.js _supervise --job-id <id>
+ * --supervise-root <root>`, spec on stdin, handshake on stdout (see src/core/supervisor).
+ */
+import { runSuperviseCommand } from '../core/supervisor/supervise';
+
+runSuperviseCommand(process.argv.slice(2));

@@ -1,0 +1,81 @@
+import { parseShellWrapperFlag } from '../../core/config';
+import { okEnvelope } from '../../core/envelope';
+import type { JobDefinition } from '../../core/jobSpec';
+import { createJob, DEFAULT_STDIN_MAX_BYTES, type CreateRequest, type StdinSource } from '../../core/ops/create';
+import type { MatchStream, MatchType } from '../../core/schema';
+import { dedupeTags, tagProblem } from '../../core/tags';
+import type { Args, FlagSpec } from '../args';
+import type { CliCommand, CliContext } from '../command';
+
+/** Definition-time flags shared by `run` and `create` (contract §4.1, §4.2). */
+export const DEFINITION_FLAGS: readonly FlagSpec[] = [
+  { name: 'timeout', value: '<TIMEOUT>', help: 'Seconds before the job is terminated (0 = none)' },
+  { name: 'kill-after', value: '<KILL_AFTER>', help: 'Seconds between TERM and KILL on timeout' },
+  { name: 'cwd', value: '<CWD>', help: 'Working directory' },
+  { name: 'env', value: '<KEY=VALUE>', multiple: true, help: 'Environment variable (repeatable)' },
+  { name: 'env-file', value: '<FILE>', multiple: true, help: 'Environment file (repeatable)' },
+  { name: 'inherit-env', conflicts: ['no-inherit-env'], help: 'Inherit the caller environment (default)' },
+  { name: 'no-inherit-env', help: 'Start from an empty environment' },
+  { name: 'mask', value: '<KEY>', multiple: true, help: 'Hide the value of this --env key' },
+  { name: 'stdin', value: '<VALUE>', conflicts: ['stdin-file'], help: "Literal stdin, or '-' for the caller's stdin" },
+  { name: 'stdin-file', value: '<PATH>', help: 'File copied to the job as stdin' },
+  { name: 'stdin-max-bytes', value: '<STDIN_MAX_BYTES>', help: 'Largest stdin accepted' },
+  { name: 'progress-every', value: '<PROGRESS_EVERY>', help: 'Refresh updated_at every N seconds' },
+  { name: 'notify-command', value: '<NOTIFY_COMMAND>', help: 'Shell command run with the job.finished event' },
+  { name: 'notify-file', value: '<NOTIFY_FILE>', help: 'NDJSON file receiving the job.finished event' },
+  { name: 'output-pattern', value: '<OUTPUT_PATTERN>', help: 'Output line pattern that fires job.output.matched' },
+  { name: 'output-match-type', value: '<OUTPUT_MATCH_TYPE>', choices: ['contains', 'regex'] },
+  { name: 'output-stream', value: '<OUTPUT_STREAM>', choices: ['stdout', 'stderr', 'either'] },
+  { name: 'output-command', value: '<OUTPUT_COMMAND>' },
+  { name: 'output-file', value: '<OUTPUT_FILE>' },
+  { name: 'config', value: '<CONFIG>', help: 'config.toml path' },
+  { name: 'shell-wrapper', value: '<SHELL_WRAPPER>', help: 'Wrapper program and flags, e.g. "bash -lc"' },
+  { name: 'tag', value: '<TAG>', multiple: true, validate: tagProblem, help: 'Tag (repeatable)' },
+];
+
+export const COMMAND_POSITIONAL = { name: 'COMMAND', required: true, variadic: true } as const;
+
+function outputMatch(args: Args): JobDefinition['outputMatch'] {
+  const pattern = args.str('output-pattern');
+  if (pattern === undefined) return undefined;
+  return {
+    pattern,
+    matchType: args.str('output-match-type') as MatchType | undefined,
+    stream: args.str('output-stream') as MatchStream | undefined,
+    command: args.str('output-command'),
+    file: args.str('output-file'),
+  };
+}
+
+/** The create/run request from the definition flags. */
+export function createRequestFromArgs(args: Args, ctx: CliContext): CreateRequest {
+  const wrapper = args.str('shell-wrapper');
+  const definition: JobDefinition = {
+    command: args.rest('COMMAND'),
+    cwd: args.str('cwd'),
+    env: args.all('env'),
+    envFiles: args.all('env-file'),
+    inheritEnv: !args.bool('no-inherit-env'),
+    mask: args.all('mask'),
+    tags: dedupeTags(args.all('tag')),
+    timeoutSec: args.int('timeout', 0),
+    killAfterSec: args.int('kill-after', 0),
+    progressEverySec: args.int('progress-every', 0),
+    notifyCommand: args.str('notify-command'),
+    notifyFile: args.str('notify-file'),
+    outputMatch: outputMatch(args),
+    shellWrapper: wrapper !== undefined ? parseShellWrapperFlag(wrapper) : undefined,
+  };
+  const stdinValue = args.str('stdin');
+  const stdinFile = args.str('stdin-file');
+  let stdin: StdinSource | undefined;
+  if (stdinValue === '-') stdin = { kind: 'caller', stream: ctx.stdin };
+  else if (stdinValue !== undefined) stdin = { kind: 'literal', data: Buffer.from(stdinValue, 'utf8') };
+  else if (stdinFile !== undefined) stdin = { kind: 'file', path: stdinFile };
+  return { definition, stdin, stdinMaxBytes: args.int('stdin-max-bytes', DEFAULT_STDIN_MAX_BYTES), configPath: args.str('config') };
+}
+
+export const createCommand: CliCommand = {
+  spec: { name: 'create', about: 'Define a job without starting it', flags: DEFINITION_FLAGS, positionals: [COMMAND_POSITIONAL] },
+  run: async (args, ctx) => okEnvelope('create', await createJob(ctx.root, createRequestFromArgs(args, ctx), ctx)),
+};

@@ -1,0 +1,204 @@
+/**
+ * `run` (contract §4.1, §5): create the job, launch its supervisor, observe inline, auto-GC.
+ * Spawn problems are reported, not hidden (§10.3): bad `--cwd`, unreadable env files or `--log`
+ * are refused before the job exists; anything that fails at launch records the job `failed`
+ * and raises `spawn_failed`.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { AgentExecConfig } from '../config';
+import { JobError, describeError } from '../errors';
+import { checkCwd, effectiveCwd, maskEnvVars, readEnvFiles, supervisorSpec, type CallerContext } from '../jobSpec';
+import { readHead } from '../logs';
+import { identify } from '../process/proc';
+import { isTerminal, type JobMeta, type JobState, type JobStatus } from '../schema';
+import { fileSize, type JobPaths } from '../store/jobDir';
+import { readCurrentState, updateState } from '../store/stateFile';
+import { launchJob, type SupervisorRuntime } from '../supervisor/launch';
+import { monotonicMs, nowTimestamp } from '../time';
+import { waitForJob } from '../watch';
+import { autoGc, type AutoGcPolicy } from './gc';
+import { materializeJob, type CreateRequest } from './create';
+
+export interface ObserveOptions {
+  /** false = no observation (`--no-wait`, `--wait false`). */
+  wait: boolean;
+  /** Deadline in seconds (`--until`, default 10); ignored with `forever`. */
+  untilSec: number;
+  forever: boolean;
+  /** Head bytes per stream (`--max-bytes`, default 65536). */
+  maxBytes: number;
+}
+
+/** How long inline observation waits for the exit after the first output byte. */
+export const OUTPUT_SETTLE_MS = 100;
+
+export const DEFAULT_OBSERVE: ObserveOptions = { wait: true, untilSec: 10, forever: false, maxBytes: 65536 };
+
+/** `--no-auto-gc` and `--auto-gc-*` flags (config `[gc]` fills what they leave out). */
+export interface AutoGcFlags {
+  disabled?: boolean;
+  olderThan?: string;
+  maxJobs?: number;
+  maxBytes?: number;
+}
+
+export interface LaunchContext extends CallerContext {
+  runtime: SupervisorRuntime;
+  /** Receives auto-GC warnings (CLI: stderr). */
+  warn?: (message: string) => void;
+}
+
+export interface RunRequest extends CreateRequest {
+  /** `--log`: where the combined log goes instead of the job's full.log. */
+  log?: string;
+  observe?: ObserveOptions;
+  autoGc?: AutoGcFlags;
+}
+
+/** `run`/`start` response payload, keys in the contract's order (§4.1); ours last. */
+export interface InlineResult {
+  job_id: string;
+  state: JobStatus;
+  tags: string[];
+  env_vars?: string[];
+  stdout_log_path: string;
+  stderr_log_path: string;
+  elapsed_ms: number;
+  waited_ms: number;
+  stdout: string;
+  stderr: string;
+  stdout_range: [number, number];
+  stderr_range: [number, number];
+  stdout_total_bytes: number;
+  stderr_total_bytes: number;
+  encoding: 'utf-8-lossy';
+  exit_code?: number;
+  finished_at?: string;
+  signal?: string;
+  duration_ms?: number;
+  timed_out?: boolean;
+  error?: string;
+}
+
+/**
+ * Inline observation (contract §5.2), event-driven: returns at the first output byte, a
+ * terminal state, or the deadline, then reads both log heads (bounded).
+ */
+export async function observeInline(paths: JobPaths, opts: ObserveOptions): Promise<{ state: JobState; waitedMs: number }> {
+  const t0 = monotonicMs();
+  if (opts.wait) {
+    const deadline = opts.forever ? undefined : t0 + opts.untilSec * 1000;
+    const left = () => (deadline === undefined ? undefined : Math.max(0, deadline - monotonicMs()));
+    const hasOutput = async () => (await fileSize(paths.stdout)) > 0 || (await fileSize(paths.stderr)) > 0;
+    const first = await waitForJob(paths, async (st) => isTerminal(st.job.status) || (await hasOutput()), { timeoutMs: left() });
+    if (first.satisfied && !isTerminal(first.state.job.status)) {
+      // Output often comes right before the exit: give the terminal record a moment (§10.21),
+      // about agent-exec's own poll interval, so a finished job is not reported as running.
+      const grace = Math.min(OUTPUT_SETTLE_MS, left() ?? OUTPUT_SETTLE_MS);
+      if (grace > 0) await waitForJob(paths, (st) => isTerminal(st.job.status), { timeoutMs: grace });
+    }
+  }
+  const state = await readCurrentState(paths);
+  return { state, waitedMs: opts.wait ? monotonicMs() - t0 : 0 };
+}
+
+export async function inlineResult(
+  paths: JobPaths,
+  meta: JobMeta,
+  state: JobState,
+  envVars: string[] | undefined,
+  elapsedMs: number,
+  waitedMs: number,
+  maxBytes: number,
+): Promise<InlineResult> {
+  const [out, err] = await Promise.all([readHead(paths.stdout, maxBytes), readHead(paths.stderr, maxBytes)]);
+  const r = state.result;
+  return {
+    job_id: paths.id,
+    state: state.job.status,
+    tags: meta.tags,
+    ...(envVars && envVars.length > 0 ? { env_vars: envVars } : {}),
+    stdout_log_path: paths.stdout,
+    stderr_log_path: paths.stderr,
+    elapsed_ms: elapsedMs,
+    waited_ms: waitedMs,
+    stdout: out.text,
+    stderr: err.text,
+    stdout_range: out.range,
+    stderr_range: err.range,
+    stdout_total_bytes: out.totalBytes,
+    stderr_total_bytes: err.totalBytes,
+    encoding: 'utf-8-lossy',
+    ...(r.exit_code !== null ? { exit_code: r.exit_code } : {}),
+    ...(state.finished_at !== undefined ? { finished_at: state.finished_at } : {}),
+    ...(r.signal !== null ? { signal: r.signal } : {}),
+    ...(r.duration_ms !== null ? { duration_ms: r.duration_ms } : {}),
+    ...(state.timed_out ? { timed_out: true } : {}),
+    ...(state.error !== undefined ? { error: state.error } : {}),
+  };
+}
+
+/**
+ * The record a launcher writes before its supervisor exists: `running`, with the launcher
+ * itself as supervisor of record, so that a launcher dying mid-launch is detected as lost.
+ */
+export function launchingState(id: string): JobState {
+  const me = identify(process.pid);
+  return {
+    job: { id, status: 'running', started_at: nowTimestamp() },
+    result: { exit_code: null, signal: null, duration_ms: null },
+    updated_at: nowTimestamp(),
+    supervisor_pid: me.pid,
+    supervisor_start_time: me.startTime,
+  };
+}
+
+/** Auto-GC after a launch (contract §8.1); never fails the command. */
+export async function runAutoGc(root: string, flags: AutoGcFlags | undefined, config: AgentExecConfig, warn?: (m: string) => void): Promise<void> {
+  if (flags?.disabled || config.gc.auto === false) return;
+  const policy: AutoGcPolicy = {
+    olderThan: flags?.olderThan ?? config.gc.older_than,
+    maxJobs: flags?.maxJobs ?? config.gc.max_jobs,
+    maxBytes: flags?.maxBytes ?? config.gc.max_bytes,
+    scanLimit: config.gc.scan_limit,
+    deleteLimit: config.gc.delete_limit,
+  };
+  await autoGc(root, policy, warn);
+}
+
+async function checkLogPath(log: string, cwd: string): Promise<void> {
+  const file = path.resolve(cwd, log);
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await (await fs.open(file, 'a')).close();
+  } catch (err) {
+    throw new JobError('spawn_failed', `cannot open log ${log}: ${describeError(err)}`);
+  }
+}
+
+export async function runJob(root: string, req: RunRequest, ctx: LaunchContext): Promise<InlineResult> {
+  const t0 = monotonicMs();
+  const def = req.definition;
+  const { paths, meta, config } = await materializeJob(
+    root,
+    req,
+    ctx,
+    async ({ paths }) => void (await updateState(paths, () => launchingState(paths.id))),
+    async () => {
+      await checkCwd(effectiveCwd(ctx.cwd, def.cwd));
+      await readEnvFiles(def.envFiles, ctx.cwd);
+      if (req.log !== undefined) await checkLogPath(req.log, ctx.cwd);
+    },
+  );
+  const spec = await supervisorSpec(paths, meta, def.env, ctx, req.log ?? paths.full).catch(async (err: unknown) => {
+    await fs.rm(paths.dir, { recursive: true, force: true });
+    throw err;
+  });
+  await launchJob(paths, spec, ctx.runtime);
+  const observe = req.observe ?? DEFAULT_OBSERVE;
+  const { state, waitedMs } = await observeInline(paths, observe);
+  const elapsedMs = monotonicMs() - t0;
+  await runAutoGc(root, req.autoGc, config, ctx.warn);
+  return inlineResult(paths, meta, state, maskEnvVars(def.env, def.mask), elapsedMs, waitedMs, observe.maxBytes);
+}

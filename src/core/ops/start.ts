@@ -1,0 +1,63 @@
+/**
+ * `start` (contract §4.3): launch a `created` job from its persisted definition. The
+ * created→running flip happens under the job lock, so two concurrent starts launch it once
+ * (§10.17); the second gets `invalid_state`.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { loadConfig } from '../config';
+import { invalidState, JobError } from '../errors';
+import { maskEnvVars, RUNTIME_ENV_FILE, supervisorSpec } from '../jobSpec';
+import type { JobMeta } from '../schema';
+import { readMeta, resolveJob, type JobPaths } from '../store/jobDir';
+import { readCurrentState, updateState } from '../store/stateFile';
+import { launchJob, recordFailed } from '../supervisor/launch';
+import { DEFAULT_OBSERVE, inlineResult, launchingState, observeInline, runAutoGc, type AutoGcFlags, type InlineResult, type LaunchContext, type ObserveOptions } from './run';
+
+export interface StartRequest {
+  observe?: ObserveOptions;
+  autoGc?: AutoGcFlags;
+}
+
+/** The real `--env` list: our private file, else agent-exec's `env_vars_runtime`. */
+async function runtimeEnvVars(paths: JobPaths, meta: JobMeta): Promise<string[]> {
+  const text = await fs.readFile(path.join(paths.dir, RUNTIME_ENV_FILE), 'utf8').catch(() => undefined);
+  if (text === undefined) return meta.env_vars_runtime ?? [];
+  const list = JSON.parse(text) as unknown;
+  if (!Array.isArray(list) || !list.every((v) => typeof v === 'string')) {
+    throw new JobError('internal_error', `${RUNTIME_ENV_FILE}: expected an array of strings`);
+  }
+  return list;
+}
+
+export async function startJob(root: string, input: string, req: StartRequest, ctx: LaunchContext): Promise<InlineResult> {
+  const paths = await resolveJob(root, input);
+  const meta = await readMeta(paths);
+  const config = await loadConfig(undefined, ctx.env);
+  const before = await readCurrentState(paths);
+  let flipped = false;
+  const now = await updateState(paths, (cur) => {
+    if (cur?.job.status !== 'created') return undefined;
+    flipped = true;
+    return launchingState(paths.id);
+  });
+  if (!flipped) {
+    const status = now?.job.status ?? before.job.status;
+    throw invalidState(`job ${input} is in '${status}' state; only 'created' jobs can be started`);
+  }
+  let envVars: string[];
+  let spec;
+  try {
+    envVars = await runtimeEnvVars(paths, meta);
+    spec = await supervisorSpec(paths, meta, envVars, ctx);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await recordFailed(paths, message);
+    throw new JobError('spawn_failed', `failed to start job ${paths.id}: ${message}`, { job_id: paths.id });
+  }
+  await launchJob(paths, spec, ctx.runtime);
+  await runAutoGc(root, req.autoGc, config, ctx.warn);
+  const observe = req.observe ?? DEFAULT_OBSERVE;
+  const { state, waitedMs } = await observeInline(paths, observe);
+  return inlineResult(paths, meta, state, maskEnvVars(envVars, meta.mask ?? []), 0, waitedMs, observe.maxBytes);
+}

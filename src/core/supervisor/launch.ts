@@ -1,0 +1,154 @@
+/**
+ * Starting a job's supervisor (contract §3.1, hardened per §10.2, §10.3, §10.6, §10.12).
+ * The supervisor runs detached in its own session, receives its spec (real env values
+ * included) on a stdin pipe — never in argv — and answers with one handshake line on stdout
+ * once the workload is spawned and recorded, so that when the launcher returns, `state.json`
+ * already names the workload, and a spawn failure is known at once.
+ */
+import { spawn } from 'node:child_process';
+import { JobError } from '../errors';
+import type { JobPaths } from '../store/jobDir';
+import { updateState } from '../store/stateFile';
+import { isTerminal } from '../schema';
+import { nowTimestamp } from '../time';
+
+/** What the supervisor needs to run one job. Sent as JSON over its stdin. */
+export interface SupervisorSpec {
+  jobId: string;
+  /** Job root as the caller gave it (paths in events are built from it). */
+  root: string;
+  /** Full workload argv: wrapper + command (see `workloadArgv`). */
+  argv: string[];
+  /** Complete workload environment (includes AGENT_EXEC_JOB_ID). */
+  env: Record<string, string>;
+  cwd: string;
+  /** Absolute path of the stdin file; undefined = /dev/null. */
+  stdinFile?: string;
+  /** Where the combined `<ts> [STDOUT] line` log goes (job `full.log` or `--log`). */
+  fullLog: string;
+  timeoutMs: number;
+  killAfterMs: number;
+  progressEveryMs: number;
+  /** Wrapper used for notification command sinks. */
+  shellWrapper: string[];
+}
+
+/**
+ * How to start the supervisor process: the CLI passes its own Node and `dist/supervisor.js`;
+ * the VS Code extension passes the host's executable with `ELECTRON_RUN_AS_NODE=1` in `env`.
+ */
+export interface SupervisorRuntime {
+  execPath: string;
+  script: string;
+  /** The supervisor's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** The supervisor's cwd (default: this process's); relative notify paths resolve against it. */
+  cwd?: string;
+}
+
+/** The supervisor's one-line answer. */
+export type Handshake = { ok: true; pid: number } | { ok: false; error: string };
+
+export interface LaunchResult {
+  /** Workload pid (process-group leader). */
+  pid: number;
+  supervisorPid: number;
+}
+
+export const HANDSHAKE_TIMEOUT_MS = 5000;
+
+/** The argv that identifies a supervisor (`pgrep -f "_supervise.*<id>"` finds it). */
+export const supervisorArgs = (script: string, jobId: string, root: string): string[] => [
+  script,
+  '_supervise',
+  '--job-id',
+  jobId,
+  '--supervise-root',
+  root,
+];
+
+/** Spawns the detached supervisor, sends the spec, and waits (bounded) for its handshake. */
+export function launchSupervisor(spec: SupervisorSpec, runtime: SupervisorRuntime, handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS): Promise<LaunchResult> {
+  const env = { ...(runtime.env ?? process.env) };
+  // The kill sweep finds job processes by this variable; the supervisor must not carry it.
+  delete env.AGENT_EXEC_JOB_ID;
+  return new Promise((resolve, reject) => {
+    const child = spawn(runtime.execPath, supervisorArgs(runtime.script, spec.jobId, spec.root), {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'ignore'],
+      env,
+      cwd: runtime.cwd,
+    });
+    let settled = false;
+    let line = '';
+    const finish = (err: Error | undefined, result?: LaunchResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stdout?.destroy();
+      child.stdin?.destroy();
+      child.unref();
+      if (err) reject(err);
+      else resolve(result!);
+    };
+    const timer = setTimeout(() => {
+      // A supervisor that cannot answer in time is not trusted with the job.
+      if (child.pid) {
+        try {
+          process.kill(child.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+      finish(new JobError('spawn_failed', `supervisor did not report within ${handshakeTimeoutMs} ms`));
+    }, handshakeTimeoutMs);
+    child.on('error', (err) => finish(new JobError('spawn_failed', `cannot start supervisor ${runtime.execPath}: ${err.message}`)));
+    child.stdin!.on('error', () => undefined);
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      line += chunk;
+      const nl = line.indexOf('\n');
+      if (nl < 0) return;
+      let hs: Handshake;
+      try {
+        hs = JSON.parse(line.slice(0, nl)) as Handshake;
+      } catch {
+        return finish(new JobError('spawn_failed', `unreadable supervisor handshake: ${line.slice(0, nl)}`));
+      }
+      if (hs.ok) finish(undefined, { pid: hs.pid, supervisorPid: child.pid! });
+      else finish(new JobError('spawn_failed', hs.error));
+    });
+    child.stdout!.on('end', () => finish(new JobError('spawn_failed', 'supervisor exited before reporting')));
+    child.stdin!.end(JSON.stringify(spec));
+  });
+}
+
+/**
+ * Launches and, if that fails, records the job as `failed` with the reason (never a silent
+ * `running`). The error thrown is `spawn_failed` with the job id in `details`.
+ */
+export async function launchJob(paths: JobPaths, spec: SupervisorSpec, runtime: SupervisorRuntime): Promise<LaunchResult> {
+  try {
+    return await launchSupervisor(spec, runtime);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await recordFailed(paths, message).catch(() => undefined);
+    throw new JobError('spawn_failed', `failed to start job ${paths.id}: ${message}`, { job_id: paths.id });
+  }
+}
+
+/** Terminal `failed` record with an error message (kept if the job already ended otherwise). */
+export function recordFailed(paths: JobPaths, error: string) {
+  return updateState(paths, (cur) => {
+    if (cur && isTerminal(cur.job.status)) return undefined;
+    const now = nowTimestamp();
+    return {
+      job: { id: paths.id, status: 'failed', ...(cur?.job.started_at ? { started_at: cur.job.started_at } : {}) },
+      result: { exit_code: null, signal: null, duration_ms: null },
+      ...(cur?.pid !== undefined ? { pid: cur.pid } : {}),
+      finished_at: now,
+      updated_at: now,
+      error,
+    };
+  });
+}

@@ -1,0 +1,303 @@
+/**
+ * The per-job supervisor (contract §3.2–§3.6, hardened per §10): spawns the workload in its own
+ * session with its stdout/stderr going straight into the log files, records every state
+ * change through `updateState`, enforces `--timeout`/`--kill-after`, follows the logs for
+ * `full.log` and output matching, and emits `job.finished`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as fsConstants, closeSync, openSync, promises as fs } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import * as path from 'node:path';
+import { describeError } from '../errors';
+import { checkCwd } from '../jobSpec';
+import { emitJobFinished, emitOutputMatched } from '../notify';
+import { identify, findEnvTagged } from '../process/proc';
+import { isTerminal, SCHEMA_VERSION, type JobMeta, type JobState, type OutputMatch } from '../schema';
+import { jobPaths, readMeta, type JobPaths } from '../store/jobDir';
+import { isValidIdInput } from '../store/jobId';
+import { updateState } from '../store/stateFile';
+import { monotonicMs, nowTimestamp } from '../time';
+import { recordFailed, type Handshake, type SupervisorSpec } from './launch';
+import { LogFollower, type StreamName } from './logFollower';
+
+const MAX_SPEC_BYTES = 16 * 1024 * 1024;
+/** How often the output-match config is re-read from meta.json (so `notify set` applies). */
+const MATCH_CONFIG_REFRESH_MS = 250;
+
+async function readSpec(input: NodeJS.ReadableStream): Promise<SupervisorSpec> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of input) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += b.length;
+    if (size > MAX_SPEC_BYTES) throw new Error('supervisor spec too large');
+    chunks.push(b);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as SupervisorSpec;
+}
+
+/** Signals the workload's process group (falling back to the process itself). */
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(process.platform === 'win32' ? pid : -pid, signal);
+    return;
+  } catch {
+    /* no such group: try the process */
+  }
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(process.platform === 'win32' ? pid : -pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Output-match config from meta.json, refreshed at most every MATCH_CONFIG_REFRESH_MS. */
+class MatchConfig {
+  private cached?: OutputMatch;
+  private regex?: RegExp | null;
+  private checkedAt = -Infinity;
+  private mtimeMs = -1;
+
+  constructor(
+    private readonly paths: JobPaths,
+    initial: JobMeta,
+  ) {
+    this.set(initial);
+  }
+
+  private set(meta: JobMeta): void {
+    const m = meta.notification?.on_output_match;
+    if (m?.pattern !== this.cached?.pattern || m?.match_type !== this.cached?.match_type) this.regex = undefined;
+    this.cached = m;
+  }
+
+  async current(): Promise<OutputMatch | undefined> {
+    const now = monotonicMs();
+    if (now - this.checkedAt >= MATCH_CONFIG_REFRESH_MS) {
+      this.checkedAt = now;
+      const st = await fs.stat(this.paths.meta).catch(() => undefined);
+      if (st && st.mtimeMs !== this.mtimeMs) {
+        this.mtimeMs = st.mtimeMs;
+        const meta = await readMeta(this.paths).catch(() => undefined);
+        if (meta) this.set(meta);
+      }
+    }
+    return this.cached;
+  }
+
+  matches(m: OutputMatch, line: string): boolean {
+    if (m.match_type !== 'regex') return line.includes(m.pattern);
+    if (this.regex === undefined) {
+      try {
+        this.regex = new RegExp(m.pattern, 'u');
+      } catch {
+        // agent-exec: an invalid pattern never matches.
+        this.regex = null;
+      }
+    }
+    return this.regex !== null && this.regex.test(line);
+  }
+}
+
+interface Workload {
+  child: ChildProcess;
+  pid: number;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Opens the logs and spawns the workload; throws with a readable reason. */
+async function spawnWorkload(spec: SupervisorSpec, paths: JobPaths): Promise<Workload> {
+  await checkCwd(spec.cwd);
+  // O_APPEND: the workload and every descendant append atomically, even if the file is truncated.
+  const logFlags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | fsConstants.O_APPEND;
+  const fds: number[] = [];
+  try {
+    const stdinFd = spec.stdinFile !== undefined ? openSync(spec.stdinFile, 'r') : undefined;
+    if (stdinFd !== undefined) fds.push(stdinFd);
+    const outFd = openSync(paths.stdout, logFlags, 0o644);
+    fds.push(outFd);
+    const errFd = openSync(paths.stderr, logFlags, 0o644);
+    fds.push(errFd);
+    const child = spawn(spec.argv[0], spec.argv.slice(1), {
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: process.platform !== 'win32',
+      stdio: [stdinFd ?? 'ignore', outFd, errFd],
+      windowsHide: true,
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (err) => reject(new Error(`cannot run ${spec.argv[0]}: ${describeError(err)}`)));
+    });
+    return { child, pid: child.pid!, exited };
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+function writeHandshake(output: NodeJS.WritableStream, hs: Handshake): Promise<void> {
+  return new Promise((resolve) => {
+    output.on('error', () => resolve());
+    output.end(`${JSON.stringify(hs)}\n`, () => resolve());
+  });
+}
+
+/**
+ * Runs one job to completion. Returns the supervisor's exit code. `output` receives the
+ * handshake line and is closed right after it.
+ */
+export async function supervise(jobId: string, root: string, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<number> {
+  if (!isValidIdInput(jobId)) {
+    await writeHandshake(output, { ok: false, error: `invalid job id: ${jobId}` });
+    return 1;
+  }
+  const paths = jobPaths(root, jobId);
+  const startedAt = nowTimestamp();
+  const me = identify(process.pid);
+  let spec: SupervisorSpec;
+  let meta: JobMeta;
+  let workload: Workload;
+  let full: fs.FileHandle;
+  try {
+    spec = await readSpec(input);
+    meta = await readMeta(paths);
+    await fs.mkdir(path.dirname(path.resolve(spec.fullLog)), { recursive: true });
+    full = await fs.open(spec.fullLog, 'w').catch((err: unknown) => {
+      throw new Error(`cannot open log ${spec.fullLog}: ${describeError(err)}`);
+    });
+    try {
+      workload = await spawnWorkload(spec, paths);
+    } catch (err) {
+      await full.close();
+      throw err;
+    }
+  } catch (err) {
+    const error = describeError(err);
+    await recordFailed(paths, error).catch(() => undefined);
+    await writeHandshake(output, { ok: false, error });
+    return 1;
+  }
+  const spawnedAt = monotonicMs();
+  const { pid } = workload;
+  const running = await updateState(paths, (cur) => {
+    if (cur && isTerminal(cur.job.status)) return undefined;
+    return {
+      job: { id: jobId, status: 'running', started_at: startedAt },
+      result: { exit_code: null, signal: null, duration_ms: null },
+      pid,
+      updated_at: nowTimestamp(),
+      pid_start_time: identify(pid).startTime,
+      supervisor_pid: me.pid,
+      supervisor_start_time: me.startTime,
+    };
+  }).catch(() => undefined);
+  await writeHandshake(output, running ? { ok: true, pid } : { ok: false, error: 'cannot record the job state' });
+
+  const matchConfig = new MatchConfig(paths, meta);
+  const follower = await LogFollower.start(paths, full, async (stream: StreamName, line: string) => {
+    const m = await matchConfig.current();
+    if (!m || (m.stream !== 'either' && m.stream !== stream) || !matchConfig.matches(m, line)) return;
+    await emitOutputMatched(
+      paths,
+      {
+        schema_version: SCHEMA_VERSION,
+        event_type: 'job.output.matched',
+        job_id: jobId,
+        pattern: m.pattern,
+        match_type: m.match_type,
+        stream,
+        line,
+        stdout_log_path: paths.stdout,
+        stderr_log_path: paths.stderr,
+      },
+      { command: m.command, file: m.file },
+      spec.shellWrapper,
+    ).catch(() => undefined);
+  });
+
+  let timedOut = false;
+  let killAfter: Promise<void> | undefined;
+  const timeout =
+    spec.timeoutMs > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          signalGroup(pid, 'SIGTERM');
+          killAfter = new Promise((resolve) =>
+            setTimeout(() => {
+              // Only if something of the job is still there (contract §10.9: no blind KILL).
+              if (groupAlive(pid)) signalGroup(pid, 'SIGKILL');
+              for (const p of findEnvTagged(jobId)) signalGroup(p, 'SIGKILL');
+              resolve();
+            }, spec.killAfterMs),
+          );
+        }, spec.timeoutMs)
+      : undefined;
+  const progress =
+    spec.progressEveryMs > 0
+      ? setInterval(() => {
+          void updateState(paths, (cur) => (cur?.job.status === 'running' ? { ...cur, updated_at: nowTimestamp() } : undefined)).catch(() => undefined);
+        }, spec.progressEveryMs)
+      : undefined;
+
+  const { code, signal } = await workload.exited;
+  const durationMs = monotonicMs() - spawnedAt;
+  clearTimeout(timeout);
+  clearInterval(progress);
+  const final = await updateState(paths, (cur) => {
+    const now = nowTimestamp();
+    const next: JobState = {
+      job: { id: jobId, status: signal ? 'killed' : 'exited', started_at: startedAt },
+      result: { exit_code: signal ? null : code, signal: signal ? String(osConstants.signals[signal]) : null, duration_ms: durationMs },
+      pid,
+      finished_at: now,
+      updated_at: now,
+      pid_start_time: cur?.pid_start_time,
+      supervisor_pid: me.pid,
+      supervisor_start_time: me.startTime,
+    };
+    if (timedOut) next.timed_out = true;
+    return next;
+  }).catch(() => undefined);
+
+  await follower.finish();
+  if (final) {
+    const current = await readMeta(paths).catch(() => meta);
+    await emitJobFinished(paths, current, final, spec.shellWrapper).catch(() => undefined);
+  }
+  await killAfter;
+  return 0;
+}
+
+/**
+ * `_supervise --job-id <id> --supervise-root <root>` (argv kept so `pgrep -f "_supervise.*<id>"`
+ * finds the supervisor). Exits the process when the job is done.
+ */
+export function runSuperviseCommand(argv: readonly string[]): void {
+  const args = argv[0] === '_supervise' ? argv.slice(1) : argv;
+  const value = (flag: string) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const jobId = value('--job-id');
+  const root = value('--supervise-root');
+  if (!jobId || !root) {
+    process.stderr.write('usage: _supervise --job-id <ID> --supervise-root <ROOT>\n');
+    process.exit(2);
+  }
+  supervise(jobId, root, process.stdin, process.stdout).then(
+    (code) => process.exit(code),
+    () => process.exit(1),
+  );
+}
