@@ -5,7 +5,14 @@ import { createCommand } from './commands/create';
 import { startCommand } from './commands/start';
 import { superviseCommand } from './commands/supervise';
 import { gcCommand } from './commands/gc';
+import { tailCommand } from './commands/tail';
+import { waitCommand } from './commands/wait';
+import { listCommand, psCommand } from './commands/list';
+import { deleteCommand } from './commands/delete';
+import { tagSetCommand } from './commands/tag';
+import { notifySetCommand } from './commands/notify';
+import { schemaCommand } from './commands/schema';
 import { killCommand } from './commands/kill';
 
 /** Every subcommand, in help order. */
-export const COMMANDS: readonly CliCommand[] = [createCommand, startCommand, runCommand, statusCommand, gcCommand, killCommand, superviseCommand];
+export const COMMANDS: readonly CliCommand[] = [createCommand, startCommand, runCommand, statusCommand, tailCommand, waitCommand, listCommand, psCommand, deleteCommand, gcCommand, tagSetCommand, notifySetCommand, schemaCommand, killCommand, superviseCommand];

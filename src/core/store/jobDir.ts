@@ -3,7 +3,7 @@
  * agent-exec, but hardened (§10.18): the input must be a plain id token, and only real
  * directories (not symlinks) holding a `meta.json` or `state.json` count as jobs.
  */
-import { promises as fs } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { JobError } from '../errors';
 import { JOB_STATUSES, type JobMeta, type JobState, type JobStatus } from '../schema';
@@ -74,16 +74,7 @@ export async function resolveJob(root: string, input: string): Promise<JobPaths>
   );
 }
 
-async function readRecord(file: string): Promise<Record<string, unknown>> {
-  const handle = await fs.open(file, 'r');
-  let text: string;
-  try {
-    const { size } = await handle.stat();
-    if (size > MAX_RECORD_BYTES) throw new JobError('internal_error', `${path.basename(file)} is too large (${size} bytes)`);
-    text = (await handle.readFile()).toString('utf8');
-  } finally {
-    await handle.close();
-  }
+function parseRecord(file: string, text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -96,6 +87,43 @@ async function readRecord(file: string): Promise<Record<string, unknown>> {
   return value as Record<string, unknown>;
 }
 
+const tooLarge = (file: string, size: number) => new JobError('internal_error', `${path.basename(file)} is too large (${size} bytes)`);
+
+async function readRecord(file: string): Promise<Record<string, unknown>> {
+  const handle = await fs.open(file, 'r');
+  let text: string;
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_RECORD_BYTES) throw tooLarge(file, size);
+    text = (await handle.readFile()).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+  return parseRecord(file, text);
+}
+
+/**
+ * Synchronous twin of readRecord for scans over thousands of jobs (list): each async file read
+ * costs four thread-pool round trips, several times slower than open/fstat/read/close here.
+ */
+export function readRecordSync(file: string): Record<string, unknown> {
+  const fd = openSync(file, 'r');
+  try {
+    const { size } = fstatSync(fd);
+    if (size > MAX_RECORD_BYTES) throw tooLarge(file, size);
+    const buf = Buffer.allocUnsafe(size);
+    let n = 0;
+    while (n < size) {
+      const got = readSync(fd, buf, n, size - n, n);
+      if (got === 0) break;
+      n += got;
+    }
+    return parseRecord(file, buf.toString('utf8', 0, n));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const bad = (file: string, field: string) =>
   new JobError('internal_error', `${file}: missing or invalid field \`${field}\``);
 const isStr = (v: unknown): v is string => typeof v === 'string';
@@ -104,8 +132,10 @@ const optStr = (v: unknown) => (isStr(v) ? v : undefined);
 const optNum = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** Parses `meta.json` with agent-exec's tolerance: six mandatory fields, defaults for the rest. */
-export async function readMeta(paths: JobPaths): Promise<JobMeta> {
-  const raw = await readRecord(paths.meta);
+export const readMeta = async (paths: JobPaths): Promise<JobMeta> => metaFromRecord(await readRecord(paths.meta));
+
+/** Validates a parsed `meta.json` (six mandatory fields, defaults for the rest). */
+export function metaFromRecord(raw: Record<string, unknown>): JobMeta {
   const job = raw.job as { id?: unknown } | undefined;
   if (!job || !isStr(job.id)) throw bad('meta.json', 'job.id');
   for (const k of ['schema_version', 'created_at', 'root'] as const) if (!isStr(raw[k])) throw bad('meta.json', k);
@@ -113,6 +143,7 @@ export async function readMeta(paths: JobPaths): Promise<JobMeta> {
   if (!isStrArray(raw.env_keys)) throw bad('meta.json', 'env_keys');
   return {
     ...(raw as unknown as JobMeta),
+    cwd: optStr(raw.cwd),
     tags: isStrArray(raw.tags) ? raw.tags : [],
     inherit_env: typeof raw.inherit_env === 'boolean' ? raw.inherit_env : true,
     timeout_ms: optNum(raw.timeout_ms) ?? 0,
@@ -122,8 +153,10 @@ export async function readMeta(paths: JobPaths): Promise<JobMeta> {
 }
 
 /** Parses `state.json`; accepts every value form agent-exec writes (signal "15", "TERM", "SIGTERM"). */
-export async function readState(paths: JobPaths): Promise<JobState> {
-  const raw = await readRecord(paths.state);
+export const readState = async (paths: JobPaths): Promise<JobState> => stateFromRecord(await readRecord(paths.state));
+
+/** Validates a parsed `state.json`. */
+export function stateFromRecord(raw: Record<string, unknown>): JobState {
   const job = raw.job as { id?: unknown; status?: unknown; started_at?: unknown } | undefined;
   if (!job || !isStr(job.id)) throw bad('state.json', 'job.id');
   if (!JOB_STATUSES.includes(job.status as JobStatus)) throw bad('state.json', 'job.status');
@@ -141,6 +174,11 @@ export async function readState(paths: JobPaths): Promise<JobState> {
     },
     pid: optNum(raw.pid),
     finished_at: optStr(raw.finished_at),
+    // Our optional fields feed liveness checks: a wrong type must not pass for a value.
+    pid_start_time: optNum(raw.pid_start_time),
+    supervisor_pid: optNum(raw.supervisor_pid),
+    supervisor_start_time: optNum(raw.supervisor_start_time),
+    error: optStr(raw.error),
   };
 }
 
