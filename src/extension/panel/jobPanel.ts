@@ -1,0 +1,120 @@
+/**
+ * The job panel in VS Code (issue 5): a WebviewView in the bottom panel and, on demand, the same
+ * UI as an editor tab ("Open in Editor"). Each webview gets its own PanelSession; the webview is
+ * not kept alive while hidden (no retainContextWhenHidden): it restores its UI state with
+ * getState/setState and posts `ready` again, and the session answers with a fresh snapshot.
+ */
+import * as vscode from 'vscode';
+import { panelWebviewOptions, renderPanelHtml } from './html';
+import { PanelSession, type PanelBackend } from './session';
+import { jobId } from '../../protocol/jobPanel';
+
+export const JOB_PANEL_VIEW_ID = 'agentExec.jobPanel';
+export const OPEN_JOB_PANEL_COMMAND = 'agentExec.openJobPanel';
+const EDITOR_PANEL_TYPE = 'agentExec.jobPanelEditor';
+
+/** What the panel needs from the job service; the VS Code parts (files, clipboard) are added here. */
+export type PanelJobs = Omit<PanelBackend, 'openFile' | 'copyText' | 'openInEditor'>;
+
+export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: { view: vscode.WebviewView; session: PanelSession } | undefined;
+  private editor: { panel: vscode.WebviewPanel; session: PanelSession } | undefined;
+  /** A job to select once the view exists (revealed before it was ever opened). */
+  private pendingReveal: string | undefined;
+  private readonly backend: PanelBackend;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    jobs: PanelJobs,
+  ) {
+    this.backend = {
+      root: jobs.root,
+      onDidChangeJobs: (l) => jobs.onDidChangeJobs(l),
+      kill: (id, sig) => jobs.kill(id, sig),
+      rerun: (id) => jobs.rerun(id),
+      remove: (id) => jobs.remove(id),
+      log: (m) => jobs.log(m),
+      openFile: async (file) => {
+        await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true, preserveFocus: false });
+      },
+      copyText: (text) => vscode.env.clipboard.writeText(text),
+      openInEditor: () => this.openInEditor(),
+    };
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    const session = this.attach(view.webview);
+    this.view = { view, session };
+    view.onDidChangeVisibility(() => {
+      if (!view.visible) session.suspend();
+    });
+    view.onDidDispose(() => {
+      session.dispose();
+      if (this.view?.view === view) this.view = undefined;
+    });
+    if (this.pendingReveal) session.reveal(this.pendingReveal);
+    this.pendingReveal = undefined;
+  }
+
+  /** Shows the panel view and selects `jobId` in it (from the tree, or a command). */
+  async reveal(jobId?: string): Promise<void> {
+    if (this.editor?.panel.visible) {
+      if (jobId) this.editor.session.reveal(jobId);
+      this.editor.panel.reveal(undefined, true);
+      return;
+    }
+    if (jobId) {
+      if (this.view) this.view.session.reveal(jobId);
+      else this.pendingReveal = jobId;
+    }
+    if (this.view) this.view.view.show(true);
+    else await vscode.commands.executeCommand(`${JOB_PANEL_VIEW_ID}.focus`);
+  }
+
+  openInEditor(): void {
+    if (this.editor) {
+      this.editor.panel.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(EDITOR_PANEL_TYPE, 'Agent Exec Jobs', vscode.ViewColumn.Active, panelWebviewOptions(this.extensionUri));
+    const session = this.attach(panel.webview);
+    this.editor = { panel, session };
+    panel.onDidChangeViewState(() => {
+      if (!panel.visible) session.suspend();
+    });
+    panel.onDidDispose(() => {
+      session.dispose();
+      this.editor = undefined;
+    });
+  }
+
+  dispose(): void {
+    this.view?.session.dispose();
+    this.editor?.panel.dispose();
+  }
+
+  private attach(webview: vscode.Webview): PanelSession {
+    webview.options = panelWebviewOptions(this.extensionUri);
+    const session = new PanelSession(this.backend, (msg) => void webview.postMessage(msg));
+    webview.onDidReceiveMessage((msg: unknown) => void session.receive(msg));
+    webview.html = renderPanelHtml(webview, this.extensionUri);
+    return session;
+  }
+}
+
+/** The job id in a command argument: an id, or a tree node / object carrying `jobId` or `id`. */
+function jobIdOf(arg: unknown): string | undefined {
+  const candidate = typeof arg === 'object' && arg !== null ? ((arg as { jobId?: unknown }).jobId ?? (arg as { id?: unknown }).id) : arg;
+  return jobId(candidate) ? candidate : undefined;
+}
+
+/** Registers the panel view and the "Open Job Panel" command; returns the panel for tree → panel reveals. */
+export function registerJobPanel(context: vscode.ExtensionContext, jobs: PanelJobs): JobPanel {
+  const panel = new JobPanel(context.extensionUri, jobs);
+  context.subscriptions.push(
+    panel,
+    vscode.window.registerWebviewViewProvider(JOB_PANEL_VIEW_ID, panel),
+    vscode.commands.registerCommand(OPEN_JOB_PANEL_COMMAND, (arg?: unknown) => panel.reveal(jobIdOf(arg))),
+  );
+  return panel;
+}

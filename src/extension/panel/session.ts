@@ -1,0 +1,272 @@
+/**
+ * The host side of one job panel webview (the bottom-panel view or an editor tab), without
+ * `vscode`: it validates what the webview posts, answers `ready` with a full snapshot, then
+ * pushes coalesced job deltas and the selected job's log chunks. Side effects (kill, rerun,
+ * delete, open a file, clipboard) go through `PanelBackend`, which the composition root wires to
+ * the JobService and VS Code APIs; tests and benches wire it to plain functions.
+ */
+import { jobPaths, readMeta, type JobPaths } from '../../core/store/jobDir';
+import { readCurrentState } from '../../core/store/stateFile';
+import { jobDirNames, mapLimit, SCAN_CONCURRENCY } from '../../core/ops/scan';
+import { readSlice } from '../../core/logs';
+import { fileSize } from '../../core/store/jobDir';
+import type { JobMeta, JobState } from '../../core/schema';
+import {
+  CopyLog,
+  DeleteJob,
+  JobsDelta,
+  KillJob,
+  LoadRange,
+  LogChunk,
+  Notice,
+  OpenInEditor,
+  OpenRawLog,
+  Ready,
+  RerunJob,
+  RevealJob,
+  SelectJob,
+  Snapshot,
+  WEBVIEW_TO_HOST,
+  describeDropped,
+  parseMessage,
+  type HostMessage,
+  type JobRow,
+  type LogStream,
+  type PanelSignal,
+} from '../../protocol/jobPanel';
+import { DEFAULT_FOLLOWER_OPTIONS, LogFollower, type FollowerOptions } from './logFollower';
+
+export interface Disposable {
+  dispose(): void;
+}
+
+export interface PanelBackend {
+  /** The job store root the panel reads. */
+  readonly root: string;
+  /** Fires when jobs changed: their ids, or undefined when anything may have changed. */
+  onDidChangeJobs(listener: (ids: readonly string[] | undefined) => void): Disposable;
+  /** Each action resolves to a short human-readable outcome, or rejects with a teaching error. */
+  kill(jobId: string, signal: PanelSignal): Promise<string>;
+  rerun(jobId: string): Promise<string>;
+  remove(jobId: string): Promise<string>;
+  openFile(file: string): void | PromiseLike<void>;
+  copyText(text: string): void | PromiseLike<void>;
+  openInEditor(): void | PromiseLike<void>;
+  /** Diagnostics (dropped messages, read errors). */
+  log(message: string): void;
+}
+
+/** How long job changes are gathered before one delta goes out. */
+export const DELTA_MS = 100;
+/** "Copy" copies at most this much (the tail of a larger log). */
+export const MAX_COPY_BYTES = 16 * 1024 * 1024;
+
+export function logFile(paths: JobPaths, stream: LogStream): string {
+  return stream === 'stdout' ? paths.stdout : stream === 'stderr' ? paths.stderr : paths.full;
+}
+
+/** The table row of a job, from its records. */
+export function toJobRow(meta: JobMeta, st: JobState): JobRow {
+  const row: JobRow = {
+    id: st.job.id,
+    state: st.job.status,
+    command: meta.command,
+    tags: meta.tags,
+    createdAt: meta.created_at,
+    durationMs: st.result.duration_ms,
+    exitCode: st.result.exit_code,
+    signal: st.result.signal,
+  };
+  if (meta.cwd !== undefined) row.cwd = meta.cwd;
+  if (meta.owner !== undefined) row.owner = meta.owner;
+  if (st.job.started_at !== undefined) row.startedAt = st.job.started_at;
+  if (st.finished_at !== undefined) row.finishedAt = st.finished_at;
+  if (st.pid !== undefined) row.pid = st.pid;
+  if (st.error !== undefined) row.error = st.error;
+  return row;
+}
+
+/** Reads one job's row; undefined when the job is gone or its records are unreadable. */
+export async function readJobRow(root: string, id: string): Promise<JobRow | undefined> {
+  const paths = jobPaths(root, id);
+  try {
+    const [meta, st] = await Promise.all([readMeta(paths), readCurrentState(paths)]);
+    return toJobRow(meta, st);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function readAllRows(root: string): Promise<JobRow[]> {
+  const names = await jobDirNames(root);
+  const rows = await mapLimit(names, SCAN_CONCURRENCY, (id) => readJobRow(root, id));
+  return rows.filter((r): r is JobRow => r !== undefined);
+}
+
+const ANSI_ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()#]?./g;
+
+export class PanelSession implements Disposable {
+  private ready = false;
+  /** JSON of each row last sent, to send only what changed. */
+  private sent = new Map<string, string>();
+  private follower: LogFollower | undefined;
+  private followed: { jobId: string; stream: LogStream } | undefined;
+  private pending: Set<string> | 'all' | undefined;
+  private deltaTimer: NodeJS.Timeout | undefined;
+  private revealOnReady: string | null = null;
+  private readonly subscription: Disposable;
+  private disposed = false;
+
+  constructor(
+    private readonly backend: PanelBackend,
+    private readonly post: (msg: HostMessage) => void,
+    private readonly followerOptions: FollowerOptions = DEFAULT_FOLLOWER_OPTIONS,
+  ) {
+    this.subscription = backend.onDidChangeJobs((ids) => this.jobsChanged(ids));
+  }
+
+  /** Handles one message from the webview; invalid ones are logged and dropped. */
+  async receive(raw: unknown): Promise<void> {
+    const msg = parseMessage(WEBVIEW_TO_HOST, raw);
+    if (!msg) {
+      this.backend.log(`job panel: dropped ${describeDropped(raw)}`);
+      return;
+    }
+    try {
+      await this.handle(msg);
+    } catch (err) {
+      this.notice('error', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  private async handle(msg: NonNullable<ReturnType<typeof parseMessage<typeof WEBVIEW_TO_HOST>>>): Promise<void> {
+    if (Ready.is(msg)) return this.sendSnapshot();
+    if (SelectJob.is(msg)) return this.follow(msg.params.jobId, msg.params.stream);
+    if (LoadRange.is(msg)) {
+      const { jobId, stream, start, end, direction } = msg.params;
+      if (this.followed?.jobId === jobId && this.followed.stream === stream) await this.follower?.loadRange(start, end, direction);
+      return;
+    }
+    if (KillJob.is(msg)) return this.notice('info', await this.backend.kill(msg.params.jobId, msg.params.signal));
+    if (RerunJob.is(msg)) return this.notice('info', await this.backend.rerun(msg.params.jobId));
+    if (DeleteJob.is(msg)) {
+      if (this.followed?.jobId === msg.params.jobId) this.stopFollowing();
+      return this.notice('info', await this.backend.remove(msg.params.jobId));
+    }
+    if (OpenRawLog.is(msg)) return this.backend.openFile(logFile(jobPaths(this.backend.root, msg.params.jobId), msg.params.stream));
+    if (CopyLog.is(msg)) return this.copy(msg.params.jobId, msg.params.stream);
+    if (OpenInEditor.is(msg)) return this.backend.openInEditor();
+  }
+
+  /** Selects a job in the webview (the user picked it in the tree). */
+  reveal(jobId: string): void {
+    if (this.ready) this.post(RevealJob.create({ jobId }));
+    else this.revealOnReady = jobId;
+  }
+
+  /** The webview's content went away (hidden without retainContextWhenHidden): it will post `ready` again. */
+  suspend(): void {
+    this.ready = false;
+    this.stopFollowing();
+    clearTimeout(this.deltaTimer);
+    this.deltaTimer = undefined;
+    this.pending = undefined;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.suspend();
+    this.subscription.dispose();
+  }
+
+  private async sendSnapshot(): Promise<void> {
+    // Changes seen while the list is read are covered by the snapshot itself.
+    this.pending = undefined;
+    const rows = await readAllRows(this.backend.root);
+    if (this.disposed) return;
+    this.sent = new Map(rows.map((r) => [r.id, JSON.stringify(r)]));
+    this.ready = true;
+    this.post(Snapshot.create({ jobs: rows, selected: this.revealOnReady }));
+    this.revealOnReady = null;
+  }
+
+  private async follow(jobId: string | null, stream: LogStream): Promise<void> {
+    this.stopFollowing();
+    if (jobId === null) return;
+    const paths = jobPaths(this.backend.root, jobId);
+    const follower = new LogFollower(
+      logFile(paths, stream),
+      paths.dir,
+      (chunk) => this.post(LogChunk.create({ jobId, stream, ...chunk })),
+      this.followerOptions,
+      (name) => {
+        if (name === 'state.json') this.jobsChanged([jobId]);
+      },
+    );
+    this.follower = follower;
+    this.followed = { jobId, stream };
+    await follower.start();
+  }
+
+  private stopFollowing(): void {
+    this.follower?.dispose();
+    this.follower = undefined;
+    this.followed = undefined;
+  }
+
+  private jobsChanged(ids: readonly string[] | undefined): void {
+    if (!this.ready || this.disposed) return;
+    if (ids === undefined) this.pending = 'all';
+    else if (this.pending !== 'all') {
+      this.pending ??= new Set();
+      for (const id of ids) this.pending.add(id);
+    }
+    this.deltaTimer ??= setTimeout(() => {
+      this.deltaTimer = undefined;
+      void this.sendDelta().catch((err) => this.backend.log(`job panel: refresh failed: ${String(err)}`));
+    }, DELTA_MS);
+  }
+
+  private async sendDelta(): Promise<void> {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (!pending || !this.ready) return;
+    const upsert: JobRow[] = [];
+    const removed: string[] = [];
+    if (pending === 'all') {
+      const rows = await readAllRows(this.backend.root);
+      const seen = new Set(rows.map((r) => r.id));
+      for (const id of this.sent.keys()) if (!seen.has(id)) removed.push(id);
+      for (const r of rows) this.collect(r, upsert);
+    } else {
+      const rows = await Promise.all([...pending].map(async (id) => [id, await readJobRow(this.backend.root, id)] as const));
+      for (const [id, row] of rows) {
+        if (row) this.collect(row, upsert);
+        else if (this.sent.has(id)) removed.push(id);
+      }
+    }
+    for (const id of removed) this.sent.delete(id);
+    if (!this.ready || this.disposed || (upsert.length === 0 && removed.length === 0)) return;
+    this.post(JobsDelta.create({ upsert, removed }));
+  }
+
+  private collect(row: JobRow, upsert: JobRow[]): void {
+    const json = JSON.stringify(row);
+    if (this.sent.get(row.id) === json) return;
+    this.sent.set(row.id, json);
+    upsert.push(row);
+  }
+
+  private async copy(jobId: string, stream: LogStream): Promise<void> {
+    const file = logFile(jobPaths(this.backend.root, jobId), stream);
+    const size = await fileSize(file);
+    const slice = await readSlice(file, Math.max(0, size - MAX_COPY_BYTES), size);
+    await this.backend.copyText(slice.text.replace(ANSI_ESCAPES, ''));
+    const what = size > MAX_COPY_BYTES ? `the last ${MAX_COPY_BYTES / 1024 / 1024} MB of the ${stream} log` : `the ${stream} log`;
+    this.notice('info', `Copied ${what} to the clipboard.`);
+  }
+
+  private notice(level: 'info' | 'error', text: string): void {
+    if (this.ready && text) this.post(Notice.create({ level, text: text.slice(0, 4096) }));
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * The job panel's wire protocol (issue 5): every message between the extension host and the
+ * webview is declared here once, with a runtime guard, and both sides drop what does not pass.
+ * The webview may only ask for intents on a job id (select, kill with a signal from a fixed set,
+ * rerun, delete, load a byte range); it never sends paths or command lines.
+ * No `vscode` and no DOM imports: the host, the webview bundle and the unit tests share this file.
+ */
+
+/** A guard that checks an untrusted value (a posted message) has type T. */
+export type Guard<T> = (v: unknown) => v is T;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export const str =
+  (maxLength: number, pattern?: RegExp): Guard<string> =>
+  (v): v is string =>
+    typeof v === 'string' && v.length <= maxLength && (pattern === undefined || pattern.test(v));
+
+/** An integer in [min, max]. */
+export const int =
+  (min: number, max: number): Guard<number> =>
+  (v): v is number =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+
+export const bool: Guard<boolean> = (v): v is boolean => typeof v === 'boolean';
+
+export const oneOf =
+  <const T extends readonly string[]>(values: T): Guard<T[number]> =>
+  (v): v is T[number] =>
+    typeof v === 'string' && (values as readonly string[]).includes(v);
+
+export const arrayOf =
+  <T>(item: Guard<T>, maxLength: number): Guard<T[]> =>
+  (v): v is T[] =>
+    Array.isArray(v) && v.length <= maxLength && v.every(item);
+
+/** `g` and a cross-field condition (e.g. a range's end after its start). */
+export const where =
+  <T>(g: Guard<T>, ok: (v: T) => boolean): Guard<T> =>
+  (v): v is T =>
+    g(v) && ok(v);
+
+export const nullable =
+  <T>(g: Guard<T>): Guard<T | null> =>
+  (v): v is T | null =>
+    v === null || g(v);
+
+/** Marks a field as optional in `object()` (absent or undefined is allowed). */
+export interface Optional<T> {
+  optional: Guard<T>;
+}
+export const optional = <T>(g: Guard<T>): Optional<T> => ({ optional: g });
+
+type Shape = Record<string, Guard<unknown> | Optional<unknown>>;
+type RequiredKeys<S extends Shape> = { [K in keyof S]: S[K] extends Optional<unknown> ? never : K }[keyof S];
+type OptionalKeys<S extends Shape> = Exclude<keyof S, RequiredKeys<S>>;
+type Unwrap<G> = G extends Guard<infer T> ? T : G extends Optional<infer T> ? T : never;
+export type ShapeType<S extends Shape> = { [K in RequiredKeys<S>]: Unwrap<S[K]> } & { [K in OptionalKeys<S>]?: Unwrap<S[K]> };
+
+/** An object with exactly these fields: unknown keys make the value invalid (nothing rides along). */
+export const object =
+  <S extends Shape>(shape: S): Guard<ShapeType<S>> =>
+  (v): v is ShapeType<S> => {
+    if (!isRecord(v)) return false;
+    for (const key of Object.keys(v)) if (!Object.hasOwn(shape, key)) return false;
+    for (const [key, g] of Object.entries(shape)) {
+      const value = v[key];
+      if (typeof g === 'function') {
+        if (!g(value)) return false;
+      } else if (value !== undefined && !g.optional(value)) return false;
+    }
+    return true;
+  };
+
+// ---- Domain values ------------------------------------------------------------------------
+
+/** Job ids as the store accepts them (no `/`, `..` or NUL can get through). */
+export const JOB_ID_PATTERN = /^[0-9a-zA-Z_-]{1,128}$/;
+export const jobId = str(128, JOB_ID_PATTERN);
+
+/** The signals the panel offers (the same menu as the tree's Kill), without the SIG prefix. */
+export const PANEL_SIGNALS = ['TERM', 'INT', 'KILL', 'HUP', 'QUIT', 'USR1', 'USR2'] as const;
+export type PanelSignal = (typeof PANEL_SIGNALS)[number];
+
+export const JOB_STATES = ['created', 'running', 'exited', 'killed', 'failed'] as const;
+export type JobStateName = (typeof JOB_STATES)[number];
+
+/** `combined` is the job's full.log (both streams, timestamped lines). */
+export const LOG_STREAMS = ['stdout', 'stderr', 'combined'] as const;
+export type LogStream = (typeof LOG_STREAMS)[number];
+
+/** Largest byte range the webview may ask for at once (scrolling up pages by this much at most). */
+export const MAX_RANGE_BYTES = 1024 * 1024;
+/** Largest text one log message may carry: the host never floods the webview. */
+export const MAX_CHUNK_CHARS = 4 * MAX_RANGE_BYTES;
+/** Offsets stay exact doubles. */
+export const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
+/** A job list larger than this is truncated by the host (oldest finished jobs first). */
+export const MAX_JOBS = 5000;
+
+const offset = int(0, MAX_OFFSET);
+const timestamp = str(64);
+const shortText = str(4096);
+
+/** One row of the jobs table: everything the table and the detail header show. */
+const jobRowShape = {
+  id: jobId,
+  state: oneOf(JOB_STATES),
+  /** argv exactly as recorded in meta.json (shown, never executed by the webview). */
+  command: arrayOf(str(65536), 4096),
+  cwd: optional(shortText),
+  tags: arrayOf(str(256), 256),
+  owner: optional(str(256)),
+  createdAt: timestamp,
+  startedAt: optional(timestamp),
+  finishedAt: optional(timestamp),
+  durationMs: nullable(int(0, MAX_OFFSET)),
+  exitCode: nullable(int(-(2 ** 31), 2 ** 31 - 1)),
+  signal: nullable(str(32)),
+  pid: optional(int(0, 2 ** 31 - 1)),
+  error: optional(shortText),
+};
+export type JobRow = ShapeType<typeof jobRowShape>;
+export const jobRow: Guard<JobRow> = object(jobRowShape);
+
+// ---- Message descriptors ------------------------------------------------------------------
+
+export interface Message<M extends string, P> {
+  method: M;
+  params: P;
+}
+
+/** A message type: `is` validates an untrusted message, `create` builds one. */
+export class MessageType<M extends string, P> {
+  constructor(
+    readonly method: M,
+    readonly params: Guard<P>,
+  ) {}
+
+  is(msg: unknown): msg is Message<M, P> {
+    return isRecord(msg) && msg.method === this.method && Object.keys(msg).length === 2 && this.params(msg.params);
+  }
+
+  create(params: P): Message<M, P> {
+    return { method: this.method, params };
+  }
+}
+
+const none = object({});
+
+// Webview → host: intents only.
+export const Ready = new MessageType('ready', none);
+/** The user selected a job (null: none), or changed the shown stream: the host (re)starts following its tail. */
+export const SelectJob = new MessageType('job/select', object({ jobId: nullable(jobId), stream: oneOf(LOG_STREAMS) }));
+/**
+ * Load log bytes [start, end) of the selected job: `above` the window when scrolling up (the
+ * answer may start later, at a line start), or `below` it (exactly from `start`).
+ */
+export const LoadRange = new MessageType(
+  'log/loadRange',
+  where(
+    object({ jobId, stream: oneOf(LOG_STREAMS), direction: oneOf(['above', 'below'] as const), start: offset, end: offset }),
+    (p) => p.end > p.start && p.end - p.start <= MAX_RANGE_BYTES,
+  ),
+);
+export const KillJob = new MessageType('job/kill', object({ jobId, signal: oneOf(PANEL_SIGNALS) }));
+export const RerunJob = new MessageType('job/rerun', object({ jobId }));
+export const DeleteJob = new MessageType('job/delete', object({ jobId }));
+/** Open the raw log file in an editor. */
+export const OpenRawLog = new MessageType('log/openRaw', object({ jobId, stream: oneOf(LOG_STREAMS) }));
+/** Copy the log (its tail when it is large) to the clipboard. */
+export const CopyLog = new MessageType('log/copy', object({ jobId, stream: oneOf(LOG_STREAMS) }));
+/** Open the panel as an editor tab. */
+export const OpenInEditor = new MessageType('panel/openInEditor', none);
+
+// Host → webview.
+/** The full job list; sent in answer to `ready` and whenever the panel becomes visible again. */
+export const Snapshot = new MessageType(
+  'jobs/snapshot',
+  object({ jobs: arrayOf(jobRow, MAX_JOBS), selected: nullable(jobId) }),
+);
+/** Changed or new jobs, and removed ids, since the last snapshot/delta. */
+export const JobsDelta = new MessageType(
+  'jobs/delta',
+  object({ upsert: arrayOf(jobRow, MAX_JOBS), removed: arrayOf(jobId, MAX_JOBS) }),
+);
+/** Select this job (the user picked it in the tree). */
+export const RevealJob = new MessageType('job/reveal', object({ jobId }));
+
+/**
+ * Log text of bytes [start, end) of a stream; `total` is the file size when read.
+ * - `tail`: replaces the window (first load, stream switch, truncation, or the writer outran us);
+ * - `append`: continues the window at `start` (== previous end);
+ * - `range`: earlier bytes, the answer to `log/loadRange`.
+ */
+export const LOG_CHUNK_KINDS = ['tail', 'append', 'range'] as const;
+export type LogChunkKind = (typeof LOG_CHUNK_KINDS)[number];
+export const LogChunk = new MessageType(
+  'log/chunk',
+  where(
+  object({
+    jobId,
+    stream: oneOf(LOG_STREAMS),
+    kind: oneOf(LOG_CHUNK_KINDS),
+    start: offset,
+    end: offset,
+    total: offset,
+    text: str(MAX_CHUNK_CHARS),
+  }),
+  (p) => p.start <= p.end && p.end <= p.total,
+  ),
+);
+/** Outcome of an intent the user should hear about (kill failed, job deleted, …). */
+export const Notice = new MessageType('notice', object({ level: oneOf(['info', 'error'] as const), text: shortText }));
+
+export const WEBVIEW_TO_HOST = [Ready, SelectJob, LoadRange, KillJob, RerunJob, DeleteJob, OpenRawLog, CopyLog, OpenInEditor] as const;
+export const HOST_TO_WEBVIEW = [Snapshot, JobsDelta, RevealJob, LogChunk, Notice] as const;
+
+type MessageOf<T> = T extends MessageType<infer M, infer P> ? Message<M, P> : never;
+export type WebviewMessage = MessageOf<(typeof WEBVIEW_TO_HOST)[number]>;
+export type HostMessage = MessageOf<(typeof HOST_TO_WEBVIEW)[number]>;
+
+/** The message if it is one of `types` and valid, else undefined (the caller logs and drops it). */
+export function parseMessage<T extends readonly MessageType<string, unknown>[]>(
+  types: T,
+  msg: unknown,
+): MessageOf<T[number]> | undefined {
+  for (const t of types) if (t.is(msg)) return msg as MessageOf<T[number]>;
+  return undefined;
+}
+
+/** A short description of a dropped message for logs (never echoes its content). */
+export function describeDropped(msg: unknown): string {
+  if (!isRecord(msg)) return `non-object message (${msg === null ? 'null' : typeof msg})`;
+  const method = typeof msg.method === 'string' ? msg.method.slice(0, 64) : '?';
+  return `invalid or unknown message '${method}'`;
+}

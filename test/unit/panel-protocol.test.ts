@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  HOST_TO_WEBVIEW,
+  JobsDelta,
+  KillJob,
+  LoadRange,
+  LogChunk,
+  MAX_RANGE_BYTES,
+  Ready,
+  SelectJob,
+  Snapshot,
+  WEBVIEW_TO_HOST,
+  describeDropped,
+  parseMessage,
+  type JobRow,
+} from '../../src/protocol/jobPanel';
+
+const ID = '0123456789abcdef0123456789abcdef';
+const row: JobRow = {
+  id: ID,
+  state: 'running',
+  command: ['sh', '-c', 'echo hi'],
+  tags: ['ci'],
+  createdAt: '2026-11-30T03:41:25Z',
+  startedAt: '2026-11-30T03:41:25Z',
+  durationMs: null,
+  exitCode: null,
+  signal: null,
+  pid: 1234,
+};
+
+test('valid intents from the webview pass and are typed', () => {
+  const kill = parseMessage(WEBVIEW_TO_HOST, { method: 'job/kill', params: { jobId: ID, signal: 'INT' } });
+  assert.ok(kill && KillJob.is(kill));
+  assert.equal(kill.params.signal, 'INT');
+  assert.ok(Ready.is(Ready.create({})));
+  assert.ok(SelectJob.is(SelectJob.create({ jobId: null, stream: 'stderr' })));
+  assert.ok(LoadRange.is(LoadRange.create({ jobId: ID, stream: 'combined', direction: 'above', start: 0, end: MAX_RANGE_BYTES })));
+});
+
+test('ids must match the store pattern: no paths, no traversal, no NUL, at most 128 chars', () => {
+  for (const jobId of ['../etc', 'a/b', '', 'a\u0000', 'x'.repeat(129), ' abc', 'é', 42, null]) {
+    assert.equal(KillJob.is({ method: 'job/kill', params: { jobId, signal: 'TERM' } }), false, String(jobId));
+  }
+  assert.ok(KillJob.is({ method: 'job/kill', params: { jobId: 'A-b_9'.padEnd(128, 'z'), signal: 'TERM' } }));
+});
+
+test('signals come from the fixed set only', () => {
+  for (const signal of ['SIGTERM', 'term', '9', 'STOP', 'TERM; rm -rf /', undefined]) {
+    assert.equal(parseMessage(WEBVIEW_TO_HOST, { method: 'job/kill', params: { jobId: ID, signal } }), undefined, String(signal));
+  }
+  for (const signal of ['TERM', 'INT', 'KILL', 'HUP', 'QUIT', 'USR1', 'USR2']) {
+    assert.ok(parseMessage(WEBVIEW_TO_HOST, { method: 'job/kill', params: { jobId: ID, signal } }));
+  }
+});
+
+test('unknown methods, extra fields and smuggled paths or command lines are dropped', () => {
+  const bad: unknown[] = [
+    null,
+    'ready',
+    [],
+    { method: 'job/run', params: { command: ['rm', '-rf', '/'] } },
+    { method: 'ready' },
+    { method: 'ready', params: { extra: 1 } },
+    { method: 'ready', params: {}, id: 1 },
+    { method: 'job/rerun', params: { jobId: ID, command: ['sh'] } },
+    { method: 'log/openRaw', params: { jobId: ID, stream: 'stdout', path: '/etc/passwd' } },
+    { method: 'log/openRaw', params: { jobId: ID, stream: '../../etc/passwd' } },
+    { method: '__proto__', params: {} },
+    { method: 'job/select', params: { jobId: ID } },
+  ];
+  for (const msg of bad) assert.equal(parseMessage(WEBVIEW_TO_HOST, msg), undefined, JSON.stringify(msg));
+  // Host messages are not accepted from the webview.
+  assert.equal(parseMessage(WEBVIEW_TO_HOST, Snapshot.create({ jobs: [], selected: null })), undefined);
+});
+
+test('numbers are bounded: byte ranges are non-empty, ordered, integer and at most MAX_RANGE_BYTES', () => {
+  const range = (start: unknown, end: unknown) => ({ method: 'log/loadRange', params: { jobId: ID, stream: 'stdout', direction: 'above', start, end } });
+  assert.ok(LoadRange.is(range(10, 20)));
+  for (const [s, e] of [
+    [20, 10],
+    [10, 10],
+    [-1, 5],
+    [0, MAX_RANGE_BYTES + 1],
+    [0.5, 3],
+    [0, Infinity],
+    [Number.MAX_SAFE_INTEGER + 2, Number.MAX_SAFE_INTEGER + 3],
+    ['0', '10'],
+    [NaN, 1],
+  ]) {
+    assert.equal(LoadRange.is(range(s, e)), false, `${s}-${e}`);
+  }
+});
+
+test('host messages are validated by the webview too', () => {
+  assert.ok(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [row], selected: ID })));
+  assert.ok(parseMessage(HOST_TO_WEBVIEW, JobsDelta.create({ upsert: [{ ...row, state: 'exited', exitCode: 0, durationMs: 5 }], removed: [ID] })));
+  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, state: 'zombie' as 'running' }], selected: null })), undefined);
+  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, command: 'sh -c x' as unknown as string[] }], selected: null })), undefined);
+  const chunk = { jobId: ID, stream: 'stdout' as const, kind: 'append' as const, start: 5, end: 10, total: 10, text: 'hello' };
+  assert.ok(LogChunk.is(LogChunk.create(chunk)));
+  assert.equal(LogChunk.is(LogChunk.create({ ...chunk, end: 11 })), false, 'end beyond total');
+  assert.equal(LogChunk.is(LogChunk.create({ ...chunk, start: 11, end: 10 })), false, 'reversed');
+});
+
+test('optional row fields may be absent but not of the wrong type', () => {
+  const { pid: _pid, startedAt: _s, ...minimal } = row;
+  assert.ok(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [minimal], selected: null })));
+  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, pid: -1 }], selected: null })), undefined);
+  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, owner: 7 as unknown as string }], selected: null })), undefined);
+});
+
+test('dropped messages are described without echoing their content', () => {
+  assert.equal(describeDropped({ method: 'job/kill', params: { jobId: 'secret-token' } }), "invalid or unknown message 'job/kill'");
+  assert.equal(describeDropped(null), 'non-object message (null)');
+  assert.equal(describeDropped('x'.repeat(10)), 'non-object message (string)');
+});

@@ -1,0 +1,247 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, openSync, closeSync, ftruncateSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { LogFollower, type FollowerChunk } from '../../src/extension/panel/logFollower';
+import { PanelSession, type PanelBackend } from '../../src/extension/panel/session';
+import { HOST_TO_WEBVIEW, parseMessage, type HostMessage } from '../../src/protocol/jobPanel';
+import { installFixtureJobs, tempDir } from '../helpers/tempRoot';
+
+/** Resolves when `pred` holds for the collected items; fails after `ms`. */
+function until<T>(items: T[], pred: (items: T[]) => boolean, ms = 5000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const check = () => {
+      if (pred(items)) return resolve();
+      if (Date.now() - t0 > ms) return reject(new Error(`condition not met within ${ms} ms: ${JSON.stringify(items).slice(0, 500)}`));
+      setTimeout(check, 10);
+    };
+    check();
+  });
+}
+
+const FAST = { tailBytes: 4096, tailLines: 100, maxAppendBytes: 64 * 1024, flushMs: 20, partialMs: 100 };
+
+function follower(t: { after(fn: () => void): void }, opts = FAST) {
+  const { dir, cleanup } = tempDir('ae-panel-');
+  const file = path.join(dir, 'stdout.log');
+  writeFileSync(file, '');
+  const chunks: FollowerChunk[] = [];
+  const f = new LogFollower(file, dir, (c) => chunks.push(c), opts);
+  t.after(() => {
+    f.dispose();
+    cleanup();
+  });
+  return { dir, file, chunks, f };
+}
+
+/** The text the panel would show: the last tail, then contiguous appends. */
+const shown = (chunks: FollowerChunk[]) => {
+  let text = '';
+  let end = -1;
+  for (const c of chunks) {
+    if (c.kind === 'tail') [text, end] = [c.text, c.end];
+    else if (c.kind === 'append' && c.start === end) [text, end] = [text + c.text, c.end];
+  }
+  return text;
+};
+
+test('a 1 GB (sparse) log opens with only its tail read', async (t) => {
+  const { file, chunks, f } = follower(t, { ...FAST, tailBytes: 256 * 1024 });
+  const fd = openSync(file, 'w');
+  ftruncateSync(fd, 2 ** 30);
+  closeSync(fd);
+  appendFileSync(file, 'last line\n');
+  const t0 = performance.now();
+  await f.start();
+  const ms = performance.now() - t0;
+  assert.equal(chunks.length, 1);
+  const [c] = chunks;
+  assert.equal(c.kind, 'tail');
+  assert.equal(c.end, 2 ** 30 + 10);
+  assert.equal(c.total, 2 ** 30 + 10);
+  assert.ok(c.end - c.start <= 256 * 1024);
+  assert.ok(c.text.endsWith('last line\n'));
+  assert.ok(ms < 1000, `${ms} ms`);
+});
+
+test('appends are pushed on file events, whole lines first, a quiet partial line after partialMs', async (t) => {
+  const { file, chunks, f } = follower(t);
+  appendFileSync(file, 'first\n');
+  await f.start();
+  assert.equal(shown(chunks), 'first\n');
+  appendFileSync(file, 'second\nthi');
+  await until(chunks, () => shown(chunks) === 'first\nsecond\n');
+  // The unterminated 'thi' is held back, then sent once the writer is quiet.
+  await until(chunks, () => shown(chunks) === 'first\nsecond\nthi');
+  appendFileSync(file, 'rd €\n');
+  await until(chunks, () => shown(chunks) === 'first\nsecond\nthird €\n');
+  for (const c of chunks) assert.ok(c.kind === 'tail' || c.kind === 'append');
+});
+
+test('a multi-byte character split across writes is never sent half', async (t) => {
+  const { file, chunks, f } = follower(t);
+  await f.start();
+  const euro = Buffer.from('€\n');
+  appendFileSync(file, Buffer.concat([Buffer.from('price: '), euro.subarray(0, 1)]));
+  await new Promise((r) => setTimeout(r, 40));
+  appendFileSync(file, euro.subarray(1));
+  await until(chunks, () => shown(chunks) === 'price: €\n');
+  assert.ok(!chunks.some((c) => c.text.includes('\uFFFD')));
+});
+
+test('a truncated log (the job restarted) is shown from its new tail', async (t) => {
+  const { file, chunks, f } = follower(t);
+  appendFileSync(file, 'old output that is long enough\n');
+  await f.start();
+  writeFileSync(file, 'new\n');
+  await until(chunks, () => chunks.at(-1)?.kind === 'tail' && chunks.at(-1)?.text === 'new\n');
+});
+
+test('a writer that outruns the panel gets bounded tails, not a backlog; the message rate stays bounded', async (t) => {
+  const { file, chunks, f } = follower(t, { ...FAST, flushMs: 50 });
+  await f.start();
+  const line = 'x'.repeat(99) + '\n';
+  const block = line.repeat(10_000); // 1 MB
+  const t0 = Date.now();
+  let written = 0;
+  while (Date.now() - t0 < 1000) {
+    appendFileSync(file, block);
+    written += block.length;
+    await new Promise((r) => setImmediate(r));
+  }
+  await until(chunks, () => chunks.at(-1)?.end === written);
+  const seconds = (Date.now() - t0) / 1000;
+  const rate = chunks.length / seconds;
+  assert.ok(rate <= 1000 / 50 + 2, `${chunks.length} messages in ${seconds.toFixed(2)} s for ${(written / 1e6).toFixed(0)} MB`);
+  for (const c of chunks) assert.ok(c.text.length <= 64 * 1024 + 4096, `${c.kind} of ${c.text.length} chars`);
+  assert.ok(chunks.some((c) => c.kind === 'tail' && c.start > 0), 'skipped ahead with a tail');
+});
+
+test('ranges above start at a line start, ranges below end at a line end', async (t) => {
+  const { file, chunks, f } = follower(t);
+  const text = Array.from({ length: 50 }, (_, i) => `line ${i} ✓`).join('\n') + '\n';
+  writeFileSync(file, text);
+  await f.start();
+  const bytes = Buffer.from(text);
+  await f.loadRange(5, 200, 'above');
+  const above = chunks.at(-1)!;
+  assert.equal(above.kind, 'range');
+  assert.equal(above.start, bytes.indexOf(10, 5) + 1);
+  assert.equal(above.text, bytes.subarray(above.start, 200).toString());
+  await f.loadRange(0, 101, 'below');
+  const below = chunks.at(-1)!;
+  assert.equal(below.start, 0);
+  assert.equal(below.end, bytes.lastIndexOf(10, 100) + 1);
+  assert.ok(below.text.endsWith('\n'));
+});
+
+function backend(root: string, t: { after(fn: () => void): void }) {
+  const calls: string[] = [];
+  const logs: string[] = [];
+  let fire: ((ids: readonly string[] | undefined) => void) | undefined;
+  const b: PanelBackend = {
+    root,
+    onDidChangeJobs: (l) => {
+      fire = l;
+      return { dispose: () => (fire = undefined) };
+    },
+    kill: async (id, sig) => (calls.push(`kill ${id} ${sig}`), `Sent ${sig}`),
+    rerun: async (id) => (calls.push(`rerun ${id}`), 'rerun'),
+    remove: async (id) => (calls.push(`delete ${id}`), 'deleted'),
+    openFile: (file) => void calls.push(`open ${file}`),
+    copyText: (text) => void calls.push(`copy ${text}`),
+    openInEditor: () => void calls.push('editor'),
+    log: (m) => void logs.push(m),
+  };
+  const posted: HostMessage[] = [];
+  const session = new PanelSession(b, (m) => {
+    // Everything the host posts must pass the webview's validator.
+    assert.ok(parseMessage(HOST_TO_WEBVIEW, m), JSON.stringify(m).slice(0, 300));
+    posted.push(m);
+  }, FAST);
+  t.after(() => session.dispose());
+  return { session, posted, calls, logs, fire: (ids?: string[]) => fire?.(ids) };
+}
+
+test('session: ready → snapshot of the store (agent-exec jobs too), then select → tail', async (t) => {
+  const { dir: root, cleanup } = tempDir();
+  t.after(cleanup);
+  const ids = installFixtureJobs(root, ['exited-0', 'exited-1', 'with-tags-and-mask']);
+  const { session, posted } = backend(root, t);
+  await session.receive({ method: 'ready', params: {} });
+  const snap = posted[0];
+  assert.equal(snap.method, 'jobs/snapshot');
+  const rows = snap.method === 'jobs/snapshot' ? snap.params.jobs : [];
+  assert.equal(rows.length, 3);
+  const tagged = rows.find((r) => r.id === ids['with-tags-and-mask'])!;
+  assert.deepEqual(tagged.tags, ['ci', 'project.build']);
+  assert.equal(tagged.cwd, '/tmp/aefx/g03-run-options/work');
+  assert.equal(rows.find((r) => r.id === ids['exited-1'])!.exitCode, 1);
+  await session.receive({ method: 'job/select', params: { jobId: ids['exited-1'], stream: 'stderr' } });
+  const chunk = posted.at(-1)!;
+  assert.equal(chunk.method, 'log/chunk');
+  if (chunk.method === 'log/chunk') {
+    assert.equal(chunk.params.kind, 'tail');
+    assert.equal(chunk.params.text, readFileSync(path.join(root, ids['exited-1'], 'stderr.log'), 'utf8'));
+  }
+});
+
+test('session: invalid messages are dropped and logged; valid intents reach the backend', async (t) => {
+  const { dir: root, cleanup } = tempDir();
+  t.after(cleanup);
+  const { 'exited-0': id } = installFixtureJobs(root, ['exited-0']);
+  const { session, calls, logs, posted } = backend(root, t);
+  await session.receive({ method: 'ready', params: {} });
+  await session.receive({ method: 'job/kill', params: { jobId: '../x', signal: 'TERM' } });
+  await session.receive({ method: 'job/kill', params: { jobId: id, signal: 'SIGSTOP' } });
+  await session.receive({ method: 'shell', params: { command: 'rm -rf /' } });
+  assert.equal(calls.length, 0);
+  assert.equal(logs.length, 3);
+  await session.receive({ method: 'job/kill', params: { jobId: id, signal: 'INT' } });
+  await session.receive({ method: 'job/rerun', params: { jobId: id } });
+  await session.receive({ method: 'log/openRaw', params: { jobId: id, stream: 'combined' } });
+  await session.receive({ method: 'log/copy', params: { jobId: id, stream: 'stdout' } });
+  assert.deepEqual(calls, [`kill ${id} INT`, `rerun ${id}`, `open ${path.join(root, id, 'full.log')}`, `copy ${readFileSync(path.join(root, id, 'stdout.log'), 'utf8')}`]);
+  assert.ok(posted.some((m) => m.method === 'notice' && m.params.text === 'Sent INT'));
+});
+
+test('session: job changes become one coalesced delta with only what changed; removed jobs are reported', async (t) => {
+  const { dir: root, cleanup } = tempDir();
+  t.after(cleanup);
+  const ids = installFixtureJobs(root, ['exited-0', 'exited-1']);
+  const { session, posted, fire } = backend(root, t);
+  await session.receive({ method: 'ready', params: {} });
+  const statePath = path.join(root, ids['exited-0'], 'state.json');
+  const st = JSON.parse(readFileSync(statePath, 'utf8'));
+  st.result.exit_code = 3;
+  writeFileSync(statePath, JSON.stringify(st));
+  fire([ids['exited-0']]);
+  fire([ids['exited-0']]);
+  fire([ids['exited-1']]);
+  await until(posted, (p) => p.some((m) => m.method === 'jobs/delta'));
+  const deltas = posted.filter((m) => m.method === 'jobs/delta');
+  assert.equal(deltas.length, 1);
+  if (deltas[0].method === 'jobs/delta') {
+    assert.deepEqual(deltas[0].params.upsert.map((r) => [r.id, r.exitCode]), [[ids['exited-0'], 3]]);
+    assert.deepEqual(deltas[0].params.removed, []);
+  }
+  mkdirSync(path.join(root, 'not-a-job'));
+  writeFileSync(path.join(root, ids['exited-1'], 'meta.json'), '{');
+  fire(undefined);
+  await until(posted, (p) => p.filter((m) => m.method === 'jobs/delta').length === 2);
+  const last = posted.filter((m) => m.method === 'jobs/delta')[1];
+  if (last.method === 'jobs/delta') assert.deepEqual(last.params.removed, [ids['exited-1']]);
+});
+
+test('session: a reveal before ready selects the job in the snapshot', async (t) => {
+  const { dir: root, cleanup } = tempDir();
+  t.after(cleanup);
+  const { 'exited-0': id } = installFixtureJobs(root, ['exited-0']);
+  const { session, posted } = backend(root, t);
+  session.reveal(id);
+  await session.receive({ method: 'ready', params: {} });
+  assert.equal(posted[0].method === 'jobs/snapshot' && posted[0].params.selected, id);
+  session.reveal(id);
+  assert.deepEqual(posted.at(-1), { method: 'job/reveal', params: { jobId: id } });
+});

@@ -1,0 +1,494 @@
+/**
+ * The job panel webview: a jobs table and the selected job's detail with its live log.
+ * Talks to the extension only through the typed messages of src/protocol/jobPanel.ts: it posts
+ * `ready`, renders the snapshot the host answers with, then applies pushed deltas and log chunks
+ * once per animation frame. Never polls. UI choices survive hide/reload via getState/setState.
+ */
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import './styles.css';
+import {
+  CopyLog,
+  DeleteJob,
+  HOST_TO_WEBVIEW,
+  JOB_STATES,
+  JobsDelta,
+  KillJob,
+  LOG_STREAMS,
+  LoadRange,
+  LogChunk,
+  MAX_RANGE_BYTES,
+  Notice,
+  OpenInEditor,
+  OpenRawLog,
+  PANEL_SIGNALS,
+  Ready,
+  RerunJob,
+  RevealJob,
+  SelectJob,
+  Snapshot,
+  parseMessage,
+  describeDropped,
+  type HostMessage,
+  type JobRow,
+  type LogStream,
+  type PanelSignal,
+  type WebviewMessage,
+} from '../src/protocol/jobPanel';
+import { FrameBatcher, LogWindow, mergeContiguous, type WindowChange } from './logWindow';
+import { COLUMNS, LogView, countMatches, detailHeader, h, jobRowElement } from './render';
+import { JobStore, restoreUiState, visibleJobs, type SortKey, type UiState } from './state';
+
+interface VsCodeApi {
+  postMessage(msg: WebviewMessage): void;
+  getState(): unknown;
+  setState(state: UiState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const ui: UiState = restoreUiState(vscode.getState());
+const jobs = new JobStore();
+let win = new LogWindow();
+/** An earlier/later range request in flight (one at a time). */
+let loading = false;
+let noticeTimer: ReturnType<typeof setTimeout> | undefined;
+
+const post = (msg: WebviewMessage) => vscode.postMessage(msg);
+const save = () => vscode.setState(ui);
+
+// ---- Layout --------------------------------------------------------------------------------
+
+const textFilter = h('vscode-textfield', { placeholder: 'Filter by text', 'aria-label': 'Filter by text', id: 'filter-text' }) as HTMLElement & { value: string };
+const tagFilter = h('vscode-textfield', { placeholder: 'Tag (a.b or a.*)', 'aria-label': 'Filter by tag', id: 'filter-tag' }) as HTMLElement & { value: string };
+const stateFilter = h(
+  'vscode-single-select',
+  { 'aria-label': 'Filter by state', id: 'filter-state' },
+  h('vscode-option', { value: '' }, 'All states'),
+  ...JOB_STATES.map((s) => h('vscode-option', { value: s }, s)),
+) as HTMLElement & { value: string };
+const openEditorButton = h('vscode-button', { secondary: '', id: 'open-in-editor', title: 'Open the panel in an editor tab' }, 'Open in Editor');
+const count = h('span', { class: 'count', id: 'job-count' });
+const toolbar = h('div', { class: 'toolbar' }, textFilter, stateFilter, tagFilter, count, openEditorButton);
+
+const thead = h('thead');
+const tbody = h('tbody');
+const table = h('table', { class: 'jobs', role: 'grid', 'aria-label': 'Jobs', id: 'jobs-table' }, thead, tbody);
+const jobsPane = h('div', { class: 'jobs-pane' }, table);
+
+const header = h('div', { class: 'detail-header-slot' });
+const streamButtons = new Map<LogStream, HTMLElement>(
+  LOG_STREAMS.map((s) => [s, h('vscode-button', { secondary: '', 'data-stream': s, id: `stream-${s}` }, s)]),
+);
+const follow = h('vscode-checkbox', { label: 'Follow', id: 'follow' }) as HTMLElement & { checked: boolean };
+const search = h('vscode-textfield', { placeholder: 'Search log', 'aria-label': 'Search log', id: 'search' }) as HTMLElement & { value: string };
+const matchCount = h('span', { class: 'count', id: 'match-count', 'aria-live': 'polite' });
+const prevMatch = h('vscode-button', { secondary: '', id: 'match-prev', title: 'Previous match' }, '↑');
+const nextMatch = h('vscode-button', { secondary: '', id: 'match-next', title: 'Next match' }, '↓');
+const copyButton = h('vscode-button', { secondary: '', id: 'copy' }, 'Copy');
+const rawButton = h('vscode-button', { secondary: '', id: 'open-raw' }, 'Open raw file');
+const logControls = h(
+  'div',
+  { class: 'toolbar log-controls' },
+  h('span', { class: 'group', role: 'group', 'aria-label': 'Stream' }, ...streamButtons.values()),
+  follow,
+  search,
+  matchCount,
+  prevMatch,
+  nextMatch,
+  copyButton,
+  rawButton,
+);
+const logLines = h('div', { class: 'log-lines', id: 'log-lines' });
+const logTop = h('div', { class: 'log-edge', id: 'log-top' });
+const logScroll = h('div', { class: 'log', id: 'log', tabindex: '0', role: 'log', 'aria-label': 'Job log' }, logTop, logLines);
+const logStatus = h('div', { class: 'log-status', id: 'log-status' });
+const detail = h('div', { class: 'detail', id: 'detail' }, header, logControls, logScroll, logStatus);
+const empty = h('div', { class: 'empty', id: 'empty' }, 'No jobs yet. Jobs started from the tree, the command palette, agents or the agent-exec CLI appear here.');
+const notice = h('div', { class: 'notice', id: 'notice', role: 'status' });
+
+const app = document.getElementById('app') ?? document.body;
+app.append(toolbar, notice, empty, h('div', { class: 'split' }, jobsPane, detail));
+
+const logView = new LogView(logLines);
+
+// ---- Jobs table --------------------------------------------------------------------------
+
+function renderHead(): void {
+  const tr = h('tr');
+  for (const col of COLUMNS) {
+    const th = h('th', { scope: 'col' });
+    if (col.key) {
+      const sorted = ui.sortKey === col.key;
+      th.setAttribute('aria-sort', sorted ? (ui.sortDesc ? 'descending' : 'ascending') : 'none');
+      const btn = h('button', { class: 'sort', 'data-sort': col.key }, col.label + (sorted ? (ui.sortDesc ? ' ▾' : ' ▴') : ''));
+      th.append(btn);
+    } else th.append(col.label);
+    tr.append(th);
+  }
+  thead.replaceChildren(tr);
+}
+
+function actionsFor(row: JobRow): HTMLElement {
+  const box = h('span', { class: 'row-actions' });
+  if (row.state === 'running') box.append(h('vscode-button', { secondary: '', 'data-action': 'kill', 'data-id': row.id, title: 'Kill (choose a signal)' }, 'Kill ▾'));
+  else {
+    box.append(h('vscode-button', { secondary: '', 'data-action': 'rerun', 'data-id': row.id }, 'Rerun'));
+    if (row.state !== 'created') box.append(h('vscode-button', { secondary: '', 'data-action': 'delete', 'data-id': row.id }, 'Delete'));
+  }
+  return box;
+}
+
+let rows: JobRow[] = [];
+
+function renderTable(): void {
+  const now = Date.now();
+  rows = visibleJobs(jobs.byId.values(), ui, now);
+  const focusedId = document.activeElement instanceof HTMLTableRowElement ? document.activeElement.dataset.id : undefined;
+  const frag = document.createDocumentFragment();
+  for (const r of rows) frag.append(jobRowElement(r, r.id === ui.selected, now, actionsFor(r)));
+  tbody.replaceChildren(frag);
+  // Keep one row reachable with Tab even when the selection is filtered out.
+  if (!rows.some((r) => r.id === ui.selected)) tbody.firstElementChild?.setAttribute('tabindex', '0');
+  if (focusedId) (tbody.querySelector(`tr[data-id="${CSS.escape(focusedId)}"]`) as HTMLElement | null)?.focus();
+  count.textContent = `${rows.length} of ${jobs.byId.size} jobs`;
+  empty.hidden = jobs.byId.size > 0;
+}
+
+function renderDetail(): void {
+  const row = ui.selected ? jobs.byId.get(ui.selected) : undefined;
+  detail.hidden = !row;
+  if (!row) return;
+  header.replaceChildren(detailHeader(row, Date.now()));
+  for (const [s, b] of streamButtons) {
+    b.toggleAttribute('secondary', s !== ui.stream);
+    b.setAttribute('aria-pressed', String(s === ui.stream));
+  }
+  follow.checked = ui.follow;
+}
+
+function select(id: string | null, opts: { focus?: boolean } = {}): void {
+  const changed = id !== ui.selected;
+  ui.selected = id;
+  save();
+  renderTable();
+  renderDetail();
+  if (opts.focus && id) (tbody.querySelector(`tr[data-id="${CSS.escape(id)}"]`) as HTMLElement | null)?.focus();
+  if (changed) subscribe();
+}
+
+/** Asks the host for the selected job's tail (and to follow it). */
+function subscribe(): void {
+  win = new LogWindow();
+  ui.follow = true;
+  follow.checked = true;
+  save();
+  loading = false;
+  logView.renderAll(win);
+  updateLogStatus();
+  post(SelectJob.create({ jobId: ui.selected, stream: ui.stream }));
+}
+
+// ---- Kill menu ---------------------------------------------------------------------------
+
+const SIGNAL_HELP: Record<PanelSignal, string> = {
+  TERM: 'ask to stop',
+  INT: 'like Ctrl-C',
+  KILL: 'force',
+  HUP: 'hang up',
+  QUIT: 'quit with core dump',
+  USR1: 'user signal 1',
+  USR2: 'user signal 2',
+};
+let menu: HTMLElement | undefined;
+
+function closeMenu(): void {
+  menu?.remove();
+  menu = undefined;
+}
+
+function openKillMenu(anchor: HTMLElement, id: string): void {
+  closeMenu();
+  const items = PANEL_SIGNALS.map((sig) =>
+    h('button', { role: 'menuitem', class: 'menu-item', 'data-signal': sig, 'data-id': id }, h('strong', {}, sig), ` — ${SIGNAL_HELP[sig]}`),
+  );
+  menu = h('div', { class: 'menu', role: 'menu', id: 'kill-menu', 'aria-label': 'Signal' }, ...items);
+  const r = anchor.getBoundingClientRect();
+  menu.style.top = `${r.bottom + window.scrollY}px`;
+  menu.style.left = `${Math.max(0, r.right - 220)}px`;
+  document.body.append(menu);
+  items[0].focus();
+  menu.addEventListener('keydown', (e) => {
+    const i = items.indexOf(document.activeElement as HTMLElement);
+    if (e.key === 'ArrowDown') items[(i + 1) % items.length].focus();
+    else if (e.key === 'ArrowUp') items[(i - 1 + items.length) % items.length].focus();
+    else if (e.key === 'Escape') {
+      closeMenu();
+      anchor.focus();
+    } else return;
+    e.preventDefault();
+  });
+}
+
+// ---- Log ---------------------------------------------------------------------------------
+
+function isAtBottom(): boolean {
+  return logScroll.scrollHeight - logScroll.scrollTop - logScroll.clientHeight < 4;
+}
+
+function updateLogStatus(): void {
+  const parts = [`bytes ${win.start.toLocaleString()}–${win.end.toLocaleString()} of ${win.total.toLocaleString()}`, `${win.visibleCount} lines loaded`];
+  if (win.hasAbove) parts.push('scroll up for earlier output');
+  if (win.hasBelow) parts.push(`${(win.total - win.end).toLocaleString()} newer bytes below`);
+  logStatus.textContent = parts.join(' · ');
+  logTop.textContent = win.hasAbove ? (loading ? 'Loading earlier output…' : '↑ earlier output') : win.total > 0 ? '(start of log)' : '';
+  updateMatches();
+}
+
+let currentMatch = -1;
+function updateMatches(): void {
+  if (!ui.search) {
+    matchCount.textContent = '';
+    return;
+  }
+  const n = countMatches(win.lines, ui.search);
+  matchCount.textContent = n === 1 ? '1 match' : `${n} matches`;
+  if (win.hasAbove || win.hasBelow) matchCount.textContent += ' (loaded part)';
+}
+
+function gotoMatch(dir: 1 | -1): void {
+  const marks = [...logLines.querySelectorAll('mark')];
+  if (marks.length === 0) return;
+  marks[currentMatch]?.classList.remove('current');
+  currentMatch = (currentMatch + dir + marks.length) % marks.length;
+  const m = marks[currentMatch];
+  m.classList.add('current');
+  m.scrollIntoView({ block: 'center' });
+  if (ui.follow) setFollow(false);
+}
+
+function setFollow(on: boolean): void {
+  ui.follow = on;
+  follow.checked = on;
+  save();
+  if (on) {
+    // Detached from the tail (we scrolled up past the window's trim): get a fresh tail.
+    if (win.hasBelow) subscribe();
+    else logScroll.scrollTop = logScroll.scrollHeight;
+  }
+}
+
+function requestRange(direction: 'above' | 'below', range: [number, number] | undefined): void {
+  if (!range || loading || !ui.selected) return;
+  loading = true;
+  post(LoadRange.create({ jobId: ui.selected, stream: ui.stream, direction, start: range[0], end: range[1] }));
+  updateLogStatus();
+}
+
+type ChunkMsg = Extract<HostMessage, { method: 'log/chunk' }>['params'];
+
+/** Applies the chunks that arrived since the last frame, then renders once. */
+function applyChunks(chunks: ChunkMsg[]): void {
+  const mine = chunks.filter((c) => c.jobId === ui.selected && c.stream === ui.stream);
+  if (mine.length === 0) return;
+  const beforeHeight = logScroll.scrollHeight;
+  const beforeTop = logScroll.scrollTop;
+  let prepended = false;
+  const changes: WindowChange[] = [];
+  // Runs of appends are merged into one; while the user reads earlier output (not following),
+  // live appends and tails only move `total`: the window stays put and "newer bytes below" shows.
+  for (const c of mergeContiguous(mine, (a, b) => a.kind === 'append' && b.kind === 'append')) {
+    let change: WindowChange | undefined;
+    if (c.kind === 'range') {
+      loading = false;
+      prepended ||= c.end === win.start;
+      change = c.end === win.start ? win.prepend(c) : win.append(c);
+    } else if (!ui.follow && win.total > 0) {
+      win.total = Math.max(win.total, c.total);
+    } else change = c.kind === 'tail' ? win.reset(c) : win.append(c);
+    if (change) changes.push(change);
+  }
+  for (const ch of changes) logView.apply(win, ch);
+  if (ui.follow) logScroll.scrollTop = logScroll.scrollHeight;
+  else if (prepended) logScroll.scrollTop = beforeTop + (logScroll.scrollHeight - beforeHeight);
+  currentMatch = -1;
+  updateLogStatus();
+}
+
+const chunkBatcher = new FrameBatcher<ChunkMsg>(applyChunks, (cb) => requestAnimationFrame(cb));
+
+// ---- Messages from the host --------------------------------------------------------------
+
+function onHostMessage(msg: HostMessage): void {
+  if (Snapshot.is(msg)) {
+    jobs.snapshot(msg.params.jobs);
+    const wanted = msg.params.selected ?? ui.selected;
+    ui.selected = wanted && jobs.byId.has(wanted) ? wanted : null;
+    renderHead();
+    renderTable();
+    renderDetail();
+    subscribe();
+  } else if (JobsDelta.is(msg)) {
+    jobs.delta(msg.params.upsert, msg.params.removed);
+    if (ui.selected && !jobs.byId.has(ui.selected)) select(null);
+    else {
+      renderTable();
+      renderDetail();
+    }
+  } else if (RevealJob.is(msg)) {
+    if (jobs.byId.has(msg.params.jobId)) {
+      if (ui.stateFilter || ui.tagFilter || ui.textFilter) clearFilters();
+      select(msg.params.jobId, { focus: true });
+    }
+  } else if (LogChunk.is(msg)) {
+    chunkBatcher.push(msg.params);
+  } else if (Notice.is(msg)) {
+    notice.textContent = msg.params.text;
+    notice.className = `notice ${msg.params.level}`;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => (notice.textContent = ''), msg.params.level === 'error' ? 15000 : 5000);
+  }
+}
+
+function clearFilters(): void {
+  ui.stateFilter = '';
+  ui.tagFilter = '';
+  ui.textFilter = '';
+  stateFilter.value = '';
+  tagFilter.value = '';
+  textFilter.value = '';
+  save();
+}
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const msg = parseMessage(HOST_TO_WEBVIEW, e.data);
+  if (msg) onHostMessage(msg);
+  else console.warn(`job panel: dropped ${describeDropped(e.data)}`);
+});
+
+// ---- User input --------------------------------------------------------------------------
+
+textFilter.addEventListener('input', () => {
+  ui.textFilter = textFilter.value;
+  save();
+  renderTable();
+});
+tagFilter.addEventListener('input', () => {
+  ui.tagFilter = tagFilter.value;
+  save();
+  renderTable();
+});
+stateFilter.addEventListener('change', () => {
+  ui.stateFilter = (JOB_STATES as readonly string[]).includes(stateFilter.value) ? (stateFilter.value as UiState['stateFilter']) : '';
+  save();
+  renderTable();
+});
+openEditorButton.addEventListener('click', () => post(OpenInEditor.create({})));
+
+thead.addEventListener('click', (e) => {
+  const key = (e.target as HTMLElement).closest<HTMLElement>('[data-sort]')?.dataset.sort as SortKey | undefined;
+  if (!key) return;
+  ui.sortDesc = ui.sortKey === key ? !ui.sortDesc : key === 'started' || key === 'duration';
+  ui.sortKey = key;
+  save();
+  renderHead();
+  renderTable();
+});
+
+tbody.addEventListener('click', (e) => {
+  const target = e.target as HTMLElement;
+  const action = target.closest<HTMLElement>('[data-action]');
+  if (action?.dataset.id) {
+    const id = action.dataset.id;
+    if (action.dataset.action === 'kill') openKillMenu(action, id);
+    else if (action.dataset.action === 'rerun') post(RerunJob.create({ jobId: id }));
+    else if (action.dataset.action === 'delete') post(DeleteJob.create({ jobId: id }));
+    return;
+  }
+  const tr = target.closest<HTMLElement>('tr[data-id]');
+  if (tr?.dataset.id) select(tr.dataset.id);
+});
+
+/** Arrow keys move the selection, Enter opens the log, K kills, Delete deletes. */
+tbody.addEventListener('keydown', (e) => {
+  const tr = (e.target as HTMLElement).closest<HTMLElement>('tr[data-id]');
+  if (!tr?.dataset.id || e.target !== tr) return;
+  const i = rows.findIndex((r) => r.id === tr.dataset.id);
+  const move = (j: number) => rows[j] && select(rows[j].id, { focus: true });
+  if (e.key === 'ArrowDown') move(Math.min(rows.length - 1, i + 1));
+  else if (e.key === 'ArrowUp') move(Math.max(0, i - 1));
+  else if (e.key === 'Home') move(0);
+  else if (e.key === 'End') move(rows.length - 1);
+  else if (e.key === 'Enter' || e.key === ' ') {
+    select(tr.dataset.id);
+    logScroll.focus();
+  } else if (e.key === 'k' || e.key === 'K') {
+    const btn = tr.querySelector<HTMLElement>('[data-action="kill"]');
+    if (btn) openKillMenu(btn, tr.dataset.id);
+  } else if (e.key === 'Delete') {
+    if (tr.querySelector('[data-action="delete"]')) post(DeleteJob.create({ jobId: tr.dataset.id }));
+  } else return;
+  e.preventDefault();
+});
+
+document.addEventListener('click', (e) => {
+  const item = (e.target as HTMLElement).closest<HTMLElement>('[data-signal]');
+  if (item?.dataset.id && item.dataset.signal) {
+    const signal = PANEL_SIGNALS.find((s) => s === item.dataset.signal);
+    if (signal) post(KillJob.create({ jobId: item.dataset.id, signal }));
+    closeMenu();
+  } else if (menu && !menu.contains(e.target as Node) && !(e.target as HTMLElement).closest('[data-action="kill"]')) closeMenu();
+});
+
+for (const [s, b] of streamButtons) {
+  b.addEventListener('click', () => {
+    if (ui.stream === s) return;
+    ui.stream = s;
+    save();
+    renderDetail();
+    subscribe();
+  });
+}
+follow.addEventListener('change', () => setFollow(follow.checked));
+search.addEventListener('input', () => {
+  ui.search = search.value;
+  save();
+  logView.query = ui.search;
+  logView.renderAll(win);
+  currentMatch = -1;
+  updateMatches();
+});
+search.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') gotoMatch(e.shiftKey ? -1 : 1);
+});
+prevMatch.addEventListener('click', () => gotoMatch(-1));
+nextMatch.addEventListener('click', () => gotoMatch(1));
+copyButton.addEventListener('click', () => ui.selected && post(CopyLog.create({ jobId: ui.selected, stream: ui.stream })));
+rawButton.addEventListener('click', () => ui.selected && post(OpenRawLog.create({ jobId: ui.selected, stream: ui.stream })));
+
+logScroll.addEventListener('scroll', () => {
+  if (logScroll.scrollTop < 200) requestRange('above', win.rangeAbove(MAX_RANGE_BYTES / 4));
+  if (isAtBottom()) {
+    if (win.hasBelow) requestRange('below', win.rangeBelow(MAX_RANGE_BYTES / 4));
+    else if (!ui.follow) setFollow(true);
+  } else if (ui.follow) {
+    ui.follow = false;
+    follow.checked = false;
+    save();
+  }
+});
+
+// ---- Start ---------------------------------------------------------------------------------
+
+textFilter.value = ui.textFilter;
+tagFilter.value = ui.tagFilter;
+stateFilter.value = ui.stateFilter;
+search.value = ui.search;
+logView.query = ui.search;
+detail.hidden = true;
+renderHead();
+post(Ready.create({}));
