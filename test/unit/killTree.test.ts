@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { newJobId } from '../../src/core/store/jobId';
 import { processStartTime } from '../../src/core/process/proc';
 import { killProcessTree, scanKillTargets } from '../../src/core/process/killTree';
+import { createJobCgroup, removeCgroup } from '../../src/core/process/cgroup';
+import { existsSync } from 'node:fs';
 import { alive, reap, startWorkload, waitForRoles } from '../helpers/jobProcs';
 import { tempDir } from '../helpers/tempRoot';
 
@@ -156,4 +158,25 @@ test('--no-wait semantics: signals and returns at once without observing', { ski
   assert.deepEqual(r.signalled, [w.pid]);
   assert.equal(r.observedMs, undefined);
   assert.equal(alive(w.pid), true, 'TERM-ignoring process should still be alive (no escalation without waiting)');
+});
+
+test('with a job cgroup (cgroup v2, where writable): an env -i, setsid, reparented daemon is found and killed', async (t) => {
+  const jobId = newJobId();
+  const cg = linux ? createJobCgroup(jobId) : undefined;
+  if (!cg) return t.skip('no writable cgroup v2 hierarchy here');
+  const { dir, jobs, extra } = setup(t);
+  t.after(() => removeCgroup(cg));
+  jobs.push(jobId);
+  // What a supervisor does: the workload enters the job cgroup before it runs anything.
+  const w = startWorkload(dir, ['sh', '-c', 'echo $$ > "$CG/cgroup.procs" && exec sh env-scrub.sh'], jobId, { CG: cg });
+  const roles = await waitForRoles(w, ['root', 'scrubbed']);
+  const scrubbedStart = processStartTime(roles.scrubbed)!;
+  extra.push({ pid: roles.scrubbed, startTime: scrubbedStart });
+  const subject = { jobId, pid: w.pid, pidStartTime: processStartTime(w.pid) };
+  assert.equal(scanKillTargets(subject).targets.find((x) => x.pid === roles.scrubbed)?.reason, 'cgroup');
+  const r = await killProcessTree(subject, 'SIGTERM', opts);
+  assert.deepEqual(r.survivors, []);
+  assert.ok(r.signalled.includes(roles.scrubbed));
+  assert.equal(alive(roles.scrubbed, scrubbedStart), false);
+  assert.equal(existsSync(cg), false, 'the empty job cgroup is removed');
 });

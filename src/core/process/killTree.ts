@@ -3,7 +3,8 @@
  * (contract §10.5–§10.7). On Linux a job's processes are: its workload (identified by pid AND
  * start time), the workload's process group and session, every descendant reachable through
  * /proc ppid links, and every process carrying `AGENT_EXEC_JOB_ID=<id>` in its environment
- * (escapees that called setsid or were double-forked away), plus their descendants.
+ * (escapees that called setsid or were double-forked away), every member of the job's cgroup
+ * v2 when it has one (see cgroup.ts: catches `env -i` escapees too), plus their descendants.
  * Each process is re-identified by its start time right before it is signalled, so a recycled
  * pid never receives a signal. Elsewhere: process group + `tree-kill` (POSIX) or
  * `taskkill /T /F` (Windows).
@@ -12,6 +13,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import treeKill from 'tree-kill';
 import { monotonicMs } from '../time';
+import { cgroupMembers, jobCgroupOf, killCgroup, removeCgroup } from './cgroup';
 import { findEnvTagged, hasProcFs, isProcessAlive, listProcesses, readProcStat, type ProcStat } from './proc';
 
 export interface KillSubject {
@@ -33,7 +35,7 @@ export interface KillSubject {
  */
 export type WorkloadIdentity = 'verified' | 'plausible' | 'implausible' | 'recycled' | 'gone' | 'none';
 
-export type TargetReason = 'workload' | 'group' | 'session' | 'env_tag' | 'descendant';
+export type TargetReason = 'workload' | 'group' | 'session' | 'env_tag' | 'cgroup' | 'descendant';
 
 export interface KillTarget {
   pid: number;
@@ -102,9 +104,30 @@ interface ScanContext {
   /** Env-tag answers by "pid:startTime": the environment is fixed at exec, re-reading it is the costly part of a scan. */
   tagged: Map<string, boolean>;
   spare: Set<number>;
+  /** The job's cgroup v2 directory, once a known job process was seen in it. */
+  cgroup?: string;
+  /** Processes ("pid:startTime") whose cgroup was already looked at. */
+  cgroupChecked: Set<string>;
 }
 
-const newContext = (subject: KillSubject): ScanContext => ({ trustedGroup: false, tagged: new Map(), spare: untouchable(subject) });
+const newContext = (subject: KillSubject): ScanContext => ({
+  trustedGroup: false,
+  tagged: new Map(),
+  spare: untouchable(subject),
+  cgroupChecked: new Set(),
+});
+
+/** Finds the job's cgroup through the workload or a tagged process; members of it are the job's, whatever their env. */
+function cgroupTargets(jobId: string, known: ProcStat[], ctx: ScanContext): number[] {
+  for (const p of known) {
+    if (ctx.cgroup) break;
+    const key = `${p.pid}:${p.startTime}`;
+    if (ctx.cgroupChecked.has(key)) continue;
+    ctx.cgroupChecked.add(key);
+    ctx.cgroup = jobCgroupOf(p.pid, jobId);
+  }
+  return ctx.cgroup ? cgroupMembers(ctx.cgroup) : [];
+}
 
 function taggedAmong(jobId: string, procs: ProcStat[], ctx: ScanContext): Set<number> {
   const key = (p: ProcStat) => `${p.pid}:${p.startTime}`;
@@ -139,6 +162,8 @@ function scanOnce(subject: KillSubject, ctx: ScanContext): TargetScan {
     }
   }
   for (const pid of tagged) add(pid, 'env_tag');
+  const known = [...reasons.keys()].flatMap((pid) => byPid.get(pid) ?? []);
+  for (const pid of cgroupTargets(subject.jobId, known, ctx)) if (byPid.has(pid)) add(pid, 'cgroup');
   const children = new Map<number, number[]>();
   for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
   const queue = [...reasons.keys()];
@@ -250,6 +275,8 @@ class ProcTreeKill {
     // One kill(-pgid) reaches the whole group atomically, including members forked meanwhile;
     // only when the leader is the verified workload (a live leader pins the group id).
     let groupSignalled = false;
+    // The job's cgroup takes SIGKILL atomically, forks in flight included.
+    if (sig === 'SIGKILL' && this.ctx.cgroup) killCgroup(this.ctx.cgroup);
     const leader = P !== undefined ? this.tracked.get(P) : undefined;
     if (leader && trusted(this.identity) && leader.pgid === P && due.some((t) => t.pid === P) && stillSame(leader)) {
       groupSignalled = this.send(-P, sig);
@@ -267,6 +294,11 @@ class ProcTreeKill {
 
   get alive(): number[] {
     return [...this.tracked.keys()];
+  }
+
+  /** Drops the job's cgroup once it is empty. */
+  cleanUp(): void {
+    if (this.ctx.cgroup) removeCgroup(this.ctx.cgroup);
   }
 
   /**
@@ -301,6 +333,7 @@ async function killLinux(subject: KillSubject, sig: NodeJS.Signals, opts: TreeKi
     k.step('SIGKILL', true);
     gone = await k.waitGone('SIGKILL', opts.killWaitMs ?? DEFAULT_KILL_WAIT_MS);
   }
+  if (gone) k.cleanUp();
   return {
     identity: k.identity,
     signalled: k.signalled,
