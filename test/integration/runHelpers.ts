@@ -1,0 +1,156 @@
+/**
+ * Shared by the run/create/start/notify/supervisor tests: a scratch root, transcript lookup and
+ * normalisation, bounded polling, and the end-of-test sweep that kills what a test started (by
+ * pid) and fails if any job process was left behind.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { TestContext } from 'node:test';
+import { findEnvTagged, isProcessAlive } from '../../src/core/process/proc';
+import { runCli, type CliRun } from '../helpers/cli';
+import { FIXTURES, tempDir } from '../helpers/tempRoot';
+
+export interface Transcript {
+  name: string;
+  group: string;
+  argv: string[];
+  env: Record<string, string>;
+  exit_code: number;
+  stdout: string;
+  stderr_first_line: string;
+  notes: string;
+  stdin?: string;
+}
+
+let transcripts: Map<string, Transcript> | undefined;
+export function transcript(name: string): Transcript {
+  transcripts ??= new Map(
+    readFileSync(path.join(FIXTURES, 'transcripts.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Transcript)
+      .map((t) => [t.name, t]),
+  );
+  const t = transcripts.get(name);
+  assert.ok(t, `no transcript ${name}`);
+  return t;
+}
+
+/** A fresh group dir laid out like the harness's: `<TMP>/root`, `<TMP>/work` (the cwd). */
+export function scratch(t: TestContext): { tmp: string; root: string; cwd: string; env: NodeJS.ProcessEnv } {
+  const { dir: tmp, cleanup } = tempDir('ae-sup-');
+  const root = path.join(tmp, 'root');
+  const cwd = path.join(tmp, 'work');
+  mkdirSync(cwd);
+  t.after(async () => {
+    await sweep(root);
+    cleanup();
+  });
+  // No user config.toml may leak into the tests.
+  return { tmp, root, cwd, env: { XDG_CONFIG_HOME: path.join(tmp, 'config') } };
+}
+
+export function jobIds(root: string): string[] {
+  return existsSync(root) ? readdirSync(root).filter((n) => /^[0-9a-f]{32}$/.test(n)) : [];
+}
+
+export function readJson(file: string): any {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+/** A file's text, or '' while it does not exist. */
+export const readIf = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+
+/** Polls `cond` until true or `timeoutMs` passes (then fails with `what`). */
+export async function until<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await cond();
+    if (v) return v;
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await delay(20);
+  }
+}
+
+function kill(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* gone */
+  }
+}
+
+/**
+ * End of test: lets job processes finish (bounded), then kills any left by pid and asserts that
+ * none carried on (no process with AGENT_EXEC_JOB_ID=<id>, no live supervisor).
+ */
+export async function sweep(root: string, graceMs = 5000): Promise<void> {
+  const leftovers: string[] = [];
+  for (const id of jobIds(root)) {
+    const statePath = path.join(root, id, 'state.json');
+    const st = existsSync(statePath) ? readJson(statePath) : {};
+    const alive = () => [
+      ...findEnvTagged(id),
+      ...(st.supervisor_pid && isProcessAlive(st.supervisor_pid, st.supervisor_start_time) ? [st.supervisor_pid as number] : []),
+    ];
+    const end = Date.now() + graceMs;
+    while (alive().length > 0 && Date.now() < end) await delay(25);
+    const left = alive();
+    if (left.length > 0) leftovers.push(`${id}: ${left.join(',')}`);
+    for (const pid of left) kill(pid);
+  }
+  assert.deepEqual(leftovers, [], 'job processes left behind');
+}
+
+/** Kills one job's processes now (workload group, tagged escapees, supervisor) by pid. */
+export function killJob(root: string, id: string): void {
+  const st = readJson(path.join(root, id, 'state.json'));
+  if (st.pid) kill(-st.pid);
+  for (const pid of findEnvTagged(id)) kill(pid);
+  if (st.supervisor_pid && isProcessAlive(st.supervisor_pid, st.supervisor_start_time)) kill(st.supervisor_pid);
+}
+
+/** Substitutes the harness placeholders in a transcript argv. */
+export function argvFor(tr: Transcript, s: { root: string; cwd: string; tmp: string }, idMap: Record<string, string> = {}): string[] {
+  return tr.argv.slice(1).map((a) => {
+    let arg = a.replaceAll('<ROOT>', s.root).replaceAll('<CWD>', s.cwd).replaceAll('<TMP>', s.tmp);
+    for (const [real, ph] of Object.entries(idMap)) arg = arg.replaceAll(ph, real);
+    return arg;
+  });
+}
+
+/**
+ * Normalises a CLI answer for comparison with a transcript: paths to placeholders, the job id
+ * to the transcript's `<IDn>`, run-to-run values (timestamps, durations, elapsed) to fixed ones,
+ * and our optional additions (`timed_out`) dropped. `sizes` also blanks byte counts (outputs
+ * that contain the scratch paths, whose length differs from the harness's).
+ */
+export function normalize(stdout: string, s: { root: string; cwd: string; tmp: string }, idMap: Record<string, string> = {}, sizes = false): string {
+  let out = stdout.replaceAll(s.root, '<ROOT>').replaceAll(s.cwd, '<CWD>').replaceAll(s.tmp, '<TMP>');
+  for (const [real, ph] of Object.entries(idMap)) out = out.replaceAll(real, ph);
+  out = out
+    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/g, '<TS>')
+    .replace(/"(elapsed_ms|waited_ms|duration_ms)": ?\d+/g, '"$1":0')
+    .replace(/^(elapsed_ms|waited_ms|duration_ms): \d+$/gm, '$1: 0')
+    .replace(/,"timed_out":true/g, '');
+  return sizes ? out.replace(/"\w+_range":\[\d+,\d+\]|"\w+_total_bytes":\d+/g, (m) => m.replace(/\d+/g, 'N')) : out;
+}
+
+/** Runs a transcript case in `s` and compares the normalised stdout and exit code. */
+export async function checkTranscript(
+  name: string,
+  s: { root: string; cwd: string; tmp: string; env: NodeJS.ProcessEnv },
+  opts: { idMap?: Record<string, string>; sizes?: boolean } = {},
+): Promise<CliRun> {
+  const tr = transcript(name);
+  const r = await runCli(argvFor(tr, s, opts.idMap), { cwd: s.cwd, env: { ...s.env, ...tr.env }, input: tr.stdin });
+  assert.equal(r.code, tr.exit_code, `${name}: exit code (stderr: ${r.stderr})`);
+  const expectedId = /"job_id":"(<ID\d+>)"/.exec(tr.stdout)?.[1] ?? /^job_id: (<ID\d+>)$/m.exec(tr.stdout)?.[1];
+  const actualId = /"job_id":"([0-9a-f]{32})"/.exec(r.stdout)?.[1] ?? /^job_id: ([0-9a-f]{32})$/m.exec(r.stdout)?.[1];
+  const map = { ...opts.idMap, ...(expectedId && actualId ? { [actualId]: expectedId } : {}) };
+  assert.equal(normalize(r.stdout, s, map, opts.sizes), normalize(tr.stdout, s, {}, opts.sizes), `${name}: stdout`);
+  if (tr.exit_code === 2) assert.equal(r.stderr.split('\n')[0], tr.stderr_first_line, `${name}: usage error`);
+  return r;
+}
