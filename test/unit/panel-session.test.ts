@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, openSync, closeSync, ftruncateSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { LogFollower, type FollowerChunk } from '../../src/extension/panel/logFollower';
-import { PanelSession, type PanelBackend } from '../../src/extension/panel/session';
+import { PanelSession, readStoreJob, readStoreJobs, type PanelBackend } from '../../src/extension/panel/session';
 import { HOST_TO_WEBVIEW, parseMessage, type HostMessage } from '../../src/protocol/jobPanel';
 import { installFixtureJobs, tempDir } from '../helpers/tempRoot';
 
@@ -142,6 +142,8 @@ function backend(root: string, t: { after(fn: () => void): void }) {
   let fire: ((ids: readonly string[] | undefined) => void) | undefined;
   const b: PanelBackend = {
     root,
+    listJobs: () => readStoreJobs(root),
+    getJob: (id) => readStoreJob(root, id),
     onDidChangeJobs: (l) => {
       fire = l;
       return { dispose: () => (fire = undefined) };

@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import { panelWebviewOptions, renderPanelHtml } from './html';
-import { PanelSession, type PanelBackend } from './session';
+import { PanelSession, type JobRecords, type PanelBackend } from './session';
+import type { KillResult } from '../../core/ops/kill';
 import { jobId } from '../../protocol/jobPanel';
 
 export const JOB_PANEL_VIEW_ID = 'agentExec.jobPanel';
@@ -28,7 +29,11 @@ export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
     jobs: PanelJobs,
   ) {
     this.backend = {
-      root: jobs.root,
+      get root() {
+        return jobs.root;
+      },
+      listJobs: () => jobs.listJobs(),
+      getJob: (id) => jobs.getJob(id),
       onDidChangeJobs: (l) => jobs.onDidChangeJobs(l),
       kill: (id, sig) => jobs.kill(id, sig),
       rerun: (id) => jobs.rerun(id),
@@ -106,6 +111,52 @@ export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
 function jobIdOf(arg: unknown): string | undefined {
   const candidate = typeof arg === 'object' && arg !== null ? ((arg as { jobId?: unknown }).jobId ?? (arg as { id?: unknown }).id) : arg;
   return jobId(candidate) ? candidate : undefined;
+}
+
+/** What the panel uses of the extension's JobService (src/extension/jobs/jobService.ts). */
+export interface JobServiceLike {
+  readonly root: string;
+  all(): readonly JobRecords[];
+  get(id: string): JobRecords | undefined;
+  onDidChangeJobs(listener: (ids: readonly string[] | undefined) => unknown): { dispose(): void };
+  kill(id: string, signal: string, graceMs: number): Promise<KillResult>;
+  rerun(id: string): Promise<{ job_id: string }>;
+  remove(id: string): Promise<unknown>;
+}
+
+/** The panel's view of the JobService: its in-memory snapshots and its actions, with outcomes worded for people. */
+export function panelJobsFromService(jobs: JobServiceLike, graceMs: () => number, log: (message: string) => void): PanelJobs {
+  return {
+    get root() {
+      return jobs.root;
+    },
+    listJobs: async () => jobs.all(),
+    getJob: async (id) => jobs.get(id),
+    onDidChangeJobs: (l) => jobs.onDidChangeJobs(l),
+    kill: async (id, signal) => {
+      const r = await jobs.kill(id, signal, graceMs());
+      log(`panel: kill ${id} ${signal}: ${JSON.stringify(r)}`);
+      return describeKill(r);
+    },
+    rerun: async (id) => `Started job ${(await jobs.rerun(id)).job_id}.`,
+    remove: async (id) => {
+      await jobs.remove(id);
+      return `Deleted job ${id}.`;
+    },
+    log,
+  };
+}
+
+/** "Sent INT: job exited 130 within 12 ms", with escalation and survivors spelled out. */
+export function describeKill(r: KillResult): string {
+  const parts = [`Sent ${r.signal} to job ${r.job_id}`];
+  if (r.escalated) parts.push('escalated to KILL after the grace period');
+  if (r.state) {
+    const how = r.exit_code !== undefined ? `exited ${r.exit_code}` : r.terminated_signal ? `killed by ${r.terminated_signal}` : r.state;
+    parts.push(`job ${how}${r.observed_within_ms !== undefined ? ` within ${r.observed_within_ms} ms` : ''}`);
+  }
+  if (r.survivors && r.survivors.length > 0) parts.push(`still alive: ${r.survivors.join(', ')}`);
+  return `${parts.join('; ')}.`;
 }
 
 /** Registers the panel view and the "Open Job Panel" command; returns the panel for tree → panel reveals. */

@@ -40,9 +40,18 @@ export interface Disposable {
   dispose(): void;
 }
 
+/** A job's records, as the JobService keeps them (or as read from the store). */
+export interface JobRecords {
+  readonly meta: JobMeta;
+  readonly state: JobState;
+}
+
 export interface PanelBackend {
-  /** The job store root the panel reads. */
+  /** The job store root (read on every use: the setting may change); log files live under it. */
   readonly root: string;
+  /** Every job now, and one job (undefined when it is gone). */
+  listJobs(): Promise<readonly JobRecords[]>;
+  getJob(id: string): Promise<JobRecords | undefined>;
   /** Fires when jobs changed: their ids, or undefined when anything may have changed. */
   onDidChangeJobs(listener: (ids: readonly string[] | undefined) => void): Disposable;
   /** Each action resolves to a short human-readable outcome, or rejects with a teaching error. */
@@ -86,21 +95,22 @@ export function toJobRow(meta: JobMeta, st: JobState): JobRow {
   return row;
 }
 
-/** Reads one job's row; undefined when the job is gone or its records are unreadable. */
-export async function readJobRow(root: string, id: string): Promise<JobRow | undefined> {
+/** Reads one job's records from the store; undefined when the job is gone or unreadable. */
+export async function readStoreJob(root: string, id: string): Promise<JobRecords | undefined> {
   const paths = jobPaths(root, id);
   try {
-    const [meta, st] = await Promise.all([readMeta(paths), readCurrentState(paths)]);
-    return toJobRow(meta, st);
+    const [meta, state] = await Promise.all([readMeta(paths), readCurrentState(paths)]);
+    return { meta, state };
   } catch {
     return undefined;
   }
 }
 
-export async function readAllRows(root: string): Promise<JobRow[]> {
+/** Every readable job of the store (for a backend without a JobService: tests, benches). */
+export async function readStoreJobs(root: string): Promise<JobRecords[]> {
   const names = await jobDirNames(root);
-  const rows = await mapLimit(names, SCAN_CONCURRENCY, (id) => readJobRow(root, id));
-  return rows.filter((r): r is JobRow => r !== undefined);
+  const jobs = await mapLimit(names, SCAN_CONCURRENCY, (id) => readStoreJob(root, id));
+  return jobs.filter((j): j is JobRecords => j !== undefined);
 }
 
 const ANSI_ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()#]?./g;
@@ -182,7 +192,7 @@ export class PanelSession implements Disposable {
   private async sendSnapshot(): Promise<void> {
     // Changes seen while the list is read are covered by the snapshot itself.
     this.pending = undefined;
-    const rows = await readAllRows(this.backend.root);
+    const rows = (await this.backend.listJobs()).map((j) => toJobRow(j.meta, j.state));
     if (this.disposed) return;
     this.sent = new Map(rows.map((r) => [r.id, JSON.stringify(r)]));
     this.ready = true;
@@ -234,14 +244,14 @@ export class PanelSession implements Disposable {
     const upsert: JobRow[] = [];
     const removed: string[] = [];
     if (pending === 'all') {
-      const rows = await readAllRows(this.backend.root);
+      const rows = (await this.backend.listJobs()).map((j) => toJobRow(j.meta, j.state));
       const seen = new Set(rows.map((r) => r.id));
       for (const id of this.sent.keys()) if (!seen.has(id)) removed.push(id);
       for (const r of rows) this.collect(r, upsert);
     } else {
-      const rows = await Promise.all([...pending].map(async (id) => [id, await readJobRow(this.backend.root, id)] as const));
-      for (const [id, row] of rows) {
-        if (row) this.collect(row, upsert);
+      const jobs = await Promise.all([...pending].map(async (id) => [id, await this.backend.getJob(id)] as const));
+      for (const [id, job] of jobs) {
+        if (job) this.collect(toJobRow(job.meta, job.state), upsert);
         else if (this.sent.has(id)) removed.push(id);
       }
     }
