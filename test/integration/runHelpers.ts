@@ -39,17 +39,28 @@ export function transcript(name: string): Transcript {
 }
 
 /** A fresh group dir laid out like the harness's: `<TMP>/root`, `<TMP>/work` (the cwd). */
-export function scratch(t: TestContext): { tmp: string; root: string; cwd: string; env: NodeJS.ProcessEnv } {
+export interface Scratch {
+  tmp: string;
+  root: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Jobs the test leaves running on purpose: killed (by pid) before the leftover check. */
+  killAtEnd: Set<string>;
+}
+
+export function scratch(t: TestContext): Scratch {
   const { dir: tmp, cleanup } = tempDir('ae-sup-');
   const root = path.join(tmp, 'root');
   const cwd = path.join(tmp, 'work');
   mkdirSync(cwd);
+  const killAtEnd = new Set<string>();
   t.after(async () => {
+    for (const id of killAtEnd) killJob(root, id);
     await sweep(root);
     cleanup();
   });
   // No user config.toml may leak into the tests.
-  return { tmp, root, cwd, env: { XDG_CONFIG_HOME: path.join(tmp, 'config') } };
+  return { tmp, root, cwd, env: { XDG_CONFIG_HOME: path.join(tmp, 'config') }, killAtEnd };
 }
 
 export function jobIds(root: string): string[] {

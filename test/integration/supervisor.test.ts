@@ -1,0 +1,198 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, readdirSync, writeFileSync, ftruncateSync } from 'node:fs';
+import * as path from 'node:path';
+import { isProcessAlive } from '../../src/core/process/proc';
+import { runJob } from '../../src/core/ops/run';
+import type { JobDefinition } from '../../src/core/jobSpec';
+import { CLI, runCli } from '../helpers/cli';
+import { jobIds, readIf, readJson, scratch, until } from './runHelpers';
+
+const SUPERVISOR = path.resolve('dist/supervisor.js');
+
+const definition = (command: string[], extra: Partial<JobDefinition> = {}): JobDefinition => ({
+  command,
+  env: [],
+  envFiles: [],
+  inheritEnv: true,
+  mask: [],
+  tags: [],
+  timeoutSec: 0,
+  killAfterSec: 0,
+  progressEverySec: 0,
+  ...extra,
+});
+
+test('the supervisor is detached: SIGINT to the caller group during run --forever leaves the job running', async (t) => {
+  const s = scratch(t);
+  const caller = spawn(process.execPath, [CLI, '--root', s.root, 'run', '--forever', '--', 'sh', '-c', 'sleep 1; echo survived'], {
+    cwd: s.cwd,
+    env: { ...process.env, ...s.env },
+    detached: true,
+    stdio: 'ignore',
+  });
+  const exited = new Promise<NodeJS.Signals | null>((res) => caller.on('exit', (_c, sig) => res(sig)));
+  const id = await until('job recorded', () => {
+    const [only] = jobIds(s.root);
+    const text = only ? readIf(path.join(s.root, only, 'state.json')) : '';
+    return text && JSON.parse(text).pid ? only : undefined;
+  });
+  process.kill(-caller.pid!, 'SIGINT');
+  assert.equal(await exited, 'SIGINT');
+  await until('job finished', () => readJson(path.join(s.root, id, 'state.json')).job.status === 'exited');
+  assert.equal(readFileSync(path.join(s.root, id, 'stdout.log'), 'utf8'), 'survived\n');
+});
+
+test('a SIGKILLed supervisor: running while the workload lives, failed once it is gone — never running forever', async (t) => {
+  const s = scratch(t);
+  const r = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sleep', '30'], { cwd: s.cwd, env: s.env });
+  const id = r.json.job_id;
+  const st = readJson(path.join(s.root, id, 'state.json'));
+  process.kill(st.supervisor_pid, 'SIGKILL');
+  await until('supervisor gone', () => !isProcessAlive(st.supervisor_pid, st.supervisor_start_time));
+  assert.equal((await runCli(['--root', s.root, 'status', id], { env: s.env })).json.state, 'running');
+  process.kill(-st.pid, 'SIGKILL');
+  await until('workload gone', () => !isProcessAlive(st.pid, st.pid_start_time));
+  const after = await runCli(['--root', s.root, 'status', id], { env: s.env });
+  assert.equal(after.json.state, 'failed');
+  assert.match(readJson(path.join(s.root, id, 'state.json')).error, /supervisor/);
+});
+
+test('no early-kill race: when run returns, state.json holds the workload pid (own group, env-tagged)', async (t) => {
+  const s = scratch(t);
+  const r = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sleep', '30'], { cwd: s.cwd, env: s.env });
+  const id = r.json.job_id;
+  s.killAtEnd.add(id);
+  const st = readJson(path.join(s.root, id, 'state.json'));
+  assert.equal(st.job.status, 'running');
+  assert.notEqual(st.pid, st.supervisor_pid);
+  const stat = readFileSync(`/proc/${st.pid}/stat`, 'latin1');
+  const [, , pgid, sid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  assert.equal(pgid, st.pid, 'workload leads its own process group');
+  assert.equal(sid, st.pid, 'workload leads its own session');
+  assert.ok(readFileSync(`/proc/${st.pid}/environ`, 'latin1').split('\0').includes(`AGENT_EXEC_JOB_ID=${id}`));
+  assert.ok(!readFileSync(`/proc/${st.supervisor_pid}/environ`, 'latin1').includes('AGENT_EXEC_JOB_ID='), 'supervisor is not env-tagged');
+  assert.match(readFileSync(`/proc/${st.supervisor_pid}/cmdline`, 'latin1'), new RegExp(`_supervise\\x00--job-id\\x00${id}`));
+});
+
+test('secrets: --env values appear in no process argv, and masked values in no job file', async (t) => {
+  const s = scratch(t);
+  const secret = `s3cr3t-${process.pid}-value`;
+  const r = await runCli(['--root', s.root, 'run', '--no-wait', '--env', `TOKEN=${secret}`, '--mask', 'TOKEN', '--', 'sleep', '30'], {
+    cwd: s.cwd,
+    env: s.env,
+  });
+  const id = r.json.job_id;
+  s.killAtEnd.add(id);
+  assert.deepEqual(r.json.env_vars, ['TOKEN=***']);
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+    } catch {
+      continue;
+    }
+    assert.ok(!cmdline.includes(secret), `secret in argv of pid ${pid}`);
+  }
+  for (const f of readdirSync(path.join(s.root, id))) assert.ok(!readFileSync(path.join(s.root, id, f), 'latin1').includes(secret), f);
+  const st = readJson(path.join(s.root, id, 'state.json'));
+  assert.ok(readFileSync(`/proc/${st.pid}/environ`, 'latin1').split('\0').includes(`TOKEN=${secret}`), 'the workload gets the real value');
+});
+
+// agent-exec waited its whole --until (10 s) and said `running`. Our launch answers as soon as the
+// supervisor reports (~0.3 s idle); the bound leaves room for a loaded CI machine.
+const FAST_MS = 3000;
+
+test('spawn failures are reported at once, as spawn_failed, and leave no orphan directory', async (t) => {
+  const s = scratch(t);
+  const notDir = path.join(s.tmp, 'plain-file');
+  writeFileSync(notDir, '');
+  const cases: [string[], RegExp][] = [
+    [['--cwd', path.join(s.tmp, 'missing')], /working directory .*missing: No such file or directory/],
+    [['--cwd', notDir], /Not a directory/],
+    [['--log', path.join(notDir, 'sub', 'full.log')], /cannot open log .*: Not a directory/],
+  ];
+  for (const [flags, message] of cases) {
+    const t0 = Date.now();
+    const r = await runCli(['--root', s.root, 'run', ...flags, '--', 'true'], { cwd: s.cwd, env: s.env });
+    assert.ok(Date.now() - t0 < FAST_MS, `${flags.join(' ')} took ${Date.now() - t0} ms`);
+    assert.equal(r.code, 1);
+    assert.equal(r.json.error.code, 'spawn_failed');
+    assert.match(r.json.error.message, message);
+  }
+  const r = await runCli(['--root', s.root, 'run', '--stdin-file', path.join(s.tmp, 'no-input'), '--', 'cat'], { cwd: s.cwd, env: s.env });
+  assert.equal(r.json.error.code, 'internal_error');
+  assert.match(r.json.error.message, /cannot read stdin file .*no-input: No such file or directory/);
+  assert.deepEqual(jobIds(s.root), []);
+});
+
+test('a missing wrapper program: the job is recorded failed with the reason and run says spawn_failed', async (t) => {
+  const s = scratch(t);
+  const t0 = Date.now();
+  const r = await runCli(['--root', s.root, 'run', '--shell-wrapper', 'no-such-shell-xyz -c', '--', 'true'], { cwd: s.cwd, env: s.env });
+  assert.ok(Date.now() - t0 < FAST_MS, `took ${Date.now() - t0} ms`);
+  assert.equal(r.json.error.code, 'spawn_failed');
+  const id = r.json.error.details.job_id;
+  const st = readJson(path.join(s.root, id, 'state.json'));
+  assert.equal(st.job.status, 'failed');
+  assert.match(st.error, /no-such-shell-xyz: No such file or directory/);
+  assert.equal((await runCli(['--root', s.root, 'status', id], { env: s.env })).json.state, 'failed');
+});
+
+test('an unreadable --env-file is refused before the job exists (core op, as the extension calls it)', async (t) => {
+  const s = scratch(t);
+  await assert.rejects(
+    runJob(s.root, { definition: definition(['true'], { envFiles: ['missing.env'] }) }, {
+      cwd: s.cwd,
+      env: { ...process.env, ...s.env },
+      runtime: { execPath: process.execPath, script: SUPERVISOR },
+    }),
+    (err: Error & { code?: string }) => err.code === 'spawn_failed' && /cannot read env file missing\.env/.test(err.message),
+  );
+  assert.deepEqual(jobIds(s.root), []);
+});
+
+test('a 1 GB stdin file is refused by --stdin-max-bytes without being read; piped stdin too; no orphan dir', async (t) => {
+  const s = scratch(t);
+  const big = path.join(s.tmp, 'big.bin');
+  const fd = openSync(big, 'w');
+  ftruncateSync(fd, 1024 ** 3);
+  closeSync(fd);
+  const t0 = Date.now();
+  const r = await runCli(['--root', s.root, 'run', '--stdin-file', big, '--', 'cat'], { cwd: s.cwd, env: s.env });
+  assert.ok(Date.now() - t0 < FAST_MS, `took ${Date.now() - t0} ms`);
+  assert.equal(r.json.error.code, 'stdin_too_large');
+  assert.equal(r.json.error.message, 'stdin_too_large: input exceeds 67108864 byte limit');
+  const piped = await runCli(['--root', s.root, 'run', '--stdin', '-', '--stdin-max-bytes', '1000', '--', 'cat'], {
+    cwd: s.cwd,
+    env: s.env,
+    input: Buffer.alloc(5000, 0x61),
+  });
+  assert.equal(piped.json.error.code, 'stdin_too_large');
+  assert.deepEqual(jobIds(s.root), []);
+});
+
+test('output of a background descendant that outlives the root process is kept', async (t) => {
+  const s = scratch(t);
+  const r = await runCli(['--root', s.root, 'run', '--', 'sh', '-c', '(sleep 0.5; echo late; echo late-err >&2) & echo early'], { cwd: s.cwd, env: s.env });
+  const id = r.json.job_id;
+  await until('root exited', () => readJson(path.join(s.root, id, 'state.json')).job.status === 'exited');
+  await until('late output', () => readIf(path.join(s.root, id, 'stdout.log')) === 'early\nlate\n');
+  await until('late stderr', () => readIf(path.join(s.root, id, 'stderr.log')) === 'late-err\n');
+});
+
+test('--progress-every refreshes updated_at every N seconds while running', async (t) => {
+  const s = scratch(t);
+  const r = await runCli(['--root', s.root, 'run', '--no-wait', '--progress-every', '1', '--', 'sleep', '30'], { cwd: s.cwd, env: s.env });
+  const id = r.json.job_id;
+  s.killAtEnd.add(id);
+  const first = readJson(path.join(s.root, id, 'state.json'));
+  assert.equal(readJson(path.join(s.root, id, 'meta.json')).progress_every_ms, 1000);
+  const later = await until('updated_at refresh', () => {
+    const st = readJson(path.join(s.root, id, 'state.json'));
+    return st.updated_at > first.updated_at ? st : undefined;
+  }, 4000);
+  assert.equal(later.job.status, 'running');
+  assert.equal(later.pid, first.pid);
+});
