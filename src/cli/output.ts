@@ -35,21 +35,33 @@ function emit(value: unknown, indent: number): string {
 const isBlock = (v: unknown): boolean =>
   (Array.isArray(v) && v.length > 0) || (!!v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0);
 
-const key = (k: string) => (needsQuotes(k) ? JSON.stringify(k) : k);
+const key = (k: string) => (needsQuotes(k) ? quote(k) : k);
 
 function scalar(v: unknown): string {
   if (v === null || v === undefined) return '~';
   if (typeof v === 'boolean' || typeof v === 'number') return String(v);
   const s = String(v);
-  return needsQuotes(s) ? JSON.stringify(s) : s;
+  return needsQuotes(s) ? quote(s) : s;
 }
 
-/** Strings YAML would read as something else (numbers, booleans, null, timestamps) or that hold special characters. */
+/** yaml-rust's double-quoted style: JSON escapes, plus DEL as \u007f. */
+const quote = (s: string) => JSON.stringify(s).replace(/\x7f/g, '\\u007f');
+
+const RESERVED = new Set([
+  'yes', 'Yes', 'YES', 'no', 'No', 'NO', 'True', 'TRUE', 'true', 'False', 'FALSE', 'false',
+  'on', 'On', 'ON', 'off', 'Off', 'OFF', 'null', 'Null', 'NULL', '~',
+]);
+
+/**
+ * serde_yaml 0.8 prints through yaml-rust, whose `need_quotes` decides: strings YAML would read
+ * as something else (booleans, null, Rust-parsable i64/f64, `0x…`, leading `.`), strings with
+ * indicator or control characters, and strings with leading/trailing spaces.
+ */
 function needsQuotes(s: string): boolean {
-  if (s === '') return true;
-  if (/^(true|false|yes|no|on|off|null|~|y|n)$/i.test(s)) return true;
-  if (/^[-+]?(\d[\d_]*(\.\d*)?([eE][-+]?\d+)?|\.\d+|\.inf|\.nan|0x[0-9a-fA-F]+|0o[0-7]+)$/i.test(s)) return true;
-  if (/^\d{4}-\d{2}-\d{2}/.test(s)) return true;
-  if (/[\n\r\t"\\\0-\x1f\x7f]/.test(s) || /^[\s\-?:,\[\]{}#&*!|>'%@`]/.test(s) || /\s$/.test(s)) return true;
-  return /: |\s#/.test(s);
+  if (s === '' || s.startsWith(' ') || s.endsWith(' ')) return true;
+  if (/^[&*?|\-<>=!%@]/.test(s)) return true;
+  if (/[:{}\[\],#`"'\\\x00-\x06\t\n\r\x0e-\x1a\x1c-\x1f]/.test(s)) return true;
+  if (RESERVED.has(s) || s.startsWith('.') || s.startsWith('0x')) return true;
+  // Rust's str::parse::<i64>() / ::<f64>() (which also takes inf, infinity and nan in any case).
+  return /^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|infinity|nan)$/i.test(s);
 }
