@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { runCli } from '../helpers/cli';
+import { installFixtureJobs } from '../helpers/tempRoot';
 import { checkTranscript, jobIds, readJson, scratch } from './runHelpers';
 
 // Transcript cases of agent-exec 0.2.3 that must come out identical (ids, paths, timestamps and
@@ -87,4 +89,30 @@ test('run: --timeout sends TERM, then KILL after --kill-after, and marks the job
     assert.equal(r.json.timed_out, true, name);
     assert.equal(readJson(path.join(s.root, r.json.job_id, 'state.json')).timed_out, true);
   }
+});
+
+test('auto-GC runs after a launch unless --no-auto-gc or [gc] auto = false', async (t) => {
+  const s = scratch(t);
+  const { 'exited-0': old } = installFixtureJobs(s.root, ['exited-0']);
+  const run = (...flags: string[]) => runCli(['--root', s.root, 'run', ...flags, '--', 'true'], { cwd: s.cwd, env: s.env });
+  await run('--no-auto-gc', '--auto-gc-older-than', '1s');
+  assert.ok(jobIds(s.root).includes(old));
+  const config = path.join(s.tmp, 'config.toml');
+  writeFileSync(config, '[gc]\nauto = false\n');
+  await run('--config', config, '--auto-gc-older-than', '1s');
+  assert.ok(jobIds(s.root).includes(old));
+  // The fixture finished long ago; the job just launched is active, so it stays.
+  const last = await runCli(['--root', s.root, 'run', '--auto-gc-older-than', '1s', '--', 'sh', '-c', 'echo x; sleep 2'], { cwd: s.cwd, env: s.env });
+  assert.ok(!jobIds(s.root).includes(old));
+  assert.ok(jobIds(s.root).includes(last.json.job_id));
+});
+
+test('run with a malformed --config is an internal_error and creates nothing', async (t) => {
+  const s = scratch(t);
+  const config = path.join(s.tmp, 'bad.toml');
+  writeFileSync(config, '[gc\n');
+  const r = await runCli(['--root', s.root, 'run', '--config', config, '--', 'true'], { cwd: s.cwd, env: s.env });
+  assert.equal(r.code, 1);
+  assert.equal(r.json.error.code, 'internal_error');
+  assert.deepEqual(jobIds(s.root), []);
 });
