@@ -4,6 +4,9 @@
  * text is decoded lossily (invalid UTF-8 → U+FFFD) like Rust's `from_utf8_lossy`.
  */
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { JobError } from './errors';
+import { SAFE_READ_FLAGS } from './store/jobDir';
 
 export interface LogSlice {
   text: string;
@@ -18,13 +21,15 @@ export const lossyDecode = (bytes: Uint8Array): string => decoder.decode(bytes);
 async function readRange(file: string, start: number, length: number): Promise<{ bytes: Buffer; size: number }> {
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(file, 'r');
+    handle = await fs.open(file, SAFE_READ_FLAGS);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { bytes: Buffer.alloc(0), size: 0 };
     throw err;
   }
   try {
-    const { size } = await handle.stat();
+    const st = await handle.stat();
+    if (!st.isFile()) throw new JobError('internal_error', `${path.basename(file)} is not a regular file`);
+    const { size } = st;
     const from = Math.min(start < 0 ? Math.max(0, size + start) : start, size);
     const len = Math.max(0, Math.min(length, size - from));
     const bytes = Buffer.alloc(len);

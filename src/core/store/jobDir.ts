@@ -3,7 +3,7 @@
  * agent-exec, but hardened (§10.18): the input must be a plain id token, and only real
  * directories (not symlinks) holding a `meta.json` or `state.json` count as jobs.
  */
-import { closeSync, fstatSync, openSync, promises as fs, readSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { JobError } from '../errors';
 import { JOB_STATUSES, type JobMeta, type JobState, type JobStatus } from '../schema';
@@ -89,12 +89,22 @@ function parseRecord(file: string, text: string): Record<string, unknown> {
 
 const tooLarge = (file: string, size: number) => new JobError('internal_error', `${path.basename(file)} is too large (${size} bytes)`);
 
+/**
+ * Flags for opening a job's files: a symlink is never followed out of the job directory, and
+ * a FIFO planted in its place cannot block the open (it is then refused as not a regular file).
+ */
+export const SAFE_READ_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0);
+
+function checkRecordStat(file: string, st: { isFile(): boolean; size: number }): void {
+  if (!st.isFile()) throw new JobError('internal_error', `${path.basename(file)} is not a regular file`);
+  if (st.size > MAX_RECORD_BYTES) throw tooLarge(file, st.size);
+}
+
 async function readRecord(file: string): Promise<Record<string, unknown>> {
-  const handle = await fs.open(file, 'r');
+  const handle = await fs.open(file, SAFE_READ_FLAGS);
   let text: string;
   try {
-    const { size } = await handle.stat();
-    if (size > MAX_RECORD_BYTES) throw tooLarge(file, size);
+    checkRecordStat(file, await handle.stat());
     text = (await handle.readFile()).toString('utf8');
   } finally {
     await handle.close();
@@ -107,10 +117,11 @@ async function readRecord(file: string): Promise<Record<string, unknown>> {
  * costs four thread-pool round trips, several times slower than open/fstat/read/close here.
  */
 export function readRecordSync(file: string): Record<string, unknown> {
-  const fd = openSync(file, 'r');
+  const fd = openSync(file, SAFE_READ_FLAGS);
   try {
-    const { size } = fstatSync(fd);
-    if (size > MAX_RECORD_BYTES) throw tooLarge(file, size);
+    const st = fstatSync(fd);
+    checkRecordStat(file, st);
+    const size = st.size;
     const buf = Buffer.allocUnsafe(size);
     let n = 0;
     while (n < size) {
