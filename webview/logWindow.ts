@@ -255,3 +255,10 @@ export function mergeContiguous<C extends ChunkLike>(chunks: C[], canMerge: (a: 
   }
   return out;
 }
+
+/** Rows [first, end) to render for a scroll position, with `overscan` rows either side. */
+export function visibleRange(scrollTop: number, height: number, rowHeight: number, count: number, overscan: number): [number, number] {
+  const first = Math.min(count, Math.max(0, Math.floor(scrollTop / rowHeight) - overscan));
+  const end = Math.min(count, Math.ceil((scrollTop + height) / rowHeight) + overscan);
+  return [first, Math.max(first, end)];
+}

@@ -40,7 +40,7 @@ import {
   type WebviewMessage,
 } from '../src/protocol/jobPanel';
 import { FrameBatcher, LogWindow, mergeContiguous, type WindowChange } from './logWindow';
-import { COLUMNS, LogView, countMatches, detailHeader, h, jobRowElement } from './render';
+import { COLUMNS, LogView, countMatches, detailHeader, h, jobRowElement, matchingLines } from './render';
 import { JobStore, restoreUiState, visibleJobs, type SortKey, type UiState } from './state';
 
 interface VsCodeApi {
@@ -103,18 +103,27 @@ const logControls = h(
   copyButton,
   rawButton,
 );
-const logLines = h('div', { class: 'log-lines', id: 'log-lines' });
 const logTop = h('div', { class: 'log-edge', id: 'log-top' });
-const logScroll = h('div', { class: 'log', id: 'log', tabindex: '0', role: 'log', 'aria-label': 'Job log' }, logTop, logLines);
+const logScroll = h('div', { class: 'log', id: 'log', tabindex: '0', role: 'log', 'aria-label': 'Job log' });
 const logStatus = h('div', { class: 'log-status', id: 'log-status' });
-const detail = h('div', { class: 'detail', id: 'detail' }, header, logControls, logScroll, logStatus);
+const detail = h('div', { class: 'detail', id: 'detail' }, header, logControls, logTop, logScroll, logStatus);
 const empty = h('div', { class: 'empty', id: 'empty' }, 'No jobs yet. Jobs started from the tree, the command palette, agents or the agent-exec CLI appear here.');
 const notice = h('div', { class: 'notice', id: 'notice', role: 'status' });
 
 const app = document.getElementById('app') ?? document.body;
 app.append(toolbar, notice, empty, h('div', { class: 'split' }, jobsPane, detail));
 
-const logView = new LogView(logLines);
+const logView = new LogView(logScroll, win);
+let renderQueued = false;
+/** Renders the log rows in view at the next frame (scrolling and chunks share the frame). */
+function queueRender(): void {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    logView.render();
+  });
+}
 
 // ---- Jobs table --------------------------------------------------------------------------
 
@@ -188,7 +197,9 @@ function subscribe(): void {
   follow.checked = true;
   save();
   loading = false;
-  logView.renderAll(win);
+  logView.setWindow(win);
+  matches = [];
+  logView.render();
   updateLogStatus();
   post(SelectJob.create({ jobId: ui.selected, stream: ui.stream }));
 }
@@ -236,10 +247,6 @@ function openKillMenu(anchor: HTMLElement, id: string): void {
 
 // ---- Log ---------------------------------------------------------------------------------
 
-function isAtBottom(): boolean {
-  return logScroll.scrollHeight - logScroll.scrollTop - logScroll.clientHeight < 4;
-}
-
 function updateLogStatus(): void {
   const parts = [`bytes ${win.start.toLocaleString()}–${win.end.toLocaleString()} of ${win.total.toLocaleString()}`, `${win.visibleCount} lines loaded`];
   if (win.hasAbove) parts.push('scroll up for earlier output');
@@ -249,26 +256,27 @@ function updateLogStatus(): void {
   updateMatches();
 }
 
+/** Lines of the window that match the search, and the one last jumped to. */
+let matches: number[] = [];
 let currentMatch = -1;
 function updateMatches(): void {
   if (!ui.search) {
     matchCount.textContent = '';
     return;
   }
+  matches = matchingLines(win.lines, ui.search);
   const n = countMatches(win.lines, ui.search);
   matchCount.textContent = n === 1 ? '1 match' : `${n} matches`;
   if (win.hasAbove || win.hasBelow) matchCount.textContent += ' (loaded part)';
 }
 
 function gotoMatch(dir: 1 | -1): void {
-  const marks = [...logLines.querySelectorAll('mark')];
-  if (marks.length === 0) return;
-  marks[currentMatch]?.classList.remove('current');
-  currentMatch = (currentMatch + dir + marks.length) % marks.length;
-  const m = marks[currentMatch];
-  m.classList.add('current');
-  m.scrollIntoView({ block: 'center' });
+  if (matches.length === 0) return;
+  currentMatch = (currentMatch + dir + matches.length) % matches.length;
   if (ui.follow) setFollow(false);
+  logView.currentLine = matches[currentMatch];
+  logView.scrollToLine(matches[currentMatch]);
+  logView.render();
 }
 
 function setFollow(on: boolean): void {
@@ -278,7 +286,10 @@ function setFollow(on: boolean): void {
   if (on) {
     // Detached from the tail (we scrolled up past the window's trim): get a fresh tail.
     if (win.hasBelow) subscribe();
-    else logScroll.scrollTop = logScroll.scrollHeight;
+    else {
+      logView.scrollToBottom();
+      queueRender();
+    }
   }
 }
 
@@ -295,27 +306,25 @@ type ChunkMsg = Extract<HostMessage, { method: 'log/chunk' }>['params'];
 function applyChunks(chunks: ChunkMsg[]): void {
   const mine = chunks.filter((c) => c.jobId === ui.selected && c.stream === ui.stream);
   if (mine.length === 0) return;
-  const beforeHeight = logScroll.scrollHeight;
-  const beforeTop = logScroll.scrollTop;
-  let prepended = false;
-  const changes: WindowChange[] = [];
+  let addedTop = 0;
   // Runs of appends are merged into one; while the user reads earlier output (not following),
   // live appends and tails only move `total`: the window stays put and "newer bytes below" shows.
   for (const c of mergeContiguous(mine, (a, b) => a.kind === 'append' && b.kind === 'append')) {
     let change: WindowChange | undefined;
     if (c.kind === 'range') {
       loading = false;
-      prepended ||= c.end === win.start;
       change = c.end === win.start ? win.prepend(c) : win.append(c);
     } else if (!ui.follow && win.total > 0) {
       win.total = Math.max(win.total, c.total);
     } else change = c.kind === 'tail' ? win.reset(c) : win.append(c);
-    if (change) changes.push(change);
+    if (!change) continue;
+    logView.changed(change);
+    addedTop += change.addedTop;
+    if (change.reset || change.droppedTop > 0 || change.addedTop > 0) logView.currentLine = -1;
   }
-  for (const ch of changes) logView.apply(win, ch);
-  if (ui.follow) logScroll.scrollTop = logScroll.scrollHeight;
-  else if (prepended) logScroll.scrollTop = beforeTop + (logScroll.scrollHeight - beforeHeight);
-  currentMatch = -1;
+  if (ui.follow) logView.scrollToBottom();
+  else if (addedTop > 0) logScroll.scrollTop += addedTop * logView.lineHeight;
+  logView.render();
   updateLogStatus();
 }
 
@@ -458,9 +467,10 @@ search.addEventListener('input', () => {
   ui.search = search.value;
   save();
   logView.query = ui.search;
-  logView.renderAll(win);
+  logView.currentLine = -1;
   currentMatch = -1;
   updateMatches();
+  logView.render();
 });
 search.addEventListener('keydown', (e) => {
   if (e.key === 'Enter') gotoMatch(e.shiftKey ? -1 : 1);
@@ -471,8 +481,9 @@ copyButton.addEventListener('click', () => ui.selected && post(CopyLog.create({ 
 rawButton.addEventListener('click', () => ui.selected && post(OpenRawLog.create({ jobId: ui.selected, stream: ui.stream })));
 
 logScroll.addEventListener('scroll', () => {
+  queueRender();
   if (logScroll.scrollTop < 200) requestRange('above', win.rangeAbove(MAX_RANGE_BYTES / 4));
-  if (isAtBottom()) {
+  if (logView.isAtBottom()) {
     if (win.hasBelow) requestRange('below', win.rangeBelow(MAX_RANGE_BYTES / 4));
     else if (!ui.follow) setFollow(true);
   } else if (ui.follow) {

@@ -5,7 +5,7 @@
  * CSSOM, which the CSP allows.
  */
 import { parseAnsiLine, stripAnsi, type SgrState, type Span } from './ansi';
-import type { LogWindow, WindowChange } from './logWindow';
+import { visibleRange, type LogWindow, type WindowChange } from './logWindow';
 import { commandText, durationMs, outcomeText } from './state';
 import type { JobRow } from '../src/protocol/jobPanel';
 
@@ -36,6 +36,16 @@ export function formatTime(ts: string | undefined): string {
   if (!ts) return '';
   const d = new Date(ts);
   return Number.isNaN(d.getTime()) ? ts : d.toLocaleString();
+}
+
+/** Time of day for today's jobs, else a short date and time (the cell's title has the full stamp). */
+export function formatShortTime(ts: string | undefined, now: number): string {
+  if (!ts) return '';
+  const d = new Date(ts);
+  if (Number.isNaN(d.getTime())) return ts;
+  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  if (new Date(now).toDateString() === d.toDateString()) return time;
+  return `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
 }
 
 /** The state badge: text plus a state class the stylesheet colours with theme variables. */
@@ -70,11 +80,11 @@ export function jobRowElement(row: JobRow, selected: boolean, now: number, actio
     h('td', {}, stateBadge(row)),
     h('td', { class: 'mono ellipsis', title: cmd }, cmd),
     h('td', { class: 'ellipsis', title: row.cwd ?? '' }, row.cwd ?? ''),
-    h('td', {}, ...row.tags.map((t) => h('span', { class: 'tag' }, t))),
-    h('td', { title: row.startedAt ?? row.createdAt }, formatTime(row.startedAt ?? row.createdAt)),
+    h('td', { title: row.tags.join(', ') }, ...row.tags.map((t) => h('span', { class: 'tag' }, t))),
+    h('td', { title: row.startedAt ?? row.createdAt }, formatShortTime(row.startedAt ?? row.createdAt, now)),
     h('td', { class: 'num' }, formatDuration(durationMs(row, now))),
-    h('td', {}, outcomeText(row)),
-    h('td', {}, row.owner ?? ''),
+    h('td', { title: outcomeText(row) }, outcomeText(row)),
+    h('td', { title: row.owner ?? '' }, row.owner ?? ''),
     h('td', { class: 'actions' }, actions),
   );
   return tr;
@@ -151,6 +161,15 @@ function withMatches(spans: Span[], query: string): { text: string; style: SgrSt
   return out;
 }
 
+/** Indexes of the lines that contain `query` (case-insensitive, escapes ignored). */
+export function matchingLines(lines: readonly string[], query: string): number[] {
+  if (!query) return [];
+  const q = query.toLowerCase();
+  const out: number[] = [];
+  for (let i = 0; i < lines.length; i++) if (stripAnsi(lines[i]).toLowerCase().includes(q)) out.push(i);
+  return out;
+}
+
 /** Counts case-insensitive occurrences of `query` in the visible text of the window's lines. */
 export function countMatches(lines: readonly string[], query: string): number {
   if (!query) return 0;
@@ -164,55 +183,117 @@ export function countMatches(lines: readonly string[], query: string): number {
 }
 
 /**
- * Mirrors a LogWindow into a container of line elements, incrementally on appends (the hot
- * path) and fully otherwise. Keeps the SGR state at the start of each row so a row whose text
- * grew can be re-rendered alone.
+ * Shows a LogWindow in a scroll container, virtualized: rows all have one height (no wrapping),
+ * a spacer gives the scrollbar the window's full height, and only the rows in view (plus a
+ * little overscan) exist in the DOM, so neither a 5 000-line window nor a 50 MB/s stream makes
+ * the DOM or the layout grow. SGR state at each line start is computed lazily and cached.
  */
 export class LogView {
-  private rowStates: SgrState[] = [];
-  private endState: SgrState = {};
+  /** SGR state at the start of line i, valid for i < states.length. */
+  private states: SgrState[] = [{}];
+  private readonly spacer: HTMLElement;
+  private readonly rows: HTMLElement;
+  private rowHeight = 0;
+  private rendered: [number, number] = [0, 0];
+  /** win.lines.length when the cache was last brought in step. */
+  private synced = 1;
   query = '';
+  /** Line index of the current search match (highlighted), or -1. */
+  currentLine = -1;
 
-  constructor(readonly container: HTMLElement) {}
-
-  get rowCount(): number {
-    return this.container.childElementCount;
+  constructor(
+    readonly scroller: HTMLElement,
+    private win: LogWindow,
+  ) {
+    this.rows = h('div', { class: 'log-rows', id: 'log-lines' });
+    this.spacer = h('div', { class: 'log-spacer' }, this.rows);
+    scroller.append(this.spacer);
   }
 
-  apply(win: LogWindow, change: WindowChange): void {
-    const rows = this.container.childElementCount;
-    if (change.reset || change.addedTop > 0 || change.droppedBottom > 0 || change.firstChanged || change.droppedTop >= rows) {
-      this.renderAll(win);
-      return;
+  get lineHeight(): number {
+    if (this.rowHeight === 0) {
+      const probe = h('div', { class: 'line' }, 'M');
+      this.rows.append(probe);
+      this.rowHeight = probe.getBoundingClientRect().height || 18;
+      probe.remove();
     }
-    for (let i = 0; i < change.droppedTop; i++) this.container.firstElementChild?.remove();
-    this.rowStates.splice(0, change.droppedTop);
-    // DOM row i mirrors window line i.
-    const kept = this.container.childElementCount;
-    if (change.lastChanged && kept > 0) {
-      this.endState = this.rowStates[kept - 1];
-      this.container.lastElementChild?.replaceWith(this.lineElement(win.lines[kept - 1], kept - 1));
+    return this.rowHeight;
+  }
+
+  /** Points the view at a new window (a job or stream switch). */
+  setWindow(win: LogWindow): void {
+    this.win = win;
+    this.states = [{}];
+    this.synced = win.lines.length;
+    this.currentLine = -1;
+  }
+
+  /** Keeps the state cache in step with a window change (call before `render`). */
+  changed(change: WindowChange): void {
+    if (change.reset || change.addedTop > 0 || change.firstChanged || change.droppedBottom > 0) this.states = [{}];
+    else {
+      // States up to the start of the old last line are still right (that line may have grown).
+      const keep = Math.min(this.states.length, this.synced);
+      // Lines dropped before their state was computed: restart from a reset state (an approximation).
+      this.states = change.droppedTop < keep ? this.states.slice(change.droppedTop, keep) : [{}];
     }
-    const frag = document.createDocumentFragment();
-    for (let i = kept; i < win.visibleCount; i++) frag.append(this.lineElement(win.lines[i], i));
-    this.container.append(frag);
+    this.synced = this.win.lines.length;
   }
 
-  renderAll(win: LogWindow): void {
-    this.rowStates = [];
-    this.endState = {};
-    const frag = document.createDocumentFragment();
-    for (let i = 0; i < win.visibleCount; i++) frag.append(this.lineElement(win.lines[i], i));
-    this.container.replaceChildren(frag);
+  /** SGR state at the start of line `i`, computing forward from the last known one. */
+  private stateAt(i: number): SgrState {
+    const lines = this.win.lines;
+    while (this.states.length <= i) {
+      const k = this.states.length - 1;
+      const line = lines[k];
+      // Lines without ESC leave the state as it is: skip the parse (most lines).
+      this.states.push(line.includes('\x1b') ? parseAnsiLine(line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line, this.states[k]).state : this.states[k]);
+    }
+    return this.states[i];
   }
 
-  /** Renders one line starting from the current end state and records its start state at `index`. */
-  private lineElement(line: string, index: number): HTMLElement {
-    this.rowStates[index] = this.endState;
-    const { spans, state } = parseAnsiLine(line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line, this.endState);
-    this.endState = state;
+  get maxScrollTop(): number {
+    return Math.max(0, this.win.visibleCount * this.lineHeight - this.scroller.clientHeight);
+  }
+
+  scrollToBottom(): void {
+    this.spacer.style.height = `${this.win.visibleCount * this.lineHeight}px`;
+    this.scroller.scrollTop = this.maxScrollTop;
+  }
+
+  /** Scrolls so that line `i` is in the middle of the view. */
+  scrollToLine(i: number): void {
+    this.scroller.scrollTop = Math.max(0, i * this.lineHeight - this.scroller.clientHeight / 2);
+  }
+
+  isAtBottom(): boolean {
+    return this.scroller.scrollTop >= this.maxScrollTop - 4;
+  }
+
+  /** Renders the rows in view; cheap (a screenful of rows), run once per frame at most. */
+  render(): void {
+    const lh = this.lineHeight;
+    const count = this.win.visibleCount;
+    this.spacer.style.height = `${count * lh}px`;
+    const [first, end] = visibleRange(this.scroller.scrollTop, this.scroller.clientHeight, lh, count, 20);
+    this.rows.style.transform = `translateY(${first * lh}px)`;
+    const frag = document.createDocumentFragment();
+    for (let i = first; i < end; i++) frag.append(this.lineElement(i));
+    this.rows.replaceChildren(frag);
+    this.rendered = [first, end];
+  }
+
+  /** Lines [first, end) currently in the DOM. */
+  get renderedRange(): [number, number] {
+    return this.rendered;
+  }
+
+  private lineElement(i: number): HTMLElement {
+    const line = this.win.lines[i];
+    const cut = line.length > MAX_LINE_CHARS;
+    const { spans } = parseAnsiLine(cut ? line.slice(0, MAX_LINE_CHARS) : line, this.stateAt(i));
     const div = document.createElement('div');
-    div.className = 'line';
+    div.className = i === this.currentLine ? 'line current' : 'line';
     for (const part of withMatches(spans, this.query)) {
       const node = spanElement(part.text, part.style);
       if (part.match) {
@@ -221,8 +302,8 @@ export class LogView {
         div.append(mark);
       } else div.append(node);
     }
-    if (line.length > MAX_LINE_CHARS) div.append(h('span', { class: 'cut' }, ` … (${line.length - MAX_LINE_CHARS} more characters)`));
-    if (div.childNodes.length === 0) div.append(document.createTextNode('\u200b'));
+    if (cut) div.append(h('span', { class: 'cut' }, ` … (${line.length - MAX_LINE_CHARS} more characters)`));
     return div;
   }
 }
+

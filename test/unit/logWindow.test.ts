@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FrameBatcher, LogWindow, mergeContiguous, utf8Length, type ChunkLike } from '../../webview/logWindow';
+import { FrameBatcher, LogWindow, mergeContiguous, utf8Length, visibleRange, type ChunkLike } from '../../webview/logWindow';
 
 /** A file's bytes, and chunks of it as the host would send them. */
 function file(text: string) {
@@ -158,4 +158,17 @@ test('FrameBatcher runs once per frame with everything queued since the last fra
   assert.equal(frames.length, 1);
   frames.shift()!();
   assert.deepEqual(runs.map((r) => r.length), [1000, 2]);
+});
+
+test('visibleRange renders only the rows in view plus overscan, whatever the window size', () => {
+  assert.deepEqual(visibleRange(0, 360, 18, 5000, 20), [0, 40]);
+  assert.deepEqual(visibleRange(18 * 1000, 360, 18, 5000, 20), [980, 1040]);
+  assert.deepEqual(visibleRange(18 * 4990, 360, 18, 5000, 20), [4970, 5000]);
+  assert.deepEqual(visibleRange(0, 360, 18, 3, 20), [0, 3]);
+  assert.deepEqual(visibleRange(10_000, 360, 18, 0, 20), [0, 0]);
+  // The DOM holds at most a screenful plus 2 × overscan rows, for any number of lines.
+  for (const count of [10, 5000, 1_000_000]) {
+    const [a, b] = visibleRange(18 * (count / 2), 720, 18, count, 20);
+    assert.ok(b - a <= 720 / 18 + 2 * 20 + 1);
+  }
 });

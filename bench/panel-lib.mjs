@@ -1,0 +1,133 @@
+// Shared parts of the job panel benches: the host session bundled on the fly, a fake job with a
+// log of any size, a writer process at a fixed rate, and the real webview bundle (dist/webview.js)
+// in Chromium wired to the host session through a stub acquireVsCodeApi.
+import * as esbuild from 'esbuild';
+import { spawn } from 'node:child_process';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** Imports src/extension/panel/session.ts (no vscode) as an ES module. */
+export async function loadSession(tmpDir) {
+  const out = path.join(tmpDir, 'session.mjs');
+  await esbuild.build({
+    entryPoints: ['src/extension/panel/session.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: out,
+    logLevel: 'warning',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+  return import(pathToFileURL(out).href);
+}
+
+export const JOB_ID = 'b'.repeat(32);
+
+/** A running job record (its pid is this process, so it reads as alive) with an empty or sparse log. */
+export function makeJob(root, { logBytes = 0, status = 'running' } = {}) {
+  const dir = path.join(root, JOB_ID);
+  mkdirSync(dir, { recursive: true });
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  writeFileSync(
+    path.join(dir, 'meta.json'),
+    JSON.stringify({ job: { id: JOB_ID }, schema_version: '0.1', command: ['sh', '-c', 'yes "colour \\033[32mgreen\\033[0m text"'], created_at: now, root, env_keys: [], cwd: root, tags: ['bench'], owner: 'human:bench' }),
+  );
+  writeFileSync(
+    path.join(dir, 'state.json'),
+    JSON.stringify({ job: { id: JOB_ID, status, started_at: now }, result: { exit_code: null, signal: null, duration_ms: null }, pid: process.pid, updated_at: now }),
+  );
+  for (const f of ['stdout.log', 'stderr.log', 'full.log']) writeFileSync(path.join(dir, f), '');
+  const log = path.join(dir, 'full.log');
+  if (logBytes > 0) {
+    // Sparse up to the last MiB (NUL bytes, no disk), then 1 MiB of real coloured lines.
+    const tail = Buffer.from(Array.from({ length: 13_000 }, (_, i) => `${i} \x1b[32mINFO\x1b[0m request handled in ${i % 97} ms path=/api/v1/items\n`).join('').slice(0, 2 ** 20));
+    const fd = openSync(log, 'r+');
+    ftruncateSync(fd, logBytes - tail.length);
+    closeSync(fd);
+    writeFileSync(log, tail, { flag: 'a' });
+  }
+  return { dir, log };
+}
+
+/** A backend over the store, counting what the session does. */
+export function storeBackend(session, root) {
+  return {
+    root,
+    listJobs: () => session.readStoreJobs(root),
+    getJob: (id) => session.readStoreJob(root, id),
+    onDidChangeJobs: () => ({ dispose() {} }),
+    kill: async () => 'not in the bench',
+    rerun: async () => 'not in the bench',
+    remove: async () => 'not in the bench',
+    openFile() {},
+    copyText() {},
+    openInEditor() {},
+    log: (m) => console.error(m),
+  };
+}
+
+/** Appends coloured lines to `file` at `bytesPerSec` from a separate process; returns it (kill by pid). */
+export function startWriter(file, bytesPerSec, tickMs = 20) {
+  const src = `
+    const fs = require('node:fs');
+    const fd = fs.openSync(${JSON.stringify(file)}, 'a');
+    const line = 'line \\x1b[32mok\\x1b[0m ' + 'x'.repeat(60) + '\\n';
+    const per = Math.ceil(${bytesPerSec} * ${tickMs} / 1000 / Buffer.byteLength(line));
+    const block = Buffer.from(line.repeat(per));
+    setInterval(() => fs.writeSync(fd, block), ${tickMs});
+  `;
+  return spawn(process.execPath, ['-e', src], { stdio: 'ignore' });
+}
+
+/** Serves a harness page that loads the real webview bundle with VS Code-like theme variables. */
+export function serveHarness(theme = 'dark') {
+  const vars =
+    theme === 'dark'
+      ? '--vscode-foreground:#cccccc;--vscode-editor-background:#1f1f1f;--vscode-panel-background:#181818;--vscode-panel-border:#2b2b2b;--vscode-descriptionForeground:#9d9d9d;--vscode-list-activeSelectionBackground:#04395e;--vscode-list-activeSelectionForeground:#ffffff;--vscode-list-hoverBackground:#2a2d2e;--vscode-focusBorder:#0078d4;--vscode-terminal-ansiGreen:#0dbc79;--vscode-terminal-ansiRed:#cd3131;--vscode-charts-blue:#3794ff;--vscode-charts-green:#89d185;--vscode-charts-red:#f14c4c;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-editor-font-family:monospace;--vscode-editor-font-size:13px;'
+      : '--vscode-foreground:#3b3b3b;--vscode-editor-background:#ffffff;--vscode-panel-background:#f8f8f8;--vscode-panel-border:#e5e5e5;--vscode-descriptionForeground:#717171;--vscode-list-activeSelectionBackground:#e8e8e8;--vscode-list-activeSelectionForeground:#000000;--vscode-list-hoverBackground:#f2f2f2;--vscode-focusBorder:#005fb8;--vscode-terminal-ansiGreen:#00bc00;--vscode-terminal-ansiRed:#cd3131;--vscode-charts-blue:#1a85ff;--vscode-charts-green:#388a34;--vscode-charts-red:#e51400;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-editor-font-family:monospace;--vscode-editor-font-size:13px;';
+  const page = `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/webview.css"><style>html{${vars}}</style></head>
+<body><div id="app"></div><script>
+  const saved = { state: undefined };
+  window.acquireVsCodeApi = () => ({
+    postMessage: (m) => window.__toHost(m),
+    getState: () => saved.state,
+    setState: (s) => { saved.state = s; },
+  });
+</script><script src="/webview.js"></script></body></html>`;
+  const server = createServer((req, res) => {
+    if (req.url === '/') return res.end(page);
+    const name = req.url === '/webview.js' ? 'webview.js' : req.url === '/webview.css' ? 'webview.css' : undefined;
+    if (!name) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': name.endsWith('.js') ? 'text/javascript' : 'text/css' });
+    res.end(readFileSync(path.join('dist', name)));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}/` })));
+}
+
+/** Chromium with the webview page; messages flow both ways between the page and `session`. */
+export async function openWebview(makeSession, theme = 'dark') {
+  const { chromium } = await import('playwright-core');
+  const { server, url } = await serveHarness(theme);
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--enable-precise-memory-info'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 700 } });
+  const toPage = (msg) => page.evaluate((m) => window.postMessage(m, '*'), msg).catch(() => undefined);
+  const session = makeSession(toPage);
+  await page.exposeBinding('__toHost', (_src, msg) => void session.receive(msg));
+  return {
+    /** Loads the panel page; the webview posts `ready` at once. */
+    load: () => page.goto(url),
+    page,
+    session,
+    url,
+    close: async () => {
+      session.dispose();
+      await browser.close();
+      server.close();
+    },
+  };
+}
