@@ -1,0 +1,66 @@
+/**
+ * Kill Job… (signal picked, configured default first) and Kill with TERM / INT / KILL (context
+ * menu). Works on the clicked job, the tree selection (multi-select kill), or jobs picked from
+ * the palette. Kill is allowed in untrusted workspaces: stopping a process is always safe.
+ */
+import * as vscode from 'vscode';
+import { okEnvelope } from '../../core/envelope';
+import { describeError } from '../../core/errors';
+import type { KillSignalName } from '../../core/process/signals';
+import { Command, type CommandId } from '../ids';
+import type { JobSnapshot } from '../jobs/jobService';
+import { commandLine } from '../views/jobsTreeModel';
+import { registerCommand, stringArg, type Services } from './command';
+import { pickSignal, targetJobs } from './pickers';
+
+const isRunning = (j: JobSnapshot) => j.state.job.status === 'running';
+
+async function killAll(svc: Services, targets: readonly JobSnapshot[], signal: KillSignalName): Promise<void> {
+  const { graceMs } = svc.config();
+  const what = targets.length === 1 ? commandLine(targets[0].meta.command) : `${targets.length} jobs`;
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Killing ${what} with ${signal}` }, () =>
+    Promise.all(
+      targets.map(async (job) => {
+        try {
+          const r = await svc.jobs().kill(job.id, signal, graceMs);
+          svc.log.info(`kill ${job.id} ${signal}: ${JSON.stringify(r)}`);
+          if (r.survivors && r.survivors.length > 0) {
+            void vscode.window.showWarningMessage(
+              `Agent Exec: ${commandLine(job.meta.command)} — processes still alive after KILL: ${r.survivors.join(', ')}`,
+            );
+          }
+        } catch (err) {
+          svc.log.error(`kill ${job.id} ${signal}: ${describeError(err)}`);
+          void vscode.window.showErrorMessage(`Agent Exec: cannot kill ${commandLine(job.meta.command)}: ${describeError(err)}`);
+        }
+      }),
+    ),
+  );
+}
+
+function registerKill(svc: Services, id: CommandId, fixed: KillSignalName | undefined): vscode.Disposable {
+  return registerCommand(svc, id, {
+    ui: async (nodes) => {
+      const targets = await targetJobs(svc.jobs(), nodes, isRunning, {
+        placeHolder: 'Running jobs to kill',
+        canPickMany: true,
+        emptyMessage: 'Agent Exec: no running jobs.',
+      });
+      if (targets.length === 0) return;
+      const signal = fixed ?? (await pickSignal(svc.config().defaultSignal, targets));
+      if (signal) await killAll(svc, targets, signal);
+    },
+    api: async (args) => {
+      const signal = fixed ?? (typeof args.signal === 'string' ? args.signal : svc.config().defaultSignal);
+      const graceMs = typeof args.graceMs === 'number' ? args.graceMs : svc.config().graceMs;
+      return okEnvelope('kill', await svc.jobs().kill(stringArg(args, 'jobId'), signal, graceMs));
+    },
+  });
+}
+
+export const registerKillCommands = (svc: Services): vscode.Disposable[] => [
+  registerKill(svc, Command.kill, undefined),
+  registerKill(svc, Command.killWithTerm, 'TERM'),
+  registerKill(svc, Command.killWithInt, 'INT'),
+  registerKill(svc, Command.killWithKill, 'KILL'),
+];

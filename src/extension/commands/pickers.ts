@@ -1,0 +1,58 @@
+/** Quick picks shared by several commands: jobs and signals. */
+import * as vscode from 'vscode';
+import { KILL_SIGNALS, type KillSignalName } from '../../core/process/signals';
+import type { JobService, JobSnapshot } from '../jobs/jobService';
+import { describe, visibleJobs, commandLine } from '../views/jobsTreeModel';
+import type { JobNode } from '../views/jobsTree';
+
+export const SIGNAL_DESCRIPTIONS: Record<KillSignalName, string> = {
+  TERM: 'ask to stop (SIGTERM)',
+  INT: 'interrupt, like Ctrl-C (SIGINT)',
+  KILL: 'force, cannot be caught (SIGKILL)',
+  HUP: 'hang up, often "reload" (SIGHUP)',
+  QUIT: 'quit with a core dump (SIGQUIT)',
+  USR1: 'user-defined signal 1 (SIGUSR1)',
+  USR2: 'user-defined signal 2 (SIGUSR2)',
+};
+
+/** The signals, the configured default first. */
+export function signalItems(defaultSignal: KillSignalName): (vscode.QuickPickItem & { signal: KillSignalName })[] {
+  const order = [defaultSignal, ...KILL_SIGNALS.filter((s) => s !== defaultSignal)];
+  return order.map((signal) => ({
+    label: signal,
+    description: SIGNAL_DESCRIPTIONS[signal] + (signal === defaultSignal ? ' — default' : ''),
+    signal,
+  }));
+}
+
+export async function pickSignal(defaultSignal: KillSignalName, jobs: readonly JobSnapshot[]): Promise<KillSignalName | undefined> {
+  const what = jobs.length === 1 ? commandLine(jobs[0].meta.command) : `${jobs.length} jobs`;
+  const picked = await vscode.window.showQuickPick(signalItems(defaultSignal), {
+    title: `Kill ${what}`,
+    placeHolder: 'Signal to send to the process tree (escalates to KILL after the grace period)',
+  });
+  return picked?.signal;
+}
+
+/** The jobs a tree command acts on, or those the user picks among `filter`ed jobs when called from the palette. */
+export async function targetJobs(
+  jobs: JobService,
+  nodes: readonly JobNode[],
+  filter: (j: JobSnapshot) => boolean,
+  opts: { placeHolder: string; canPickMany: boolean; emptyMessage: string },
+): Promise<JobSnapshot[]> {
+  if (nodes.length > 0) return nodes.map((n) => jobs.get(n.jobId)).filter((j): j is JobSnapshot => j !== undefined && filter(j));
+  const candidates = visibleJobs(jobs.all(), Number.MAX_SAFE_INTEGER).filter(filter);
+  if (candidates.length === 0) {
+    void vscode.window.showInformationMessage(opts.emptyMessage);
+    return [];
+  }
+  const now = new Date();
+  const items = candidates.map((j) => ({ label: commandLine(j.meta.command), description: describe(j, now), detail: j.id, job: j }));
+  if (opts.canPickMany) {
+    const picked = await vscode.window.showQuickPick(items, { placeHolder: opts.placeHolder, canPickMany: true, matchOnDetail: true });
+    return picked?.map((p) => p.job) ?? [];
+  }
+  const picked = await vscode.window.showQuickPick(items, { placeHolder: opts.placeHolder, matchOnDetail: true });
+  return picked ? [picked.job] : [];
+}

@@ -1,0 +1,29 @@
+/** Rerun: the job's command again, same cwd, tags and shell wrapper, as a new job. */
+import * as vscode from 'vscode';
+import { okEnvelope } from '../../core/envelope';
+import { isTerminal } from '../../core/schema';
+import { Command } from '../ids';
+import { registerCommand, stringArg, type Services } from './command';
+import { targetJobs } from './pickers';
+import { assertTrusted, requireTrust } from './runCommand';
+
+export function registerRerun(svc: Services): vscode.Disposable {
+  return registerCommand(svc, Command.rerun, {
+    ui: async (nodes) => {
+      if (!(await requireTrust('Rerunning a command'))) return;
+      const targets = await targetJobs(svc.jobs(), nodes, (j) => isTerminal(j.state.job.status), {
+        placeHolder: 'Finished job to run again',
+        canPickMany: false,
+        emptyMessage: 'Agent Exec: no finished jobs.',
+      });
+      for (const job of targets) {
+        const r = await svc.jobs().rerun(job.id);
+        svc.log.info(`rerun ${job.id} as ${r.job_id}`);
+      }
+    },
+    api: async (args) => {
+      assertTrusted();
+      return okEnvelope('run', await svc.jobs().rerun(stringArg(args, 'jobId')));
+    },
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * Composition root: builds the job service, the views and the commands, and wires settings.
+ * Everything heavier (reading the store) happens after `activate` returns.
+ */
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import { registerCopyCommands } from './commands/copyJob';
+import type { Services } from './commands/command';
+import { registerDeleteFinished } from './commands/deleteFinished';
+import { registerDelete } from './commands/deleteJob';
+import { registerKillCommands } from './commands/killJob';
+import { registerOpenStoreFolder } from './commands/openStoreFolder';
+import { registerRefresh } from './commands/refresh';
+import { registerRerun } from './commands/rerunJob';
+import { registerRunCommand } from './commands/runCommand';
+import { registerRevealLog } from './commands/revealLog';
+import { registerShowOutput } from './commands/showOutput';
+import { onDidChangeConfig, readConfig } from './config';
+import { JobService } from './jobs/jobService';
+import { createLogger } from './log';
+import { notifyFinished } from './notifications';
+import { JobsStatusBar } from './statusBar';
+import { createJobsTree, JobsTreeProvider } from './views/jobsTree';
+import { LogDocuments } from './views/logDocument';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const t0 = performance.now();
+  const log = createLogger();
+  let config = readConfig();
+  // The workload must not inherit ELECTRON_RUN_AS_NODE (a `code` it runs would start as Node).
+  const { ELECTRON_RUN_AS_NODE: _electron, ...env } = process.env;
+  const jobs = new JobService({
+    root: config.root,
+    runtime: { execPath: process.execPath, script: context.asAbsolutePath('dist/supervisor.js'), env: { ...env, ELECTRON_RUN_AS_NODE: '1' } },
+    env,
+    log: (m) => log.warn(m),
+  });
+  const svc: Services = { jobs: () => jobs, config: () => config, log, context };
+  const tree = new JobsTreeProvider(jobs, config.maxFinished);
+  const statusBar = new JobsStatusBar();
+  context.subscriptions.push(
+    log,
+    jobs,
+    tree,
+    createJobsTree(tree),
+    statusBar,
+    new LogDocuments(() => jobs.root),
+    jobs.onDidChangeJobs(() => statusBar.update(jobs)),
+    jobs.onDidFinishStartedJob((job) => void notifyFinished(job, config.notifications)),
+    registerRunCommand(svc),
+    ...registerKillCommands(svc),
+    registerShowOutput(svc),
+    registerRerun(svc),
+    registerDelete(svc),
+    registerDeleteFinished(svc),
+    registerRefresh(svc),
+    registerOpenStoreFolder(svc),
+    ...registerCopyCommands(svc),
+    registerRevealLog(svc),
+    onDidChangeConfig(() => {
+      config = readConfig();
+      tree.setMaxFinished(config.maxFinished);
+      void jobs.setRoot(config.root);
+    }),
+  );
+  statusBar.update(jobs);
+  log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms; job root ${config.root}`);
+  const t1 = performance.now();
+  void jobs.start().then(() => log.info(`read ${jobs.all().length} jobs in ${(performance.now() - t1).toFixed(1)} ms`));
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions; jobs keep running (they are detached by design).
+}

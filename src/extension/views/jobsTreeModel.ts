@@ -1,0 +1,163 @@
+/**
+ * What the Jobs tree shows, as plain data (no `vscode`): order, label, description, icon,
+ * tooltip and menu context of each job. jobsTree.ts turns it into TreeItems.
+ */
+import { constants } from 'node:os';
+import { isTerminal } from '../../core/schema';
+import { jobContextValue } from '../ids';
+import { JobService, type JobSnapshot } from '../jobs/jobService';
+
+/** The state a job is drawn as: its status, with failures split into lost and non-zero exits. */
+export type JobLook = 'running' | 'created' | 'succeeded' | 'exitedNonZero' | 'killed' | 'failed' | 'lost';
+
+export interface JobPresentation {
+  label: string;
+  description: string;
+  look: JobLook;
+  /** Codicon id and theme colour id. */
+  icon: { id: string; color: string };
+  tooltip: string;
+  contextValue: string;
+}
+
+export const ICONS: Record<JobLook, { id: string; color: string }> = {
+  running: { id: 'sync~spin', color: 'charts.blue' },
+  created: { id: 'circle-large-outline', color: 'disabledForeground' },
+  succeeded: { id: 'pass', color: 'testing.iconPassed' },
+  exitedNonZero: { id: 'error', color: 'testing.iconFailed' },
+  killed: { id: 'circle-slash', color: 'charts.orange' },
+  failed: { id: 'warning', color: 'list.warningForeground' },
+  lost: { id: 'debug-disconnect', color: 'list.warningForeground' },
+};
+
+export function lookOf(job: JobSnapshot): JobLook {
+  if (JobService.isLost(job)) return 'lost';
+  const st = job.state;
+  switch (st.job.status) {
+    case 'running':
+      return 'running';
+    case 'created':
+      return 'created';
+    case 'killed':
+      return 'killed';
+    case 'failed':
+      return 'failed';
+    case 'exited':
+      return st.result.exit_code === 0 ? 'succeeded' : 'exitedNonZero';
+  }
+}
+
+/** The command as one line: a shell string as is, an argv joined with minimal quoting. */
+export function commandLine(command: readonly string[]): string {
+  if (command.length === 1) return command[0];
+  return command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${Math.round(s % 60)}s`;
+  return `${Math.floor(m / 60)}h ${m % 60}m`;
+}
+
+/** "14:03:07" for today, "Nov 29 14:03" otherwise (in the user's locale). */
+export function formatTime(iso: string, now: Date): string {
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) return iso;
+  const sameDay = t.toDateString() === now.toDateString();
+  return sameDay
+    ? t.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+    : t.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [String(n), name.replace(/^SIG/, '')]));
+
+/** `9` → `KILL`, `SIGTERM` → `TERM` (agent-exec records either form). */
+export const signalName = (s: string): string => (/^\d+$/.test(s) ? (SIGNAL_NAMES.get(s) ?? `signal ${s}`) : s.replace(/^SIG/, ''));
+
+function durationOf(job: JobSnapshot): number | undefined {
+  const st = job.state;
+  if (st.result.duration_ms !== null) return st.result.duration_ms;
+  const start = Date.parse(st.job.started_at ?? job.meta.created_at);
+  const end = st.finished_at ? Date.parse(st.finished_at) : NaN;
+  return Number.isFinite(start) && Number.isFinite(end) ? end - start : undefined;
+}
+
+/** Short outcome: "running", "exited 0", "exited 130", "killed (TERM)", "failed", "lost". */
+export function outcome(job: JobSnapshot): string {
+  const st = job.state;
+  const look = lookOf(job);
+  if (look === 'lost') return 'lost';
+  if (st.job.status === 'exited') return `exited ${st.result.exit_code ?? '?'}`;
+  if (st.job.status === 'killed') return st.result.signal ? `killed (${signalName(st.result.signal)})` : 'killed';
+  return st.job.status;
+}
+
+/** The description: the outcome with "since <time>" while running, the duration once finished. */
+export function describe(job: JobSnapshot, now: Date): string {
+  const st = job.state;
+  if (!isTerminal(st.job.status)) {
+    const since = st.job.started_at ?? job.meta.created_at;
+    return `${outcome(job)} · since ${formatTime(since, now)}`;
+  }
+  const d = durationOf(job);
+  return d === undefined ? outcome(job) : `${outcome(job)} · ${formatDuration(d)}`;
+}
+
+const md = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+
+export function tooltipMarkdown(job: JobSnapshot, now: Date): string {
+  const { meta, state: st } = job;
+  const rows: [string, string | undefined][] = [
+    ['State', outcome(job)],
+    ['Job id', `\`${job.id}\``],
+    ['PID', st.pid !== undefined ? String(st.pid) : undefined],
+    ['Cwd', meta.cwd !== undefined ? md(meta.cwd) : undefined],
+    ['Tags', meta.tags.length > 0 ? meta.tags.map((t) => `\`${t}\``).join(' ') : undefined],
+    ['Created', formatTime(meta.created_at, now)],
+    ['Started', st.job.started_at ? formatTime(st.job.started_at, now) : undefined],
+    ['Finished', st.finished_at ? formatTime(st.finished_at, now) : undefined],
+    ['Duration', isTerminal(st.job.status) ? (durationOf(job) !== undefined ? formatDuration(durationOf(job)!) : undefined) : undefined],
+    ['Error', st.error !== undefined ? md(st.error) : undefined],
+  ];
+  const fence = '```';
+  return [
+    `${fence}sh\n${commandLine(meta.command)}\n${fence}`,
+    '',
+    ...rows.filter(([, v]) => v !== undefined).map(([k, v]) => `**${k}:** ${v}  `),
+  ].join('\n');
+}
+
+export function present(job: JobSnapshot, now: Date): JobPresentation {
+  const look = lookOf(job);
+  return {
+    label: commandLine(job.meta.command),
+    description: describe(job, now),
+    look,
+    icon: ICONS[look],
+    tooltip: tooltipMarkdown(job, now),
+    contextValue: jobContextValue(job.state.job.status, look === 'lost'),
+  };
+}
+
+const time = (iso: string | undefined) => (iso ? Date.parse(iso) || 0 : 0);
+
+/**
+ * The tree's rows: unfinished jobs first (newest first), then at most `maxFinished` finished
+ * ones, most recently finished first.
+ */
+export function visibleJobs(jobs: readonly JobSnapshot[], maxFinished: number): JobSnapshot[] {
+  const active: JobSnapshot[] = [];
+  const finished: JobSnapshot[] = [];
+  for (const j of jobs) (isTerminal(j.state.job.status) ? finished : active).push(j);
+  active.sort((a, b) => time(b.meta.created_at) - time(a.meta.created_at) || a.id.localeCompare(b.id));
+  finished.sort(
+    (a, b) => time(b.state.finished_at ?? b.meta.created_at) - time(a.state.finished_at ?? a.meta.created_at) || a.id.localeCompare(b.id),
+  );
+  return [...active, ...finished.slice(0, Math.max(0, maxFinished))];
+}
+
+export const runningCount = (jobs: readonly JobSnapshot[]): number =>
+  jobs.reduce((n, j) => n + (j.state.job.status === 'running' ? 1 : 0), 0);
