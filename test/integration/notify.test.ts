@@ -70,3 +70,21 @@ test('notify set --output-pattern after launch applies to later lines', async (t
   const line = await until('match after notify set', () => readIf(nd) || undefined);
   assert.equal(JSON.parse(line).line, 'late warn');
 });
+
+test('job.finished after a timeout is not held back by --kill-after, and the supervisor does not linger', async (t) => {
+  const s = scratch(t);
+  const events = path.join(s.tmp, 'events.ndjson');
+  const t0 = Date.now();
+  const r = await runCli(['--root', s.root, 'run', '--no-wait', '--timeout', '1', '--kill-after', '30', '--notify-file', events, '--', 'sleep', '60'], {
+    cwd: s.cwd,
+    env: s.env,
+  });
+  const line = await until('job.finished', () => readIf(events) || undefined, 10_000);
+  assert.ok(Date.now() - t0 < 10_000);
+  const event = JSON.parse(line);
+  assert.equal(event.state, 'killed');
+  assert.equal(event.signal, '15');
+  const st = JSON.parse(readFileSync(path.join(s.root, r.json.job_id, 'state.json'), 'utf8'));
+  assert.equal(st.timed_out, true);
+  // The sweep (scratch) then checks that the supervisor exited well before the 30 s kill-after.
+});

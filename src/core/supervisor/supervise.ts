@@ -60,6 +60,43 @@ function groupAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The KILL that follows a timeout's TERM after `--kill-after` (0 = at once), sent only if
+ * something of the job is still there (contract §10.9) — including env-tagged escapees.
+ * It runs beside the completion sequence, never in front of it.
+ */
+class Escalation {
+  private timer?: NodeJS.Timeout;
+  private settle: () => void = () => undefined;
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly jobId: string,
+    private readonly pid: number,
+  ) {}
+
+  /** Resolves once the KILL was sent or cancelled (immediately when never armed). */
+  get done(): Promise<void> {
+    return this.pending;
+  }
+
+  arm(afterMs: number): void {
+    this.pending = new Promise((resolve) => {
+      this.settle = resolve;
+      this.timer = setTimeout(() => {
+        if (groupAlive(this.pid)) signalGroup(this.pid, 'SIGKILL');
+        for (const p of findEnvTagged(this.jobId)) signalGroup(p, 'SIGKILL');
+        resolve();
+      }, afterMs);
+    });
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.settle();
+  }
+}
+
 /** Output-match config from meta.json, refreshed at most every MATCH_CONFIG_REFRESH_MS. */
 class MatchConfig {
   private cached?: OutputMatch;
@@ -228,20 +265,13 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
   });
 
   let timedOut = false;
-  let killAfter: Promise<void> | undefined;
+  const escalation = new Escalation(jobId, pid);
   const timeout =
     spec.timeoutMs > 0
       ? setTimeout(() => {
           timedOut = true;
           signalGroup(pid, 'SIGTERM');
-          killAfter = new Promise((resolve) =>
-            setTimeout(() => {
-              // Only if something of the job is still there (contract §10.9: no blind KILL).
-              if (groupAlive(pid)) signalGroup(pid, 'SIGKILL');
-              for (const p of findEnvTagged(jobId)) signalGroup(p, 'SIGKILL');
-              resolve();
-            }, spec.killAfterMs),
-          );
+          escalation.arm(spec.killAfterMs);
         }, spec.timeoutMs)
       : undefined;
   const progress =
@@ -271,12 +301,14 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
     return next;
   }).catch(() => undefined);
 
+  // Nothing of the job left: no reason to hold a KILL for later.
+  if (!groupAlive(pid) && findEnvTagged(jobId).length === 0) escalation.cancel();
   await follower.finish();
   if (final) {
     const current = await readMeta(paths).catch(() => meta);
     await emitJobFinished(paths, current, final, spec.shellWrapper).catch(() => undefined);
   }
-  await killAfter;
+  await escalation.done;
   return 0;
 }
 
