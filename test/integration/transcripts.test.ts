@@ -94,6 +94,11 @@ const BEFORE: Record<string, (g: Group) => void | Promise<void>> = {
   // "state.json overwritten by harness with truncated JSON"
   corrupt_state_status: (g) => writeFileSync(statePath(g, 59), `{"job":{"id":"${id(g, 59).slice(0, 20)}`),
   // "supervisor and workload were SIGKILLed by the harness"
+  // The transcript's job (sleep 1.5) was still running when this 1 s wait gave up; freeze it for
+  // the length of the record so that holds whatever the machine's load (AFTER resumes it).
+  wait_until_short_running: (g) => {
+    process.kill(-readJson(statePath(g, 37)).pid, 'SIGSTOP');
+  },
   // (supervisor first, so that nothing records the workload's death)
   status_stale_running: async (g) => {
     const st = readJson(statePath(g, 47));
@@ -101,6 +106,13 @@ const BEFORE: Record<string, (g: Group) => void | Promise<void>> = {
     await until('the supervisor to die', () => !isProcessAlive(st.supervisor_pid, st.supervisor_start_time));
     process.kill(-st.pid, 'SIGKILL');
     await until('the workload to die', () => !isProcessAlive(st.pid, st.pid_start_time));
+  },
+};
+
+/** Undoes a BEFORE hook once the record has run. */
+const AFTER: Record<string, (g: Group) => void> = {
+  wait_until_short_running: (g) => {
+    process.kill(-readJson(statePath(g, 37)).pid, 'SIGCONT');
   },
 };
 
@@ -416,6 +428,7 @@ for (const name of groups) {
           input: rec.stdin,
           timeoutMs: 30_000,
         });
+        AFTER[rec.name]?.(g);
         learnIds(rec.stdout, r, g);
         await settle(g);
         if (deviation) deviation.check(r, g);
@@ -430,5 +443,5 @@ test('transcript coverage: every record replayed, pending and deviations listed'
   for (const [n, o] of Object.entries(OPEN)) t.diagnostic(`open ${n}: ${o}`);
   for (const p of pending) t.diagnostic(`pending ${p}`);
   const names = new Set(RECORDS.map((r) => r.name));
-  for (const n of [...Object.keys(DEVIATIONS), ...Object.keys(OPEN), ...Object.keys(BEFORE)]) assert.ok(names.has(n), `no transcript record named ${n}`);
+  for (const n of [...Object.keys(DEVIATIONS), ...Object.keys(OPEN), ...Object.keys(BEFORE), ...Object.keys(AFTER)]) assert.ok(names.has(n), `no transcript record named ${n}`);
 });
