@@ -81,8 +81,13 @@ export function startWriter(file, bytesPerSec, tickMs = 20) {
   return spawn(process.execPath, ['-e', src], { stdio: 'ignore' });
 }
 
-/** Serves a harness page that loads the real webview bundle with VS Code-like theme variables. */
+/**
+ * Serves a harness page that loads the real webview bundle with VS Code-like theme variables.
+ * Host messages reach the page over Server-Sent Events and are re-posted as window messages (what
+ * VS Code does with postMessage), so the transport costs about what it costs in VS Code.
+ */
 export function serveHarness(theme = 'dark') {
+  const clients = new Set();
   const vars =
     theme === 'dark'
       ? '--vscode-foreground:#cccccc;--vscode-editor-background:#1f1f1f;--vscode-panel-background:#181818;--vscode-panel-border:#2b2b2b;--vscode-descriptionForeground:#9d9d9d;--vscode-list-activeSelectionBackground:#04395e;--vscode-list-activeSelectionForeground:#ffffff;--vscode-list-hoverBackground:#2a2d2e;--vscode-focusBorder:#0078d4;--vscode-terminal-ansiGreen:#0dbc79;--vscode-terminal-ansiRed:#cd3131;--vscode-charts-blue:#3794ff;--vscode-charts-green:#89d185;--vscode-charts-red:#f14c4c;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-editor-font-family:monospace;--vscode-editor-font-size:13px;'
@@ -90,33 +95,49 @@ export function serveHarness(theme = 'dark') {
   const page = `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/webview.css"><style>html{${vars}}</style></head>
 <body><div id="app"></div><script>
   const saved = { state: undefined };
+  // Messages to the host wait until the event stream is open, so no answer is lost.
+  const events = new EventSource('/events');
+  let open = false;
+  const queued = [];
+  events.onopen = () => { open = true; for (const m of queued.splice(0)) window.__toHost(m); };
+  events.onmessage = (e) => window.postMessage(JSON.parse(e.data), '*');
   window.acquireVsCodeApi = () => ({
-    postMessage: (m) => window.__toHost(m),
+    postMessage: (m) => (open ? window.__toHost(m) : queued.push(m)),
     getState: () => saved.state,
     setState: (s) => { saved.state = s; },
   });
 </script><script src="/webview.js"></script></body></html>`;
   const server = createServer((req, res) => {
     if (req.url === '/') return res.end(page);
+    if (req.url === '/events') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+      res.write(': connected\n\n');
+      clients.add(res);
+      req.on('close', () => clients.delete(res));
+      return;
+    }
     const name = req.url === '/webview.js' ? 'webview.js' : req.url === '/webview.css' ? 'webview.css' : undefined;
     if (!name) return res.writeHead(404).end();
     res.writeHead(200, { 'content-type': name.endsWith('.js') ? 'text/javascript' : 'text/css' });
     res.end(readFileSync(path.join('dist', name)));
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}/` })));
+  const send = (msg) => {
+    const frame = `data: ${JSON.stringify(msg)}\n\n`;
+    for (const c of clients) c.write(frame);
+  };
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, send, url: `http://127.0.0.1:${server.address().port}/` })));
 }
 
 /** Chromium with the webview page; messages flow both ways between the page and `session`. */
 export async function openWebview(makeSession, theme = 'dark') {
   const { chromium } = await import('playwright-core');
-  const { server, url } = await serveHarness(theme);
+  const { server, send, url } = await serveHarness(theme);
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--enable-precise-memory-info'],
   });
   const page = await browser.newPage({ viewport: { width: 1400, height: 700 } });
-  const toPage = (msg) => page.evaluate((m) => window.postMessage(m, '*'), msg).catch(() => undefined);
-  const session = makeSession(toPage);
+  const session = makeSession(send);
   await page.exposeBinding('__toHost', (_src, msg) => void session.receive(msg));
   return {
     /** Loads the panel page; the webview posts `ready` at once. */
@@ -127,6 +148,7 @@ export async function openWebview(makeSession, theme = 'dark') {
     close: async () => {
       session.dispose();
       await browser.close();
+      server.closeAllConnections();
       server.close();
     },
   };

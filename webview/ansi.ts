@@ -162,6 +162,20 @@ export function parseAnsiLine(line: string, state: SgrState): { spans: Span[]; s
   return { spans, state: style };
 }
 
+/**
+ * The SGR state after `line`, without building spans: only the escape sequences are visited
+ * (found with indexOf), so the many plain characters of a log cost nothing. Used to carry
+ * colours across lines that are not rendered.
+ */
+export function endState(line: string, state: SgrState): SgrState {
+  for (let i = line.indexOf('\x1b'); i >= 0; i = line.indexOf('\x1b', i + 1)) {
+    const { length, sgr } = escapeAt(line, i);
+    if (sgr) state = applySgr(state, sgr);
+    i += length - 1;
+  }
+  return state;
+}
+
 /** Removes escape sequences and control characters: the text a search or a copy should see. */
 export function stripAnsi(line: string): string {
   return parseAnsiLine(line, {})

@@ -4,7 +4,7 @@
  * theme's CSS variables (styles.css); ANSI colours outside the 16 theme colours are set with
  * CSSOM, which the CSP allows.
  */
-import { parseAnsiLine, stripAnsi, type SgrState, type Span } from './ansi';
+import { endState, parseAnsiLine, stripAnsi, type SgrState, type Span } from './ansi';
 import { visibleRange, type LogWindow, type WindowChange } from './logWindow';
 import { commandText, durationMs, outcomeText } from './state';
 import type { JobRow } from '../src/protocol/jobPanel';
@@ -246,8 +246,7 @@ export class LogView {
     while (this.states.length <= i) {
       const k = this.states.length - 1;
       const line = lines[k];
-      // Lines without ESC leave the state as it is: skip the parse (most lines).
-      this.states.push(line.includes('\x1b') ? parseAnsiLine(line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line, this.states[k]).state : this.states[k]);
+      this.states.push(endState(line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line, this.states[k]));
     }
     return this.states[i];
   }

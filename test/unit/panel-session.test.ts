@@ -20,7 +20,7 @@ function until<T>(items: T[], pred: (items: T[]) => boolean, ms = 5000): Promise
   });
 }
 
-const FAST = { tailBytes: 4096, tailLines: 100, maxAppendBytes: 64 * 1024, flushMs: 20, partialMs: 100 };
+const FAST = { tailBytes: 4096, catchUpBytes: 2048, tailLines: 100, maxAppendBytes: 64 * 1024, flushMs: 20, partialMs: 100 };
 
 function follower(t: { after(fn: () => void): void }, opts = FAST) {
   const { dir, cleanup } = tempDir('ae-panel-');

@@ -20,8 +20,10 @@ export interface FollowerChunk {
 }
 
 export interface FollowerOptions {
-  /** Bytes of the first window (and of a catch-up tail). */
+  /** Bytes of the first window. */
   tailBytes: number;
+  /** Bytes of a catch-up tail (the writer outran the panel): small, the panel only shows its end. */
+  catchUpBytes: number;
   /** Lines of the first window at most (a line-aligned start). */
   tailLines: number;
   /** More new bytes than this at a flush: skip to a fresh tail (the skipped part stays loadable). */
@@ -34,6 +36,7 @@ export interface FollowerOptions {
 
 export const DEFAULT_FOLLOWER_OPTIONS: FollowerOptions = {
   tailBytes: 256 * 1024,
+  catchUpBytes: 64 * 1024,
   tailLines: 5000,
   maxAppendBytes: 1024 * 1024,
   flushMs: 50,
@@ -127,8 +130,8 @@ export class LogFollower {
     clearTimeout(this.partialTimer);
   }
 
-  private async sendTail(): Promise<void> {
-    const slice = await readTail(this.file, this.opts.tailLines, this.opts.tailBytes);
+  private async sendTail(bytes = this.opts.tailBytes): Promise<void> {
+    const slice = await readTail(this.file, this.opts.tailLines, bytes);
     if (this.disposed) return;
     const cut = cutAtLastNewline(slice);
     const end = cut?.end ?? slice.range[1];
@@ -189,9 +192,14 @@ export class LogFollower {
   private async flushOnce(force: boolean): Promise<void> {
     const size = await fileSize(this.file);
     if (this.disposed) return;
-    if (size < this.sent || size - this.sent > this.opts.maxAppendBytes) {
-      // Truncated (a restart re-creates the log) or outrun: show the tail, earlier bytes stay loadable.
+    if (size < this.sent) {
+      // Truncated (a restart re-creates the log): start over from its tail.
       await this.sendTail();
+      return;
+    }
+    if (size - this.sent > this.opts.maxAppendBytes) {
+      // Outrun: jump to a short tail; the skipped bytes stay loadable by scrolling up.
+      await this.sendTail(this.opts.catchUpBytes);
       return;
     }
     if (size === this.sent) return;
