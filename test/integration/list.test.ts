@@ -1,0 +1,123 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { listJobs } from '../../src/core/ops/list';
+import { runCli } from '../helpers/cli';
+import { writeFakeJob } from '../helpers/fakeJobs';
+import { tempDir } from '../helpers/tempRoot';
+
+const ENTRY_KEYS = ['job_id', 'short_job_id', 'state', 'exit_code', 'created_at', 'started_at', 'finished_at', 'updated_at', 'tags'];
+
+function store(t: { after: (fn: () => void) => void }) {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const root = path.join(dir, 'root');
+  const cwd = path.join(dir, 'work');
+  const other = path.join(dir, 'other');
+  for (const d of [root, cwd, other]) mkdirSync(d);
+  return { dir, root, cwd, other };
+}
+
+const ids = (r: { json: { jobs: { job_id: string }[] } }) => r.json.jobs.map((j) => j.job_id);
+
+test('list: cwd scope by default, --cwd (relative, through a symlink), --all; jobs without cwd only with --all', async (t) => {
+  const { dir, root, cwd, other } = store(t);
+  const here = writeFakeJob(root, { cwd, ageSeconds: 30 });
+  const there = writeFakeJob(root, { cwd: other, ageSeconds: 20 });
+  const nowhere = writeFakeJob(root, { ageSeconds: 10 });
+  symlinkSync(other, path.join(dir, 'other-link'));
+  assert.deepEqual(ids(await runCli(['--root', root, 'list'], { cwd })), [here]);
+  assert.deepEqual(ids(await runCli(['--root', root, 'list', '--cwd', '../other'], { cwd })), [there]);
+  assert.deepEqual(ids(await runCli(['--root', root, 'list', '--cwd', path.join(dir, 'other-link')], { cwd })), [there]);
+  assert.deepEqual(ids(await runCli(['--root', root, 'list', '--all'], { cwd })), [nowhere, there, here]);
+  const r = await runCli(['--root', root, 'list', '--all'], { cwd });
+  assert.deepEqual(Object.keys(r.json), ['schema_version', 'ok', 'type', 'root', 'jobs', 'truncated', 'skipped']);
+  assert.deepEqual(Object.keys(r.json.jobs[0]), ENTRY_KEYS);
+  assert.equal(r.json.jobs[0].short_job_id, nowhere.slice(0, 7));
+});
+
+test('list: tags are ANDed, namespaces include themselves; --state includes created and unknown', async (t) => {
+  const { root, cwd } = store(t);
+  const a = writeFakeJob(root, { cwd, tags: ['ci', 'project.build'], ageSeconds: 50 });
+  const b = writeFakeJob(root, { cwd, tags: ['project'], ageSeconds: 40, exitCode: 2 });
+  const c = writeFakeJob(root, { cwd, tags: ['ci'], status: 'created', ageSeconds: 30 });
+  const d = writeFakeJob(root, { cwd, tags: ['project.test.unit'], status: 'running', pid: process.pid, ageSeconds: 20 });
+  const e = writeFakeJob(root, { cwd, tags: ['projects'], ageSeconds: 10 });
+  writeFileSync(path.join(root, e, 'state.json'), '{not json');
+  const list = async (...args: string[]) => ids(await runCli(['--root', root, 'list', ...args], { cwd }));
+  assert.deepEqual(await list('--tag', 'ci'), [a, c]);
+  assert.deepEqual(await list('--tag', 'project.*'), [d, b, a]);
+  assert.deepEqual(await list('--tag', 'ci', '--tag', 'project.*'), [a]);
+  assert.deepEqual(await list('--state', 'created'), [c]);
+  assert.deepEqual(await list('--state', 'running'), [d]);
+  assert.deepEqual(await list('--state', 'unknown'), [e]);
+  assert.deepEqual(ids(await runCli(['--root', root, 'ps'], { cwd })), [d]);
+  const unknown = (await runCli(['--root', root, 'list', '--state', 'unknown'], { cwd })).json.jobs[0];
+  assert.deepEqual(Object.keys(unknown), ['job_id', 'short_job_id', 'state', 'created_at', 'tags']);
+  const exited = (await runCli(['--root', root, 'list', '--state', 'exited'], { cwd })).json.jobs;
+  assert.equal(exited.find((j: { job_id: string }) => j.job_id === b).exit_code, 2);
+});
+
+test('list: started_at descending, jobs without it last, ties by job_id descending; --limit and truncated', async (t) => {
+  const { root, cwd } = store(t);
+  const same = ['1'.repeat(32), '2'.repeat(32), '3'.repeat(32)].map((id) => writeFakeJob(root, { id, cwd, ageSeconds: 100 }));
+  const newest = writeFakeJob(root, { cwd, ageSeconds: 5 });
+  const created = writeFakeJob(root, { cwd, status: 'created', ageSeconds: 1 });
+  const all = [newest, same[2], same[1], same[0], created];
+  assert.deepEqual(ids(await runCli(['--root', root, 'list', '--limit', '0'], { cwd })), all);
+  const two = await runCli(['--root', root, 'list', '--limit', '2'], { cwd });
+  assert.deepEqual(ids(two), all.slice(0, 2));
+  assert.equal(two.json.truncated, true);
+  const exact = await runCli(['--root', root, 'list', '--limit', '5'], { cwd });
+  assert.equal(exact.json.truncated, false);
+  const defaults = await listJobs(root, { cwd });
+  assert.equal(defaults.jobs.length, 5);
+});
+
+test('list: a job whose supervisor and workload are gone is listed as failed with the reason, and settled on disk', async (t) => {
+  const { root, cwd } = store(t);
+  const dead = spawnSync('true').pid!;
+  const lost = writeFakeJob(root, { cwd, status: 'running', pid: dead });
+  const alive = writeFakeJob(root, { cwd, status: 'running', pid: process.pid });
+  const r = await runCli(['--root', root, 'list'], { cwd });
+  const byId = Object.fromEntries(r.json.jobs.map((j: { job_id: string }) => [j.job_id, j]));
+  assert.equal(byId[lost].state, 'failed');
+  assert.match(byId[lost].error, /gone/);
+  assert.equal(byId[alive].state, 'running');
+  assert.equal(JSON.parse(readFileSync(path.join(root, lost, 'state.json'), 'utf8')).job.status, 'failed');
+  assert.deepEqual(ids(await runCli(['--root', root, 'ps'], { cwd })), [alive]);
+});
+
+test('list: skipped counts unreadable meta.json in every scope; files and missing roots are ignored', async (t) => {
+  const { dir, root, cwd } = store(t);
+  writeFakeJob(root, { cwd });
+  mkdirSync(path.join(root, 'not-a-job'));
+  writeFileSync(path.join(root, 'stray-file'), 'x');
+  const broken = writeFakeJob(root, { cwd });
+  writeFileSync(path.join(root, broken, 'meta.json'), '{');
+  for (const args of [[], ['--all'], ['--cwd', '/elsewhere'], ['--state', 'running']]) {
+    const r = await runCli(['--root', root, 'list', ...args], { cwd });
+    assert.equal(r.json.skipped, 2, args.join(' '));
+  }
+  const missing = await runCli(['--root', path.join(dir, 'none'), 'list']);
+  assert.deepEqual(missing.json, { schema_version: '0.1', ok: true, type: 'list', root: path.join(dir, 'none'), jobs: [], truncated: false, skipped: 0 });
+});
+
+test('list/ps usage errors: exit 2, empty stdout, clap messages', async (t) => {
+  const { root } = store(t);
+  const cases: [string[], string][] = [
+    [['list', '--cwd', '/x', '--all'], "error: The argument '--cwd <CWD>' cannot be used with '--all'"],
+    [['list', '--state', 'bogus'], "error: 'bogus' isn't a valid value for '--state <STATE>'"],
+    [['ps', '--state', 'exited'], "error: Found argument '--state' which wasn't expected, or isn't valid in this context"],
+    [['list', '--tag', 'a.*.b'], 'error: Invalid value \'a.*.b\' for \'--tag <PATTERN>\': invalid tag "a.*.b": tag segments may only contain alphanumeric characters and hyphens'],
+    [['list', '--limit', '-1'], "error: Invalid value '-1' for '--limit': invalid digit found in string"],
+  ];
+  for (const [args, first] of cases) {
+    const r = await runCli(['--root', root, ...args]);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.split('\n')[0], first);
+  }
+});
