@@ -1,0 +1,95 @@
+/**
+ * The extension's JobService on a real job root: it follows the store through fs.watch (root
+ * created late, jobs added, state transitions, deletions) and coalesces bursts into few events.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { JobService } from '../../src/extension/jobs/jobService';
+import { tempDir } from '../helpers/tempRoot';
+import { writeFakeJob } from '../helpers/fakeJobs';
+
+function service(root: string) {
+  const events: (readonly string[] | undefined)[] = [];
+  const svc = new JobService({ root, runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') }, env: process.env, log: () => undefined });
+  svc.onDidChangeJobs((e) => events.push(e));
+  return { svc, events };
+}
+
+/** Resolves when `cond` holds after a change event (bounded). */
+function changed(svc: JobService, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  if (cond()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error('no matching change event'));
+    }, timeoutMs);
+    const sub = svc.onDidChangeJobs(() => {
+      if (!cond()) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve();
+    });
+  });
+}
+
+test('follows a root that does not exist yet, new jobs, state changes and deletions', async () => {
+  const { dir, cleanup } = tempDir('ae-ext-svc-');
+  const root = path.join(dir, 'nested', 'jobs');
+  const { svc } = service(root);
+  try {
+    await svc.start();
+    assert.equal(svc.all().length, 0);
+    mkdirSync(root, { recursive: true });
+    const id = writeFakeJob(root, { status: 'running', pid: process.pid });
+    await changed(svc, () => svc.get(id)?.state.job.status === 'running');
+
+    // A transition is written like the core writes it: a new state.json renamed over the old one.
+    const state = path.join(root, id, 'state.json');
+    writeFileSync(`${state}.tmp`, JSON.stringify({ job: { id, status: 'exited', started_at: '2026-11-30T10:00:00Z' }, result: { exit_code: 3, signal: null, duration_ms: 10 }, finished_at: '2026-11-30T10:00:01Z', updated_at: '2026-11-30T10:00:01Z' }));
+    renameSync(`${state}.tmp`, state);
+    await changed(svc, () => svc.get(id)?.state.result.exit_code === 3);
+
+    rmSync(path.join(root, id), { recursive: true });
+    await changed(svc, () => svc.get(id) === undefined);
+  } finally {
+    svc.dispose();
+    cleanup();
+  }
+});
+
+test('a burst of 200 new jobs arrives in a few coalesced events, not one per file', async () => {
+  const { dir: root, cleanup } = tempDir('ae-ext-svc-');
+  const { svc, events } = service(root);
+  try {
+    await svc.start();
+    events.length = 0;
+    for (let i = 0; i < 200; i++) writeFakeJob(root, { status: 'exited' });
+    await changed(svc, () => svc.all().length === 200);
+    assert.ok(events.length <= 20, `${events.length} events for 200 jobs`);
+  } finally {
+    svc.dispose();
+    cleanup();
+  }
+});
+
+test('refresh re-reads finished jobs; setRoot switches stores', async () => {
+  const a = tempDir('ae-ext-svc-');
+  const b = tempDir('ae-ext-svc-');
+  const { svc } = service(a.dir);
+  try {
+    const idA = writeFakeJob(a.dir, { status: 'exited' });
+    const idB = writeFakeJob(b.dir, { status: 'killed' });
+    await svc.start();
+    assert.ok(svc.get(idA));
+    await svc.setRoot(b.dir);
+    assert.equal(svc.get(idA), undefined);
+    assert.equal(svc.get(idB)?.state.job.status, 'killed');
+    assert.equal(svc.root, b.dir);
+  } finally {
+    svc.dispose();
+    a.cleanup();
+    b.cleanup();
+  }
+});

@@ -1,0 +1,73 @@
+/** What the Jobs tree shows (src/extension/views/jobsTreeModel.ts), from real job records. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import type { JobMeta, JobState } from '../../src/core/schema';
+import type { JobSnapshot } from '../../src/extension/jobs/jobService';
+import { commandLine, describe, formatDuration, lookOf, present, runningCount, signalName, visibleJobs } from '../../src/extension/views/jobsTreeModel';
+
+let n = 0;
+function job(status: JobState['job']['status'], opts: { exit?: number; signal?: string; created?: string; finished?: string; error?: string; command?: string[] } = {}): JobSnapshot {
+  const id = (++n).toString(16).padStart(32, '0');
+  const created = opts.created ?? '2026-11-30T10:00:00.000Z';
+  const terminal = status !== 'running' && status !== 'created';
+  const meta = { job: { id }, schema_version: '0.1', command: opts.command ?? ['sleep', '5'], created_at: created, root: '/r', env_keys: [], cwd: '/work/app', tags: ['web', 'dev'], inherit_env: true, timeout_ms: 0, kill_after_ms: 0, progress_every_ms: 0 } as JobMeta;
+  const state: JobState = {
+    job: { id, status, started_at: created },
+    result: { exit_code: opts.exit ?? null, signal: opts.signal ?? null, duration_ms: terminal ? 1500 : null },
+    pid: 4242,
+    ...(terminal ? { finished_at: opts.finished ?? '2026-11-30T10:00:01.500Z' } : {}),
+    updated_at: created,
+    ...(opts.error ? { error: opts.error } : {}),
+  };
+  return { id, meta, state };
+}
+
+test('outcomes: exited with its code, killed with the signal name (agent-exec may record a number), lost', () => {
+  const now = new Date('2026-11-30T10:05:00Z');
+  assert.equal(describe(job('exited', { exit: 130 }), now), 'exited 130 · 1.5 s');
+  assert.equal(describe(job('killed', { signal: '9' }), now), 'killed (KILL) · 1.5 s');
+  assert.equal(describe(job('killed', { signal: 'SIGTERM' }), now), 'killed (TERM) · 1.5 s');
+  assert.match(describe(job('running'), now), /^running · since /);
+  const lost = job('failed', { error: 'supervisor (pid 12) exited without recording the job\'s exit' });
+  assert.equal(lookOf(lost), 'lost');
+  assert.match(describe(lost, now), /^lost/);
+  assert.equal(lookOf(job('failed', { error: 'spawn failed' })), 'failed');
+  assert.equal(signalName('15'), 'TERM');
+});
+
+test('icons and menu context follow the state', () => {
+  const now = new Date();
+  assert.deepEqual(present(job('exited', { exit: 0 }), now).icon, { id: 'pass', color: 'testing.iconPassed' });
+  assert.equal(present(job('exited', { exit: 2 }), now).icon.id, 'error');
+  assert.equal(present(job('running'), now).icon.id, 'sync~spin');
+  assert.equal(present(job('running'), now).contextValue, 'job.running');
+  assert.equal(present(job('killed'), now).contextValue, 'job.killed');
+  assert.equal(present(job('failed', { error: 'process 1 is gone and no exit was recorded (supervisor lost)' }), now).contextValue, 'job.failed.lost');
+});
+
+test('the tooltip carries id, pid, cwd, tags and times; the label is the command line', () => {
+  const j = job('exited', { exit: 0, command: ['echo', 'hello world'] });
+  const p = present(j, new Date());
+  assert.equal(p.label, "echo 'hello world'");
+  for (const part of [j.id, '4242', '/work/app', '`web`', 'Started', 'Finished', 'Duration']) assert.ok(p.tooltip.includes(part.replace('/', '/')) || p.tooltip.includes(part), part);
+  assert.equal(commandLine(['sh -c "x"']), 'sh -c "x"');
+});
+
+test('running jobs come first (newest first), then at most N finished ones, most recently finished first', () => {
+  const r1 = job('running', { created: '2026-11-30T10:00:00Z' });
+  const r2 = job('running', { created: '2026-11-30T10:01:00Z' });
+  const f1 = job('exited', { finished: '2026-11-30T09:00:00Z' });
+  const f2 = job('killed', { finished: '2026-11-30T09:30:00Z' });
+  const f3 = job('failed', { finished: '2026-11-30T08:00:00Z' });
+  assert.deepEqual(visibleJobs([f1, r1, f2, r2, f3], 2).map((j) => j.id), [r2.id, r1.id, f2.id, f1.id]);
+  assert.equal(visibleJobs([f1, f2], 0).length, 0);
+  assert.equal(runningCount([r1, f1, r2]), 2);
+});
+
+test('durations read well', () => {
+  assert.equal(formatDuration(450), '450 ms');
+  assert.equal(formatDuration(1500), '1.5 s');
+  assert.equal(formatDuration(42_000), '42 s');
+  assert.equal(formatDuration(125_000), '2m 5s');
+  assert.equal(formatDuration(3_700_000), '1h 1m');
+});
