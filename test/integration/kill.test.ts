@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { newJobId } from '../../src/core/store/jobId';
+import { describeKillTargets, killJob } from '../../src/core/ops/kill';
 import { processStartTime } from '../../src/core/process/proc';
 import { runCli } from '../helpers/cli';
 import { alive, reap, startWorkload, waitForRoles, writeRunningJob } from '../helpers/jobProcs';
@@ -43,7 +44,8 @@ test('kill TERM: whole tree gone, then recorded killed; agent-exec keys first, t
   assert.equal(r.json.terminated_signal, 'TERM');
   assert.equal(r.json.escalated, false);
   assert.deepEqual(r.json.survivors, []);
-  assert.deepEqual([...r.json.signalled].sort(), Object.values(roles).sort());
+  assert.equal(r.json.signalled[0], w.pid, 'the workload (and with it its group) is signalled first');
+  assert.ok(r.json.signalled.every((pid: number) => Object.values(roles).includes(pid)));
   assert.ok(r.json.observed_within_ms >= 0 && r.json.observed_within_ms < 5000);
   for (const pid of Object.values(roles)) assert.equal(alive(pid), false);
   const st = stateOf(root, w.jobId);
@@ -161,4 +163,29 @@ test('kill of an unknown job is job_not_found', async (t) => {
   const r = await runCli(['--root', root, 'kill', '0000000000000000000000000000000f']);
   assert.equal(r.code, 1);
   assert.equal(r.stdout, '{"schema_version":"0.1","ok":false,"type":"error","error":{"code":"job_not_found","message":"job not found: 0000000000000000000000000000000f","retryable":false}}\n');
+});
+
+test('core API: describeKillTargets lists the processes with reasons and command lines, signalling none; killJob kills them', { skip: !linux }, async (t) => {
+  const { root, jobs } = setup(t);
+  const w = startWorkload(root, ['node', 'setsid-escapee.js']);
+  jobs.push(w.jobId);
+  const roles = await waitForRoles(w, ['root', 'escapee']);
+  await writeRunningJob(root, w.jobId, w.pid);
+  const d = await describeKillTargets(root, w.jobId.slice(0, 10));
+  assert.equal(d.job_id, w.jobId);
+  assert.equal(d.state, 'running');
+  assert.equal(d.identity, 'verified');
+  assert.deepEqual(
+    d.targets.map((x) => [x.pid, x.reason]).sort(),
+    [[roles.root, 'workload'], [roles.escapee, 'env_tag']].sort(),
+  );
+  assert.match(d.targets.find((x) => x.pid === roles.escapee)!.command, /forever\.js escapee$/);
+  assert.equal(alive(roles.root) && alive(roles.escapee), true, 'describe must not signal');
+
+  const r = await killJob(root, w.jobId, { signal: 'HUP', graceMs: 2_000 });
+  assert.equal(r.signal, 'HUP');
+  assert.equal(r.state, 'killed');
+  assert.deepEqual(r.survivors, []);
+  assert.equal(alive(roles.root) || alive(roles.escapee), false);
+  assert.deepEqual((await describeKillTargets(root, w.jobId)).targets, []);
 });

@@ -7,7 +7,7 @@
  * Kill finds a job's cgroup through /proc/<pid>/cgroup of a known job process, so the path
  * need not be recorded anywhere.
  */
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { hasProcFs } from './proc';
 
@@ -46,12 +46,26 @@ function cgroupPathOf(pid: number | 'self'): string | undefined {
   }
 }
 
+/** Where this process would create the job's cgroup: under its own cgroup. */
+function ownJobCgroupPath(jobId: string): string | undefined {
+  const mount = cgroup2Mount();
+  const own = mount ? cgroupPathOf('self') : undefined;
+  return mount && own !== undefined ? path.join(mount, own, GROUP_DIR, jobId) : undefined;
+}
+
+/**
+ * The job's cgroup when no live job process points at it (its workload is gone): the place
+ * this process would have created it, which is right when kill runs where the job was started.
+ */
+export function existingJobCgroup(jobId: string): string | undefined {
+  const dir = ownJobCgroupPath(jobId);
+  return dir && existsSync(path.join(dir, 'cgroup.procs')) ? dir : undefined;
+}
+
 /** Creates the job's cgroup under this process's own cgroup; undefined where that is not possible. */
 export function createJobCgroup(jobId: string): string | undefined {
-  const mount = cgroup2Mount();
-  const own = cgroupPathOf('self');
-  if (!mount || own === undefined) return undefined;
-  const dir = path.join(mount, own, GROUP_DIR, jobId);
+  const dir = ownJobCgroupPath(jobId);
+  if (!dir) return undefined;
   try {
     mkdirSync(dir, { recursive: true });
     return dir;

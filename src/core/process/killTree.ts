@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import treeKill from 'tree-kill';
 import { monotonicMs } from '../time';
-import { cgroupMembers, jobCgroupOf, killCgroup, removeCgroup } from './cgroup';
+import { cgroupMembers, existingJobCgroup, jobCgroupOf, killCgroup, removeCgroup } from './cgroup';
 import { findEnvTagged, hasProcFs, isProcessAlive, listProcesses, readProcStat, type ProcStat } from './proc';
 
 export interface KillSubject {
@@ -67,6 +67,22 @@ function procStartEpochMs(startTime: number): number {
   return bootTimeMs + (startTime * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** Now, in the unit of /proc start times (clock ticks since boot). */
+function nowTicks(): number {
+  return Math.floor(Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]) * CLOCK_TICKS_PER_SECOND);
+}
+
+/**
+ * No process of the job can be older than its workload, so environments (the costly part of a
+ * scan) are only read for processes started since then.
+ */
+function earliestJobTick(subject: KillSubject): number {
+  if (subject.pidStartTime !== undefined) return subject.pidStartTime;
+  if (subject.startedAtMs === undefined) return 0;
+  procStartEpochMs(0);
+  return Math.max(0, Math.floor(((subject.startedAtMs - PLAUSIBLE_EARLY_MS - bootTimeMs!) * CLOCK_TICKS_PER_SECOND) / 1000));
+}
+
 /**
  * The rule for agent-exec 0.2.3 records, which carry no start time: the live pid is accepted
  * only if (a) it carries our env tag, or it is a session and group leader (agent-exec setsid()s
@@ -104,16 +120,19 @@ interface ScanContext {
   /** Env-tag answers by "pid:startTime": the environment is fixed at exec, re-reading it is the costly part of a scan. */
   tagged: Map<string, boolean>;
   spare: Set<number>;
+  earliestTick: number;
   /** The job's cgroup v2 directory, once a known job process was seen in it. */
   cgroup?: string;
   /** Processes ("pid:startTime") whose cgroup was already looked at. */
   cgroupChecked: Set<string>;
+  cgroupGuessed?: boolean;
 }
 
 const newContext = (subject: KillSubject): ScanContext => ({
   trustedGroup: false,
   tagged: new Map(),
   spare: untouchable(subject),
+  earliestTick: earliestJobTick(subject),
   cgroupChecked: new Set(),
 });
 
@@ -126,12 +145,16 @@ function cgroupTargets(jobId: string, known: ProcStat[], ctx: ScanContext): numb
     ctx.cgroupChecked.add(key);
     ctx.cgroup = jobCgroupOf(p.pid, jobId);
   }
+  if (!ctx.cgroup && !ctx.cgroupGuessed) {
+    ctx.cgroupGuessed = true;
+    ctx.cgroup = existingJobCgroup(jobId);
+  }
   return ctx.cgroup ? cgroupMembers(ctx.cgroup) : [];
 }
 
 function taggedAmong(jobId: string, procs: ProcStat[], ctx: ScanContext): Set<number> {
   const key = (p: ProcStat) => `${p.pid}:${p.startTime}`;
-  const unknown = procs.filter((p) => !ctx.tagged.has(key(p)));
+  const unknown = procs.filter((p) => p.startTime >= ctx.earliestTick && !ctx.tagged.has(key(p)));
   const found = new Set(findEnvTagged(jobId, unknown));
   for (const p of unknown) ctx.tagged.set(key(p), found.has(p.pid));
   return new Set(procs.filter((p) => ctx.tagged.get(key(p))).map((p) => p.pid));
@@ -248,6 +271,8 @@ class ProcTreeKill {
   identity: WorkloadIdentity = 'none';
   /** monotonic ms of the first signal sent. */
   firstSignalAt?: number;
+  /** The group kill sent before the first scan, and the tick it was sent at. */
+  private early?: { sig: NodeJS.Signals; tick: number };
 
   constructor(private readonly subject: KillSubject) {
     this.ctx = newContext(subject);
@@ -260,6 +285,27 @@ class ProcTreeKill {
   private send(pid: number, sig: NodeJS.Signals): boolean {
     this.firstSignalAt ??= monotonicMs();
     return sendSignal(pid, sig);
+  }
+
+  /**
+   * Signals the workload's process group before any scan when the workload is verified by one
+   * stat read: the common case costs one syscall, not a walk of /proc.
+   */
+  signalGroupEarly(sig: NodeJS.Signals): void {
+    const { pid: P, pidStartTime } = this.subject;
+    if (P === undefined || pidStartTime === undefined || this.ctx.spare.has(P)) return;
+    const stat = readProcStat(P);
+    if (!stat || stat.startTime !== pidStartTime || stat.pgid !== P || stat.state === 'Z' || stat.state === 'X') return;
+    // Its cgroup can only be found through a live member: look before the group dies.
+    this.ctx.cgroup ??= jobCgroupOf(P, this.subject.jobId);
+    const tick = nowTicks();
+    if (!this.send(-P, sig)) return;
+    this.early = { sig, tick };
+    this.identity = 'verified';
+    this.ctx.trustedGroup = true;
+    this.tracked.set(P, { pid: P, ppid: stat.ppid, pgid: P, sid: stat.sid, startTime: pidStartTime, reason: 'workload' });
+    this.signalledSet.add(P);
+    this.signalled.push(P);
   }
 
   /** Rescans, forgets the dead, and signals every live target not yet signalled with `sig` (all of them when `all`). */
@@ -278,12 +324,15 @@ class ProcTreeKill {
     // The job's cgroup takes SIGKILL atomically, forks in flight included.
     if (sig === 'SIGKILL' && this.ctx.cgroup) killCgroup(this.ctx.cgroup);
     const leader = P !== undefined ? this.tracked.get(P) : undefined;
-    if (leader && trusted(this.identity) && leader.pgid === P && due.some((t) => t.pid === P) && stillSame(leader)) {
+    const leaderDue = due.some((t) => t.pid === P) && this.early?.sig !== sig;
+    if (leader && trusted(this.identity) && leader.pgid === P && leaderDue && stillSame(leader)) {
       groupSignalled = this.send(-P, sig);
     }
     for (const t of due) {
-      // kill(-P) already reached the members of group P (some may be dead by now).
-      const viaGroup = groupSignalled && t.pgid === P;
+      // kill(-P) already reached the members of group P (some may be dead by now), and the
+      // early one those that were older than it: no second signal (a second INT often means "force").
+      const viaEarly = this.early?.sig === sig && t.pgid === P && t.startTime < this.early.tick;
+      const viaGroup = (groupSignalled && t.pgid === P) || viaEarly;
       if (!viaGroup && !(stillSame(t) && this.send(t.pid, sig))) continue;
       if (!this.signalledSet.has(t.pid)) {
         this.signalledSet.add(t.pid);
@@ -324,6 +373,7 @@ class ProcTreeKill {
 
 async function killLinux(subject: KillSubject, sig: NodeJS.Signals, opts: TreeKillOptions): Promise<TreeKillResult> {
   const k = new ProcTreeKill(subject);
+  k.signalGroupEarly(sig);
   k.step(sig, true);
   if (!opts.wait) return { identity: k.identity, signalled: k.signalled, survivors: [], escalated: false };
   let gone = await k.waitGone(sig, opts.graceMs);
