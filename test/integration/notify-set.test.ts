@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { runCli } from '../helpers/cli';
+import { writeFakeJob } from '../helpers/fakeJobs';
+import { installFixtureJobs, tempDir } from '../helpers/tempRoot';
+
+function store(t: { after: (fn: () => void) => void }) {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const root = path.join(dir, 'root');
+  mkdirSync(root);
+  return root;
+}
+
+const meta = (root: string, id: string) => JSON.parse(readFileSync(path.join(root, id, 'meta.json'), 'utf8'));
+
+test('notify set: the transcript sequence (command, output overlay, empty pattern clears, nothing keeps)', async (t) => {
+  const root = store(t);
+  const id = writeFakeJob(root, { tags: ['old'] });
+  const set = async (...args: string[]) => (await runCli(['--root', root, 'notify', 'set', id, ...args])).stdout;
+  const env = (notification: object) => `{"schema_version":"0.1","ok":true,"type":"notify.set","job_id":"${id}","notification":${JSON.stringify(notification)}}\n`;
+  assert.equal(await set('--command', 'echo done'), env({ notify_command: 'echo done' }));
+  assert.equal(await set('--output-pattern', 'warn', '--output-stream', 'stdout'), env({ notify_command: 'echo done', on_output_match: { pattern: 'warn', match_type: 'contains', stream: 'stdout' } }));
+  // Overlay onto the existing config: only the given fields change.
+  assert.equal(
+    await set('--output-match-type', 'regex', '--output-file', '/tmp/m.ndjson', '--output-command', 'cat'),
+    env({ notify_command: 'echo done', on_output_match: { pattern: 'warn', match_type: 'regex', stream: 'stdout', command: 'cat', file: '/tmp/m.ndjson' } }),
+  );
+  assert.equal(await set('--output-pattern', ''), env({ notify_command: 'echo done' }));
+  assert.equal(await set(), env({ notify_command: 'echo done' }));
+  const keys = Object.keys(meta(root, id));
+  assert.equal(keys[keys.indexOf('tags') - 1], 'notification', 'notification is written where agent-exec puts it');
+});
+
+test('notify set keeps notify_file, never runs a sink, and drops notification when nothing is left', async (t) => {
+  const root = store(t);
+  const { 'with-notify-file': withFile } = installFixtureJobs(root, ['with-notify-file']);
+  const before = meta(root, withFile).notification;
+  const r = await runCli(['--root', root, 'notify', 'set', withFile, '--command', 'touch should-not-run'], { cwd: root });
+  assert.deepEqual(r.json.notification, { notify_command: 'touch should-not-run', notify_file: before.notify_file });
+  assert.ok(!existsSync(path.join(root, 'should-not-run')), 'metadata only: no sink ran');
+  const plain = writeFakeJob(root);
+  // Output flags without a pattern: the config would have an empty pattern, so there is none.
+  const r2 = await runCli(['--root', root, 'notify', 'set', plain, '--output-file', '/tmp/x']);
+  assert.deepEqual(r2.json.notification, {});
+  assert.ok(!('notification' in meta(root, plain)));
+  const r3 = await runCli(['--root', root, 'notify', 'set', plain, '--output-pattern', 'ERR']);
+  assert.deepEqual(r3.json.notification, { on_output_match: { pattern: 'ERR', match_type: 'contains', stream: 'either' } });
+});
+
+test('notify set: invalid choices are usage errors, unknown jobs job_not_found, --root after the subcommand', async (t) => {
+  const root = store(t);
+  const id = writeFakeJob(root);
+  const bad = await runCli(['--root', root, 'notify', 'set', id, '--output-match-type', 'glob']);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr.split('\n')[0], "error: 'glob' isn't a valid value for '--output-match-type <TYPE>'");
+  const stream = await runCli(['--root', root, 'notify', 'set', id, '--output-stream', 'both']);
+  assert.equal(stream.code, 2);
+  assert.equal((await runCli(['--root', root, 'notify', 'set', 'nope'])).json.error.code, 'job_not_found');
+  const local = await runCli(['notify', 'set', '--root', root, id, '--command', 'x']);
+  assert.deepEqual(local.json.notification, { notify_command: 'x' });
+});
