@@ -62,14 +62,16 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 
-/** "14:03:07" for today, "Nov 29 14:03" otherwise (in the user's locale). */
+// Formatters are built once: creating one per call costs ~1 ms, a tree of 50 rows would stall.
+const TIME = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const DAY_TIME = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/** "14:03:07" for today, "Nov 29, 14:03" otherwise (in the user's locale). */
 export function formatTime(iso: string, now: Date): string {
   const t = new Date(iso);
   if (Number.isNaN(t.getTime())) return iso;
-  const sameDay = t.toDateString() === now.toDateString();
-  return sameDay
-    ? t.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
-    : t.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const sameDay = t.getFullYear() === now.getFullYear() && t.getMonth() === now.getMonth() && t.getDate() === now.getDate();
+  return (sameDay ? TIME : DAY_TIME).format(t);
 }
 
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [String(n), name.replace(/^SIG/, '')]));
@@ -149,14 +151,17 @@ const time = (iso: string | undefined) => (iso ? Date.parse(iso) || 0 : 0);
  * ones, most recently finished first.
  */
 export function visibleJobs(jobs: readonly JobSnapshot[], maxFinished: number): JobSnapshot[] {
-  const active: JobSnapshot[] = [];
-  const finished: JobSnapshot[] = [];
-  for (const j of jobs) (isTerminal(j.state.job.status) ? finished : active).push(j);
-  active.sort((a, b) => time(b.meta.created_at) - time(a.meta.created_at) || a.id.localeCompare(b.id));
-  finished.sort(
-    (a, b) => time(b.state.finished_at ?? b.meta.created_at) - time(a.state.finished_at ?? a.meta.created_at) || a.id.localeCompare(b.id),
-  );
-  return [...active, ...finished.slice(0, Math.max(0, maxFinished))];
+  // Sort keys are parsed once per job, not once per comparison (1 000 jobs: ~10 000 comparisons).
+  const active: [number, JobSnapshot][] = [];
+  const finished: [number, JobSnapshot][] = [];
+  for (const j of jobs) {
+    if (isTerminal(j.state.job.status)) finished.push([time(j.state.finished_at ?? j.meta.created_at), j]);
+    else active.push([time(j.meta.created_at), j]);
+  }
+  const newestFirst = (a: [number, JobSnapshot], b: [number, JobSnapshot]) => b[0] - a[0] || (a[1].id < b[1].id ? -1 : 1);
+  active.sort(newestFirst);
+  finished.sort(newestFirst);
+  return [...active, ...finished.slice(0, Math.max(0, maxFinished))].map(([, j]) => j);
 }
 
 export const runningCount = (jobs: readonly JobSnapshot[]): number =>

@@ -4,21 +4,16 @@
  * from the VSIX, and Chromium driven by playwright-core. `stop()` ends everything it started by
  * process group and pid and checks that nothing is left. Recipe: shared/notes/vscode-e2e.md.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { RUN_MARKER, endMarked, isLive, markedProcesses, signal, until } from './processes';
+import { CodeServer, ENTRY, installVsix, REPO, VSIX } from './codeServer';
+import { RUN_MARKER, endMarked, isLive, markedProcesses } from './processes';
 
 /** Tests run from the repository root (npm scripts), like test/helpers/cli.ts. */
-export const REPO = path.resolve('.');
-export const TOOLS = process.env.AGENT_EXEC_E2E_TOOLS ?? path.join(REPO, '.e2e', 'tools');
-export const VSIX = path.join(REPO, 'agent-exec-vscode.vsix');
 export const RESULTS = path.join(REPO, 'test-results');
-const ENTRY = path.join(TOOLS, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const CHROMIUM = process.env.AGENT_EXEC_E2E_CHROMIUM ?? '/usr/bin/chromium';
 
 export interface SessionOptions {
@@ -30,26 +25,6 @@ export interface SessionOptions {
   folders?: number;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function groupExists(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export class Session {
   readonly token = randomBytes(8).toString('hex');
   readonly tmp: string;
@@ -58,11 +33,9 @@ export class Session {
   readonly userData: string;
   readonly env: NodeJS.ProcessEnv;
   readonly results: string;
-  port = 0;
   page!: Page;
   private browser: Browser | undefined;
-  private server: ChildProcess | undefined;
-  private serverExit: Promise<void> | undefined;
+  private server: CodeServer | undefined;
   private shot = 0;
   readonly consoleLines: string[] = [];
 
@@ -124,49 +97,21 @@ export class Session {
   }
 
   private async startServer(): Promise<void> {
-    const ext = path.join(this.tmp, 'extensions');
-    execFileSync(process.execPath, [ENTRY, '--user-data-dir', this.userData, '--extensions-dir', ext, '--install-extension', VSIX], {
-      env: this.env,
-      stdio: 'pipe',
-      timeout: 60_000,
-    });
-    this.port = await freePort();
+    const dirs = { userData: this.userData, extensions: path.join(this.tmp, 'extensions'), workspace: this.workspace };
+    installVsix(dirs, this.env);
     const log = createWriteStream(path.join(this.results, 'code-server.log'));
-    // detached: code-server forks the extension host, pty host and file watcher into its process group.
-    const child = spawn(
-      process.execPath,
-      [
-        ENTRY,
-        '--auth', 'none',
-        '--bind-addr', `127.0.0.1:${this.port}`,
-        '--disable-telemetry',
-        '--disable-update-check',
-        '--disable-workspace-trust',
-        '--disable-getting-started-override',
-        '--ignore-last-opened',
-        '--user-data-dir', this.userData,
-        '--extensions-dir', ext,
-        this.workspace,
-      ],
-      { env: this.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    this.server = child;
-    this.serverExit = new Promise((resolve) => child.once('exit', () => resolve()));
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-    await until(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode}; see ${log.path}`);
-        return fetch(`http://127.0.0.1:${this.port}/healthz`).then((r) => r.ok, () => false);
-      },
-      30_000,
-      'code-server /healthz',
-      100,
-    );
+    this.server = await CodeServer.start(dirs, this.env, (child) => {
+      child.stdout!.pipe(log);
+      child.stderr!.pipe(log);
+    });
+  }
+
+  get port(): number {
+    return this.server?.port ?? 0;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}`;
+    return this.server!.url(this.workspace);
   }
 
   private async openBrowser(): Promise<void> {
@@ -204,16 +149,7 @@ export class Session {
   async stop(): Promise<void> {
     const problems: string[] = [];
     await this.browser?.close().catch((err: unknown) => problems.push(`closing Chromium: ${String(err)}`));
-    const pid = this.server?.pid;
-    if (pid !== undefined && this.server?.exitCode === null) {
-      signal(-pid, 'SIGTERM');
-      const exited = await Promise.race([this.serverExit!.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
-      if (!exited) signal(-pid, 'SIGKILL');
-      await this.serverExit;
-      // The group's stragglers (exthost, pty host, watcher) go with the leader's group.
-      signal(-pid, 'SIGKILL');
-      await until(() => !groupExists(pid), 10_000, `code-server's process group ${pid} to be gone`).catch((err: unknown) => problems.push(String(err)));
-    }
+    await this.server?.stop().catch((err: unknown) => problems.push(String(err)));
     writeFileSync(path.join(this.results, 'browser-console.log'), this.consoleLines.join('\n'));
     const logs = path.join(this.userData, 'logs');
     if (existsSync(logs)) cpSync(logs, path.join(this.results, 'vscode-logs'), { recursive: true });

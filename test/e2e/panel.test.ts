@@ -1,0 +1,214 @@
+/**
+ * Issue 5 scenarios in a real VS Code (code-server) with the packaged extension: the job panel
+ * webview shows jobs, streams a running job's log live, switches streams, searches, kills with
+ * INT (the panel and the tree both show the exit), opens a 100 MB log and pages up through it;
+ * screenshots in the dark and the light theme.
+ */
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdirSync, openSync, writeSync, closeSync, writeFileSync, copyFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { RESULTS, Session } from './harness/session';
+import { cliRun, readJobState } from './harness/jobs';
+import { JobsView, Workbench } from './pages/workbench';
+
+const T = 20_000;
+
+/** Prints a green stdout line and a stderr line five times a second; exits 130 on INT. */
+const CHATTY = `trap 'exit 130' INT; i=0; while :; do i=$((i+1)); printf '\\033[32mtick %d\\033[0m\\n' $i; echo "warn $i" >&2; sleep 0.2; done`;
+
+/** The job panel webview (frames: VS Code's webview host iframe, then the content frame). */
+class JobPanel {
+  constructor(readonly page: Page) {}
+
+  get frame(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  }
+
+  row(jobId: string): Locator {
+    return this.frame.locator(`tr[data-id="${jobId}"]`);
+  }
+
+  get log(): Locator {
+    return this.frame.locator('#log-lines');
+  }
+
+  get status(): Locator {
+    return this.frame.locator('#log-status');
+  }
+
+  async open(wb: Workbench): Promise<void> {
+    await wb.runCommand('Agent Exec: Open Job Panel');
+    await this.frame.locator('#jobs-table').waitFor({ timeout: 60_000 });
+  }
+
+  async select(jobId: string): Promise<void> {
+    await this.row(jobId).locator('td').nth(1).click();
+    await this.frame.locator('#detail:not([hidden])').waitFor({ timeout: T });
+  }
+
+  /** The log's byte window as the status line shows it: [start, end, total]. */
+  async window(): Promise<[number, number, number]> {
+    const text = await this.status.innerText();
+    const m = /bytes ([\d,]+)–([\d,]+) of ([\d,]+)/.exec(text);
+    assert.ok(m, `status line: ${text}`);
+    const n = (s: string) => Number(s.replace(/,/g, ''));
+    return [n(m[1]), n(m[2]), n(m[3])];
+  }
+}
+
+/** A finished job written straight into the store, whose stdout.log is `bytes` of numbered lines. */
+function bigLogJob(s: Session, bytes: number): string {
+  const id = 'f'.repeat(32);
+  const dir = path.join(s.jobRoot, id);
+  mkdirSync(dir, { recursive: true });
+  const at = '2026-11-30T03:00:00Z';
+  writeFileSync(
+    path.join(dir, 'meta.json'),
+    JSON.stringify({ job: { id }, schema_version: '0.1', command: ['seq', '100000000'], created_at: at, root: s.jobRoot, env_keys: [], cwd: s.workspace, tags: ['big'], inherit_env: true, timeout_ms: 0, kill_after_ms: 0, progress_every_ms: 0 }),
+  );
+  writeFileSync(
+    path.join(dir, 'state.json'),
+    JSON.stringify({ job: { id, status: 'exited', started_at: at }, result: { exit_code: 0, signal: null, duration_ms: 61_000 }, finished_at: '2026-11-30T03:01:01Z', updated_at: at }),
+  );
+  const fd = openSync(path.join(dir, 'stdout.log'), 'w');
+  const lines: string[] = [];
+  let written = 0;
+  for (let i = 1; written < bytes; i++) {
+    lines.push(`line ${String(i).padStart(9, '0')} of the big log\n`);
+    if (lines.length === 10_000) {
+      const chunk = lines.join('');
+      writeSync(fd, chunk);
+      written += Buffer.byteLength(chunk);
+      lines.length = 0;
+    }
+  }
+  closeSync(fd);
+  for (const f of ['stderr.log', 'full.log']) writeFileSync(path.join(dir, f), '');
+  return id;
+}
+
+describe('Job panel in VS Code', { timeout: 300_000 }, () => {
+  let s: Session;
+  let wb: Workbench;
+  let tree: JobsView;
+  let panel: JobPanel;
+  let chatty = '';
+
+  before(async () => {
+    s = await Session.start({ name: 'panel' });
+    wb = new Workbench(s.page);
+    tree = new JobsView(s.page);
+    panel = new JobPanel(s.page);
+  });
+
+  after(async () => {
+    await s?.stop();
+  });
+
+  const step = (name: string, fn: () => Promise<void>) =>
+    it(name, async () => {
+      try {
+        await fn();
+      } catch (err) {
+        await s.screenshot(`FAILED-${name.replace(/\W+/g, '-')}`).catch(() => undefined);
+        throw err;
+      }
+    });
+
+  step('opens from the command palette and lists a job started by the CLI', async () => {
+    chatty = await cliRun(s, CHATTY);
+    await panel.open(wb);
+    await panel.row(chatty).waitFor({ timeout: T });
+    assert.match(await panel.row(chatty).innerText(), /running/);
+    await s.screenshot('panel-open');
+  });
+
+  step('selecting a running job streams its log live, with ANSI colours as styled text', async () => {
+    await panel.select(chatty);
+    await panel.log.locator('.line', { hasText: 'tick 3' }).waitFor({ timeout: T });
+    const before = await panel.window();
+    await panel.log.locator('.line', { hasText: 'tick 12' }).waitFor({ timeout: T });
+    const later = await panel.window();
+    assert.ok(later[1] > before[1], `window end moved: ${before[1]} → ${later[1]}`);
+    // Colour came from the theme (a class), and the escape bytes never reach the text.
+    const coloured = panel.log.locator('span.ansi-fg2', { hasText: 'tick' }).first();
+    await coloured.waitFor({ timeout: T });
+    assert.doesNotMatch(await panel.log.innerText(), /\x1b|\[32m/);
+    // The detail header shows the exact command and pid.
+    const header = await panel.frame.locator('.detail-header').innerText();
+    assert.match(header, /trap 'exit 130' INT/);
+    assert.match(header, new RegExp(`pid\\s+${readJobState(s, chatty).pid}`));
+    await s.screenshot('panel-live-log');
+  });
+
+  step('switches to stderr', async () => {
+    await panel.frame.locator('#stream-stderr').click();
+    await panel.log.locator('.line', { hasText: /^warn \d+/ }).first().waitFor({ timeout: T });
+    assert.doesNotMatch(await panel.log.innerText(), /tick/);
+    await s.screenshot('panel-stderr');
+  });
+
+  step('search counts matches in the loaded log', async () => {
+    await panel.frame.locator('#search input').fill('warn 1');
+    await panel.frame.locator('#match-count', { hasText: /\d+ match/ }).waitFor({ timeout: T });
+    const n = Number(/(\d+) match/.exec(await panel.frame.locator('#match-count').innerText())![1]);
+    assert.ok(n >= 1, `${n} matches`);
+    await panel.log.locator('mark').first().waitFor({ timeout: T });
+    await s.screenshot('panel-search');
+    await panel.frame.locator('#search input').fill('');
+  });
+
+  step('Kill with INT from the panel: the panel and the tree show exited 130', async () => {
+    await panel.row(chatty).locator('[data-action="kill"]').click();
+    await panel.frame.locator('#kill-menu').waitFor({ timeout: T });
+    await s.screenshot('panel-kill-menu');
+    await panel.frame.locator('#kill-menu [data-signal="INT"]').click();
+    await panel.row(chatty).locator('td', { hasText: 'exit 130' }).waitFor({ timeout: T });
+    await panel.frame.locator('#notice', { hasText: /Sent INT/ }).waitFor({ timeout: T });
+    assert.equal(readJobState(s, chatty).result.exit_code, 130);
+    await tree.open();
+    await tree.waitForDescription(chatty, 'exited 130');
+    await s.screenshot('panel-killed-int');
+  });
+
+  step('opens a 100 MB log at its tail and pages up by byte ranges', async () => {
+    const big = bigLogJob(s, 100 * 1024 * 1024);
+    await panel.open(wb);
+    await panel.row(big).waitFor({ timeout: T });
+    const t0 = Date.now();
+    await panel.select(big);
+    await panel.frame.locator('#stream-stdout').click();
+    await panel.log.locator('.line').first().waitFor({ timeout: T });
+    const openMs = Date.now() - t0;
+    const [start, end, total] = await panel.window();
+    assert.equal(end, total);
+    assert.ok(total >= 100 * 1024 * 1024);
+    assert.ok(end - start <= 256 * 1024, `only the tail is loaded: ${end - start} bytes`);
+    // Scroll to the top of the window: an earlier range is loaded and prepended.
+    const log = panel.frame.locator('#log');
+    await log.evaluate((el) => (el.scrollTop = 0));
+    let earlier = start;
+    for (let i = 0; i < 50 && earlier >= start; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      earlier = (await panel.window())[0];
+    }
+    assert.ok(earlier < start, `window start moved up: ${start} → ${earlier}`);
+    assert.equal(await panel.frame.locator('#follow').evaluate((el) => (el as unknown as { checked: boolean }).checked), false, 'scrolling up stops following');
+    await s.screenshot('panel-big-log-paged-up');
+    s.consoleLines.push(`[panel e2e] 100 MB log: select → first line ${openMs} ms`);
+  });
+
+  step('looks native in the dark and the light theme', async () => {
+    await panel.open(wb);
+    await panel.select(chatty);
+    await panel.frame.locator('#stream-combined').click();
+    await panel.log.locator('.line').first().waitFor({ timeout: T });
+    copyFileSync(await s.screenshot('panel-dark'), path.join(RESULTS, 'panel-dark.png'));
+    s.writeSettings({ 'workbench.colorTheme': 'Default Light Modern' });
+    await s.page.locator('.monaco-workbench.vs').waitFor({ timeout: T });
+    await panel.log.locator('.line').first().waitFor({ timeout: T });
+    copyFileSync(await s.screenshot('panel-light'), path.join(RESULTS, 'panel-light.png'));
+  });
+});
