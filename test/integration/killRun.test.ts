@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { runCli } from '../helpers/cli';
+import { CLI, runCli } from '../helpers/cli';
 import { alive, PROCS, reap, waitForRoles, type Workload } from '../helpers/jobProcs';
 import { tempDir } from '../helpers/tempRoot';
 
@@ -27,11 +27,11 @@ function setup(t: { after: (fn: () => unknown) => void }) {
     assert.deepEqual(leftovers, [], 'processes tagged with the job survived the test');
   });
   /** `run --no-wait -- <argv>` from the fixtures folder; returns as soon as run does. */
-  const run = async (argv: string[]): Promise<Launched> => {
+  const run = async (argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Launched> => {
     const pidsFile = path.join(root, `${launched.length}.pids`);
     const r = await runCli(['--root', root, 'run', '--no-wait', '--', ...argv], {
       cwd: PROCS,
-      env: { FIXTURE_PIDS: pidsFile, NODE: process.execPath },
+      env: { FIXTURE_PIDS: pidsFile, NODE: process.execPath, ...env },
     });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const st = JSON.parse(readFileSync(path.join(root, r.json.job_id, 'state.json'), 'utf8'));
@@ -125,4 +125,20 @@ test('kill --no-wait on a launched job signals it; the supervisor then records t
   const st = JSON.parse(readFileSync(path.join(root, job.jobId, 'state.json'), 'utf8'));
   assert.equal(st.job.status, 'killed');
   assert.equal(st.result.signal, '15');
+});
+
+test('kill run from inside its own job spares its ancestors (the workload) and does not record the job as over', { skip: !linux }, async (t) => {
+  const { root, run, kill, supervisorExits } = setup(t);
+  const out = path.join(root, 'inner-kill.json');
+  const script = '"$NODE" "$CLI" --root "$ROOT" kill --grace 200ms "$AGENT_EXEC_JOB_ID" > "$OUT"; echo "root $$" >> "$FIXTURE_PIDS"; while :; do sleep 1; done';
+  const job = await run(['sh', '-c', script], { CLI, ROOT: root, OUT: out });
+  await waitForRoles(job, ['root']);
+  const inner = JSON.parse(readFileSync(out, 'utf8'));
+  assert.equal(inner.state, 'running');
+  assert.deepEqual(inner.survivors, [job.pid]);
+  assert.ok(!inner.signalled.includes(job.pid), 'the killer signalled its own ancestor');
+  const outer = await kill(job);
+  assert.equal(outer.json.state, 'killed');
+  assert.deepEqual(outer.json.survivors, []);
+  await supervisorExits(job);
 });

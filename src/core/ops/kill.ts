@@ -122,7 +122,10 @@ export async function killJob(root: string, input: string, opts: KillOptions = {
     if (tree.signalled.length === 0 && !supervisorAlive(st)) await recordKilled(paths, recorded);
     return { job_id, signal: sig.label, ...ours };
   }
-  if (tree.survivors.length === 0) {
+  // A workload that was not a target (kill running inside its own job spares its ancestors) is a survivor too.
+  const workloadLeft = st.pid !== undefined && st.pid_start_time !== undefined && isProcessAlive(st.pid, st.pid_start_time);
+  const survivors = workloadLeft && !tree.survivors.includes(st.pid!) ? [st.pid!, ...tree.survivors] : tree.survivors;
+  if (survivors.length === 0) {
     const supervised = supervisorAlive(st) && (await waitForJob(paths, (s) => isTerminal(s.job.status), { timeoutMs: SUPERVISOR_RECORD_MS })).satisfied;
     if (!supervised) await recordKilled(paths, recorded);
   }
@@ -133,7 +136,7 @@ export async function killJob(root: string, input: string, opts: KillOptions = {
     ...stateFields(final),
     observed_within_ms: tree.observedMs ?? 0,
     ...ours,
-    survivors: tree.survivors,
+    survivors,
   };
 }
 
