@@ -13,6 +13,7 @@ import { tagSetCommand } from './commands/tag';
 import { notifySetCommand } from './commands/notify';
 import { schemaCommand } from './commands/schema';
 import { killCommand } from './commands/kill';
+import { serveCommand } from './commands/serve';
 
 /** Every subcommand, in help order. */
-export const COMMANDS: readonly CliCommand[] = [createCommand, startCommand, runCommand, statusCommand, tailCommand, waitCommand, listCommand, psCommand, deleteCommand, gcCommand, tagSetCommand, notifySetCommand, schemaCommand, killCommand, superviseCommand];
+export const COMMANDS: readonly CliCommand[] = [createCommand, startCommand, runCommand, statusCommand, tailCommand, waitCommand, listCommand, psCommand, deleteCommand, gcCommand, tagSetCommand, notifySetCommand, schemaCommand, killCommand, serveCommand, superviseCommand];

@@ -3,6 +3,8 @@
  * a terminal state with a non-terminal one. Reads reconcile `running` records whose
  * processes are gone into an honest `failed` (contract §10.1).
  */
+import * as path from 'node:path';
+import { appendStateEvent } from '../events';
 import { nowTimestamp } from '../time';
 import { isTerminal, type JobState } from '../schema';
 import { isProcessAlive } from '../process/proc';
@@ -41,6 +43,8 @@ export async function updateState(
     if (current && isTerminal(current.job.status) && !isTerminal(next.job.status)) return current;
     const ordered = orderState(next);
     await writeJsonAtomic(paths.state, ordered);
+    // Status transitions go to the root's event feed (pid-only updates do not).
+    if (current?.job.status !== ordered.job.status) await appendStateEvent(path.dirname(paths.dir), ordered);
     return ordered;
   });
 }

@@ -1,0 +1,48 @@
+import type { CliCommand } from '../command';
+import { DEFAULT_BIND, resolveServeOptions, StartupRefusal } from '../../serve/options';
+import { startServer } from '../../serve/server';
+import { errorEnvelope } from '../../core/envelope';
+import { cliLaunchContext } from './run';
+
+const validPort = (v: string) => (/^\d{1,5}$/.test(v) && Number(v) <= 65535 ? undefined : 'invalid digit found in string');
+
+/**
+ * `serve` (contract §6): prints nothing on stdout while serving (one line on stderr says where
+ * it listens) and ends cleanly on SIGTERM/SIGINT. Start-up refusals print their envelope as
+ * JSON even with `--yaml`.
+ */
+export const serveCommand: CliCommand = {
+  spec: {
+    name: 'serve',
+    about: 'Serve the job API over HTTP (loopback by default)',
+    flags: [
+      { name: 'bind', value: '<BIND>', help: `Address to listen on [default: ${DEFAULT_BIND}]` },
+      { name: 'port', value: '<PORT>', conflicts: ['bind'], validate: validPort, help: 'Listen on 127.0.0.1:<PORT>' },
+      { name: 'insecure', help: 'Allow a non-loopback bind (requires AGENT_EXEC_SERVE_TOKEN)' },
+      { name: 'allow-origin', value: '<ORIGIN>', help: 'Browser origin allowed to call the API (CORS)' },
+    ],
+    positionals: [],
+  },
+  run: async (args, ctx) => {
+    const bind = args.has('port') ? `127.0.0.1:${args.str('port')}` : (args.str('bind') ?? DEFAULT_BIND);
+    let opts;
+    try {
+      opts = resolveServeOptions({ bind, insecure: args.bool('insecure'), allowOrigin: args.str('allow-origin') }, ctx.env);
+    } catch (err) {
+      if (!(err instanceof StartupRefusal)) throw err;
+      process.stderr.write(`${err.stderr}\n`);
+      process.stdout.write(`${JSON.stringify(errorEnvelope(err))}\n`);
+      process.exit(1);
+    }
+    const server = await startServer(opts, { root: ctx.root, launch: cliLaunchContext(ctx) });
+    process.stderr.write(`agent-exec serve: listening on ${server.url} (root ${ctx.root})\n`);
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
+    process.stderr.write(`agent-exec serve: ${signal}, shutting down\n`);
+    await server.close();
+    // No envelope after serving (contract §4.0); jobs started here keep running, detached.
+    process.exit(0);
+  },
+};

@@ -1,0 +1,166 @@
+/**
+ * The HTTP routes of `agent-exec serve` (contract §6), each a thin adapter over a core op that
+ * returns the same envelope as the CLI. Our additions, all optional: `/tail` takes
+ * `tail_lines`/`max_bytes`, `/wait` is bounded by `until` (seconds), `/kill` takes `signal`,
+ * `/exec` takes `owner`, and `GET /list` lists jobs.
+ */
+import type { IncomingMessage } from 'node:http';
+import { okEnvelope } from '../core/envelope';
+import { JobError } from '../core/errors';
+import { killJob } from '../core/ops/kill';
+import { DEFAULT_LIST_LIMIT, LIST_STATES, listJobs, type ListState } from '../core/ops/list';
+import { runJob, type LaunchContext } from '../core/ops/run';
+import { getStatus } from '../core/ops/status';
+import { DEFAULT_TAIL_LINES, DEFAULT_TAIL_MAX_BYTES, tailJob } from '../core/ops/tail';
+import { DEFAULT_WAIT_UNTIL_SECONDS, waitJob } from '../core/ops/wait';
+import { tagPatternProblem } from '../core/tags';
+import { HttpError } from './access';
+import { agentJobDefinition } from './agentJob';
+import { parseInput, type InputSpec } from './input';
+
+/** Largest request body (`POST /exec`), as agent-exec. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Longest `/wait` (and `/exec` observation) a request may ask for, in seconds. */
+export const MAX_WAIT_SECONDS = 600;
+/** Largest `max_bytes` a request may ask for (per stream). */
+export const MAX_READ_BYTES = 16 * 1024 * 1024;
+export const HTTP_OWNER = 'agent:http';
+
+export interface RouteContext {
+  req: IncomingMessage;
+  query: URLSearchParams;
+  /** The decoded `{id}` path segment, when the route has one. */
+  id: string;
+  root: string;
+  launch: LaunchContext;
+  /** Aborted when the client goes away or the server shuts down. */
+  signal: AbortSignal;
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  /** Path pattern; a capture group is the `{id}` segment. */
+  path: RegExp;
+  handle(ctx: RouteContext): Promise<object>;
+}
+
+const badQuery = (name: string, expected: string, got: string) =>
+  new JobError('invalid_request', `invalid query parameter ${name}=${JSON.stringify(got)}: expected ${expected}`);
+
+/** A non-negative number query parameter within `[0, max]` (integers only unless `fractional`). */
+function numberQuery(q: URLSearchParams, name: string, fallback: number, max: number, fractional = false): number {
+  const raw = q.get(name);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  const ok = raw.trim() !== '' && Number.isFinite(n) && n >= 0 && n <= max && (fractional || Number.isInteger(n));
+  if (!ok) throw badQuery(name, `a non-negative ${fractional ? 'number' : 'integer'} of at most ${max}`, raw);
+  return n;
+}
+
+function boolQuery(q: URLSearchParams, name: string): boolean {
+  const raw = q.get(name);
+  if (raw === null || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw badQuery(name, 'true or false', raw);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const tooLarge = () => new HttpError(413, 'invalid_request', `request body exceeds ${MAX_BODY_BYTES} bytes`);
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of req) {
+      total += (chunk as Buffer).length;
+      if (total > MAX_BODY_BYTES) throw tooLarge();
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    throw new JobError('invalid_request', 'failed to read request body');
+  }
+  return Buffer.concat(chunks);
+}
+
+/** `POST /exec` body (contract §6 field names; `timeout` in seconds) plus our `owner`. */
+export const EXEC_BODY = {
+  command: { type: 'string[]', description: 'Command argv; one element is run by the shell' },
+  cwd: { type: 'string', description: "Working directory (default: the server's)" },
+  env: { type: 'string-map', description: 'Extra environment variables (values are masked in meta.json)' },
+  timeout: { type: 'number', minimum: 0, description: 'Seconds until the job is terminated (0 = none)' },
+  wait: { type: 'boolean', description: 'Observe the job inline before answering (default true)' },
+  until: { type: 'integer', maximum: MAX_WAIT_SECONDS, description: 'Seconds to observe at most (default 10)' },
+  max_bytes: { type: 'integer', maximum: MAX_READ_BYTES, description: 'Head bytes per stream (default 65536)' },
+  owner: { type: 'string', description: `Who starts the job (default ${HTTP_OWNER})` },
+} as const satisfies InputSpec;
+
+async function exec(ctx: RouteContext): Promise<object> {
+  const raw = await readBody(ctx.req);
+  if (raw.length === 0) throw new JobError('invalid_request', 'request body is required');
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw new JobError('invalid_request', `invalid JSON: ${(err as Error).message}`);
+  }
+  let body;
+  try {
+    body = parseInput(EXEC_BODY, value);
+  } catch (err) {
+    throw err instanceof JobError ? new JobError('invalid_request', `invalid JSON: ${err.message}`) : err;
+  }
+  if (!body.command || body.command.length === 0) throw new JobError('invalid_request', 'command field is required and must be non-empty');
+  const definition = agentJobDefinition({
+    command: body.command,
+    cwd: body.cwd,
+    env: body.env,
+    timeout: body.timeout,
+    owner: body.owner ?? HTTP_OWNER,
+  });
+  const observe = { wait: body.wait ?? true, untilSec: body.until ?? 10, forever: false, maxBytes: body.max_bytes ?? 65536 };
+  // agent-exec's /exec answer never lists env_vars.
+  const { env_vars: _masked, ...result } = await runJob(ctx.root, { definition, observe }, ctx.launch);
+  return okEnvelope('run', result);
+}
+
+function list(ctx: RouteContext): Promise<object> {
+  const state = ctx.query.get('state');
+  if (state !== null && !LIST_STATES.includes(state as ListState)) throw badQuery('state', LIST_STATES.join(', '), state);
+  const tags = ctx.query.getAll('tag');
+  for (const t of tags) if (tagPatternProblem(t)) throw badQuery('tag', `a tag pattern (${tagPatternProblem(t)})`, t);
+  const limit = numberQuery(ctx.query, 'limit', DEFAULT_LIST_LIMIT, Number.MAX_SAFE_INTEGER);
+  return listJobs(ctx.root, { tags, limit, ...(state !== null ? { state: state as ListState } : {}) }).then((r) => okEnvelope('list', r));
+}
+
+export const ROUTES: readonly Route[] = [
+  { method: 'GET', path: /^\/health$/, handle: async () => okEnvelope('health', {}) },
+  { method: 'POST', path: /^\/exec$/, handle: exec },
+  { method: 'GET', path: /^\/status\/([^/]+)$/, handle: async (c) => okEnvelope('status', await getStatus(c.root, c.id)) },
+  {
+    method: 'GET',
+    path: /^\/tail\/([^/]+)$/,
+    handle: async (c) =>
+      okEnvelope(
+        'tail',
+        await tailJob(c.root, c.id, {
+          tailLines: numberQuery(c.query, 'tail_lines', DEFAULT_TAIL_LINES, Number.MAX_SAFE_INTEGER),
+          maxBytes: numberQuery(c.query, 'max_bytes', DEFAULT_TAIL_MAX_BYTES, MAX_READ_BYTES),
+        }),
+      ),
+  },
+  {
+    method: 'GET',
+    path: /^\/wait\/([^/]+)$/,
+    handle: async (c) => {
+      const until = numberQuery(c.query, 'until', DEFAULT_WAIT_UNTIL_SECONDS, MAX_WAIT_SECONDS, true);
+      return okEnvelope('wait', await waitJob(c.root, c.id, { timeoutMs: until * 1000, signal: c.signal }));
+    },
+  },
+  {
+    method: 'POST',
+    path: /^\/kill\/([^/]+)$/,
+    handle: async (c) =>
+      okEnvelope('kill', await killJob(c.root, c.id, { signal: c.query.get('signal') ?? 'TERM', wait: !boolQuery(c.query, 'no_wait') })),
+  },
+  { method: 'GET', path: /^\/list$/, handle: list },
+];

@@ -1,0 +1,388 @@
+/**
+ * `agent-exec serve` over real HTTP on 127.0.0.1 (contract §6 and its fixes): the built CLI is
+ * started as a server on a free port, requests come from this test's fetch, and the server is
+ * ended by pid (SIGTERM, clean exit, nothing on stdout). Jobs started through /exec are swept
+ * at the end: no process carrying their AGENT_EXEC_JOB_ID may be left.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { CLI, runCli } from '../helpers/cli';
+import { findEnvTagged, readProcStat } from '../../src/core/process/proc';
+import { readJson, scratch, until, type Scratch } from './runHelpers';
+
+const linux = process.platform === 'linux';
+const TOKEN = 'test-token-1234';
+
+interface Server {
+  url: string;
+  pid: number;
+  /** Ends the server by pid (SIGTERM) and checks it exited 0 with nothing on stdout. */
+  stop(): Promise<void>;
+}
+
+/** Starts `agent-exec serve --port 0` and waits (bounded) for its "listening on" line. */
+async function startServe(t: TestContext, s: Scratch, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  const child = spawn(process.execPath, [CLI, '--root', s.root, 'serve', '--port', '0', ...args], {
+    cwd: s.cwd,
+    env: { ...process.env, AGENT_EXEC_ROOT: '', XDG_DATA_HOME: '', AGENT_EXEC_SERVE_TOKEN: '', ...s.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b) => (stdout += b));
+  child.stderr.on('data', (b) => (stderr += b));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.kill(child.pid!, 'SIGTERM');
+    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000))]);
+    if (code === 'timeout') process.kill(child.pid!, 'SIGKILL');
+    assert.equal(code, 0, `serve exit (stderr: ${stderr})`);
+    assert.equal(stdout, '', 'serve prints nothing on stdout');
+  };
+  t.after(stop);
+  const url = await until('serve to listen', () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], 10_000);
+  return { url, pid: child.pid!, stop };
+}
+
+async function call(server: Server, method: string, route: string, init: { body?: string; headers?: Record<string, string> } = {}) {
+  const res = await fetch(server.url + route, { method, body: init.body, headers: init.headers });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
+}
+
+const exec = (server: Server, body: object, headers: Record<string, string> = {}) => call(server, 'POST', '/exec', { body: JSON.stringify(body), headers });
+
+function errorOf(r: { json: any }) {
+  assert.equal(r.json.ok, false);
+  assert.equal(r.json.type, 'error');
+  assert.equal(r.json.error.retryable, false);
+  return r.json.error as { code: string; message: string; details?: any };
+}
+
+/** A raw request with headers fetch will not let us forge (Host). */
+function rawGet(url: string, route: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path: route, method: 'GET', headers }, (res) => {
+      let body = '';
+      res.on('data', (b) => (body += b));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function freePort(): Promise<{ port: number; close: () => void }> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return { port: (srv.address() as { port: number }).port, close: () => srv.close() };
+}
+
+test('start-up guards print their envelope as JSON (even with --yaml) and exit 1', async (t) => {
+  const s = scratch(t);
+  const env = { ...s.env, AGENT_EXEC_SERVE_TOKEN: '' };
+  const unsafe = await runCli(['--root', s.root, '--yaml', 'serve', '--bind', '0.0.0.0:0'], { env });
+  assert.equal(unsafe.code, 1);
+  assert.equal(
+    unsafe.stdout,
+    '{"schema_version":"0.1","ok":false,"type":"error","error":{"code":"serve_unsafe_bind","message":"refusing to bind to non-loopback address 0.0.0.0:0 without --insecure","retryable":false}}\n',
+  );
+  assert.equal(unsafe.stderr, 'Error: non-loopback bind address 0.0.0.0:0 requires --insecure flag\n');
+
+  const noToken = await runCli(['--root', s.root, 'serve', '--bind', '[::]:0', '--insecure'], { env });
+  assert.equal(noToken.code, 1);
+  assert.equal(noToken.json.error.code, 'serve_unsafe_bind');
+  assert.equal(noToken.json.error.message, 'refusing to bind to non-loopback address [::]:0 without AGENT_EXEC_SERVE_TOKEN');
+
+  const wildcard = await runCli(['--root', s.root, 'serve', '--allow-origin', '*'], { env });
+  assert.equal(wildcard.code, 1);
+  assert.equal(
+    wildcard.stdout,
+    '{"schema_version":"0.1","ok":false,"type":"error","error":{"code":"invalid_config","message":"wildcard \'*\' origin is not allowed","retryable":false}}\n',
+  );
+
+  const badBind = await runCli(['--root', s.root, 'serve', '--bind', 'localhost:80'], { env });
+  assert.equal(badBind.code, 1);
+  assert.deepEqual(badBind.json.error, { code: 'internal_error', message: "invalid bind address 'localhost:80': invalid socket address syntax", retryable: false });
+
+  const badOrigin = await runCli(['--root', s.root, 'serve', '--port', '0', '--allow-origin', 'http://x/y'], { env });
+  assert.equal(badOrigin.code, 1);
+  assert.equal(badOrigin.json.error.code, 'internal_error');
+
+  const taken = await freePort();
+  try {
+    const inUse = await runCli(['--root', s.root, 'serve', '--port', String(taken.port)], { env });
+    assert.equal(inUse.code, 1);
+    assert.equal(inUse.json.error.code, 'internal_error');
+    assert.match(inUse.json.error.message, new RegExp(`^cannot bind 127\\.0\\.0\\.1:${taken.port}: `));
+  } finally {
+    taken.close();
+  }
+
+  const both = await runCli(['--root', s.root, 'serve', '--port', '1', '--bind', '127.0.0.1:2'], { env });
+  assert.equal(both.code, 2);
+  assert.equal(both.stdout, '');
+});
+
+test('routes: health, exec, status, tail (bounded by query), wait, list; agent-exec envelopes', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const server = await startServe(t, s);
+
+  const health = await call(server, 'GET', '/health');
+  assert.equal(health.status, 200);
+  assert.equal(health.text, '{"schema_version":"0.1","ok":true,"type":"health"}');
+
+  const run = await exec(server, { command: ['sh', '-c', 'printf "l1\\nl2\\nl3\\n"; echo err >&2'], env: { SECRET_X: 's3cr3t' }, until: 5 });
+  assert.equal(run.status, 200, run.text);
+  assert.equal(run.json.type, 'run');
+  const id: string = run.json.job_id;
+  assert.deepEqual(run.json.tags, []);
+  assert.equal('env_vars' in run.json, false, '/exec answers never list env_vars');
+  assert.equal(run.json.stdout_log_path, path.join(s.root, id, 'stdout.log'));
+  const meta = readJson(path.join(s.root, id, 'meta.json'));
+  assert.equal(meta.owner, 'agent:http');
+  assert.deepEqual(meta.env_vars, ['SECRET_X=***'], 'env values given to /exec are not stored in clear');
+  assert.equal(meta.cwd, s.cwd, "default cwd is the server's");
+
+  const waited = await call(server, 'GET', `/wait/${id}?until=10`);
+  assert.equal(waited.status, 200);
+  assert.deepEqual(
+    { type: waited.json.type, state: waited.json.state, exit_code: waited.json.exit_code, out: waited.json.stdout_total_bytes },
+    { type: 'wait', state: 'exited', exit_code: 0, out: 9 },
+  );
+
+  const status = await call(server, 'GET', `/status/${id.slice(0, 10)}`);
+  assert.equal(status.status, 200);
+  assert.deepEqual(Object.keys(status.json), ['schema_version', 'ok', 'type', 'job_id', 'state', 'exit_code', 'created_at', 'started_at', 'finished_at']);
+  assert.equal(status.json.job_id, id);
+
+  const tail = await call(server, 'GET', `/tail/${id}`);
+  assert.equal(tail.status, 200);
+  assert.equal(tail.json.type, 'tail');
+  assert.equal(tail.json.stdout, 'l1\nl2\nl3\n');
+  assert.equal(tail.json.stderr, 'err\n');
+  const tail1 = await call(server, 'GET', `/tail/${id}?tail_lines=1`);
+  assert.equal(tail1.json.stdout, 'l3\n');
+  assert.deepEqual(tail1.json.stdout_range, [6, 9]);
+  const tailBytes = await call(server, 'GET', `/tail/${id}?tail_lines=0&max_bytes=4`);
+  assert.equal(tailBytes.json.stdout, '\nl3\n');
+  assert.deepEqual(tailBytes.json.stdout_range, [5, 9]);
+
+  const list = await call(server, 'GET', '/list?state=exited');
+  assert.equal(list.status, 200);
+  assert.equal(list.json.type, 'list');
+  assert.deepEqual(
+    list.json.jobs.map((j: { job_id: string }) => j.job_id),
+    [id],
+  );
+
+  const timeout = await exec(server, { command: ['sleep 30'], timeout: 0.5, wait: false });
+  assert.equal(timeout.status, 200, timeout.text);
+  assert.equal(timeout.json.waited_ms, 0);
+  assert.equal(readJson(path.join(s.root, timeout.json.job_id, 'meta.json')).timeout_ms, 1000, 'fractional seconds round up to whole seconds');
+  const timedOut = await call(server, 'GET', `/wait/${timeout.json.job_id}?until=20`);
+  assert.equal(timedOut.json.state, 'killed');
+});
+
+test('errors map to §6 statuses with envelopes; unknown routes 404 and wrong methods 405 with empty bodies', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const server = await startServe(t, s);
+  const missing = '0123456789abcdef0123456789abcdef';
+
+  const notFound = await call(server, 'GET', `/status/${missing}`);
+  assert.equal(notFound.status, 404);
+  assert.deepEqual(errorOf(notFound), { code: 'job_not_found', message: `job not found: ${missing}`, retryable: false });
+  // Ids are validated before they touch the file system: nothing outside the root is reachable.
+  // Raw requests: fetch would resolve the dot segments itself.
+  const host = { host: new URL(server.url).host };
+  for (const sneaky of ['..%2F..%2Fetc', 'a%00b', '%2F']) {
+    const r = await rawGet(server.url, `/status/${sneaky}`, host);
+    assert.equal(r.status, 404, sneaky);
+    assert.equal(errorOf({ json: JSON.parse(r.body) }).code, 'job_not_found', sneaky);
+  }
+  // Dot segments are resolved as URLs are: /status/.. is /, which is no route.
+  for (const dots of ['..', '%2E%2E']) assert.deepEqual(await rawGet(server.url, `/status/${dots}`, host), { status: 404, body: '' });
+  assert.equal((await call(server, 'GET', '/status/%E0%A4%A')).status, 400);
+
+  const created = await runCli(['--root', s.root, 'create', '--', 'true'], { cwd: s.cwd, env: s.env });
+  const a: string = created.json.job_id;
+  // Two job directories sharing a prefix (only their meta.json presence matters for lookup).
+  const twins = ['abcdef00000000000000000000000001', 'abcdef00000000000000000000000002'];
+  for (const twin of twins) {
+    mkdirSync(path.join(s.root, twin));
+    writeFileSync(path.join(s.root, twin, 'meta.json'), '{}');
+  }
+  const ambiguous = await call(server, 'GET', '/status/abcdef');
+  assert.equal(ambiguous.status, 400);
+  assert.equal(errorOf(ambiguous).code, 'ambiguous_job_id');
+  assert.deepEqual(ambiguous.json.error.details, { candidates: twins, truncated: false });
+  const killCreated = await call(server, 'POST', `/kill/${a}`);
+  assert.equal(killCreated.status, 400);
+  assert.equal(errorOf(killCreated).code, 'invalid_state');
+  const badSignal = await call(server, 'POST', `/kill/${a}?signal=STOP`);
+  assert.equal(badSignal.status, 400);
+  assert.equal(errorOf(badSignal).code, 'invalid_signal');
+
+  const bodies: [string | undefined, string | RegExp][] = [
+    [undefined, 'request body is required'],
+    ['{"command":', /^invalid JSON: /],
+    ['{"command":["true"],"timeout_ms":5}', 'invalid JSON: unknown field `timeout_ms`, expected one of `command`, `cwd`, `env`, `timeout`, `wait`, `until`, `max_bytes`, `owner`'],
+    ['{"command":[]}', 'command field is required and must be non-empty'],
+    ['{"cwd":"/"}', 'command field is required and must be non-empty'],
+    ['{"command":"true"}', 'invalid JSON: field `command`: invalid type: string "true", expected a sequence of strings'],
+    ['{"command":["true"],"until":601}', 'invalid JSON: field `until`: invalid value: integer `601`, expected at most 600'],
+    ['[1]', 'invalid JSON: invalid type: sequence, expected an object'],
+  ];
+  for (const [body, message] of bodies) {
+    const r = await call(server, 'POST', '/exec', { body });
+    assert.equal(r.status, 400, `${body}: ${r.text}`);
+    const e = errorOf(r);
+    assert.equal(e.code, 'invalid_request');
+    if (typeof message === 'string') assert.equal(e.message, message);
+    else assert.match(e.message, message);
+  }
+
+  const big = await call(server, 'POST', '/exec', { body: JSON.stringify({ command: ['true'], cwd: 'x'.repeat(1024 * 1024) }) });
+  assert.equal(big.status, 413);
+  assert.deepEqual(errorOf(big), { code: 'invalid_request', message: 'request body exceeds 1048576 bytes', retryable: false });
+
+  for (const [route, q] of [
+    ['wait', 'until=601'],
+    ['wait', 'until=-1'],
+    ['tail', 'tail_lines=x'],
+    ['tail', 'max_bytes=1.5'],
+  ]) {
+    const r = await call(server, 'GET', `/${route}/${a}?${q}`);
+    assert.equal(r.status, 400, `${route}?${q}`);
+    assert.equal(errorOf(r).code, 'invalid_request');
+  }
+  assert.equal((await call(server, 'POST', `/kill/${a}?no_wait=maybe`)).status, 400);
+  assert.equal((await call(server, 'GET', '/list?state=sleeping')).status, 400);
+
+  const unknown = await call(server, 'GET', '/nope');
+  assert.deepEqual([unknown.status, unknown.text], [404, '']);
+  const trailing = await call(server, 'GET', '/status/');
+  assert.equal(trailing.status, 404);
+  const wrongMethod = await call(server, 'GET', '/exec');
+  assert.deepEqual([wrongMethod.status, wrongMethod.text, wrongMethod.headers.get('allow')], [405, '', 'POST']);
+});
+
+test('a job started via /exec is killed via /kill: processes gone, supervisor reaped (no zombie)', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const server = await startServe(t, s);
+  const run = await exec(server, { command: ['sh', '-c', 'sleep 300 & sleep 300; wait'], wait: false });
+  assert.equal(run.status, 200, run.text);
+  const id: string = run.json.job_id;
+  const st = readJson(path.join(s.root, id, 'state.json'));
+  assert.equal(readProcStat(st.supervisor_pid)?.ppid, server.pid, 'the supervisor is a child of the server');
+  await until('both sleeps to start', () => findEnvTagged(id).length >= 3);
+
+  const kill = await call(server, 'POST', `/kill/${id}`);
+  assert.equal(kill.status, 200, kill.text);
+  assert.equal(kill.json.type, 'kill');
+  assert.equal(kill.json.signal, 'TERM');
+  assert.equal(kill.json.state, 'killed');
+  assert.deepEqual(kill.json.survivors, []);
+  assert.deepEqual(findEnvTagged(id), [], 'no process of the job is left');
+  // Once it has recorded the exit the supervisor ends, and the server reaps it: no zombie child.
+  await until('the supervisor to be reaped', () => readProcStat(st.supervisor_pid) === undefined, 10_000);
+
+  const again = await call(server, 'POST', `/kill/${id}?no_wait=true`);
+  assert.equal(again.status, 200);
+  assert.deepEqual(Object.keys(again.json), ['schema_version', 'ok', 'type', 'job_id', 'signal']);
+
+  const status = await call(server, 'GET', `/status/${id}`);
+  assert.equal(status.json.state, 'killed');
+});
+
+test('/wait is bounded: it answers with the current state at the deadline; shutdown ends pending waits', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const server = await startServe(t, s);
+  const run = await exec(server, { command: ['sleep', '300'], wait: false });
+  const id: string = run.json.job_id;
+  s.killAtEnd.add(id);
+  const t0 = Date.now();
+  const waited = await call(server, 'GET', `/wait/${id}?until=0.3`);
+  assert.equal(waited.status, 200);
+  assert.equal(waited.json.state, 'running');
+  assert.ok(Date.now() - t0 < 5_000);
+
+  const pending = fetch(`${server.url}/wait/${id}?until=600`).then(
+    (r) => r.json(),
+    (err: Error) => err,
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  const stopAt = Date.now();
+  await server.stop();
+  assert.ok(Date.now() - stopAt < 5_000, 'SIGTERM ends the server without waiting for the 600 s wait');
+  const answer = await pending;
+  if (!(answer instanceof Error)) assert.equal((answer as { state: string }).state, 'running');
+  // The job outlives the server (detached), as a job started by the CLI would.
+  assert.equal(readJson(path.join(s.root, id, 'state.json')).job.status, 'running');
+});
+
+test('with AGENT_EXEC_SERVE_TOKEN every route but /health needs the Bearer token', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const server = await startServe(t, s, [], { AGENT_EXEC_SERVE_TOKEN: TOKEN });
+  const missing = '0123456789abcdef0123456789abcdef';
+  assert.equal((await call(server, 'GET', '/health')).status, 200);
+  const unauthorized = { code: 'unauthorized', message: 'missing or invalid Bearer token', retryable: false };
+  for (const [method, route] of [
+    ['GET', `/status/${missing}`],
+    ['GET', `/tail/${missing}`],
+    ['GET', `/wait/${missing}`],
+    ['GET', '/list'],
+    ['POST', `/kill/${missing}`],
+    ['POST', '/exec'],
+  ]) {
+    const wrong: Record<string, string>[] = [{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `bearer ${TOKEN}` }, { authorization: TOKEN }];
+    for (const headers of wrong) {
+      const r = await call(server, method, route, { headers });
+      assert.equal(r.status, 401, `${method} ${route} ${JSON.stringify(headers)}`);
+      assert.deepEqual(errorOf(r), unauthorized);
+    }
+  }
+  const authed = await call(server, 'GET', `/status/${missing}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(authed.status, 404);
+  const run = await exec(server, { command: ['true'] }, { authorization: `Bearer ${TOKEN}` });
+  assert.equal(run.status, 200, run.text);
+  assert.equal(run.json.state, 'exited');
+});
+
+test('browser origins: only the server itself and --allow-origin; loopback Host only (DNS rebinding)', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const allowed = 'http://localhost:5173';
+  const server = await startServe(t, s, ['--allow-origin', allowed]);
+  const port = new URL(server.url).port;
+
+  for (const origin of ['http://evil.example', 'http://localhost:3000', 'null']) {
+    const r = await call(server, 'POST', '/exec', { body: '{"command":["touch","pwned"]}', headers: { origin, 'content-type': 'text/plain' } });
+    assert.equal(r.status, 403, origin);
+    assert.equal(errorOf(r).code, 'unauthorized');
+  }
+  const own = await call(server, 'GET', '/health', { headers: { origin: `http://127.0.0.1:${port}` } });
+  assert.equal(own.status, 200);
+  assert.equal(own.headers.get('access-control-allow-origin'), null);
+
+  const cors = await call(server, 'GET', '/health', { headers: { origin: allowed } });
+  assert.equal(cors.status, 200);
+  assert.equal(cors.headers.get('access-control-allow-origin'), allowed);
+  const preflight = await call(server, 'OPTIONS', '/exec', { headers: { origin: allowed, 'access-control-request-method': 'POST' } });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get('access-control-allow-methods'), 'GET,POST,OPTIONS');
+  assert.equal(preflight.headers.get('access-control-allow-headers'), 'authorization,content-type');
+
+  const rebound = await rawGet(server.url, '/health', { host: `attacker.example:${port}` });
+  assert.equal(rebound.status, 403);
+  assert.equal((await rawGet(server.url, '/health', { host: `localhost:${port}` })).status, 200);
+  assert.equal((await rawGet(server.url, '/health', { host: `[::1]:${port}` })).status, 200);
+});
