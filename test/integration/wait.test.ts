@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { isProcessAlive, processStartTime } from '../../src/core/process/proc';
+import { jobPaths } from '../../src/core/store/jobDir';
+import { updateState } from '../../src/core/store/stateFile';
+import { nowTimestamp } from '../../src/core/time';
+import { runCli } from '../helpers/cli';
+import { writeFakeJob } from '../helpers/fakeJobs';
+import { tempDir } from '../helpers/tempRoot';
+
+function store(t: { after: (fn: () => void) => void }) {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const root = path.join(dir, 'root');
+  mkdirSync(root);
+  return root;
+}
+
+/** A live process standing in for a job's workload; killed by pid when the test ends. */
+function workload(t: { after: (fn: () => void) => void }): { pid: number; startTime?: number } {
+  const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.after(() => {
+    child.kill('SIGKILL');
+  });
+  return { pid: child.pid!, startTime: processStartTime(child.pid!) };
+}
+
+const running = (root: string, w: { pid: number; startTime?: number }) =>
+  writeFakeJob(root, { status: 'running', pid: w.pid, stdout: 'out\n', state: { pid_start_time: w.startTime } });
+
+async function finish(root: string, id: string, exitCode: number): Promise<void> {
+  await updateState(jobPaths(root, id), (cur) => {
+    const now = nowTimestamp();
+    return { ...cur!, job: { ...cur!.job, status: 'exited' }, result: { exit_code: exitCode, signal: null, duration_ms: 10 }, finished_at: now, updated_at: now };
+  });
+}
+
+test('wait wakes on the state change, not on --poll; answer shape and log sizes by stat', async (t) => {
+  const root = store(t);
+  const id = running(root, workload(t));
+  const waiting = runCli(['--root', root, 'wait', '--poll', '5', '--until', '30', id]);
+  await delay(1000); // let the CLI start and arm its watch (an earlier change is caught too)
+  const changed = Date.now();
+  await finish(root, id, 3);
+  const r = await waiting;
+  const after = Date.now() - changed;
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(after < 3000, `wait returned ${after} ms after the change (--poll 5 must not delay it)`);
+  assert.deepEqual(Object.keys(r.json), ['schema_version', 'ok', 'type', 'job_id', 'state', 'exit_code', 'stdout_total_bytes', 'stderr_total_bytes', 'updated_at']);
+  assert.deepEqual([r.json.job_id, r.json.state, r.json.exit_code, r.json.stdout_total_bytes, r.json.stderr_total_bytes], [id, 'exited', 3, 4, 0]);
+});
+
+test('wait --until: a running or created job comes back as is after the deadline, without exit_code', async (t) => {
+  const root = store(t);
+  const id = running(root, workload(t));
+  const t0 = Date.now();
+  const r = await runCli(['--root', root, 'wait', '--until', '1', id]);
+  assert.ok(Date.now() - t0 >= 1000);
+  assert.deepEqual([r.json.state, 'exit_code' in r.json], ['running', false]);
+  const zero = await runCli(['--root', root, 'wait', '--until', '0', id]);
+  assert.equal(zero.json.state, 'running');
+  const created = writeFakeJob(root, { status: 'created' });
+  const c = await runCli(['--root', root, 'wait', '--until', '1', created]);
+  assert.equal(c.json.state, 'created');
+});
+
+test('wait --forever on a lost job returns failed at once; a workload that dies mid-wait ends the wait too', async (t) => {
+  const root = store(t);
+  const dead = writeFakeJob(root, { status: 'running', pid: spawnSync('true').pid! });
+  const r = await runCli(['--root', root, 'wait', '--forever', dead], { timeoutMs: 10_000 });
+  assert.equal(r.json.state, 'failed');
+  assert.match(r.json.error, /gone/);
+
+  const w = workload(t);
+  const id = running(root, w);
+  const waiting = runCli(['--root', root, 'wait', '--forever', id], { timeoutMs: 15_000 });
+  await delay(500);
+  process.kill(w.pid, 'SIGKILL');
+  const r2 = await waiting;
+  assert.equal(isProcessAlive(w.pid, w.startTime), false);
+  assert.equal(r2.json.state, 'failed');
+});
+
+test('wait: a job deleted while waiting ends the wait with an error; missing logs omit their size', async (t) => {
+  const root = store(t);
+  const id = running(root, workload(t));
+  const waiting = runCli(['--root', root, 'wait', '--forever', id], { timeoutMs: 15_000 });
+  await delay(500);
+  rmSync(path.join(root, id), { recursive: true, force: true });
+  const r = await waiting;
+  assert.equal(r.code, 1);
+  assert.equal(r.json.error.code, 'internal_error');
+
+  const done = writeFakeJob(root);
+  rmSync(path.join(root, done, 'stderr.log'));
+  const sizes = await runCli(['--root', root, 'wait', done]);
+  assert.ok('stdout_total_bytes' in sizes.json);
+  assert.ok(!('stderr_total_bytes' in sizes.json));
+});
+
+test('wait usage errors', async (t) => {
+  const root = store(t);
+  const cases: [string[], string][] = [
+    [['wait', '--until', '1', '--forever', 'x'], "error: The argument '--until <UNTIL>' cannot be used with '--forever'"],
+    [['wait', '--timeout-ms', '5', 'abc'], "error: Found argument '--timeout-ms' which wasn't expected, or isn't valid in this context"],
+    [['wait'], 'error: The following required arguments were not provided:'],
+  ];
+  for (const [args, first] of cases) {
+    const r = await runCli(['--root', root, ...args]);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.split('\n')[0], first);
+  }
+});
