@@ -42,7 +42,7 @@ export interface KillResult {
   observed_within_ms?: number;
   /** ours: the grace period ended with survivors and SIGKILL was sent. */
   escalated?: boolean;
-  /** ours: pids that received a signal. */
+  /** ours: pids known to have received a signal (the workload first; group members it took down at once may be missing). */
   signalled?: number[];
   /** ours: pids still alive when kill stopped waiting ([] when all died). */
   survivors?: number[];

@@ -62,10 +62,13 @@ const CLOCK_TICKS_PER_SECOND = 100;
 const trusted = (id: WorkloadIdentity) => id === 'verified' || id === 'plausible';
 
 let bootTimeMs: number | undefined;
-function procStartEpochMs(startTime: number): number {
+/** Wall-clock time of boot (epoch ms), the origin of /proc start times. */
+function bootMs(): number {
   bootTimeMs ??= Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))?.[1] ?? 0) * 1000;
-  return bootTimeMs + (startTime * 1000) / CLOCK_TICKS_PER_SECOND;
+  return bootTimeMs;
 }
+
+const procStartEpochMs = (startTime: number): number => bootMs() + (startTime * 1000) / CLOCK_TICKS_PER_SECOND;
 
 /** Now, in the unit of /proc start times (clock ticks since boot). */
 function nowTicks(): number {
@@ -79,8 +82,7 @@ function nowTicks(): number {
 function earliestJobTick(subject: KillSubject): number {
   if (subject.pidStartTime !== undefined) return subject.pidStartTime;
   if (subject.startedAtMs === undefined) return 0;
-  procStartEpochMs(0);
-  return Math.max(0, Math.floor(((subject.startedAtMs - PLAUSIBLE_EARLY_MS - bootTimeMs!) * CLOCK_TICKS_PER_SECOND) / 1000));
+  return Math.max(0, Math.floor(((subject.startedAtMs - PLAUSIBLE_EARLY_MS - bootMs()) * CLOCK_TICKS_PER_SECOND) / 1000));
 }
 
 /**
@@ -188,7 +190,11 @@ function scanOnce(subject: KillSubject, ctx: ScanContext): TargetScan {
   const known = [...reasons.keys()].flatMap((pid) => byPid.get(pid) ?? []);
   for (const pid of cgroupTargets(subject.jobId, known, ctx)) if (byPid.has(pid)) add(pid, 'cgroup');
   const children = new Map<number, number[]>();
-  for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+  for (const p of procs) {
+    const siblings = children.get(p.ppid);
+    if (siblings) siblings.push(p.pid);
+    else children.set(p.ppid, [p.pid]);
+  }
   const queue = [...reasons.keys()];
   while (queue.length > 0) {
     for (const c of children.get(queue.shift()!) ?? []) {
@@ -245,7 +251,10 @@ export interface TreeKillOptions {
 export interface TreeKillResult {
   /** What the recorded pid was when the kill began. */
   identity: WorkloadIdentity;
-  /** Every pid that received a signal, in the order signalled. */
+  /**
+   * Every pid known to have received a signal, in the order signalled. Members of the workload's
+   * group that the first (group) signal ended before any scan saw them are not listed.
+   */
   signalled: number[];
   /** Pids still alive when we stopped waiting ([] when all are gone; [] without waiting). */
   survivors: number[];
@@ -331,7 +340,7 @@ class ProcTreeKill {
     for (const t of due) {
       // kill(-P) already reached the members of group P (some may be dead by now), and the
       // early one those that were older than it: no second signal (a second INT often means "force").
-      const viaEarly = this.early?.sig === sig && t.pgid === P && t.startTime < this.early.tick;
+      const viaEarly = this.early?.sig === sig && t.pgid === P && (t.pid === P || t.startTime < this.early.tick);
       const viaGroup = (groupSignalled && t.pgid === P) || viaEarly;
       if (!viaGroup && !(stillSame(t) && this.send(t.pid, sig))) continue;
       if (!this.signalledSet.has(t.pid)) {
