@@ -14,6 +14,7 @@ import { notifySetCommand } from './commands/notify';
 import { schemaCommand } from './commands/schema';
 import { killCommand } from './commands/kill';
 import { serveCommand } from './commands/serve';
+import { mcpCommand } from './commands/mcp';
 
 /** Every subcommand, in help order. */
-export const COMMANDS: readonly CliCommand[] = [createCommand, startCommand, runCommand, statusCommand, tailCommand, waitCommand, listCommand, psCommand, deleteCommand, gcCommand, tagSetCommand, notifySetCommand, schemaCommand, killCommand, serveCommand, superviseCommand];
+export const COMMANDS: readonly CliCommand[] = [createCommand, startCommand, runCommand, statusCommand, tailCommand, waitCommand, listCommand, psCommand, deleteCommand, gcCommand, tagSetCommand, notifySetCommand, schemaCommand, killCommand, serveCommand, mcpCommand, superviseCommand];

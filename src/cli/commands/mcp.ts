@@ -1,0 +1,26 @@
+import type { CliCommand } from '../command';
+import { VERSION } from '../main';
+import { cliLaunchContext } from './run';
+
+/**
+ * `mcp`: a Model Context Protocol server on stdin/stdout (tools run, status, output, wait,
+ * kill, list) over the job store. stdout carries only the protocol; logs go to stderr. The
+ * SDK is loaded only here, so other commands do not pay for it at start-up.
+ */
+export const mcpCommand: CliCommand = {
+  spec: {
+    name: 'mcp',
+    about: 'Serve the job tools over MCP on stdio (for Claude Code, Cursor, Codex, …)',
+    flags: [],
+    positionals: [],
+  },
+  run: async (_args, ctx) => {
+    const { serveMcpStdio } = await import('../../mcp/server');
+    const stop = () => process.exit(0);
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    await serveMcpStdio({ root: ctx.root, launch: cliLaunchContext(ctx), version: VERSION.split(' ')[1] });
+    // The client closed the stream: no envelope after a session (stdout is the protocol's).
+    process.exit(0);
+  },
+};

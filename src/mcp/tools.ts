@@ -1,0 +1,249 @@
+/**
+ * The agent tools (run, status, output, wait, kill, list) as plain data: name, a description
+ * written for a model, a strict input table (JSON Schema + validation) and a call that returns
+ * the same envelope as the CLI. No MCP or VS Code types here, so any host can register them.
+ * Everything is bounded: output sizes, waits, and the size of a result.
+ */
+import { okEnvelope } from '../core/envelope';
+import { JobError } from '../core/errors';
+import { readSlice } from '../core/logs';
+import { killJob } from '../core/ops/kill';
+import { canonicalCwd, LIST_STATES, listJobs, type ListState } from '../core/ops/list';
+import { runJob, type InlineResult, type LaunchContext } from '../core/ops/run';
+import { getStatus } from '../core/ops/status';
+import { DEFAULT_TAIL_LINES, tailJob, type TailResult } from '../core/ops/tail';
+import { waitJob } from '../core/ops/wait';
+import { KILL_SIGNALS } from '../core/process/signals';
+import { resolveJob } from '../core/store/jobDir';
+import { tagPatternProblem } from '../core/tags';
+import { agentJobDefinition } from '../serve/agentJob';
+import { parseInput, type InputOf, type InputSpec } from '../serve/input';
+
+/** Default and largest bytes of log text per stream in one result (a model's context is small). */
+export const TOOL_DEFAULT_BYTES = 16 * 1024;
+export const TOOL_MAX_BYTES = 256 * 1024;
+/** Longest a tool call may wait, in seconds. */
+export const TOOL_MAX_WAIT_SECONDS = 300;
+export const TOOL_DEFAULT_WAIT_SECONDS = 30;
+export const TOOL_DEFAULT_LIST_LIMIT = 20;
+
+export interface ToolContext {
+  root: string;
+  launch: LaunchContext;
+  /** Recorded as `meta.owner` of the jobs `run` starts, e.g. `agent:claude-code`. */
+  owner: string;
+  /** Cancellation from the client (ends a wait early with the current state). */
+  signal?: AbortSignal;
+}
+
+export interface ToolResult {
+  /** The envelope (same object as the CLI's). */
+  envelope: object;
+  /** Short hints for the model, e.g. how to read the rest of a truncated log. */
+  notes: string[];
+}
+
+export interface AgentTool<S extends InputSpec = InputSpec> {
+  name: string;
+  title: string;
+  description: string;
+  input: S;
+  /** MCP tool annotations. */
+  readOnly: boolean;
+  destructive: boolean;
+  call(input: InputOf<S>, ctx: ToolContext): Promise<ToolResult>;
+}
+
+const define = <S extends InputSpec>(tool: AgentTool<S>): AgentTool => tool as unknown as AgentTool;
+
+const JOB_ID = { type: 'string', required: true, description: 'Job id (32 hex characters) or a unique prefix of it' } as const;
+
+/** A hint per stream whose text is only part of its log. */
+function truncationNotes(r: InlineResult | TailResult): string[] {
+  const notes: string[] = [];
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const [from, to] = r[`${stream}_range`];
+    const total = r[`${stream}_total_bytes`];
+    if (from > 0 || to < total) {
+      notes.push(
+        `${stream} shows bytes [${from}, ${to}) of ${total}; read other parts with the output tool (stream "${stream}", offset, length) or from ${r[`${stream}_log_path`]}`,
+      );
+    }
+  }
+  return notes;
+}
+
+const run = define({
+  name: 'run',
+  title: 'Run a background job',
+  description:
+    'Start a command as a background job and return once it has printed its first output, has exited, or wait_seconds have passed (whichever comes first). ' +
+    'The job keeps running after this call returns; use wait, output, status and kill with its job_id. ' +
+    'Returns a JSON object: job_id, state (running|exited|killed|failed), exit_code when it has ended, the first max_bytes of stdout and stderr, ' +
+    'their byte ranges [start, end) and total sizes, and the paths of the full logs. ' +
+    'command is an argv array; a single element is run by the shell (sh -lc), so pipes and && work there.',
+  input: {
+    command: { type: 'string[]', required: true, minItems: 1, description: 'Command argv, e.g. ["npm","test"]; one element = a shell command line, e.g. ["make build && make test"]' },
+    cwd: { type: 'string', description: "Working directory (absolute, or relative to the server's working directory)" },
+    env: { type: 'string-map', description: 'Extra environment variables; values are not stored in clear in the job record' },
+    timeout_seconds: { type: 'number', minimum: 0, description: 'Terminate the job after this many seconds (0 or absent = no limit)' },
+    wait_seconds: {
+      type: 'integer',
+      maximum: TOOL_MAX_WAIT_SECONDS,
+      default: 10,
+      description: `Seconds to wait for first output or exit before returning (0 = return at once; at most ${TOOL_MAX_WAIT_SECONDS})`,
+    },
+    max_bytes: { type: 'integer', maximum: TOOL_MAX_BYTES, default: TOOL_DEFAULT_BYTES, description: 'Bytes of stdout and of stderr to include (from the start)' },
+  },
+  readOnly: false,
+  destructive: false,
+  async call(input, ctx) {
+    const definition = agentJobDefinition({ command: input.command, cwd: input.cwd, env: input.env, timeout: input.timeout_seconds, owner: ctx.owner });
+    const waitSec = input.wait_seconds ?? 10;
+    const result = await runJob(
+      ctx.root,
+      { definition, observe: { wait: waitSec > 0, untilSec: waitSec, forever: false, maxBytes: input.max_bytes ?? TOOL_DEFAULT_BYTES } },
+      ctx.launch,
+    );
+    return { envelope: okEnvelope('run', result), notes: truncationNotes(result) };
+  },
+});
+
+const status = define({
+  name: 'status',
+  title: 'Job status',
+  description:
+    'Return the state of a job without waiting: job_id, state (created|running|exited|killed|failed), exit_code when it exited, ' +
+    'created_at / started_at / finished_at (UTC), and error when the job failed to start or its supervisor was lost.',
+  input: { job_id: JOB_ID },
+  readOnly: true,
+  destructive: false,
+  call: async (input, ctx) => ({ envelope: okEnvelope('status', await getStatus(ctx.root, input.job_id)), notes: [] }),
+});
+
+const output = define({
+  name: 'output',
+  title: 'Read job output',
+  description:
+    'Read a job\'s logs, bounded. Without offset: the last tail_lines lines (default 50) of stdout and of stderr, each within the last max_bytes bytes. ' +
+    'With offset: length bytes of one log (stream, default stdout) starting at that byte offset, for paging through long output. ' +
+    'Returns text with its byte range [start, end) in the log and the log\'s total size, so you can ask for the next part (offset = end). ' +
+    'Works while the job runs and after it ended.',
+  input: {
+    job_id: JOB_ID,
+    tail_lines: { type: 'integer', default: DEFAULT_TAIL_LINES, description: 'Lines from the end of each log (0 = no line limit, only max_bytes)' },
+    max_bytes: { type: 'integer', maximum: TOOL_MAX_BYTES, default: TOOL_DEFAULT_BYTES, description: 'Tail mode: at most this many bytes per log' },
+    stream: { type: 'string', enum: ['stdout', 'stderr'], description: 'Paging mode: which log to read (default stdout)' },
+    offset: { type: 'integer', description: 'Paging mode: byte offset to start reading at' },
+    length: { type: 'integer', maximum: TOOL_MAX_BYTES, default: TOOL_DEFAULT_BYTES, description: 'Paging mode: bytes to read' },
+  },
+  readOnly: true,
+  destructive: false,
+  async call(input, ctx) {
+    if (input.offset === undefined) {
+      if (input.stream !== undefined || input.length !== undefined) {
+        throw new JobError('invalid_request', 'stream and length page through a log and need offset; without offset the tail of both logs is returned');
+      }
+      const tail = await tailJob(ctx.root, input.job_id, { tailLines: input.tail_lines ?? DEFAULT_TAIL_LINES, maxBytes: input.max_bytes ?? TOOL_DEFAULT_BYTES });
+      return { envelope: okEnvelope('tail', tail), notes: truncationNotes(tail) };
+    }
+    if (input.tail_lines !== undefined || input.max_bytes !== undefined) {
+      throw new JobError('invalid_request', 'tail_lines and max_bytes read the end of the logs; with offset use stream and length');
+    }
+    const paths = await resolveJob(ctx.root, input.job_id);
+    const stream = input.stream ?? 'stdout';
+    const logPath = stream === 'stdout' ? paths.stdout : paths.stderr;
+    const slice = await readSlice(logPath, input.offset, input.offset + (input.length ?? TOOL_DEFAULT_BYTES));
+    const envelope = okEnvelope('output', {
+      job_id: paths.id,
+      stream,
+      text: slice.text,
+      range: slice.range,
+      total_bytes: slice.totalBytes,
+      eof: slice.range[1] >= slice.totalBytes,
+      encoding: 'utf-8-lossy',
+      log_path: logPath,
+    });
+    return { envelope, notes: [] };
+  },
+});
+
+const wait = define({
+  name: 'wait',
+  title: 'Wait for a job',
+  description:
+    `Wait until a job ends or timeout_seconds pass (default ${TOOL_DEFAULT_WAIT_SECONDS}, at most ${TOOL_MAX_WAIT_SECONDS}), then return its state: ` +
+    'job_id, state, exit_code when it exited, stdout/stderr sizes in bytes, updated_at. If state is still running the deadline passed: call wait again, ' +
+    'or read output. Keep timeout_seconds below your own tool-call timeout.',
+  input: {
+    job_id: JOB_ID,
+    timeout_seconds: { type: 'number', minimum: 0, maximum: TOOL_MAX_WAIT_SECONDS, default: TOOL_DEFAULT_WAIT_SECONDS, description: 'Seconds to wait at most' },
+  },
+  readOnly: true,
+  destructive: false,
+  async call(input, ctx) {
+    const timeoutMs = (input.timeout_seconds ?? TOOL_DEFAULT_WAIT_SECONDS) * 1000;
+    return { envelope: okEnvelope('wait', await waitJob(ctx.root, input.job_id, { timeoutMs, signal: ctx.signal })), notes: [] };
+  },
+});
+
+const kill = define({
+  name: 'kill',
+  title: 'Kill a job',
+  description:
+    "Stop a running job: send the signal to every process of the job (its whole process tree, including ones that detached), wait up to grace_seconds for them to exit, " +
+    'then force them with KILL. Returns job_id, signal, the final state, exit_code or terminated_signal, escalated (KILL was needed), the pids signalled and any survivors. ' +
+    'A job that already ended is reported as is. TERM asks politely, INT is Ctrl-C, KILL cannot be caught.',
+  input: {
+    job_id: JOB_ID,
+    signal: { type: 'string', enum: KILL_SIGNALS, default: 'TERM', description: 'Signal to send first' },
+    grace_seconds: { type: 'number', minimum: 0, maximum: 3600, default: 5, description: 'Seconds to wait before escalating to KILL' },
+    no_wait: { type: 'boolean', default: false, description: 'Send the signal and return without waiting for the processes to exit' },
+  },
+  readOnly: false,
+  destructive: true,
+  async call(input, ctx) {
+    const result = await killJob(ctx.root, input.job_id, {
+      signal: input.signal ?? 'TERM',
+      graceMs: Math.round((input.grace_seconds ?? 5) * 1000),
+      wait: !input.no_wait,
+    });
+    return { envelope: okEnvelope('kill', result), notes: [] };
+  },
+});
+
+const list = define({
+  name: 'list',
+  title: 'List jobs',
+  description:
+    'List jobs in the shared job store, newest first: job_id, short_job_id, state, exit_code, created_at/started_at/finished_at, tags. ' +
+    'Includes jobs started by people (VS Code, the agent-exec CLI) and by other agents. truncated is true when more jobs matched than limit.',
+  input: {
+    state: { type: 'string', enum: LIST_STATES, description: 'Only jobs in this state' },
+    tag: { type: 'string[]', description: 'Only jobs having all these tags (a pattern "ns.*" matches a namespace)' },
+    cwd: { type: 'string', description: 'Only jobs started in this directory (default: every directory)' },
+    limit: { type: 'integer', maximum: 1000, default: TOOL_DEFAULT_LIST_LIMIT, description: 'At most this many jobs' },
+  },
+  readOnly: true,
+  destructive: false,
+  async call(input, ctx) {
+    for (const t of input.tag ?? []) {
+      const problem = tagPatternProblem(t);
+      if (problem) throw new JobError('invalid_request', `invalid tag pattern ${JSON.stringify(t)}: ${problem}`);
+    }
+    const result = await listJobs(ctx.root, {
+      ...(input.cwd !== undefined ? { cwd: canonicalCwd(ctx.launch.cwd, input.cwd) } : {}),
+      tags: input.tag ?? [],
+      ...(input.state !== undefined ? { state: input.state as ListState } : {}),
+      limit: input.limit ?? TOOL_DEFAULT_LIST_LIMIT,
+    });
+    return { envelope: okEnvelope('list', result), notes: [] };
+  },
+});
+
+export const AGENT_TOOLS: readonly AgentTool[] = [run, status, output, wait, kill, list];
+
+/** Validates the arguments and calls the tool; errors are thrown as JobError (envelope material). */
+export function callTool(tool: AgentTool, args: unknown, ctx: ToolContext): Promise<ToolResult> {
+  return tool.call(parseInput(tool.input, args ?? {}), ctx);
+}

@@ -1,0 +1,179 @@
+/**
+ * `agent-exec mcp` driven by a real MCP client from the official SDK over stdio (the built
+ * CLI is spawned by StdioClientTransport): tools listed, every tool called, failures returned
+ * as tool errors carrying the error envelope. The server is ended by pid at the end, and no
+ * process of a job it started may be left.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CLI } from '../helpers/cli';
+import { findEnvTagged, readProcStat } from '../../src/core/process/proc';
+import { readJson, scratch, until, type Scratch } from './runHelpers';
+
+const linux = process.platform === 'linux';
+const CLIENT_NAME = 'mcp-test-client';
+
+interface Session {
+  client: Client;
+  /** Calls a tool; returns the parsed envelope, the extra text parts and isError. */
+  call(name: string, args?: Record<string, unknown>): Promise<{ json: any; notes: string[]; isError: boolean }>;
+}
+
+async function connect(t: TestContext, s: Scratch): Promise<Session> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, '--root', s.root, 'mcp'],
+    cwd: s.cwd,
+    env: { ...(process.env as Record<string, string>), AGENT_EXEC_ROOT: '', XDG_DATA_HOME: '', ...(s.env as Record<string, string>) },
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: CLIENT_NAME, version: '1.0.0' });
+  await client.connect(transport);
+  const pid = transport.pid!;
+  t.after(async () => {
+    await client.close();
+    // Closing stdin ends the server; make sure by pid, bounded.
+    const gone = () => readProcStat(pid) === undefined || readProcStat(pid)?.state === 'Z';
+    for (const end = Date.now() + 5_000; !gone() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    if (!gone()) process.kill(pid, 'SIGKILL');
+    assert.ok(gone(), 'the MCP server did not exit when its client closed');
+  });
+  const call = async (name: string, args: Record<string, unknown> = {}) => {
+    const r = await client.callTool({ name, arguments: args });
+    const texts = (r.content as { type: string; text: string }[]).map((c) => {
+      assert.equal(c.type, 'text');
+      return c.text;
+    });
+    return { json: JSON.parse(texts[0]), notes: texts.slice(1), isError: r.isError === true };
+  };
+  return { client, call };
+}
+
+test('tools are listed with model-facing descriptions and strict JSON Schemas', async (t) => {
+  const s = scratch(t);
+  const { client } = await connect(t, s);
+  assert.equal(client.getServerVersion()?.name, 'agent-exec');
+  assert.match(client.getInstructions() ?? '', /wait \(bounded\)/);
+  const { tools } = await client.listTools();
+  assert.deepEqual(
+    tools.map((tool) => tool.name),
+    ['run', 'status', 'output', 'wait', 'kill', 'list'],
+  );
+  for (const tool of tools) {
+    assert.ok((tool.description ?? '').length > 80, `${tool.name}: description`);
+    assert.equal(tool.inputSchema.type, 'object');
+    assert.equal((tool.inputSchema as { additionalProperties?: boolean }).additionalProperties, false, tool.name);
+  }
+  const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
+  assert.deepEqual(byName.run.inputSchema.required, ['command']);
+  assert.deepEqual(byName.kill.inputSchema.required, ['job_id']);
+  assert.deepEqual((byName.kill.inputSchema.properties as any).signal.enum, ['TERM', 'INT', 'KILL', 'HUP', 'QUIT', 'USR1', 'USR2']);
+  assert.equal(byName.status.annotations?.readOnlyHint, true);
+  assert.equal(byName.kill.annotations?.destructiveHint, true);
+});
+
+test('run, status, output (tail and paging), wait and list return the CLI envelopes; jobs carry the client as owner', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const { call } = await connect(t, s);
+
+  const run = await call('run', { command: ['seq 1 5000'], wait_seconds: 10, max_bytes: 100 });
+  assert.equal(run.isError, false, JSON.stringify(run.json));
+  assert.equal(run.json.type, 'run');
+  const id: string = run.json.job_id;
+  assert.equal(readJson(path.join(s.root, id, 'meta.json')).owner, `agent:${CLIENT_NAME}`);
+  const waited = await call('wait', { job_id: id, timeout_seconds: 20 });
+  assert.deepEqual([waited.json.type, waited.json.state, waited.json.exit_code], ['wait', 'exited', 0]);
+  const total: number = waited.json.stdout_total_bytes;
+  assert.equal(total, 23893);
+
+  // The first run answer shows 100 bytes and says how to read the rest.
+  assert.deepEqual(run.json.stdout_range, [0, 100]);
+  assert.equal(run.notes.length, 1);
+  assert.match(run.notes[0], /^stdout shows bytes \[0, 100\) of \d+; read other parts with the output tool/);
+
+  const status = await call('status', { job_id: id.slice(0, 8) });
+  assert.deepEqual([status.json.type, status.json.job_id, status.json.state, status.json.exit_code], ['status', id, 'exited', 0]);
+
+  const tail = await call('output', { job_id: id, tail_lines: 2 });
+  assert.equal(tail.json.type, 'tail');
+  assert.equal(tail.json.stdout, '4999\n5000\n');
+  assert.deepEqual(tail.json.stdout_range, [total - 10, total]);
+  assert.equal(tail.notes.length, 1, 'the tail is part of the log: a hint says so');
+
+  const page = await call('output', { job_id: id, offset: 2, length: 6 });
+  assert.equal(page.json.type, 'output');
+  assert.deepEqual(
+    { stream: page.json.stream, text: page.json.text, range: page.json.range, total: page.json.total_bytes, eof: page.json.eof },
+    { stream: 'stdout', text: '2\n3\n4\n', range: [2, 8], total, eof: false },
+  );
+  assert.equal(page.json.log_path, path.join(s.root, id, 'stdout.log'));
+  const last = await call('output', { job_id: id, stream: 'stdout', offset: total - 5 });
+  assert.deepEqual([last.json.text, last.json.eof], ['5000\n', true]);
+  const stderr = await call('output', { job_id: id, stream: 'stderr', offset: 0 });
+  assert.deepEqual([stderr.json.text, stderr.json.range, stderr.json.eof], ['', [0, 0], true]);
+
+  const list = await call('list', { state: 'exited' });
+  assert.equal(list.json.type, 'list');
+  assert.deepEqual(
+    list.json.jobs.map((j: { job_id: string }) => j.job_id),
+    [id],
+  );
+  assert.deepEqual((await call('list', { state: 'running' })).json.jobs, []);
+  assert.equal((await call('list', { cwd: s.cwd })).json.jobs.length, 1);
+  assert.equal((await call('list', { cwd: s.tmp })).json.jobs.length, 0);
+});
+
+test('wait is bounded (running at the deadline); kill ends the whole job; no job process is left', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const { call } = await connect(t, s);
+  const run = await call('run', { command: ['sh', '-c', 'sleep 300 & sleep 300; wait'], wait_seconds: 0 });
+  assert.equal(run.isError, false, JSON.stringify(run.json));
+  assert.equal(run.json.waited_ms, 0);
+  const id: string = run.json.job_id;
+  s.killAtEnd.add(id);
+  await until('the sleeps to start', () => findEnvTagged(id).length >= 3);
+
+  const t0 = Date.now();
+  const waited = await call('wait', { job_id: id, timeout_seconds: 0.3 });
+  assert.equal(waited.json.state, 'running');
+  assert.ok(Date.now() - t0 < 5_000);
+
+  const kill = await call('kill', { job_id: id, signal: 'INT', grace_seconds: 1 });
+  assert.equal(kill.isError, false, JSON.stringify(kill.json));
+  assert.equal(kill.json.type, 'kill');
+  assert.equal(kill.json.signal, 'INT');
+  assert.equal(kill.json.state, 'killed');
+  assert.deepEqual(kill.json.survivors, []);
+  assert.deepEqual(findEnvTagged(id), []);
+  assert.equal((await call('status', { job_id: id })).json.state, 'killed');
+});
+
+test('failures are tool errors whose text is the error envelope; unknown tools are protocol errors', async (t) => {
+  const s = scratch(t);
+  const { client, call } = await connect(t, s);
+  const missing = '0123456789abcdef0123456789abcdef';
+  const cases: [string, Record<string, unknown>, string, RegExp][] = [
+    ['status', { job_id: missing }, 'job_not_found', /^job not found: /],
+    ['status', {}, 'invalid_request', /^missing field `job_id`$/],
+    ['status', { job_id: '../etc' }, 'job_not_found', /^job not found: /],
+    ['run', { command: [] }, 'invalid_request', /^field `command`: invalid length 0/],
+    ['run', { command: ['true'], timeout_ms: 5 }, 'invalid_request', /^unknown field `timeout_ms`, expected one of `command`, `cwd`/],
+    ['run', { command: ['true'], cwd: path.join(s.tmp, 'nowhere') }, 'spawn_failed', /working directory/],
+    ['run', { command: ['true'], wait_seconds: 301 }, 'invalid_request', /expected at most 300/],
+    ['kill', { job_id: missing, signal: 'STOP' }, 'invalid_request', /^field `signal`: unknown variant "STOP"/],
+    ['wait', { job_id: missing, timeout_seconds: 'soon' }, 'invalid_request', /invalid type: string "soon", expected a number/],
+    ['output', { job_id: missing, offset: 0, tail_lines: 3 }, 'invalid_request', /with offset use stream and length/],
+    ['output', { job_id: missing, stream: 'stderr' }, 'invalid_request', /need offset/],
+    ['list', { tag: ['bad tag!'] }, 'invalid_request', /^invalid tag pattern/],
+  ];
+  for (const [name, args, code, message] of cases) {
+    const r = await call(name, args);
+    assert.equal(r.isError, true, `${name} ${JSON.stringify(args)}`);
+    assert.deepEqual([r.json.schema_version, r.json.ok, r.json.type, r.json.error.code, r.json.error.retryable], ['0.1', false, 'error', code, false]);
+    assert.match(r.json.error.message, message, `${name} ${JSON.stringify(args)}`);
+  }
+  await assert.rejects(client.callTool({ name: 'nope', arguments: {} }), /unknown tool: nope/);
+});
