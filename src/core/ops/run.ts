@@ -31,7 +31,7 @@ export interface ObserveOptions {
 }
 
 /** How long inline observation waits for the exit after the first output byte. */
-export const OUTPUT_SETTLE_MS = 100;
+export const OUTPUT_SETTLE_MS = 250;
 
 export const DEFAULT_OBSERVE: ObserveOptions = { wait: true, untilSec: 10, forever: false, maxBytes: 65536 };
 
@@ -94,7 +94,7 @@ export async function observeInline(paths: JobPaths, opts: ObserveOptions): Prom
     const first = await waitForJob(paths, async (st) => isTerminal(st.job.status) || (await hasOutput()), { timeoutMs: left() });
     if (first.satisfied && !isTerminal(first.state.job.status)) {
       // Output often comes right before the exit: give the terminal record a moment (§10.21),
-      // about agent-exec's own poll interval, so a finished job is not reported as running.
+      // a little longer than agent-exec's own 100 ms poll, so a finished job is not reported as running.
       const grace = Math.min(OUTPUT_SETTLE_MS, left() ?? OUTPUT_SETTLE_MS);
       if (grace > 0) await waitForJob(paths, (st) => isTerminal(st.job.status), { timeoutMs: grace });
     }

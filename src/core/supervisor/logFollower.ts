@@ -21,7 +21,9 @@ class StreamFollower {
   private offset = 0;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private busy: Promise<void> = Promise.resolve();
+  private reading?: Promise<void>;
+  private again = false;
+  private closed = false;
   private watcher?: FSWatcher;
 
   private constructor(
@@ -42,10 +44,28 @@ class StreamFollower {
     return f;
   }
 
-  /** Schedules a read of whatever is new; reads never overlap. */
+  /**
+   * Reads whatever is new. Reads never overlap, and a burst of change events costs one more
+   * pass, not one pass each.
+   */
   kick(): Promise<void> {
-    this.busy = this.busy.then(() => this.readNew()).catch(() => undefined);
-    return this.busy;
+    if (this.closed) return Promise.resolve();
+    this.again = true;
+    this.reading ??= this.readLoop();
+    return this.reading;
+  }
+
+  private async readLoop(): Promise<void> {
+    try {
+      while (this.again) {
+        this.again = false;
+        await this.readNew();
+      }
+    } catch {
+      // A read error (log replaced by something unreadable) ends this pass; the next kick retries.
+    } finally {
+      this.reading = undefined;
+    }
   }
 
   private async readNew(): Promise<void> {
@@ -100,8 +120,9 @@ class StreamFollower {
   async finish(): Promise<void> {
     this.watcher?.close();
     await this.kick();
-    this.busy = this.busy.then(() => (this.pendingBytes > 0 ? this.emit([this.takeLine(Buffer.alloc(0))]) : undefined)).catch(() => undefined);
-    await this.busy;
+    this.closed = true;
+    await this.reading;
+    if (this.pendingBytes > 0) await this.emit([this.takeLine(Buffer.alloc(0))]).catch(() => undefined);
     await this.handle.close().catch(() => undefined);
   }
 }

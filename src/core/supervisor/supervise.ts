@@ -240,7 +240,16 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
       supervisor_start_time: me.startTime,
     };
   }).catch(() => undefined);
-  await writeHandshake(output, running ? { ok: true, pid } : { ok: false, error: 'cannot record the job state' });
+  if (running?.job.status !== 'running' || running.pid !== pid) {
+    // The job was settled meanwhile (e.g. the launcher gave up) or cannot be recorded: a
+    // workload nobody accounts for must not run on.
+    signalGroup(pid, 'SIGKILL');
+    await writeHandshake(output, { ok: false, error: running ? `job is already ${running.job.status}` : 'cannot record the job state' });
+    await workload.exited;
+    await full.close();
+    return 1;
+  }
+  await writeHandshake(output, { ok: true, pid });
 
   const matchConfig = new MatchConfig(paths, meta);
   const follower = await LogFollower.start(paths, full, async (stream: StreamName, line: string) => {
