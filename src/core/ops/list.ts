@@ -86,40 +86,46 @@ function entry(meta: JobMeta, st: JobState | undefined): ListEntry {
   };
 }
 
+interface Found {
+  meta: JobMeta;
+  st: JobState | undefined;
+}
+
 /** started_at descending (missing last), then job_id descending. */
-function compareEntries(a: ListEntry, b: ListEntry): number {
-  if (a.started_at !== b.started_at) {
-    if (a.started_at === undefined) return 1;
-    if (b.started_at === undefined) return -1;
-    return a.started_at < b.started_at ? 1 : -1;
+function compareFound(a: Found, b: Found): number {
+  const sa = a.st?.job.started_at;
+  const sb = b.st?.job.started_at;
+  if (sa !== sb) {
+    if (sa === undefined) return 1;
+    if (sb === undefined) return -1;
+    return sa < sb ? 1 : -1;
   }
-  return a.job_id < b.job_id ? 1 : a.job_id > b.job_id ? -1 : 0;
+  return a.meta.job.id < b.meta.job.id ? 1 : a.meta.job.id > b.meta.job.id ? -1 : 0;
 }
 
 export async function listJobs(root: string, opts: ListOptions = {}): Promise<ListResult> {
   const names = await jobDirNames(root);
-  const matched: ListEntry[] = [];
+  const matched: Found[] = [];
   let skipped = 0;
   for (let i = 0; i < names.length; i++) {
     if (i > 0 && i % SLICE === 0) await yieldToLoop();
-    const paths = jobPaths(root, names[i]);
-    const meta = tryRead(() => metaFromRecord(readRecordSync(paths.meta)));
+    const dir = path.join(root, names[i]);
+    const meta = tryRead(() => metaFromRecord(readRecordSync(path.join(dir, 'meta.json'))));
     if (!meta) {
       skipped++;
       continue;
     }
     if (opts.cwd !== undefined && meta.cwd !== opts.cwd) continue;
     if (opts.tags && !opts.tags.every((p) => tagMatches(p, meta.tags))) continue;
-    let st = tryRead(() => stateFromRecord(readRecordSync(paths.state)));
-    if (st && lostReason(st)) st = await readCurrentState(paths).catch(() => st);
-    const e = entry(meta, st);
-    if (opts.state === undefined || e.state === opts.state) matched.push(e);
+    let st = tryRead(() => stateFromRecord(readRecordSync(path.join(dir, 'state.json'))));
+    if (st && lostReason(st)) st = await readCurrentState(jobPaths(root, names[i])).catch(() => st);
+    if (opts.state === undefined || (st?.job.status ?? 'unknown') === opts.state) matched.push({ meta, st });
   }
-  matched.sort(compareEntries);
+  matched.sort(compareFound);
   const limit = opts.limit ?? DEFAULT_LIST_LIMIT;
   return {
     root,
-    jobs: limit > 0 ? matched.slice(0, limit) : matched,
+    jobs: (limit > 0 ? matched.slice(0, limit) : matched).map((f) => entry(f.meta, f.st)),
     truncated: limit > 0 && matched.length > limit,
     skipped,
   };

@@ -112,22 +112,28 @@ async function readRecord(file: string): Promise<Record<string, unknown>> {
   return parseRecord(file, text);
 }
 
+/** Records are small: one read of this size gets almost all of them without an fstat. */
+const FIRST_READ_BYTES = 64 * 1024;
+const firstReadBuffer = Buffer.allocUnsafe(FIRST_READ_BYTES);
+
 /**
  * Synchronous twin of readRecord for scans over thousands of jobs (list): each async file read
- * costs four thread-pool round trips, several times slower than open/fstat/read/close here.
+ * costs four thread-pool round trips, several times slower than open/read/close here. A short
+ * first read is the whole file; only larger files get the fstat (type and size checks).
  */
 export function readRecordSync(file: string): Record<string, unknown> {
   const fd = openSync(file, SAFE_READ_FLAGS);
   try {
+    const got = readSync(fd, firstReadBuffer, 0, FIRST_READ_BYTES, 0);
+    if (got < FIRST_READ_BYTES) return parseRecord(file, firstReadBuffer.toString('utf8', 0, got));
     const st = fstatSync(fd);
     checkRecordStat(file, st);
-    const size = st.size;
-    const buf = Buffer.allocUnsafe(size);
+    const buf = Buffer.allocUnsafe(st.size);
     let n = 0;
-    while (n < size) {
-      const got = readSync(fd, buf, n, size - n, n);
-      if (got === 0) break;
-      n += got;
+    while (n < st.size) {
+      const more = readSync(fd, buf, n, st.size - n, n);
+      if (more === 0) break;
+      n += more;
     }
     return parseRecord(file, buf.toString('utf8', 0, n));
   } finally {
@@ -175,22 +181,29 @@ export function stateFromRecord(raw: Record<string, unknown>): JobState {
   if (!isStr(raw.updated_at)) throw bad('state.json', 'updated_at');
   const result = raw.result as Record<string, unknown>;
   const signal = result.signal;
-  return {
-    ...(raw as unknown as JobState),
-    job: { id: job.id, status: job.status as JobStatus, ...(isStr(job.started_at) ? { started_at: job.started_at } : {}) },
+  // Built field by field (no spread of the raw object): list parses thousands of these, and
+  // writers serialize only these fields anyway (orderState).
+  const st: JobState = {
+    job: isStr(job.started_at) ? { id: job.id, status: job.status as JobStatus, started_at: job.started_at } : { id: job.id, status: job.status as JobStatus },
     result: {
       exit_code: optNum(result.exit_code) ?? null,
       signal: isStr(signal) ? signal : typeof signal === 'number' ? String(signal) : null,
       duration_ms: optNum(result.duration_ms) ?? null,
     },
-    pid: optNum(raw.pid),
-    finished_at: optStr(raw.finished_at),
-    // Our optional fields feed liveness checks: a wrong type must not pass for a value.
-    pid_start_time: optNum(raw.pid_start_time),
-    supervisor_pid: optNum(raw.supervisor_pid),
-    supervisor_start_time: optNum(raw.supervisor_start_time),
-    error: optStr(raw.error),
+    updated_at: raw.updated_at,
   };
+  const pid = optNum(raw.pid);
+  if (pid !== undefined) st.pid = pid;
+  if (isStr(raw.finished_at)) st.finished_at = raw.finished_at;
+  if (isStr(raw.windows_job_name)) st.windows_job_name = raw.windows_job_name;
+  // Our optional fields feed liveness checks: a wrong type must not pass for a value.
+  for (const k of ['pid_start_time', 'supervisor_pid', 'supervisor_start_time'] as const) {
+    const v = optNum(raw[k]);
+    if (v !== undefined) st[k] = v;
+  }
+  if (raw.timed_out === true) st.timed_out = true;
+  if (isStr(raw.error)) st.error = raw.error;
+  return st;
 }
 
 /** Size of a file, 0 when it does not exist. */
