@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { newJobId } from '../../src/core/store/jobId';
 import { processStartTime } from '../../src/core/process/proc';
 import { killProcessTree, scanKillTargets } from '../../src/core/process/killTree';
-import { createJobCgroup, removeCgroup } from '../../src/core/process/cgroup';
-import { existsSync } from 'node:fs';
-import { alive, reap, startWorkload, waitForRoles } from '../helpers/jobProcs';
+import { createJobCgroup, removeCgroup, spawnInJobCgroup } from '../../src/core/process/cgroup';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { alive, PROCS, reap, startWorkload, waitForRoles } from '../helpers/jobProcs';
 import { tempDir } from '../helpers/tempRoot';
 
 const linux = process.platform === 'linux';
@@ -189,3 +191,32 @@ for (const workloadGone of [false, true]) {
     assert.equal(existsSync(cg), false, 'the empty job cgroup is removed');
   });
 }
+
+test('spawnInJobCgroup: the child is born in the job cgroup, the caller is back in its own, kill uses it', async (t) => {
+  const jobId = newJobId();
+  const cgroupLine = (pid: number | 'self') => readFileSync(`/proc/${pid}/cgroup`, 'utf8').match(/^0::(.*)$/m)?.[1];
+  const before = linux ? cgroupLine('self') : undefined;
+  const { dir, jobs } = setup(t);
+  jobs.push(jobId);
+  const pidsFile = path.join(dir, 'pids');
+  const { result: child, cgroup } = spawnInJobCgroup(jobId, () =>
+    spawn(process.execPath, ['forever.js', 'root'], {
+      cwd: PROCS,
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, AGENT_EXEC_JOB_ID: jobId, FIXTURE_PIDS: pidsFile },
+    }),
+  );
+  child.unref();
+  if (!cgroup) {
+    await reap(jobId);
+    return t.skip('no writable cgroup v2 hierarchy here');
+  }
+  t.after(() => removeCgroup(cgroup));
+  assert.equal(cgroupLine('self'), before, 'the caller did not move back to its own cgroup');
+  assert.equal(cgroupLine(child.pid!), `${before === '/' ? '' : before}/agent-exec/${jobId}`);
+  await waitForRoles({ jobId, pid: child.pid!, pidsFile }, ['root']);
+  const r = await killProcessTree({ jobId, pid: child.pid!, pidStartTime: processStartTime(child.pid!) }, 'SIGTERM', opts);
+  assert.deepEqual(r.survivors, []);
+  assert.equal(existsSync(cgroup), false);
+});

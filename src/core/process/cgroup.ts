@@ -84,6 +84,24 @@ export function moveToCgroup(dir: string, pid: number): boolean {
   }
 }
 
+/**
+ * Runs `spawn` with this process briefly inside the job's cgroup, so that the child is born in
+ * it (no window in which it could fork outside), then moves this process back where it was.
+ * For a supervisor: `const { result: child, cgroup } = spawnInJobCgroup(id, () => spawn(…))`.
+ * `cgroup` is undefined (and `spawn` ran normally) where there is no writable cgroup v2.
+ */
+export function spawnInJobCgroup<T>(jobId: string, spawn: () => T): { result: T; cgroup?: string } {
+  const mount = cgroup2Mount();
+  const own = mount ? cgroupPathOf('self') : undefined;
+  const dir = own !== undefined ? createJobCgroup(jobId) : undefined;
+  if (!dir || !moveToCgroup(dir, process.pid)) return { result: spawn() };
+  try {
+    return { result: spawn(), cgroup: dir };
+  } finally {
+    moveToCgroup(path.join(mount!, own!), process.pid);
+  }
+}
+
 /** The job's cgroup directory if `pid` lives in it. */
 export function jobCgroupOf(pid: number, jobId: string): string | undefined {
   const mount = cgroup2Mount();
