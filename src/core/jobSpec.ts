@@ -85,8 +85,7 @@ export function workloadEnv(
   fromFiles: readonly [string, string][],
   vars: readonly string[],
 ): Record<string, string> {
-  const env: Record<string, string> = {};
-  if (inherit) for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
+  const env: Record<string, string> = inherit ? definedEnv(base) : {};
   for (const [k, v] of fromFiles) env[k] = v;
   for (const entry of vars) {
     const [k, v] = splitAssignment(entry);
@@ -207,5 +206,12 @@ export async function supervisorSpec(
     killAfterMs: meta.kill_after_ms,
     progressEveryMs: meta.progress_every_ms,
     shellWrapper: wrapper,
+    sinkEnv: definedEnv(caller.env),
   };
+}
+
+function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && k !== 'AGENT_EXEC_JOB_ID') out[k] = v;
+  return out;
 }

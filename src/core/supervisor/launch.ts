@@ -31,6 +31,8 @@ export interface SupervisorSpec {
   progressEveryMs: number;
   /** Wrapper used for notification command sinks. */
   shellWrapper: string[];
+  /** Environment of notification command sinks: the caller's (no job secrets). */
+  sinkEnv: Record<string, string>;
 }
 
 /**
@@ -72,6 +74,8 @@ export function launchSupervisor(spec: SupervisorSpec, runtime: SupervisorRuntim
   const env = { ...(runtime.env ?? process.env) };
   // The kill sweep finds job processes by this variable; the supervisor must not carry it.
   delete env.AGENT_EXEC_JOB_ID;
+  // The supervisor makes no TLS connections; loading an extra CA bundle doubles its start-up.
+  delete env.NODE_EXTRA_CA_CERTS;
   return new Promise((resolve, reject) => {
     const child = spawn(runtime.execPath, supervisorArgs(runtime.script, spec.jobId, spec.root), {
       detached: true,

@@ -270,6 +270,7 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
       },
       { command: m.command, file: m.file },
       spec.shellWrapper,
+      spec.sinkEnv,
     ).catch(() => undefined);
   });
 
@@ -315,7 +316,7 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
   await follower.finish();
   if (final) {
     const current = await readMeta(paths).catch(() => meta);
-    await emitJobFinished(paths, current, final, spec.shellWrapper).catch(() => undefined);
+    await emitJobFinished(paths, current, final, spec.shellWrapper, spec.sinkEnv).catch(() => undefined);
   }
   await escalation.done;
   return 0;
