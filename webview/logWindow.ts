@@ -155,23 +155,21 @@ export class LogWindow {
     return Math.max(0, this.visibleCount - index);
   }
 
-  private over(): boolean {
-    return (this.lines.length > this.limits.maxLines || this.chars > this.limits.maxChars) && this.lines.length > 1;
+  private over(lineCount = this.lines.length): boolean {
+    return (lineCount > this.limits.maxLines || this.chars > this.limits.maxChars) && lineCount > 1;
   }
 
   /** Drops whole lines from the top until within limits; returns how many visible lines went. */
   private trimTop(): number {
-    let dropped = 0;
     let n = 0;
-    while (this.over() && n < this.lines.length - 1) {
+    while (this.over(this.lines.length - n) && n < this.lines.length - 1) {
       const line = this.lines[n++];
       this.start += utf8Length(line) + 1;
       this.chars -= line.length;
-      dropped++;
     }
     if (n > 0) this.lines.splice(0, n);
     if (this.lines.length === 1 && this.chars > this.limits.maxChars) this.clipOnlyLine();
-    return dropped;
+    return n;
   }
 
   /** Drops whole lines from the bottom (the window then ends after a newline); returns visible lines dropped. */
@@ -183,8 +181,9 @@ export class LogWindow {
       this.chars -= this.lines[last].length;
       this.lines[last] = '';
     }
+    // Lines [cut, last) are dropped; the open last line ('') stays.
     let cut = this.lines.length - 1;
-    while (this.over() && cut > 1) {
+    while (this.over(cut + 1) && cut > 1) {
       const line = this.lines[cut - 1];
       this.end -= utf8Length(line) + 1;
       this.chars -= line.length;

@@ -103,10 +103,9 @@ const logControls = h(
   copyButton,
   rawButton,
 );
-const logTop = h('div', { class: 'log-edge', id: 'log-top' });
 const logScroll = h('div', { class: 'log', id: 'log', tabindex: '0', role: 'log', 'aria-label': 'Job log' });
 const logStatus = h('div', { class: 'log-status', id: 'log-status' });
-const detail = h('div', { class: 'detail', id: 'detail' }, header, logControls, logTop, logScroll, logStatus);
+const detail = h('div', { class: 'detail', id: 'detail' }, header, logControls, logScroll, logStatus);
 const empty = h('div', { class: 'empty', id: 'empty' }, 'No jobs yet. Jobs started from the tree, the command palette, agents or the agent-exec CLI appear here.');
 const notice = h('div', { class: 'notice', id: 'notice', role: 'status' });
 
@@ -249,10 +248,11 @@ function openKillMenu(anchor: HTMLElement, id: string): void {
 
 function updateLogStatus(): void {
   const parts = [`bytes ${win.start.toLocaleString()}–${win.end.toLocaleString()} of ${win.total.toLocaleString()}`, `${win.visibleCount} lines loaded`];
-  if (win.hasAbove) parts.push('scroll up for earlier output');
+  if (loading) parts.push('loading…');
+  else if (win.hasAbove) parts.push('scroll up for earlier output');
+  else if (win.total > 0) parts.push('from the start of the log');
   if (win.hasBelow) parts.push(`${(win.total - win.end).toLocaleString()} newer bytes below`);
   logStatus.textContent = parts.join(' · ');
-  logTop.textContent = win.hasAbove ? (loading ? 'Loading earlier output…' : '↑ earlier output') : win.total > 0 ? '(start of log)' : '';
   updateMatches();
 }
 

@@ -56,7 +56,8 @@ export function restoreUiState(saved: unknown): UiState {
 /** Ordered like the tree: running jobs first. */
 const STATE_ORDER: Record<JobStateName, number> = { running: 0, created: 1, failed: 2, killed: 3, exited: 4 };
 
-export const commandText = (row: JobRow): string => row.command.map(quoteArg).join(' ');
+/** A one-element command is a shell command line (run through the shell wrapper): shown as is; an argv is quoted. */
+export const commandText = (row: JobRow): string => (row.command.length === 1 ? row.command[0] : row.command.map(quoteArg).join(' '));
 
 /** Shell-style quoting for display, so the exact argv can be read back. */
 export function quoteArg(arg: string): string {

@@ -74,6 +74,7 @@ test('the window stays bounded in lines while 1 GB worth of appends stream throu
     assert.ok(c);
     end += chunkBytes;
     maxLines = Math.max(maxLines, win.lines.length);
+    assert.equal(win.lines.length, limits.maxLines, 'the window stays full');
   }
   assert.ok(maxLines <= limits.maxLines, `${maxLines} lines`);
   assert.equal(win.end, end);
@@ -81,6 +82,16 @@ test('the window stays bounded in lines while 1 GB worth of appends stream throu
   assert.equal(win.start % lineBytes, 0);
   assert.equal(win.end - win.start, (win.lines.length - 1) * lineBytes);
   assert.ok(win.hasAbove);
+});
+
+test('a tail with more lines than the window holds keeps the last maxLines lines (not none)', () => {
+  const f = file(Array.from({ length: 5000 }, (_, i) => `line ${i}`).join('\n') + '\n');
+  const win = new LogWindow({ maxLines: 1000, maxChars: 1 << 20 });
+  win.reset(f.chunk(0, f.size));
+  assert.equal(win.lines.length, 1000);
+  assert.equal(win.visibleCount, 999);
+  assert.equal(win.lines[998], 'line 4999');
+  assertConsistent(win, f);
 });
 
 test('the character bound holds for few, very long lines (and for one endless line)', () => {

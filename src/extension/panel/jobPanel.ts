@@ -23,6 +23,9 @@ export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
   /** A job to select once the view exists (revealed before it was ever opened). */
   private pendingReveal: string | undefined;
   private readonly backend: PanelBackend;
+  private readonly selectEmitter = new vscode.EventEmitter<string>();
+  /** The user selected a job in a panel webview (the tree can reveal it). */
+  readonly onDidSelectJob = this.selectEmitter.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -44,6 +47,9 @@ export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
       },
       copyText: (text) => vscode.env.clipboard.writeText(text),
       openInEditor: () => this.openInEditor(),
+      selected: (id) => {
+        if (id) this.selectEmitter.fire(id);
+      },
     };
   }
 
@@ -94,6 +100,7 @@ export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
   }
 
   dispose(): void {
+    this.selectEmitter.dispose();
     this.view?.session.dispose();
     this.editor?.panel.dispose();
   }

@@ -63,6 +63,8 @@ export interface PanelBackend {
   openInEditor(): void | PromiseLike<void>;
   /** Diagnostics (dropped messages, read errors). */
   log(message: string): void;
+  /** The user selected a job in this webview (for the tree to follow). */
+  selected?(jobId: string | null): void;
 }
 
 /** How long job changes are gathered before one delta goes out. */
@@ -151,7 +153,10 @@ export class PanelSession implements Disposable {
 
   private async handle(msg: NonNullable<ReturnType<typeof parseMessage<typeof WEBVIEW_TO_HOST>>>): Promise<void> {
     if (Ready.is(msg)) return this.sendSnapshot();
-    if (SelectJob.is(msg)) return this.follow(msg.params.jobId, msg.params.stream);
+    if (SelectJob.is(msg)) {
+      if (this.followed?.jobId !== msg.params.jobId) this.backend.selected?.(msg.params.jobId);
+      return this.follow(msg.params.jobId, msg.params.stream);
+    }
     if (LoadRange.is(msg)) {
       const { jobId, stream, start, end, direction } = msg.params;
       if (this.followed?.jobId === jobId && this.followed.stream === stream) await this.follower?.loadRange(start, end, direction);
