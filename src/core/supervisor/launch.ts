@@ -82,6 +82,7 @@ export function launchSupervisor(spec: SupervisorSpec, runtime: SupervisorRuntim
       stdio: ['pipe', 'pipe', 'ignore'],
       env,
       cwd: runtime.cwd,
+      windowsHide: true,
     });
     let settled = false;
     let line = '';

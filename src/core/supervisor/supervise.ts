@@ -338,6 +338,8 @@ export function runSuperviseCommand(argv: readonly string[]): void {
     process.stderr.write('usage: _supervise --job-id <ID> --supervise-root <ROOT>\n');
     process.exit(2);
   }
+  // A stray rejection (e.g. a sink's file vanishing) must not take the job's recorder down.
+  process.on('unhandledRejection', () => undefined);
   supervise(jobId, root, process.stdin, process.stdout).then(
     (code) => process.exit(code),
     () => process.exit(1),
