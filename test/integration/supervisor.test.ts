@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readdirSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, writeFileSync, ftruncateSync } from 'node:fs';
 import * as path from 'node:path';
 import { isProcessAlive } from '../../src/core/process/proc';
 import { runJob } from '../../src/core/ops/run';
@@ -203,4 +203,45 @@ test('--progress-every refreshes updated_at every N seconds while running', asyn
   }, 4000);
   assert.equal(later.job.status, 'running');
   assert.equal(later.pid, first.pid);
+});
+
+test('where cgroup v2 is writable, the workload is born in its job cgroup: an env -i setsid escapee stays in it', async (t) => {
+  const s = scratch(t);
+  const pidFile = path.join(s.tmp, 'escapee.pid');
+  const r = await runCli(['--root', s.root, 'run', '--', `env -i setsid sh -c 'echo $$ > ${pidFile}; exec sleep 30' & echo started`], { cwd: s.cwd, env: s.env });
+  const id = r.json.job_id;
+  const escapee = Number(await until('escapee pid', () => readIf(pidFile).trim() || undefined));
+  t.after(() => {
+    try {
+      process.kill(escapee, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
+  const cg = readFileSync(`/proc/${escapee}/cgroup`, 'utf8');
+  if (!cg.includes('/agent-exec/')) return t.skip('no writable cgroup v2 here');
+  assert.match(cg, new RegExp(`^0::.*/agent-exec/${id}$`, 'm'));
+  assert.ok(!readFileSync(`/proc/${escapee}/environ`, 'latin1').includes('AGENT_EXEC_JOB_ID'), 'the escapee dropped the env tag');
+  // The supervisor itself went back to its own cgroup: a cgroup.kill of the job never hits it.
+  const st = await until('job ended', () => {
+    const cur = readJson(path.join(s.root, id, 'state.json'));
+    return cur.job.status === 'exited' ? cur : undefined;
+  });
+  if (isProcessAlive(st.supervisor_pid, st.supervisor_start_time)) {
+    assert.doesNotMatch(readFileSync(`/proc/${st.supervisor_pid}/cgroup`, 'utf8'), /agent-exec/);
+  }
+});
+
+test('the job cgroup is removed when the job ends with nothing left in it', async (t) => {
+  const s = scratch(t);
+  const r = await runCli(['--root', s.root, 'run', '--', 'cat /proc/self/cgroup'], { cwd: s.cwd, env: s.env });
+  const rel = /^0::(.*\/agent-exec\/[0-9a-f]{32})$/m.exec(r.json.stdout)?.[1];
+  if (!rel) return t.skip('no writable cgroup v2 here');
+  const mount = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .find((l) => l.split(' - ')[1]?.startsWith('cgroup2 '))!
+    .split(' ')[4];
+  const st = readJson(path.join(s.root, r.json.job_id, 'state.json'));
+  await until('supervisor done', () => !isProcessAlive(st.supervisor_pid, st.supervisor_start_time));
+  assert.equal(existsSync(path.join(mount, rel)), false);
 });

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { describeError } from '../errors';
 import { checkCwd } from '../jobSpec';
 import { emitJobFinished, emitOutputMatched } from '../notify';
+import { cgroupMembers, killCgroup, removeCgroup, spawnInJobCgroup } from '../process/cgroup';
 import { identify, findEnvTagged } from '../process/proc';
 import { isTerminal, SCHEMA_VERSION, type JobMeta, type JobState, type OutputMatch } from '../schema';
 import { jobPaths, readMeta, type JobPaths } from '../store/jobDir';
@@ -73,7 +74,13 @@ class Escalation {
   constructor(
     private readonly jobId: string,
     private readonly pid: number,
+    private readonly cgroup: string | undefined,
   ) {}
+
+  /** Anything of the job still alive: its group, its cgroup, env-tagged escapees. */
+  anythingLeft(): boolean {
+    return groupAlive(this.pid) || (this.cgroup !== undefined && cgroupMembers(this.cgroup).length > 0) || findEnvTagged(this.jobId).length > 0;
+  }
 
   /** Resolves once the KILL was sent or cancelled (immediately when never armed). */
   get done(): Promise<void> {
@@ -85,6 +92,7 @@ class Escalation {
       this.settle = resolve;
       this.timer = setTimeout(() => {
         if (groupAlive(this.pid)) signalGroup(this.pid, 'SIGKILL');
+        if (this.cgroup) killCgroup(this.cgroup);
         for (const p of findEnvTagged(this.jobId)) signalGroup(p, 'SIGKILL');
         resolve();
       }, afterMs);
@@ -149,6 +157,8 @@ interface Workload {
   child: ChildProcess;
   pid: number;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The job's cgroup, where one could be made. */
+  cgroup?: string;
 }
 
 /** Opens the logs and spawns the workload; throws with a readable reason. */
@@ -164,21 +174,28 @@ async function spawnWorkload(spec: SupervisorSpec, paths: JobPaths): Promise<Wor
     fds.push(outFd);
     const errFd = openSync(paths.stderr, logFlags, 0o644);
     fds.push(errFd);
-    const child = spawn(spec.argv[0], spec.argv.slice(1), {
-      cwd: spec.cwd,
-      env: spec.env,
-      detached: process.platform !== 'win32',
-      stdio: [stdinFd ?? 'ignore', outFd, errFd],
-      windowsHide: true,
-    });
+    // Where cgroup v2 is writable the workload is born in its own job cgroup: every
+    // descendant stays in it, whatever it does (setsid, double fork, env -i).
+    const { result: child, cgroup } = spawnInJobCgroup(spec.jobId, () =>
+      spawn(spec.argv[0], spec.argv.slice(1), {
+        cwd: spec.cwd,
+        env: spec.env,
+        detached: process.platform !== 'win32',
+        stdio: [stdinFd ?? 'ignore', outFd, errFd],
+        windowsHide: true,
+      }),
+    );
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.on('exit', (code, signal) => resolve({ code, signal })),
     );
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
-      child.once('error', (err) => reject(new Error(`cannot run ${spec.argv[0]}: ${describeError(err)}`)));
+      child.once('error', (err) => {
+        if (cgroup) removeCgroup(cgroup);
+        reject(new Error(`cannot run ${spec.argv[0]}: ${describeError(err)}`));
+      });
     });
-    return { child, pid: child.pid!, exited };
+    return { child, pid: child.pid!, exited, cgroup };
   } finally {
     for (const fd of fds) closeSync(fd);
   }
@@ -244,6 +261,7 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
     // The job was settled meanwhile (e.g. the launcher gave up) or cannot be recorded: a
     // workload nobody accounts for must not run on.
     signalGroup(pid, 'SIGKILL');
+    if (workload.cgroup) killCgroup(workload.cgroup);
     await writeHandshake(output, { ok: false, error: running ? `job is already ${running.job.status}` : 'cannot record the job state' });
     await workload.exited;
     await full.close();
@@ -275,7 +293,7 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
   });
 
   let timedOut = false;
-  const escalation = new Escalation(jobId, pid);
+  const escalation = new Escalation(jobId, pid, workload.cgroup);
   const timeout =
     spec.timeoutMs > 0
       ? setTimeout(() => {
@@ -312,13 +330,15 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
   }).catch(() => undefined);
 
   // Nothing of the job left: no reason to hold a KILL for later.
-  if (!groupAlive(pid) && findEnvTagged(jobId).length === 0) escalation.cancel();
+  if (!escalation.anythingLeft()) escalation.cancel();
   await follower.finish();
   if (final) {
     const current = await readMeta(paths).catch(() => meta);
     await emitJobFinished(paths, current, final, spec.shellWrapper, spec.sinkEnv).catch(() => undefined);
   }
   await escalation.done;
+  // An empty job cgroup goes; one still holding descendants stays for `kill` to find.
+  if (workload.cgroup) removeCgroup(workload.cgroup);
   return 0;
 }
 
