@@ -4,7 +4,7 @@
  * change through `updateState`, enforces `--timeout`/`--kill-after`, follows the logs for
  * `full.log` and output matching, and emits `job.finished`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { constants as fsConstants, closeSync, openSync, promises as fs } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
@@ -154,7 +154,6 @@ class MatchConfig {
 }
 
 interface Workload {
-  child: ChildProcess;
   pid: number;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The job's cgroup, where one could be made. */
@@ -195,7 +194,7 @@ async function spawnWorkload(spec: SupervisorSpec, paths: JobPaths): Promise<Wor
         reject(new Error(`cannot run ${spec.argv[0]}: ${describeError(err)}`));
       });
     });
-    return { child, pid: child.pid!, exited, cgroup };
+    return { pid: child.pid!, exited, cgroup };
   } finally {
     for (const fd of fds) closeSync(fd);
   }
