@@ -133,11 +133,12 @@ export function killCgroup(dir: string): boolean {
   }
 }
 
-/** Removes the cgroup once it is empty (rmdir fails while it has members: nothing is lost). */
-export function removeCgroup(dir: string): void {
+/** Removes the cgroup once it is empty; false while it still has members (zombies not yet reaped count). */
+export function removeCgroup(dir: string): boolean {
   try {
     rmdirSync(dir);
-  } catch {
-    // Still populated, or already removed.
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
   }
 }

@@ -266,6 +266,8 @@ export interface TreeKillResult {
 const DEFAULT_KILL_WAIT_MS = 2_000;
 /** Poll back-off after a signal: there is no event for the exit of a process that is not our child. */
 const POLL_DELAYS_MS = [1, 2, 4, 8, 10];
+/** How long to wait for zombies to be reaped before giving up removing an empty job cgroup. */
+const CGROUP_REMOVE_WAIT_MS = 200;
 /** Full /proc rescans (new descendants and escapees) at most this often while waiting. */
 const FULL_SCAN_EVERY_MS = 50;
 
@@ -282,6 +284,7 @@ class ProcTreeKill {
   firstSignalAt?: number;
   /** The group kill sent before the first scan, and the tick it was sent at. */
   private early?: { sig: NodeJS.Signals; tick: number };
+  private scanned = false;
 
   constructor(private readonly subject: KillSubject) {
     this.ctx = newContext(subject);
@@ -300,26 +303,28 @@ class ProcTreeKill {
    * Signals the workload's process group before any scan when the workload is verified by one
    * stat read: the common case costs one syscall, not a walk of /proc.
    */
-  signalGroupEarly(sig: NodeJS.Signals): void {
+  signalGroupEarly(sig: NodeJS.Signals): boolean {
     const { pid: P, pidStartTime } = this.subject;
-    if (P === undefined || pidStartTime === undefined || this.ctx.spare.has(P)) return;
+    if (P === undefined || pidStartTime === undefined || this.ctx.spare.has(P)) return false;
     const stat = readProcStat(P);
-    if (!stat || stat.startTime !== pidStartTime || stat.pgid !== P || stat.state === 'Z' || stat.state === 'X') return;
+    if (!stat || stat.startTime !== pidStartTime || stat.pgid !== P || stat.state === 'Z' || stat.state === 'X') return false;
     // Its cgroup can only be found through a live member: look before the group dies.
     this.ctx.cgroup ??= jobCgroupOf(P, this.subject.jobId);
     const tick = nowTicks();
-    if (!this.send(-P, sig)) return;
+    if (!this.send(-P, sig)) return false;
     this.early = { sig, tick };
     this.identity = 'verified';
     this.ctx.trustedGroup = true;
     this.tracked.set(P, { pid: P, ppid: stat.ppid, pgid: P, sid: stat.sid, startTime: pidStartTime, reason: 'workload' });
     this.signalledSet.add(P);
     this.signalled.push(P);
+    return true;
   }
 
   /** Rescans, forgets the dead, and signals every live target not yet signalled with `sig` (all of them when `all`). */
   step(sig: NodeJS.Signals, all: boolean): void {
     const scan = scanOnce(this.subject, this.ctx);
+    this.scanned = true;
     // What the recorded pid was when the kill began (it is `gone` at the end of a successful kill).
     if (this.signalled.length === 0) this.identity = scan.identity;
     for (const t of scan.targets) if (!this.tracked.has(t.pid)) this.tracked.set(t.pid, t);
@@ -354,9 +359,11 @@ class ProcTreeKill {
     return [...this.tracked.keys()];
   }
 
-  /** Drops the job's cgroup once it is empty. */
-  cleanUp(): void {
-    if (this.ctx.cgroup) removeCgroup(this.ctx.cgroup);
+  /** Drops the job's cgroup once its dead are reaped by their parents (bounded wait). */
+  async cleanUp(): Promise<void> {
+    const dir = this.ctx.cgroup;
+    if (!dir) return;
+    for (const deadline = monotonicMs() + CGROUP_REMOVE_WAIT_MS; !removeCgroup(dir) && monotonicMs() < deadline; ) await sleep(5);
   }
 
   /**
@@ -368,7 +375,7 @@ class ProcTreeKill {
     let lastFull = monotonicMs();
     for (let i = 0; ; i++) {
       this.forgetDead();
-      if (this.tracked.size === 0 || monotonicMs() - lastFull >= FULL_SCAN_EVERY_MS) {
+      if (this.tracked.size === 0 || !this.scanned || monotonicMs() - lastFull >= FULL_SCAN_EVERY_MS) {
         this.step(sig, false);
         lastFull = monotonicMs();
         if (this.tracked.size === 0) return true;
@@ -382,8 +389,10 @@ class ProcTreeKill {
 
 async function killLinux(subject: KillSubject, sig: NodeJS.Signals, opts: TreeKillOptions): Promise<TreeKillResult> {
   const k = new ProcTreeKill(subject);
-  k.signalGroupEarly(sig);
-  k.step(sig, true);
+  if (!k.signalGroupEarly(sig) || !opts.wait) k.step(sig, true);
+  // After the group signal, give it a moment: then one scan both signals what lives outside the
+  // group and, usually, verifies that everything is gone.
+  else await sleep(1);
   if (!opts.wait) return { identity: k.identity, signalled: k.signalled, survivors: [], escalated: false };
   let gone = await k.waitGone(sig, opts.graceMs);
   let escalated = false;
@@ -392,7 +401,7 @@ async function killLinux(subject: KillSubject, sig: NodeJS.Signals, opts: TreeKi
     k.step('SIGKILL', true);
     gone = await k.waitGone('SIGKILL', opts.killWaitMs ?? DEFAULT_KILL_WAIT_MS);
   }
-  if (gone) k.cleanUp();
+  if (gone) await k.cleanUp();
   return {
     identity: k.identity,
     signalled: k.signalled,
