@@ -3,7 +3,7 @@
 // in Chromium wired to the host session through a stub acquireVsCodeApi.
 import * as esbuild from 'esbuild';
 import { spawn } from 'node:child_process';
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -132,14 +132,18 @@ export function serveHarness(theme = 'dark') {
 export async function openWebview(makeSession, theme = 'dark') {
   const { chromium } = await import('playwright-core');
   const { server, send, url } = await serveHarness(theme);
+  const marker = `panel-bench-${process.pid}-${Date.now()}`;
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
+    env: { ...process.env, PANEL_BENCH_MARK: marker },
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--enable-precise-memory-info'],
   });
   const page = await browser.newPage({ viewport: { width: 1400, height: 700 } });
   const session = makeSession(send);
   await page.exposeBinding('__toHost', (_src, msg) => void session.receive(msg));
   return {
+    /** CPU time (ms, user + system, all threads) of this browser's renderer processes so far. */
+    rendererCpuMs: () => rendererCpuMs(marker),
     /** Loads the panel page; the webview posts `ready` at once. */
     load: () => page.goto(url),
     page,
@@ -152,4 +156,32 @@ export async function openWebview(makeSession, theme = 'dark') {
       server.close();
     },
   };
+}
+
+/** Sums utime+stime of the renderer processes under the Chromium started with PANEL_BENCH_MARK=marker (Linux /proc). */
+export function rendererCpuMs(marker) {
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const procs = new Map();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      procs.set(pid, { ppid: fields[1], cpu: (Number(fields[11]) + Number(fields[12])) * tick, cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8') });
+    } catch {
+      // The process went away.
+    }
+  }
+  const roots = [...procs.keys()].filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`PANEL_BENCH_MARK=${marker}`);
+    } catch {
+      return false;
+    }
+  });
+  const under = (pid) => {
+    for (let p = pid, i = 0; p && p !== '0' && i < 20; p = procs.get(p)?.ppid, i++) if (roots.includes(p)) return true;
+    return false;
+  };
+  let total = 0;
+  for (const [pid, p] of procs) if (p.cmd.includes('--type=renderer') && under(pid)) total += p.cpu;
+  return total;
 }

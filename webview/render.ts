@@ -11,6 +11,8 @@ import type { JobRow } from '../src/protocol/jobPanel';
 
 /** A line longer than this is shown cut (the full text stays in the raw file / copy). */
 export const MAX_LINE_CHARS = 10_000;
+/** How far back the colour state of a line is looked for (see LogView.stateAt). */
+export const STATE_LOOKBACK = 500;
 
 type Attrs = Record<string, string>;
 
@@ -62,7 +64,7 @@ export const COLUMNS = [
   { key: null, label: 'Tags' },
   { key: 'started', label: 'Started' },
   { key: 'duration', label: 'Duration' },
-  { key: 'exit', label: 'Exit / signal' },
+  { key: 'exit', label: 'Result' },
   { key: 'owner', label: 'Owner' },
   { key: null, label: 'Actions' },
 ] as const;
@@ -189,8 +191,8 @@ export function countMatches(lines: readonly string[], query: string): number {
  * the DOM or the layout grow. SGR state at each line start is computed lazily and cached.
  */
 export class LogView {
-  /** SGR state at the start of line i, valid for i < states.length. */
-  private states: SgrState[] = [{}];
+  /** SGR state at the start of line i, where computed (the array may have holes). */
+  private states: (SgrState | undefined)[] = [{}];
   private readonly spacer: HTMLElement;
   private readonly rows: HTMLElement;
   private rowHeight = 0;
@@ -232,23 +234,32 @@ export class LogView {
   changed(change: WindowChange): void {
     if (change.reset || change.addedTop > 0 || change.firstChanged || change.droppedBottom > 0) this.states = [{}];
     else {
-      // States up to the start of the old last line are still right (that line may have grown).
-      const keep = Math.min(this.states.length, this.synced);
-      // Lines dropped before their state was computed: restart from a reset state (an approximation).
-      this.states = change.droppedTop < keep ? this.states.slice(change.droppedTop, keep) : [{}];
+      // States up to the start of the old last line are still right (that line may have grown);
+      // the dropped lines' states go, so indexes follow the window.
+      this.states = this.states.slice(0, this.synced).slice(change.droppedTop);
     }
     this.synced = this.win.lines.length;
   }
 
-  /** SGR state at the start of line `i`, computing forward from the last known one. */
+  /**
+   * SGR state at the start of line `i`, computed forward from the nearest known state at most
+   * STATE_LOOKBACK lines before it, else from a reset state that far back: opening a huge tail
+   * scans a few hundred lines, not the whole window (a colour left open for longer than that is
+   * rare, and only then is the approximation visible).
+   */
   private stateAt(i: number): SgrState {
-    const lines = this.win.lines;
-    while (this.states.length <= i) {
-      const k = this.states.length - 1;
-      const line = lines[k];
-      this.states.push(endState(line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line, this.states[k]));
+    const known = this.states[i];
+    if (known) return known;
+    let k = i;
+    while (k > 0 && k > i - STATE_LOOKBACK && !this.states[k]) k--;
+    let state = this.states[k] ?? {};
+    for (; k < i; k++) {
+      this.states[k] = state;
+      const line = this.win.lines[k];
+      state = endState(line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line, state);
     }
-    return this.states[i];
+    this.states[i] = state;
+    return state;
   }
 
   get maxScrollTop(): number {
