@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newJobId } from '../../src/core/store/jobId';
-import { processStartTime } from '../../src/core/process/proc';
+import { processStartTime, readProcStat } from '../../src/core/process/proc';
 import { killProcessTree, scanKillTargets } from '../../src/core/process/killTree';
 import { createJobCgroup, removeCgroup, spawnInJobCgroup } from '../../src/core/process/cgroup';
 import { spawn } from 'node:child_process';
@@ -59,6 +59,18 @@ test('a TERM-ignoring process is escalated to KILL after the grace period', { sk
   assert.deepEqual(r.survivors, []);
   assert.ok(r.observedMs! >= 200);
   assert.equal(alive(w.pid), false);
+});
+
+test('a stopped (SIGSTOP) workload is continued so that its INT handler runs, without escalation', { skip: !linux }, async (t) => {
+  const { dir, jobs } = setup(t);
+  const w = startWorkload(dir, ['sh', 'trap-int.sh']);
+  jobs.push(w.jobId);
+  await waitForRoles(w, ['trap']);
+  process.kill(w.pid, 'SIGSTOP');
+  for (const deadline = Date.now() + 5_000; readProcStat(w.pid)?.state !== 'T' && Date.now() < deadline; ) await new Promise((res) => setTimeout(res, 5));
+  const r = await killProcessTree({ jobId: w.jobId, pid: w.pid, pidStartTime: processStartTime(w.pid) }, 'SIGINT', { graceMs: 3_000, wait: true });
+  assert.equal(r.escalated, false);
+  assert.deepEqual(r.survivors, []);
 });
 
 test('a setsid escapee (new session, still a descendant) is found and killed', { skip: !linux }, async (t) => {

@@ -330,7 +330,7 @@ class ProcTreeKill {
     for (const t of scan.targets) if (!this.tracked.has(t.pid)) this.tracked.set(t.pid, t);
     this.forgetDead();
     const due = [...this.tracked.values()].filter((t) => all || !this.signalledSet.has(t.pid));
-    if (due.length === 0) return;
+    if (due.length === 0) return this.continueStopped();
     const P = this.subject.pid;
     // One kill(-pgid) reaches the whole group atomically, including members forked meanwhile;
     // only when the leader is the verified workload (a live leader pins the group id).
@@ -352,6 +352,14 @@ class ProcTreeKill {
         this.signalledSet.add(t.pid);
         this.signalled.push(t.pid);
       }
+    }
+    this.continueStopped();
+  }
+
+  /** A stopped process acts on a signal only once continued (what a shell's `kill` does for stopped jobs). */
+  private continueStopped(): void {
+    for (const t of this.tracked.values()) {
+      if (this.signalledSet.has(t.pid) && stillSame(t)?.state === 'T') sendSignal(t.pid, 'SIGCONT');
     }
   }
 
