@@ -125,8 +125,8 @@ const output = define({
   name: 'output',
   title: 'Read job output',
   description:
-    'Read a job\'s logs, bounded. Without offset: the last tail_lines lines (default 50) of stdout and of stderr, each within the last max_bytes bytes. ' +
-    'With offset: length bytes of one log (stream, default stdout) starting at that byte offset, for paging through long output. ' +
+    'Read a job\'s logs, bounded. Without offset (tail mode): the last tail_lines lines (default 50) of stdout and of stderr, each within the last max_bytes bytes. ' +
+    'With offset (paging mode): length bytes of one log (stream, default stdout) starting at that byte offset, for paging through long output. ' +
     'Returns text with its byte range [start, end) in the log and the log\'s total size, so you can ask for the next part (offset = end). ' +
     'Works while the job runs and after it ended.',
   input: {
@@ -140,15 +140,10 @@ const output = define({
   readOnly: true,
   destructive: false,
   async call(input, ctx) {
+    // The mode follows offset alone; the other mode's parameters are ignored (clients may fill in defaults).
     if (input.offset === undefined) {
-      if (input.stream !== undefined || input.length !== undefined) {
-        throw new JobError('invalid_request', 'stream and length page through a log and need offset; without offset the tail of both logs is returned');
-      }
       const tail = await tailJob(ctx.root, input.job_id, { tailLines: input.tail_lines ?? DEFAULT_TAIL_LINES, maxBytes: input.max_bytes ?? TOOL_DEFAULT_BYTES });
       return { envelope: okEnvelope('tail', tail), notes: truncationNotes(tail) };
-    }
-    if (input.tail_lines !== undefined || input.max_bytes !== undefined) {
-      throw new JobError('invalid_request', 'tail_lines and max_bytes read the end of the logs; with offset use stream and length');
     }
     const paths = await resolveJob(ctx.root, input.job_id);
     const stream = input.stream ?? 'stdout';

@@ -51,7 +51,9 @@ test('create, start, exit and kill each append one job.state line, in order, wit
   const kill = await cli('kill', sid);
   assert.equal(kill.json.state, 'killed');
   const last = events(s.root, sid).at(-1)!;
-  assert.deepEqual([last.state, last.signal], ['killed', '15']);
+  assert.equal(last.state, 'killed');
+  // '15' when the supervisor records the exit, 'TERM' when kill has to (a slow supervisor).
+  assert.ok(['15', 'TERM'].includes(last.signal!), last.signal);
   assert.equal(events(s.root, sid).filter((e) => e.state === 'killed').length, 1);
 });
 

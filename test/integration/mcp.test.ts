@@ -110,7 +110,7 @@ test('run, status, output (tail and paging), wait and list return the CLI envelo
     { stream: 'stdout', text: '2\n3\n4\n', range: [2, 8], total, eof: false },
   );
   assert.equal(page.json.log_path, path.join(s.root, id, 'stdout.log'));
-  const last = await call('output', { job_id: id, stream: 'stdout', offset: total - 5 });
+  const last = await call('output', { job_id: id, stream: 'stdout', offset: total - 5, tail_lines: 50, max_bytes: 1 });
   assert.deepEqual([last.json.text, last.json.eof], ['5000\n', true]);
   const stderr = await call('output', { job_id: id, stream: 'stderr', offset: 0 });
   assert.deepEqual([stderr.json.text, stderr.json.range, stderr.json.eof], ['', [0, 0], true]);
@@ -165,8 +165,8 @@ test('failures are tool errors whose text is the error envelope; unknown tools a
     ['run', { command: ['true'], wait_seconds: 301 }, 'invalid_request', /expected at most 300/],
     ['kill', { job_id: missing, signal: 'STOP' }, 'invalid_request', /^field `signal`: unknown variant "STOP"/],
     ['wait', { job_id: missing, timeout_seconds: 'soon' }, 'invalid_request', /invalid type: string "soon", expected a number/],
-    ['output', { job_id: missing, offset: 0, tail_lines: 3 }, 'invalid_request', /with offset use stream and length/],
-    ['output', { job_id: missing, stream: 'stderr' }, 'invalid_request', /need offset/],
+    ['output', { job_id: missing, offset: 0, length: 300_000 }, 'invalid_request', /^field `length`: invalid value: integer `300000`, expected at most 262144$/],
+    ['output', { job_id: missing, stream: 'both', offset: 0 }, 'invalid_request', /^field `stream`: unknown variant "both"/],
     ['list', { tag: ['bad tag!'] }, 'invalid_request', /^invalid tag pattern/],
   ];
   for (const [name, args, code, message] of cases) {
