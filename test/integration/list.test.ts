@@ -20,7 +20,10 @@ function store(t: { after: (fn: () => void) => void }) {
   return { dir, root, cwd, other };
 }
 
-const ids = (r: { json: { jobs: { job_id: string }[] } }) => r.json.jobs.map((j) => j.job_id);
+function ids(r: { code: number | null; json?: { jobs: { job_id: string }[] }; stdout: string; stderr: string }): string[] {
+  assert.ok(r.json, `no JSON answer (exit ${r.code}): ${r.stdout}${r.stderr}`);
+  return r.json.jobs.map((j) => j.job_id);
+}
 
 test('list: cwd scope by default, --cwd (relative, through a symlink), --all; jobs without cwd only with --all', async (t) => {
   const { dir, root, cwd, other } = store(t);

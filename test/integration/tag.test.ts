@@ -74,13 +74,16 @@ test('20 concurrent tag set / notify set processes wait for the job lock and los
   const { root } = store(t);
   const id = writeFakeJob(root, { tags: ['old'] });
   const paths = jobPaths(root, id);
-  const exits: Promise<number | null>[] = [];
+  const exits: Promise<0 | string>[] = [];
   let exitedWhileHeld = 0;
   await withJobLock(paths.dir, async () => {
     for (let i = 0; i < 20; i++) {
       const args = i % 2 ? ['tag', 'set', id, '--tag', `t${i}`] : ['notify', 'set', id, '--command', `c${i}`];
-      const child = spawn(process.execPath, [CLI, '--root', root, ...args], { stdio: 'ignore' });
-      exits.push(new Promise((resolve) => child.on('exit', resolve)));
+      const child = spawn(process.execPath, [CLI, '--root', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (b) => (out += b));
+      child.stderr.on('data', (b) => (out += b));
+      exits.push(new Promise((resolve) => child.on('close', (code) => resolve(code === 0 ? 0 : `${code}: ${out}`))));
       child.on('exit', () => exitedWhileHeld++);
     }
     // Long enough for 20 CLIs to start and, if they ignored the lock, to finish their writes.

@@ -16,10 +16,10 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { COMMANDS } from '../../src/cli/commands';
+import { spawnSync } from 'node:child_process';
 import { isProcessAlive } from '../../src/core/process/proc';
 import { formatTimestamp } from '../../src/core/time';
-import { runCli, type CliRun } from '../helpers/cli';
+import { CLI, runCli, type CliRun } from '../helpers/cli';
 import { FIXTURES } from '../helpers/tempRoot';
 import { jobIds, killJob, readJson, sweep, until, type Transcript } from './runHelpers';
 
@@ -94,11 +94,6 @@ const BEFORE: Record<string, (g: Group) => void | Promise<void>> = {
   // "state.json overwritten by harness with truncated JSON"
   corrupt_state_status: (g) => writeFileSync(statePath(g, 59), `{"job":{"id":"${id(g, 59).slice(0, 20)}`),
   // "supervisor and workload were SIGKILLed by the harness"
-  // The transcript's job (sleep 1.5) was still running when this 1 s wait gave up; freeze it for
-  // the length of the record so that holds whatever the machine's load (AFTER resumes it).
-  wait_until_short_running: (g) => {
-    process.kill(-readJson(statePath(g, 37)).pid, 'SIGSTOP');
-  },
   // (supervisor first, so that nothing records the workload's death)
   status_stale_running: async (g) => {
     const st = readJson(statePath(g, 47));
@@ -109,11 +104,16 @@ const BEFORE: Record<string, (g: Group) => void | Promise<void>> = {
   },
 };
 
-/** Undoes a BEFORE hook once the record has run. */
+/** Sends `signal` to a job's workload process group (by the pid in its state.json). */
+const signalWorkload = (g: Group, n: number, signal: NodeJS.Signals) => process.kill(-readJson(statePath(g, n)).pid, signal);
+
+/** Run after a record (and before its answer is compared). */
 const AFTER: Record<string, (g: Group) => void> = {
-  wait_until_short_running: (g) => {
-    process.kill(-readJson(statePath(g, 37)).pid, 'SIGCONT');
-  },
+  // The transcript's job (sleep 1.5) was still running for status_running and until the 1 s
+  // wait_until_short_running gave up. Freeze it for those records so that holds whatever the
+  // machine's load, then let it finish.
+  run_for_status: (g) => signalWorkload(g, 37, 'SIGSTOP'),
+  wait_until_short_running: (g) => signalWorkload(g, 37, 'SIGCONT'),
 };
 
 /** Records that ran in another directory than `<CWD>` (from their notes). */
@@ -335,7 +335,11 @@ function subcommandOf(rec: Transcript): string | undefined {
   return a[i] === 'tag' || a[i] === 'notify' ? `${a[i]} ${a[i + 1]}` : a[i];
 }
 
-const KNOWN = new Set(COMMANDS.flatMap((c) => [c.spec.name, ...(c.spec.aliases ?? [])]));
+/** Subcommands the built CLI lists in its help (the registry is not imported: it pulls in main). */
+const KNOWN = new Set([
+  ...[...spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' }).stdout.matchAll(/^ {2}(\S+(?: set)?) {2,}/gm)].map((m) => m[1]),
+  'rm', // alias of delete
+]);
 
 /** Why a record cannot run yet, or undefined. */
 function pendingReason(rec: Transcript, g: Group): string | undefined {
@@ -428,9 +432,9 @@ for (const name of groups) {
           input: rec.stdin,
           timeoutMs: 30_000,
         });
-        AFTER[rec.name]?.(g);
         learnIds(rec.stdout, r, g);
         await settle(g);
+        AFTER[rec.name]?.(g);
         if (deviation) deviation.check(r, g);
         else compare(rec, r, g);
       });
