@@ -21,8 +21,8 @@ const TOKEN = 'test-token-1234';
 interface Server {
   url: string;
   pid: number;
-  /** Ends the server by pid (SIGTERM) and checks it exited 0 with nothing on stdout. */
-  stop(): Promise<void>;
+  /** Ends the server by pid (SIGTERM by default) and checks it exited 0 with nothing on stdout. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /** Starts `agent-exec serve --port 0` and waits (bounded) for its "listening on" line. */
@@ -38,16 +38,16 @@ async function startServe(t: TestContext, s: Scratch, args: string[] = [], env: 
   child.stderr.on('data', (b) => (stderr += b));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let stopped = false;
-  const stop = async () => {
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (stopped) return;
     stopped = true;
-    process.kill(child.pid!, 'SIGTERM');
+    process.kill(child.pid!, signal);
     const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000))]);
     if (code === 'timeout') process.kill(child.pid!, 'SIGKILL');
     assert.equal(code, 0, `serve exit (stderr: ${stderr})`);
     assert.equal(stdout, '', 'serve prints nothing on stdout');
   };
-  t.after(stop);
+  t.after(() => stop());
   const url = await until('serve to listen', () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], 10_000);
   return { url, pid: child.pid!, stop };
 }
@@ -304,6 +304,13 @@ test('a job started via /exec is killed via /kill: processes gone, supervisor re
   assert.equal(status.json.state, 'killed');
 });
 
+test('SIGINT ends the server cleanly too', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const server = await startServe(t, s);
+  assert.equal((await call(server, 'GET', '/health')).status, 200);
+  await server.stop('SIGINT');
+});
+
 test('/wait is bounded: it answers with the current state at the deadline; shutdown ends pending waits', { skip: !linux }, async (t) => {
   const s = scratch(t);
   const server = await startServe(t, s);
@@ -353,9 +360,10 @@ test('with AGENT_EXEC_SERVE_TOKEN every route but /health needs the Bearer token
   }
   const authed = await call(server, 'GET', `/status/${missing}`, { headers: { authorization: `Bearer ${TOKEN}` } });
   assert.equal(authed.status, 404);
-  const run = await exec(server, { command: ['true'] }, { authorization: `Bearer ${TOKEN}` });
+  const run = await exec(server, { command: ['echo "${AGENT_EXEC_SERVE_TOKEN-unset}"'] }, { authorization: `Bearer ${TOKEN}` });
   assert.equal(run.status, 200, run.text);
   assert.equal(run.json.state, 'exited');
+  assert.equal(run.json.stdout, 'unset\n', 'jobs do not inherit the server token');
 });
 
 test('browser origins: only the server itself and --allow-origin; loopback Host only (DNS rebinding)', { skip: !linux }, async (t) => {

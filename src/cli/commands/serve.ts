@@ -1,5 +1,5 @@
 import type { CliCommand } from '../command';
-import { DEFAULT_BIND, resolveServeOptions, StartupRefusal } from '../../serve/options';
+import { DEFAULT_BIND, resolveServeOptions, StartupRefusal, TOKEN_ENV } from '../../serve/options';
 import { startServer } from '../../serve/server';
 import { errorEnvelope } from '../../core/envelope';
 import { cliLaunchContext } from './run';
@@ -34,7 +34,9 @@ export const serveCommand: CliCommand = {
       process.stdout.write(`${JSON.stringify(errorEnvelope(err))}\n`);
       process.exit(1);
     }
-    const server = await startServer(opts, { root: ctx.root, launch: cliLaunchContext(ctx) });
+    // Jobs inherit the server's environment, but not the key to the server.
+    const { [TOKEN_ENV]: _token, ...env } = ctx.env;
+    const server = await startServer(opts, { root: ctx.root, launch: cliLaunchContext({ ...ctx, env }) });
     process.stderr.write(`agent-exec serve: listening on ${server.url} (root ${ctx.root})\n`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
