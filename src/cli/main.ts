@@ -8,8 +8,8 @@ import { Args, normalizeWaitFlag, parseCommand, UsageError } from './args';
 import type { CliCommand, CliContext } from './command';
 import { COMMANDS } from './commands';
 import { formatEnvelope } from './output';
+import { VERSION } from './version';
 
-export const VERSION = 'agent-exec 0.2.3';
 
 function usageText(): string {
   const lines = ['Non-interactive agent job runner', '', 'Usage: agent-exec [OPTIONS] <COMMAND>', '', 'Commands:'];

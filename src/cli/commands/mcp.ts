@@ -1,5 +1,5 @@
 import type { CliCommand } from '../command';
-import { VERSION } from '../main';
+import { CLI_VERSION } from '../version';
 import { cliLaunchContext } from './run';
 
 /**
@@ -19,7 +19,7 @@ export const mcpCommand: CliCommand = {
     const stop = () => process.exit(0);
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    await serveMcpStdio({ root: ctx.root, launch: cliLaunchContext(ctx), version: VERSION.split(' ')[1] });
+    await serveMcpStdio({ root: ctx.root, launch: cliLaunchContext(ctx), version: CLI_VERSION });
     // The client closed the stream: no envelope after a session (stdout is the protocol's).
     process.exit(0);
   },
