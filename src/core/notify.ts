@@ -10,7 +10,7 @@ import { constants as osConstants } from 'node:os';
 import { describeError } from './errors';
 import { SCHEMA_VERSION, type JobMeta, type JobState, type JobStatus, type MatchType } from './schema';
 import type { JobPaths } from './store/jobDir';
-import { writeJsonAtomic } from './store/atomicWrite';
+import { writeFileAtomic, writeJsonAtomic } from './store/atomicWrite';
 import { nowTimestamp } from './time';
 
 export const SINK_TIMEOUT_MS = 30_000;
@@ -184,9 +184,14 @@ export async function emitJobFinished(
   return results;
 }
 
+/** Holds the output-match event being delivered, for command sinks that read `AGENT_EXEC_EVENT_PATH`. */
+export const OUTPUT_MATCH_EVENT_FILE = 'output_match_event.json';
+
 /**
  * Delivers one `job.output.matched` event, then appends it with its delivery results to
- * `notification_events.ndjson` (also when no sink is configured).
+ * `notification_events.ndjson` (also when no sink is configured). A command sink's
+ * `AGENT_EXEC_EVENT_PATH` names a file that already holds this event (contract §10.11; agent-exec
+ * pointed it at the NDJSON file, which did not contain the event yet).
  */
 export async function emitOutputMatched(
   paths: JobPaths,
@@ -199,7 +204,9 @@ export async function emitOutputMatched(
   const json = JSON.stringify(event);
   const results: DeliveryResult[] = [];
   if (sinks.command) {
-    results.push(await runCommandSink(wrapper, sinks.command, json, sinkEnv(env, paths.notificationEvents, paths.id, 'job.output.matched'), timeoutMs));
+    const eventPath = path.join(paths.dir, OUTPUT_MATCH_EVENT_FILE);
+    await writeFileAtomic(eventPath, json);
+    results.push(await runCommandSink(wrapper, sinks.command, json, sinkEnv(env, eventPath, paths.id, 'job.output.matched'), timeoutMs));
   }
   if (sinks.file) results.push(await runFileSink(sinks.file, json));
   await fs.appendFile(paths.notificationEvents, `${JSON.stringify({ ...event, delivery_results: results })}\n`);

@@ -88,3 +88,21 @@ test('job.finished after a timeout is not held back by --kill-after, and the sup
   assert.equal(st.timed_out, true);
   // The sweep (scratch) then checks that the supervisor exited well before the 30 s kill-after.
 });
+
+test('an output-match command sink finds the event at AGENT_EXEC_EVENT_PATH and on stdin', async (t) => {
+  const s = scratch(t);
+  const got = path.join(s.tmp, 'got');
+  const r = await runCli(
+    ['--root', s.root, 'run', '--output-pattern', 'hit', '--output-command', `{ cat "$AGENT_EXEC_EVENT_PATH"; echo; cat; echo; echo "$AGENT_EXEC_EVENT_TYPE"; } >> '${got}'`, '--', 'sh', '-c', 'echo miss; echo hit'],
+    { cwd: s.cwd, env: s.env },
+  );
+  const text = await until('sink output', () => (readIf(got).split('\n').length >= 4 ? readIf(got) : undefined));
+  const [fromFile, fromStdin, type] = text.split('\n');
+  assert.equal(fromFile, fromStdin);
+  assert.equal(JSON.parse(fromFile).line, 'hit');
+  assert.equal(JSON.parse(fromFile).job_id, r.json.job_id);
+  assert.equal(type, 'job.output.matched');
+  const nd = path.join(s.root, r.json.job_id, 'notification_events.ndjson');
+  const line = JSON.parse(await until('ndjson', () => readIf(nd) || undefined));
+  assert.deepEqual(line.delivery_results.map((d: { sink_type: string; success: boolean }) => [d.sink_type, d.success]), [['command', true]]);
+});
