@@ -66,8 +66,11 @@ function stampFinished(g: Group, n: number, atMs: number): void {
   writeFileSync(statePath(g, n), JSON.stringify(st, null, 2));
 }
 
-/** ID56 "just finished": gc with --older-than 1s must find it too recent, as it did in the transcript. */
-const ID56_JUST_FINISHED = (g: Group) => stampFinished(g, 56, Date.now());
+/**
+ * ID56 "just finished": gc with --older-than 1s must find it too recent, as it did in the
+ * transcript. Stamped a minute ahead so that a slow CLI start on a loaded machine cannot age it.
+ */
+const ID56_JUST_FINISHED = (g: Group) => stampFinished(g, 56, Date.now() + 60_000);
 
 /** State the original harness created by hand before a record. */
 const BEFORE: Record<string, (g: Group) => void | Promise<void>> = {
