@@ -23,6 +23,9 @@ import { JobsStatusBar } from './statusBar';
 import { createJobsTree, JobsTreeProvider } from './views/jobsTree';
 import { LogDocuments } from './views/logDocument';
 
+/** Jobs started from this workspace whose end has not been notified yet (survives a reload). */
+const STARTED_KEY = 'agentExec.startedJobs';
+
 export function activate(context: vscode.ExtensionContext): void {
   const t0 = performance.now();
   const log = createLogger();
@@ -34,6 +37,10 @@ export function activate(context: vscode.ExtensionContext): void {
     runtime: { execPath: process.execPath, script: context.asAbsolutePath('dist/supervisor.js'), env: { ...env, ELECTRON_RUN_AS_NODE: '1' } },
     env,
     log: (m) => log.warn(m),
+    startedStore: {
+      get: () => context.workspaceState.get<string[]>(STARTED_KEY, []),
+      set: (ids) => void context.workspaceState.update(STARTED_KEY, ids),
+    },
   });
   const svc: Services = { jobs: () => jobs, config: () => config, log, context };
   const tree = new JobsTreeProvider(jobs, config.maxFinished);
@@ -60,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): void {
     onDidChangeConfig(() => {
       config = readConfig();
       tree.setMaxFinished(config.maxFinished);
+      if (config.root !== jobs.root) log.info(`job root changed to ${config.root}`);
       void jobs.setRoot(config.root);
     }),
   );

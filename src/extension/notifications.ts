@@ -11,7 +11,7 @@ export async function notifyFinished(job: JobSnapshot, mode: NotifyMode): Promis
   const look = lookOf(job);
   const ok = look === 'succeeded';
   if (mode === 'off' || (mode === 'failures' && ok)) return;
-  const text = `Job \`${commandLine(job.meta.command)}\` ${outcome(job)}.`;
+  const text = `Agent Exec: ${outcome(job)} — ${commandLine(job.meta.command)}`;
   const show = 'Show Output';
   const rerun = 'Rerun';
   const pick = ok ? await vscode.window.showInformationMessage(text, show, rerun) : await vscode.window.showWarningMessage(text, show, rerun);

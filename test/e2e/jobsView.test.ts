@@ -2,7 +2,9 @@
  * Issue 4 scenarios in a real VS Code (code-server) with the packaged extension: the Jobs view,
  * Run Command, inline Kill with a chosen signal, escalation, status bar, reload.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
 import { Session } from './harness/session';
 import { cliRun, IGNORES_TERM, jobIds, newJob, readJobState, TRAPS_INT } from './harness/jobs';
@@ -15,6 +17,7 @@ describe('Jobs view in VS Code', { timeout: 300_000 }, () => {
   let status: StatusBar;
   let intJob = '';
   let termJob = '';
+  const figures: Record<string, number> = {};
 
   before(async () => {
     s = await Session.start({ name: 'jobs-view' });
@@ -24,14 +27,15 @@ describe('Jobs view in VS Code', { timeout: 300_000 }, () => {
   });
 
   after(async () => {
+    if (s) writeFileSync(path.join(s.results, 'figures.json'), JSON.stringify(figures, null, 2));
     await s?.stop();
   });
 
   /** Runs a step; on failure saves a screenshot named after it first. */
-  const step = (name: string, fn: () => Promise<void>) =>
-    it(name, async () => {
+  const step = (name: string, fn: (t: TestContext) => Promise<void>) =>
+    it(name, async (t) => {
       try {
-        await fn();
+        await fn(t);
       } catch (err) {
         await s.screenshot(`FAILED-${name.replace(/\W+/g, '-')}`).catch(() => undefined);
         throw err;
@@ -57,12 +61,17 @@ describe('Jobs view in VS Code', { timeout: 300_000 }, () => {
     await s.screenshot('status-bar-1-running');
   });
 
-  step('Run Command from the palette starts a job that appears in the tree', async () => {
+  step('Run Command from the palette starts a job that appears in the tree', async (t) => {
     const before = jobIds(s);
     await wb.runCommand('Agent Exec: Run Command…');
     await wb.typeInQuickInput(IGNORES_TERM);
     await s.screenshot('run-command-input');
+    const t0 = Date.now();
     await s.page.keyboard.press('Enter');
+    // Any new row: the job id is not known until the store has it.
+    await view.rows().nth(1).waitFor({ timeout: 10_000 });
+    figures.enterToRowMs = Date.now() - t0;
+    t.diagnostic(`Enter in the Run Command box → row visible in the tree: ${figures.enterToRowMs} ms`);
     termJob = await newJob(s, before);
     await view.row(termJob).waitFor({ timeout: 10_000 });
     await view.waitForDescription(termJob, 'running');
@@ -98,6 +107,45 @@ describe('Jobs view in VS Code', { timeout: 300_000 }, () => {
     assert.equal(st.job.status, 'killed');
     assert.ok(['KILL', 'SIGKILL', '9'].includes(st.result.signal ?? ''), `signal ${st.result.signal}`);
     await status.waitForText('0 running');
+    // It was started from this window: its end is notified, with Show Output / Rerun.
+    const toast = wb.notification('killed (KILL)');
+    await toast.waitFor({ timeout: 10_000 });
+    await toast.getByRole('button', { name: 'Show Output' }).waitFor();
     await s.screenshot('term-escalated-killed');
+  });
+
+  step('Show Job Output opens the log read-only and follows its growth', async () => {
+    const job = await cliRun(s, 'for i in 1 2 3 4 5 6; do echo "line $i"; sleep 0.4; done');
+    await view.row(job).waitFor({ timeout: 10_000 });
+    await view.inlineAction(job, 'Show Job Output');
+    const editor = s.page.locator('.editor-instance .monaco-editor').first();
+    await editor.locator('.view-lines', { hasText: 'line 1' }).waitFor({ timeout: 10_000 });
+    await editor.locator('.view-lines', { hasText: 'line 6' }).waitFor({ timeout: 15_000 });
+    await view.waitForDescription(job, 'exited 0');
+    // Typing into a read-only editor shows VS Code's "Cannot edit in read-only editor" message.
+    await editor.locator('.view-lines').click();
+    await s.page.keyboard.type('x');
+    await s.page.locator('.monaco-editor-overlaymessage', { hasText: 'read-only' }).waitFor({ timeout: 10_000 });
+    await s.screenshot('show-output-follows');
+  });
+
+  step('looks native in the dark theme too', async () => {
+    await wb.runCommand('Preferences: Color Theme');
+    await wb.typeInQuickInput('Dark Modern');
+    await wb.pickQuickItem('Dark Modern');
+    await s.page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 20_000 });
+    await view.row(termJob).hover();
+    await s.screenshot('dark-theme');
+  });
+
+  step('Delete Finished Jobs empties the store and the welcome view returns', async () => {
+    await wb.runCommand('Agent Exec: Delete Finished Jobs');
+    const dialog = s.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 10_000 });
+    await s.screenshot('delete-finished-confirm');
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await view.welcome.getByText('No jobs in the job store yet.').waitFor({ timeout: 15_000 });
+    assert.deepEqual(jobIds(s), []);
+    await s.screenshot('welcome-after-delete');
   });
 });

@@ -45,6 +45,7 @@ function invocationOf(arg: unknown, selection: unknown): Invocation {
 export function registerCommand(svc: Services, id: CommandId, handler: CommandHandler): vscode.Disposable {
   return vscode.commands.registerCommand(id, async (arg?: unknown, selection?: unknown) => {
     const inv = invocationOf(arg, selection);
+    svc.log.trace(`${id}: ${inv.kind === 'ui' ? `${inv.nodes.length} job(s) from the tree` : `programmatic ${JSON.stringify(inv.args)}`}`);
     if (inv.kind === 'api' && handler.api) {
       try {
         return await handler.api(inv.args);

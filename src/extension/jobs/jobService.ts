@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { jobPaths, readMeta } from '../../core/store/jobDir';
 import { readCurrentState } from '../../core/store/stateFile';
 import { jobDirNames, mapLimit, SCAN_CONCURRENCY } from '../../core/ops/scan';
-import { runJob, type InlineResult } from '../../core/ops/run';
+import { runJob, type InlineResult, type LaunchContext } from '../../core/ops/run';
 import { killJob, type KillResult } from '../../core/ops/kill';
 import { deleteJob, type DeleteResult } from '../../core/ops/delete';
 import { isTerminal, type JobMeta, type JobState } from '../../core/schema';
@@ -24,7 +24,7 @@ export interface JobSnapshot {
   readonly state: JobState;
 }
 
-/** Job directory names (agent-exec ids); any other name in the root triggers a full reload. */
+/** Job directory names (agent-exec ids, 32 lowercase hex). */
 const JOB_DIR_NAME = /^[0-9a-f]{32}$/;
 
 /** How the core words a lost job's error (store/stateFile.ts `lostReason`). */
@@ -47,6 +47,8 @@ export interface JobServiceOptions {
   /** The environment the workload inherits. */
   env: NodeJS.ProcessEnv;
   log: (message: string) => void;
+  /** Where the ids of jobs started here (not yet notified) are kept across window reloads. */
+  startedStore?: { get(): readonly string[]; set(ids: readonly string[]): void };
 }
 
 export class JobService extends Disposable {
@@ -61,7 +63,7 @@ export class JobService extends Disposable {
   private timer: NodeJS.Timeout | undefined;
   private loading: Promise<void> = Promise.resolve();
   /** Jobs started from this window that have not finished yet: they get a notification. */
-  private readonly startedHere = new Set<string>();
+  private readonly startedHere: Set<string>;
 
   private readonly _onDidChangeJobs = this._register(new Emitter<readonly string[] | undefined>());
   /** Ids of changed (added, updated or removed) jobs; undefined after a full reload. */
@@ -73,6 +75,7 @@ export class JobService extends Disposable {
   constructor(private readonly opts: JobServiceOptions) {
     super();
     this._root = opts.root;
+    this.startedHere = new Set(opts.startedStore?.get() ?? []);
     this._register(
       toDisposable(() => {
         clearTimeout(this.timer);
@@ -136,12 +139,18 @@ export class JobService extends Disposable {
         },
         observe: { wait: false, untilSec: 0, forever: false, maxBytes: 0 },
       },
-      { cwd: input.cwd, env: this.opts.env, runtime: this.opts.runtime, warn: (m) => this.opts.log(`auto-gc: ${m}`) },
+      this.launchContext(input.cwd),
     );
     this.startedHere.add(result.job_id);
+    this.opts.startedStore?.set([...this.startedHere]);
     this.armRoot();
     this.queue(result.job_id);
     return result;
+  }
+
+  /** How this window launches jobs; the Copilot tools call the core ops with it (src/extension/lm). */
+  launchContext(cwd: string): LaunchContext {
+    return { cwd, env: this.opts.env, runtime: this.opts.runtime, warn: (m) => this.opts.log(`auto-gc: ${m}`) };
   }
 
   /** Runs a job again with its recorded command, cwd, tags and shell wrapper. */
@@ -230,7 +239,10 @@ export class JobService extends Disposable {
     if (isTerminal(state.job.status)) {
       this.dirWatchers.get(id)?.close();
       this.dirWatchers.delete(id);
-      if (this.startedHere.delete(id)) this._onDidFinishStartedJob.fire(this.jobs.get(id)!);
+      if (this.startedHere.delete(id)) {
+        this.opts.startedStore?.set([...this.startedHere]);
+        this._onDidFinishStartedJob.fire(this.jobs.get(id)!);
+      }
       return;
     }
     this.watchDir(id);
@@ -271,9 +283,9 @@ export class JobService extends Disposable {
       try {
         const w = watch(dir, (_event, name) => {
           if (!onRoot) this.armRoot();
-          else if (typeof name === 'string' && JOB_DIR_NAME.test(name)) this.queue(name);
-          // Dot files are the store's own (e.g. the auto-GC lock), never jobs.
-          else if (typeof name !== 'string' || !name.startsWith('.')) this.queueFull();
+          else if (typeof name !== 'string') this.queueFull();
+          // Other names are the store's own files (the auto-GC lock, the events.ndjson feed), never jobs.
+          else if (JOB_DIR_NAME.test(name)) this.queue(name);
         });
         w.on('error', () => {
           w.close();

@@ -84,7 +84,12 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const next = this.visible().map((j) => j.id);
     const sameRows = next.length === this.shown.length && next.every((id, i) => id === this.shown[i]);
     for (const id of this.nodes.keys()) if (!this.jobs.get(id)) this.nodes.delete(id);
-    if (!sameRows) return this._onDidChangeTreeData.fire(undefined);
+    if (!sameRows) {
+      // The rows the coming getChildren will return: later changes compare against them, so a
+      // burst of events makes one root refresh, not one per event.
+      this.shown = next;
+      return this._onDidChangeTreeData.fire(undefined);
+    }
     const touched = this.shown.filter((id) => this.jobs.get(id) !== this.rendered.get(id)).map((id) => this.node(id));
     if (touched.length > 0) this._onDidChangeTreeData.fire(touched);
   }

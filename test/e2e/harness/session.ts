@@ -49,7 +49,7 @@ export class Session {
     rmSync(this.results, { recursive: true, force: true });
     mkdirSync(this.results, { recursive: true });
     const xdg = (d: string) => path.join(this.tmp, d);
-    for (const d of ['config', 'data', 'cache', 'tmp', 'extensions', 'user-data/User', 'workspace']) mkdirSync(xdg(d), { recursive: true });
+    for (const d of ['config', 'data', 'cache', 'tmp', 'extensions', 'user-data/User', 'user-data/Machine', 'workspace']) mkdirSync(xdg(d), { recursive: true });
     writeFileSync(path.join(this.workspace, 'README.md'), '# demo workspace\n');
     this.env = {
       ...process.env,
@@ -94,6 +94,10 @@ export class Session {
       ...extra,
     };
     writeFileSync(path.join(this.userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+    // agentExec.root is machine-overridable: in a remote window (code-server is one) VS Code takes it
+    // from the machine's settings and, after a reload, ignores the user's copy.
+    const machine = Object.fromEntries(Object.entries(settings).filter(([k]) => k.startsWith('agentExec.')));
+    writeFileSync(path.join(this.userData, 'Machine', 'settings.json'), JSON.stringify(machine, null, 2));
   }
 
   private async startServer(): Promise<void> {

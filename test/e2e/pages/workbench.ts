@@ -21,8 +21,10 @@ export class Workbench {
     const input = this.quickInput.locator('.quick-input-box input');
     await input.waitFor({ timeout: T });
     await input.fill(`>${title}`);
-    await this.quickInput.locator(`.monaco-list-row[aria-label*="${title}"]`).first().waitFor({ timeout: T });
-    await input.press('Enter');
+    // Click the exact command: fuzzy matching may rank a longer title first.
+    const row = this.quickInput.locator(`.monaco-list-row[aria-label^="${title}"]`).first();
+    await row.waitFor({ timeout: T });
+    await row.click();
   }
 
   get quickInput(): Locator {
@@ -77,8 +79,12 @@ export class JobsView {
   async open(): Promise<void> {
     await this.container.waitFor({ timeout: 60_000 });
     const active = this.page.locator('.part.activitybar .action-item.checked .action-label[aria-label^="Agent Exec"]');
-    if ((await active.count()) === 0) await this.container.click();
-    await active.waitFor({ timeout: T });
+    // While the workbench restores its layout a click can be undone: click again until it sticks.
+    for (let attempt = 1; (await active.count()) === 0; attempt++) {
+      await this.container.click();
+      const shown = await active.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+      if (!shown && attempt === 6) throw new Error('the Agent Exec view container does not open');
+    }
     // With a single view the pane header is hidden: wait for the pane body instead.
     await this.pane.locator('.pane-body').waitFor({ timeout: T });
   }
