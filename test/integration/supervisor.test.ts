@@ -245,3 +245,18 @@ test('the job cgroup is removed when the job ends with nothing left in it', asyn
   await until('supervisor done', () => !isProcessAlive(st.supervisor_pid, st.supervisor_start_time));
   assert.equal(existsSync(path.join(mount, rel)), false);
 });
+
+test('absurd durations: a 46-day --timeout and --progress-every do not fire at once', async (t) => {
+  const s = scratch(t);
+  const r = await runCli(['--root', s.root, 'run', '--forever', '--timeout', '4000000', '--kill-after', '4000000', '--progress-every', '4000000', '--', 'sh', '-c', 'sleep 0.5; echo ok'], {
+    cwd: s.cwd,
+    env: s.env,
+  });
+  const st = await until('exit', () => {
+    const cur = readJson(path.join(s.root, r.json.job_id, 'state.json'));
+    return cur.job.status !== 'running' ? cur : undefined;
+  });
+  assert.equal(st.job.status, 'exited');
+  assert.equal(st.result.exit_code, 0);
+  assert.equal(st.timed_out, undefined);
+});

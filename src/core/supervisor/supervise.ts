@@ -67,7 +67,7 @@ function groupAlive(pid: number): boolean {
  * It runs beside the completion sequence, never in front of it.
  */
 class Escalation {
-  private timer?: NodeJS.Timeout;
+  private timer?: { clear(): void };
   private settle: () => void = () => undefined;
   private pending: Promise<void> = Promise.resolve();
 
@@ -90,7 +90,7 @@ class Escalation {
   arm(afterMs: number): void {
     this.pending = new Promise((resolve) => {
       this.settle = resolve;
-      this.timer = setTimeout(() => {
+      this.timer = setLongTimeout(() => {
         if (groupAlive(this.pid)) signalGroup(this.pid, 'SIGKILL');
         if (this.cgroup) killCgroup(this.cgroup);
         for (const p of findEnvTagged(this.jobId)) signalGroup(p, 'SIGKILL');
@@ -100,9 +100,22 @@ class Escalation {
   }
 
   cancel(): void {
-    clearTimeout(this.timer);
+    this.timer?.clear();
     this.settle();
   }
+}
+
+/** Node's timers fire at once beyond this many ms (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** setTimeout for any delay (an absurd `--timeout` must mean "much later", not "now"). */
+function setLongTimeout(fn: () => void, ms: number): { clear(): void } {
+  let timer: NodeJS.Timeout;
+  const arm = (left: number) => {
+    timer = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fn()), Math.min(left, MAX_TIMER_MS));
+  };
+  arm(ms);
+  return { clear: () => clearTimeout(timer) };
 }
 
 /** Output-match config from meta.json, refreshed at most every MATCH_CONFIG_REFRESH_MS. */
@@ -295,14 +308,15 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
   const escalation = new Escalation(jobId, pid, workload.cgroup);
   const timeout =
     spec.timeoutMs > 0
-      ? setTimeout(() => {
+      ? setLongTimeout(() => {
           timedOut = true;
           signalGroup(pid, 'SIGTERM');
           escalation.arm(spec.killAfterMs);
         }, spec.timeoutMs)
       : undefined;
+  // A period beyond the timer range would never come anyway.
   const progress =
-    spec.progressEveryMs > 0
+    spec.progressEveryMs > 0 && spec.progressEveryMs <= MAX_TIMER_MS
       ? setInterval(() => {
           void updateState(paths, (cur) => (cur?.job.status === 'running' ? { ...cur, updated_at: nowTimestamp() } : undefined)).catch(() => undefined);
         }, spec.progressEveryMs)
@@ -310,7 +324,7 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
 
   const { code, signal } = await workload.exited;
   const durationMs = monotonicMs() - spawnedAt;
-  clearTimeout(timeout);
+  timeout?.clear();
   clearInterval(progress);
   const final = await updateState(paths, (cur) => {
     const now = nowTimestamp();
