@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, ftruncateSync } from 'node:fs';
 import * as path from 'node:path';
 import { isProcessAlive } from '../../src/core/process/proc';
 import { runJob } from '../../src/core/ops/run';
@@ -259,4 +259,16 @@ test('absurd durations: a 46-day --timeout and --progress-every do not fire at o
   assert.equal(st.job.status, 'exited');
   assert.equal(st.result.exit_code, 0);
   assert.equal(st.timed_out, undefined);
+});
+
+test('a log deleted while the job runs: the job still finishes and full.log keeps the later lines', async (t) => {
+  const s = scratch(t);
+  const gate = path.join(s.tmp, 'gate');
+  const r = await runCli(['--root', s.root, 'run', '--', `echo before; while [ ! -e '${gate}' ]; do sleep 0.05; done; echo after`], { cwd: s.cwd, env: s.env });
+  const dir = path.join(s.root, r.json.job_id);
+  await until('first line in full.log', () => readIf(path.join(dir, 'full.log')).includes('before'));
+  rmSync(path.join(dir, 'stdout.log'));
+  writeFileSync(gate, '');
+  await until('exit', () => readJson(path.join(dir, 'state.json')).job.status === 'exited');
+  await until('later line in full.log', () => readIf(path.join(dir, 'full.log')).includes('[STDOUT] after'));
 });
