@@ -1,6 +1,6 @@
 // Bundles every entry point into dist/. `node esbuild.mjs --watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -9,6 +9,9 @@ const testsArg = process.argv.find((a) => a.startsWith('--tests='));
 const testDirs = testsArg ? testsArg.slice('--tests='.length).split(',') : [];
 const testOut = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? 'out/test';
 const production = process.argv.includes('--production');
+
+// `--` stops Node 20 from reading the CLI's own `--env-file` flag as its own (nodejs/node#54232).
+const CLI_SHEBANG = '#!/usr/bin/env -S node --';
 
 const node = {
   bundle: true,
@@ -22,7 +25,7 @@ const node = {
 
 /** @type {esbuild.BuildOptions[]} */
 const builds = [
-  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: CLI_SHEBANG } },
   { ...node, entryPoints: { supervisor: 'src/supervisor/main.ts' }, outdir: 'dist' },
 ];
 if (existsSync('src/extension/extension.ts')) {
@@ -54,4 +57,5 @@ if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
+  if (existsSync('dist/cli.js')) chmodSync('dist/cli.js', 0o755);
 }

@@ -17,7 +17,8 @@ export function runCli(
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    // `--`: Node 20 would otherwise take the CLI's `--env-file` for its own (nodejs/node#54232).
+    const child = spawn(process.execPath, ['--', CLI, ...args], {
       cwd: opts.cwd,
       env: { ...process.env, AGENT_EXEC_ROOT: '', XDG_DATA_HOME: '', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
