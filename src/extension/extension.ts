@@ -15,6 +15,7 @@ import { registerRerun } from './commands/rerunJob';
 import { registerRunCommand } from './commands/runCommand';
 import { registerRevealLog } from './commands/revealLog';
 import { registerShowOutput } from './commands/showOutput';
+import { registerTools } from './lm/registerTools';
 import { onDidChangeConfig, readConfig } from './config';
 import { JobService } from './jobs/jobService';
 import { createLogger } from './log';
@@ -64,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerOpenStoreFolder(svc),
     ...registerCopyCommands(svc),
     registerRevealLog(svc),
+    registerTools(svc),
     onDidChangeConfig(() => {
       config = readConfig();
       tree.setMaxFinished(config.maxFinished);

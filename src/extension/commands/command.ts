@@ -6,8 +6,8 @@
  *   the result is the same JSON object the CLI prints (an error envelope on failure).
  */
 import * as vscode from 'vscode';
-import { errorEnvelope } from '../../core/envelope';
 import { describeError, JobError } from '../../core/errors';
+import { agentResult } from '../agent/agentOutput';
 import type { CommandId } from '../ids';
 import type { ExtensionConfig } from '../config';
 import type { JobService } from '../jobs/jobService';
@@ -46,14 +46,9 @@ export function registerCommand(svc: Services, id: CommandId, handler: CommandHa
   return vscode.commands.registerCommand(id, async (arg?: unknown, selection?: unknown) => {
     const inv = invocationOf(arg, selection);
     svc.log.trace(`${id}: ${inv.kind === 'ui' ? `${inv.nodes.length} job(s) from the tree` : `programmatic ${JSON.stringify(inv.args)}`}`);
-    if (inv.kind === 'api' && handler.api) {
-      try {
-        return await handler.api(inv.args);
-      } catch (err) {
-        svc.log.warn(`${id} ${JSON.stringify(inv.args)}: ${describeError(err)}`);
-        return errorEnvelope(err);
-      }
-    }
+    const api = handler.api;
+    // The CLI's envelope or error envelope, also written to a `writeTo` file when given.
+    if (inv.kind === 'api' && api) return agentResult(inv.args, api, (m) => svc.log.warn(`${id} ${JSON.stringify(inv.args)}: ${m}`));
     try {
       return await handler.ui(inv.kind === 'ui' ? inv.nodes : []);
     } catch (err) {

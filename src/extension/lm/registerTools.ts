@@ -1,0 +1,90 @@
+/**
+ * Copilot's job tools: `vscode.lm.registerTool` for every agent tool (toolCatalog.ts), each
+ * answering with the CLI's envelope as compact JSON in a LanguageModelTextPart (an error
+ * envelope when it fails, so the model can read and react). Run and kill ask the person first
+ * (prepareInvocation): the command and directory; the processes that will be signalled and who
+ * owns the job. Jobs Copilot starts are recorded with owner `agent:copilot`. Running needs a
+ * trusted workspace. Waits are bounded by the tool and end early when the call is cancelled.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { errorEnvelope } from '../../core/envelope';
+import { describeKillTargets } from '../../core/ops/kill';
+import { readMeta, resolveJob } from '../../core/store/jobDir';
+import { callTool } from '../../mcp/tools';
+import { parseInput } from '../../serve/input';
+import { registerAgentCommands, workspaceCwd } from '../agent/agentCommands';
+import type { Services } from '../commands/command';
+import { assertTrusted } from '../commands/runCommand';
+import { killConfirmation, runConfirmation, type Confirmation } from './confirmations';
+import { registerE2eProbe } from './e2eProbe';
+import { COPILOT_OWNER, LM_TOOLS, resultTexts, type LmTool } from './toolCatalog';
+
+type Input = Record<string, unknown>;
+
+const textResult = (texts: readonly string[]) => new vscode.LanguageModelToolResult(texts.map((t) => new vscode.LanguageModelTextPart(t)));
+
+const asPrepared = (c: Confirmation): vscode.PreparedToolInvocation => ({ confirmationMessages: { title: c.title, message: c.message } });
+
+/** The confirmation a run or kill needs, or undefined (other tools; input the call will reject; a job that is not running). */
+async function confirmationFor(svc: Services, { tool }: LmTool, raw: Input): Promise<Confirmation | undefined> {
+  if (tool.name === 'run') {
+    // parseInput checked `raw` against this tool's own table; AGENT_TOOLS erases that table's type.
+    const input = parseInput(tool.input, raw) as unknown as { command: string[]; cwd?: string; env?: Record<string, string>; timeout_seconds?: number };
+    return runConfirmation({
+      command: input.command,
+      cwd: path.resolve(workspaceCwd(), input.cwd ?? '.'),
+      envNames: Object.keys(input.env ?? {}),
+      timeoutSeconds: input.timeout_seconds,
+    });
+  }
+  if (tool.name === 'kill') {
+    const input = parseInput(tool.input, raw) as unknown as { job_id: string; signal?: string; grace_seconds?: number; no_wait?: boolean };
+    const root = svc.jobs().root;
+    const desc = await describeKillTargets(root, input.job_id);
+    if (desc.state !== 'running') return undefined;
+    const meta = await readMeta(await resolveJob(root, desc.job_id));
+    return killConfirmation(desc, meta, { signal: input.signal ?? 'TERM', graceSeconds: input.grace_seconds ?? 5, noWait: input.no_wait ?? false });
+  }
+  return undefined;
+}
+
+function registerTool(svc: Services, lm: LmTool): vscode.Disposable {
+  return vscode.lm.registerTool<Input>(lm.name, {
+    async prepareInvocation(options) {
+      try {
+        const c = await confirmationFor(svc, lm, options.input);
+        return c ? asPrepared(c) : { invocationMessage: lm.tool.title };
+      } catch (err) {
+        // invoke reports the same problem as an error envelope; a kill still needs a yes.
+        svc.log.warn(`${lm.name} prepare: ${String(err)}`);
+        return lm.tool.destructive ? asPrepared({ title: `${lm.tool.title}?`, message: `Copilot asks: ${JSON.stringify(options.input)}` }) : undefined;
+      }
+    },
+    async invoke(options, token) {
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => abort.abort());
+      try {
+        if (lm.tool.name === 'run') assertTrusted();
+        const jobs = svc.jobs();
+        const ctx = { root: jobs.root, launch: jobs.launchContext(workspaceCwd()), owner: COPILOT_OWNER, signal: abort.signal };
+        const result = await callTool(lm.tool, options.input, ctx);
+        const jobId = (result.envelope as { job_id?: unknown }).job_id;
+        // The tree shows the change at once rather than on the next file event.
+        if (typeof jobId === 'string' && !lm.tool.readOnly) jobs.queue(jobId);
+        svc.log.info(`${lm.name} ${JSON.stringify(options.input)} → ${typeof jobId === 'string' ? jobId : 'ok'}`);
+        return textResult(resultTexts(result));
+      } catch (err) {
+        svc.log.warn(`${lm.name} ${JSON.stringify(options.input)}: ${String(err)}`);
+        return textResult([JSON.stringify(errorEnvelope(err))]);
+      } finally {
+        sub.dispose();
+      }
+    },
+  });
+}
+
+/** Everything agents use inside VS Code: the Copilot tools, the JSON commands, and (tests only) the e2e probe. */
+export function registerTools(svc: Services): vscode.Disposable {
+  return vscode.Disposable.from(...LM_TOOLS.map((lm) => registerTool(svc, lm)), registerAgentCommands(svc), ...registerE2eProbe(svc));
+}

@@ -1,0 +1,144 @@
+/**
+ * Issue 6, Copilot tools and agent commands (the parts without an editor): package.json
+ * `languageModelTools` ↔ the registered tools, the confirmation texts, result shaping, and the
+ * `writeTo` file of programmatic command calls.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { AGENT_TOOLS, TOOL_MAX_BYTES } from '../../src/mcp/tools';
+import { killConfirmation, MAX_LISTED_TARGETS, ownerText, runConfirmation } from '../../src/extension/lm/confirmations';
+import { COPILOT_OWNER, languageModelToolContributions, LM_TOOLS, resultTexts } from '../../src/extension/lm/toolCatalog';
+import { AGENT_COMMANDS, agentResult, snakeCaseKeys, splitWriteTo, toolArgs } from '../../src/extension/agent/agentOutput';
+import { JobError } from '../../src/core/errors';
+import type { KillTargetsDescription } from '../../src/core/ops/kill';
+import { tempDir } from '../helpers/tempRoot';
+
+const pkg = JSON.parse(readFileSync(path.resolve('package.json'), 'utf8'));
+
+test('package.json languageModelTools is exactly what the extension registers (names, schemas, descriptions)', () => {
+  assert.deepEqual(pkg.contributes.languageModelTools, languageModelToolContributions());
+  assert.deepEqual(
+    LM_TOOLS.map((t) => t.name),
+    ['agentExec_run', 'agentExec_status', 'agentExec_output', 'agentExec_wait', 'agentExec_kill', 'agentExec_list'],
+  );
+});
+
+test('tool contributions follow VS Code rules: names, unique #references, icons, strict schemas', () => {
+  const tools = pkg.contributes.languageModelTools as Record<string, unknown>[];
+  for (const t of tools) {
+    assert.match(t.name as string, /^(?!copilot_|vscode_)[\w-]+$/);
+    assert.equal(t.canBeReferencedInPrompt, true);
+    assert.match(t.icon as string, /^\$\([\w-]+\)$/);
+    assert.ok((t.modelDescription as string).length > 80, `${t.name}: modelDescription too thin`);
+    assert.equal((t.inputSchema as { additionalProperties: boolean }).additionalProperties, false);
+  }
+  const refs = tools.map((t) => t.toolReferenceName);
+  assert.equal(new Set(refs).size, refs.length);
+  assert.ok(refs.includes('runJob') && refs.includes('killJob'));
+});
+
+test('API-only agent commands activate the extension and map to agent tools', () => {
+  for (const [id, tool] of Object.entries(AGENT_COMMANDS)) {
+    assert.ok(pkg.activationEvents.includes(`onCommand:${id}`), id);
+    assert.ok(AGENT_TOOLS.some((t) => t.name === tool), tool);
+  }
+  // The UI commands that take arguments (run, kill, delete) are contributed by the extension itself.
+  const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command);
+  for (const id of ['agentExec.run', 'agentExec.kill', 'agentExec.delete']) assert.ok(contributed.includes(id), id);
+  for (const id of Object.keys(AGENT_COMMANDS)) assert.ok(!contributed.includes(id), `${id} has no UI form`);
+});
+
+test('a result is the envelope as one compact JSON text, then the truncation hints', () => {
+  const envelope = { schema_version: '0.1', ok: true, type: 'tail', job_id: 'x', stdout_tail: 'a\nb' };
+  const texts = resultTexts({ envelope, notes: ['stdout shows bytes [100, 200) of 200; read other parts … or from /r/x/stdout.log'] });
+  assert.equal(texts.length, 2);
+  assert.equal(texts[0], JSON.stringify(envelope));
+  assert.ok(!texts[0].includes('\n  '), 'compact');
+  assert.deepEqual(JSON.parse(texts[0]), envelope);
+  assert.ok(TOOL_MAX_BYTES <= 256 * 1024, 'the tools bound what a result can carry');
+});
+
+test('run confirmation shows the command line, the directory, env names (never values) and the owner', () => {
+  const c = runConfirmation({ command: ['npm', 'run', 'dev server'], cwd: '/w', envNames: ['TOKEN'], timeoutSeconds: 60 });
+  assert.equal(c.title, 'Run a background job?');
+  assert.match(c.message, /npm run 'dev server'/);
+  assert.match(c.message, /Working directory: \/w/);
+  assert.match(c.message, /TOKEN/);
+  assert.match(c.message, /Time limit: 60 s/);
+  assert.ok(c.message.includes(COPILOT_OWNER));
+});
+
+const desc = (n: number): KillTargetsDescription => ({
+  job_id: '0123456789abcdef0123456789abcdef',
+  state: 'running',
+  identity: 'verified',
+  targets: Array.from({ length: n }, (_, i) => ({ pid: 1000 + i, reason: i === 0 ? 'workload' : 'group', command: `sleep ${i}` })),
+});
+
+test("kill confirmation lists the processes and says so when the job is not Copilot's", () => {
+  const own = killConfirmation(desc(2), { command: ['sleep 100'], owner: COPILOT_OWNER }, { signal: 'TERM', graceSeconds: 5, noWait: false });
+  assert.equal(own.title, 'Kill job 01234567?');
+  assert.match(own.message, /send TERM to job 01234567, then KILL to whatever is left after 5 s/);
+  assert.match(own.message, /1000 {2}sleep 0 {2}\[workload\]/);
+  assert.match(own.message, /1001 {2}sleep 1 {2}\[group\]/);
+  assert.doesNotMatch(own.message, /not started by Copilot/);
+  assert.match(own.message, /never signalled/);
+
+  const human = killConfirmation(desc(1), { command: ['sleep', '100'], owner: 'human:vscode' }, { signal: 'KILL', graceSeconds: 5, noWait: false });
+  assert.match(human.title, /did not start/);
+  assert.match(human.message, /Owner: human:vscode — not started by Copilot/);
+  assert.doesNotMatch(human.message, /then KILL/);
+
+  const legacy = killConfirmation(desc(0), { command: ['x'] }, { signal: 'INT', graceSeconds: 1, noWait: true });
+  assert.match(legacy.message, /Owner: not recorded/);
+  assert.match(legacy.message, /No live process/);
+  assert.equal(ownerText('agent:claude-code'), 'agent:claude-code — not started by Copilot');
+});
+
+test('kill confirmation of a large process tree lists a bounded number of processes', () => {
+  const c = killConfirmation(desc(MAX_LISTED_TARGETS + 5), { command: ['make -j'], owner: COPILOT_OWNER }, { signal: 'TERM', graceSeconds: 5, noWait: false });
+  assert.equal(c.message.split('\n').filter((l) => /^ {2}\d+ {2}/.test(l)).length, MAX_LISTED_TARGETS);
+  assert.match(c.message, /… and 5 more/);
+});
+
+test('command arguments: a job id string or camelCase fields, mapped to the tool names', () => {
+  assert.deepEqual(toolArgs('abc'), { jobId: 'abc' });
+  assert.deepEqual(toolArgs(undefined), {});
+  assert.deepEqual(toolArgs(['x']), {});
+  assert.deepEqual(snakeCaseKeys({ jobId: 'a', tailLines: 3, max_bytes: 9, timeoutSeconds: 1 }), { job_id: 'a', tail_lines: 3, max_bytes: 9, timeout_seconds: 1 });
+});
+
+test('writeTo: must be absolute; the result (or error envelope) is written atomically with mode 0600', async (t) => {
+  const { dir, cleanup } = tempDir('ae-lm-');
+  t.after(cleanup);
+  assert.throws(() => splitWriteTo({ writeTo: 'rel.json' }), JobError);
+  assert.throws(() => splitWriteTo({ writeTo: 5 }), /absolute file path/);
+  assert.deepEqual(splitWriteTo({ jobId: 'a', writeTo: null }), { rest: { jobId: 'a' } });
+
+  const warnings: string[] = [];
+  const file = path.join(dir, 'out.json');
+  let seen: unknown;
+  const ok = await agentResult({ jobId: 'a', writeTo: file }, async (args) => ((seen = args), { ok: true, type: 'status' }), (m) => warnings.push(m));
+  assert.deepEqual(seen, { jobId: 'a' }, 'the command does not see writeTo');
+  assert.deepEqual(ok, { ok: true, type: 'status' });
+  assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), ok);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+
+  const failed = (await agentResult({ writeTo: file }, async () => {
+    throw new JobError('job_not_found', 'job not found: zz');
+  }, (m) => warnings.push(m))) as { ok: boolean; error: { code: string } };
+  assert.equal(failed.ok, false);
+  assert.equal(failed.error.code, 'job_not_found');
+  assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), failed);
+
+  let ran = false;
+  const bad = (await agentResult({ writeTo: 'x.json' }, async () => ((ran = true), {}), (m) => warnings.push(m))) as { ok: boolean };
+  assert.equal(bad.ok, false);
+  assert.equal(ran, false, 'a bad writeTo fails before the command runs');
+
+  const unwritable = await agentResult({ writeTo: path.join(dir, 'missing', 'x.json') }, async () => ({ ok: true }), (m) => warnings.push(m));
+  assert.deepEqual(unwritable, { ok: true }, 'the command happened: its result is still returned');
+  assert.match(warnings.at(-1)!, /cannot write the result/);
+});
