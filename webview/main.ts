@@ -29,6 +29,7 @@ import {
   Ready,
   RerunJob,
   RevealJob,
+  SaveUiState,
   SelectJob,
   Snapshot,
   parseMessage,
@@ -37,11 +38,13 @@ import {
   type JobRow,
   type LogStream,
   type PanelSignal,
+  type SortKey,
+  type UiState,
   type WebviewMessage,
 } from '../src/protocol/jobPanel';
 import { FrameBatcher, LogWindow, mergeContiguous, type WindowChange } from './logWindow';
 import { COLUMNS, LogView, countMatches, detailHeader, h, jobRowElement, matchingLines } from './render';
-import { JobStore, restoreUiState, visibleJobs, type SortKey, type UiState } from './state';
+import { JobStore, restoreUiState, visibleJobs } from './state';
 
 interface VsCodeApi {
   postMessage(msg: WebviewMessage): void;
@@ -59,7 +62,13 @@ let loading = false;
 let noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
 const post = (msg: WebviewMessage) => vscode.postMessage(msg);
-const save = () => vscode.setState(ui);
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+/** Persists the UI state in the webview, and (debounced) with the host as a backup. */
+function save(): void {
+  vscode.setState(ui);
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => post(SaveUiState.create({ state: { ...ui } })), 250);
+}
 
 // ---- Layout --------------------------------------------------------------------------------
 
@@ -334,6 +343,7 @@ const chunkBatcher = new FrameBatcher<ChunkMsg>(applyChunks, (cb) => requestAnim
 
 function onHostMessage(msg: HostMessage): void {
   if (Snapshot.is(msg)) {
+    if (msg.params.ui) applyUiState(msg.params.ui);
     jobs.snapshot(msg.params.jobs);
     const wanted = msg.params.selected ?? ui.selected;
     ui.selected = wanted && jobs.byId.has(wanted) ? wanted : null;
@@ -361,6 +371,22 @@ function onHostMessage(msg: HostMessage): void {
     clearTimeout(noticeTimer);
     noticeTimer = setTimeout(() => (notice.textContent = ''), msg.params.level === 'error' ? 15000 : 5000);
   }
+}
+
+/** Takes over the host's copy of the UI state (fresher than getState after a reload in VS Code web). */
+function applyUiState(saved: UiState): void {
+  Object.assign(ui, saved);
+  showUiState();
+  vscode.setState(ui);
+}
+
+/** Puts the UI state into the inputs. */
+function showUiState(): void {
+  textFilter.value = ui.textFilter;
+  tagFilter.value = ui.tagFilter;
+  stateFilter.value = ui.stateFilter;
+  search.value = ui.search;
+  logView.query = ui.search;
 }
 
 function clearFilters(): void {
@@ -495,11 +521,7 @@ logScroll.addEventListener('scroll', () => {
 
 // ---- Start ---------------------------------------------------------------------------------
 
-textFilter.value = ui.textFilter;
-tagFilter.value = ui.tagFilter;
-stateFilter.value = ui.stateFilter;
-search.value = ui.search;
-logView.query = ui.search;
+showUiState();
 detail.hidden = true;
 renderHead();
 post(Ready.create({}));

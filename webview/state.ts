@@ -1,40 +1,10 @@
 /**
  * The panel's UI state: the job list as the host last described it, and what the user chose
  * (selection, stream, filters, sort, search, follow). The user's choices are persisted with the
- * webview's getState/setState so hiding or reloading the panel keeps them. Pure: no DOM.
+ * webview's getState/setState and backed up by the host, so hiding or reloading the panel keeps
+ * them. Pure: no DOM.
  */
-import {
-  JOB_STATES,
-  LOG_STREAMS,
-  bool,
-  jobId,
-  nullable,
-  object,
-  oneOf,
-  str,
-  type Guard,
-  type JobRow,
-  type JobStateName,
-  type ShapeType,
-} from '../src/protocol/jobPanel';
-
-export const SORT_KEYS = ['state', 'command', 'cwd', 'started', 'duration', 'exit', 'owner'] as const;
-export type SortKey = (typeof SORT_KEYS)[number];
-
-const uiStateShape = {
-  selected: nullable(jobId),
-  stream: oneOf(LOG_STREAMS),
-  follow: bool,
-  sortKey: oneOf(SORT_KEYS),
-  sortDesc: bool,
-  /** '' = all states. */
-  stateFilter: oneOf(['', ...JOB_STATES] as const),
-  tagFilter: str(256),
-  textFilter: str(1024),
-  search: str(1024),
-};
-export type UiState = ShapeType<typeof uiStateShape>;
-const isUiState: Guard<UiState> = object(uiStateShape);
+import { uiState, type JobRow, type JobStateName, type SortKey, type UiState } from '../src/protocol/jobPanel';
 
 export const DEFAULT_UI_STATE: UiState = {
   selected: null,
@@ -50,7 +20,7 @@ export const DEFAULT_UI_STATE: UiState = {
 
 /** The saved UI state if it is valid (it may come from an older version of the panel), else the defaults. */
 export function restoreUiState(saved: unknown): UiState {
-  return isUiState(saved) ? saved : { ...DEFAULT_UI_STATE };
+  return uiState(saved) ? saved : { ...DEFAULT_UI_STATE };
 }
 
 /** Ordered like the tree: running jobs first. */

@@ -123,6 +123,25 @@ const jobRowShape = {
 export type JobRow = ShapeType<typeof jobRowShape>;
 export const jobRow: Guard<JobRow> = object(jobRowShape);
 
+export const SORT_KEYS = ['state', 'command', 'cwd', 'started', 'duration', 'exit', 'owner'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+/** What the user chose in the panel; kept by the webview (getState/setState) and backed up by the host. */
+const uiStateShape = {
+  selected: nullable(jobId),
+  stream: oneOf(LOG_STREAMS),
+  follow: bool,
+  sortKey: oneOf(SORT_KEYS),
+  sortDesc: bool,
+  /** '' = all states. */
+  stateFilter: oneOf(['', ...JOB_STATES] as const),
+  tagFilter: str(256),
+  textFilter: str(1024),
+  search: str(1024),
+};
+export type UiState = ShapeType<typeof uiStateShape>;
+export const uiState: Guard<UiState> = object(uiStateShape);
+
 // ---- Message descriptors ------------------------------------------------------------------
 
 export interface Message<M extends string, P> {
@@ -172,12 +191,20 @@ export const OpenRawLog = new MessageType('log/openRaw', object({ jobId, stream:
 export const CopyLog = new MessageType('log/copy', object({ jobId, stream: oneOf(LOG_STREAMS) }));
 /** Open the panel as an editor tab. */
 export const OpenInEditor = new MessageType('panel/openInEditor', none);
+/**
+ * The UI state changed (debounced). The host keeps a copy on disk because VS Code web may restore
+ * a stale getState() after a window reload (seen in code-server 4.100.3).
+ */
+export const SaveUiState = new MessageType('panel/saveState', object({ state: uiState }));
 
 // Host → webview.
-/** The full job list; sent in answer to `ready` and whenever the panel becomes visible again. */
+/**
+ * The full job list, in answer to `ready`; `selected` is a job to show (revealed from the tree),
+ * `ui` the host's copy of the UI state (null when it has none).
+ */
 export const Snapshot = new MessageType(
   'jobs/snapshot',
-  object({ jobs: arrayOf(jobRow, MAX_JOBS), selected: nullable(jobId) }),
+  object({ jobs: arrayOf(jobRow, MAX_JOBS), selected: nullable(jobId), ui: nullable(uiState) }),
 );
 /** Changed or new jobs, and removed ids, since the last snapshot/delta. */
 export const JobsDelta = new MessageType(
@@ -213,7 +240,7 @@ export const LogChunk = new MessageType(
 /** Outcome of an intent the user should hear about (kill failed, job deleted, …). */
 export const Notice = new MessageType('notice', object({ level: oneOf(['info', 'error'] as const), text: shortText }));
 
-export const WEBVIEW_TO_HOST = [Ready, SelectJob, LoadRange, KillJob, RerunJob, DeleteJob, OpenRawLog, CopyLog, OpenInEditor] as const;
+export const WEBVIEW_TO_HOST = [Ready, SelectJob, LoadRange, KillJob, RerunJob, DeleteJob, OpenRawLog, CopyLog, OpenInEditor, SaveUiState] as const;
 export const HOST_TO_WEBVIEW = [Snapshot, JobsDelta, RevealJob, LogChunk, Notice] as const;
 
 type MessageOf<T> = T extends MessageType<infer M, infer P> ? Message<M, P> : never;

@@ -171,12 +171,23 @@ describe('Job panel in VS Code', { timeout: 300_000, skip: integrated ? false : 
     await s.screenshot('panel-stderr');
   });
 
+  step('the selection and the stream survive a window reload (getState/setState)', async () => {
+    await wb.reload();
+    await panel.frame.locator('#jobs-table').waitFor({ timeout: 60_000 });
+    await panel.row(chatty).and(panel.frame.locator('[aria-selected="true"]')).waitFor({ timeout: T });
+    await panel.frame.locator('#stream-stderr[aria-pressed="true"]').waitFor({ timeout: T });
+    await panel.waitForLog((t) => /^warn \d+$/m.test(t), 'stderr lines after the reload');
+    await s.screenshot('panel-after-reload');
+  });
+
   step('search counts matches in the loaded log', async () => {
     await panel.frame.locator('#search input').fill('warn 1');
     await panel.frame.locator('#match-count', { hasText: /\d+ match/ }).waitFor({ timeout: T });
     const n = Number(/(\d+) match/.exec(await panel.frame.locator('#match-count').innerText())![1]);
     assert.ok(n >= 1, `${n} matches`);
-    await panel.log.locator('mark').first().waitFor({ timeout: T });
+    // Enter jumps to the next matching line (rendered on demand: only rows in view are in the DOM).
+    await panel.frame.locator('#search input').press('Enter');
+    await panel.log.locator('.line.current mark').first().waitFor({ timeout: T });
     await s.screenshot('panel-search');
     await panel.frame.locator('#search input').fill('');
   });
@@ -189,8 +200,8 @@ describe('Job panel in VS Code', { timeout: 300_000, skip: integrated ? false : 
     await panel.row(chatty).locator('td', { hasText: 'exit 130' }).waitFor({ timeout: T });
     await panel.frame.locator('#notice', { hasText: /Sent INT/ }).waitFor({ timeout: T });
     assert.equal(readJobState(s, chatty).result.exit_code, 130);
-    await tree.open();
-    await tree.waitForDescription(chatty, 'exited 130');
+    // The Jobs tree in the side bar shows the same outcome.
+    await s.page.locator(`.part.sidebar .monaco-list-row[aria-label*="${chatty}"] .label-description`, { hasText: 'exited 130' }).waitFor({ timeout: T });
     await s.screenshot('panel-killed-int');
   });
 
@@ -219,6 +230,17 @@ describe('Job panel in VS Code', { timeout: 300_000, skip: integrated ? false : 
     assert.equal(await panel.frame.locator('#follow').evaluate((el) => (el as unknown as { checked: boolean }).checked), false, 'scrolling up stops following');
     await s.screenshot('panel-big-log-paged-up');
     s.consoleLines.push(`[panel e2e] 100 MB log: select → first line ${openMs} ms`);
+  });
+
+  step('the jobs table is keyboard navigable', async () => {
+    const big = 'f'.repeat(32);
+    await panel.row(big).focus();
+    await s.page.keyboard.press('Enter');
+    await panel.row(big).and(panel.frame.locator('[aria-selected="true"]')).waitFor({ timeout: T });
+    await panel.row(big).focus();
+    await s.page.keyboard.press('ArrowUp');
+    await panel.row(chatty).and(panel.frame.locator('[aria-selected="true"]')).waitFor({ timeout: T });
+    await panel.frame.locator('.detail-header', { hasText: 'exit 130' }).waitFor({ timeout: T });
   });
 
   step('looks native in the dark and the light theme', async () => {

@@ -14,6 +14,7 @@ import {
   describeDropped,
   parseMessage,
   type JobRow,
+  type UiState,
 } from '../../src/protocol/jobPanel';
 
 const ID = '0123456789abcdef0123456789abcdef';
@@ -72,7 +73,7 @@ test('unknown methods, extra fields and smuggled paths or command lines are drop
   ];
   for (const msg of bad) assert.equal(parseMessage(WEBVIEW_TO_HOST, msg), undefined, JSON.stringify(msg));
   // Host messages are not accepted from the webview.
-  assert.equal(parseMessage(WEBVIEW_TO_HOST, Snapshot.create({ jobs: [], selected: null })), undefined);
+  assert.equal(parseMessage(WEBVIEW_TO_HOST, Snapshot.create({ jobs: [], selected: null, ui: null })), undefined);
 });
 
 test('numbers are bounded: byte ranges are non-empty, ordered, integer and at most MAX_RANGE_BYTES', () => {
@@ -94,10 +95,10 @@ test('numbers are bounded: byte ranges are non-empty, ordered, integer and at mo
 });
 
 test('host messages are validated by the webview too', () => {
-  assert.ok(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [row], selected: ID })));
+  assert.ok(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [row], selected: ID, ui: null })));
   assert.ok(parseMessage(HOST_TO_WEBVIEW, JobsDelta.create({ upsert: [{ ...row, state: 'exited', exitCode: 0, durationMs: 5 }], removed: [ID] })));
-  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, state: 'zombie' as 'running' }], selected: null })), undefined);
-  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, command: 'sh -c x' as unknown as string[] }], selected: null })), undefined);
+  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, state: 'zombie' as 'running' }], selected: null, ui: null })), undefined);
+  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, command: 'sh -c x' as unknown as string[] }], selected: null, ui: null })), undefined);
   const chunk = { jobId: ID, stream: 'stdout' as const, kind: 'append' as const, start: 5, end: 10, total: 10, text: 'hello' };
   assert.ok(LogChunk.is(LogChunk.create(chunk)));
   assert.equal(LogChunk.is(LogChunk.create({ ...chunk, end: 11 })), false, 'end beyond total');
@@ -106,9 +107,25 @@ test('host messages are validated by the webview too', () => {
 
 test('optional row fields may be absent but not of the wrong type', () => {
   const { pid: _pid, startedAt: _s, ...minimal } = row;
-  assert.ok(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [minimal], selected: null })));
-  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, pid: -1 }], selected: null })), undefined);
-  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, owner: 7 as unknown as string }], selected: null })), undefined);
+  assert.ok(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [minimal], selected: null, ui: null })));
+  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, pid: -1 }], selected: null, ui: null })), undefined);
+  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, owner: 7 as unknown as string }], selected: null, ui: null })), undefined);
+});
+
+test('the UI state backup is validated like any other message (fixed sets, bounded strings, no extra keys)', () => {
+  const state: UiState = { selected: ID, stream: 'stderr', follow: false, sortKey: 'started', sortDesc: true, stateFilter: 'running', tagFilter: 'ci.*', textFilter: 'npm', search: 'error' };
+  assert.ok(parseMessage(WEBVIEW_TO_HOST, { method: 'panel/saveState', params: { state } }));
+  for (const bad of [
+    { ...state, stream: 'full.log' },
+    { ...state, sortKey: 'constructor' },
+    { ...state, stateFilter: 'zombie' },
+    { ...state, search: 'x'.repeat(1025) },
+    { ...state, selected: '../x' },
+    { ...state, extra: 1 },
+  ]) {
+    assert.equal(parseMessage(WEBVIEW_TO_HOST, { method: 'panel/saveState', params: { state: bad } }), undefined, JSON.stringify(bad).slice(0, 80));
+  }
+  assert.ok(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [], selected: null, ui: state })));
 });
 
 test('dropped messages are described without echoing their content', () => {

@@ -138,6 +138,7 @@ test('ranges above start at a line start, ranges below end at a line end', async
 
 function backend(root: string, t: { after(fn: () => void): void }) {
   const calls: string[] = [];
+  let savedUi: unknown;
   const logs: string[] = [];
   let fire: ((ids: readonly string[] | undefined) => void) | undefined;
   const b: PanelBackend = {
@@ -155,6 +156,8 @@ function backend(root: string, t: { after(fn: () => void): void }) {
     copyText: (text) => void calls.push(`copy ${text}`),
     openInEditor: () => void calls.push('editor'),
     log: (m) => void logs.push(m),
+    loadUiState: async () => savedUi,
+    saveUiState: (state) => void (savedUi = state),
   };
   const posted: HostMessage[] = [];
   const session = new PanelSession(b, (m) => {
@@ -246,4 +249,18 @@ test('session: a reveal before ready selects the job in the snapshot', async (t)
   assert.equal(posted[0].method === 'jobs/snapshot' && posted[0].params.selected, id);
   session.reveal(id);
   assert.deepEqual(posted.at(-1), { method: 'job/reveal', params: { jobId: id } });
+});
+
+test('session: the UI state the webview saves comes back in the next snapshot (a reload in VS Code web)', async (t) => {
+  const { dir: root, cleanup } = tempDir();
+  t.after(cleanup);
+  const { 'exited-0': id } = installFixtureJobs(root, ['exited-0']);
+  const { session, posted } = backend(root, t);
+  await session.receive({ method: 'ready', params: {} });
+  assert.equal(posted[0].method === 'jobs/snapshot' && posted[0].params.ui, null);
+  const state = { selected: id, stream: 'stderr', follow: false, sortKey: 'command', sortDesc: false, stateFilter: '', tagFilter: '', textFilter: 'echo', search: 'out' };
+  await session.receive({ method: 'panel/saveState', params: { state } });
+  await session.receive({ method: 'ready', params: {} });
+  const again = posted.filter((m) => m.method === 'jobs/snapshot')[1];
+  assert.deepEqual(again.method === 'jobs/snapshot' && again.params.ui, state);
 });

@@ -4,7 +4,10 @@
  * not kept alive while hidden (no retainContextWhenHidden): it restores its UI state with
  * getState/setState and posts `ready` again, and the session answers with a fresh snapshot.
  */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { writeJsonAtomic } from '../../core/store/atomicWrite';
 import { panelWebviewOptions, renderPanelHtml } from './html';
 import { PanelSession, type JobRecords, type PanelBackend } from './session';
 import type { KillResult } from '../../core/ops/kill';
@@ -30,6 +33,8 @@ export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     jobs: PanelJobs,
+    /** Where the host keeps its copy of the panel's UI state (undefined: none). */
+    stateFile?: string,
   ) {
     this.backend = {
       get root() {
@@ -49,6 +54,17 @@ export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
       openInEditor: () => this.openInEditor(),
       selected: (id) => {
         if (id) this.selectEmitter.fire(id);
+      },
+      loadUiState: async () => {
+        if (!stateFile) return undefined;
+        return JSON.parse(await fs.readFile(stateFile, 'utf8')) as unknown;
+      },
+      saveUiState: (state) => {
+        if (!stateFile) return;
+        void fs
+          .mkdir(path.dirname(stateFile), { recursive: true })
+          .then(() => writeJsonAtomic(stateFile, state))
+          .catch((err: unknown) => jobs.log(`job panel: cannot save its state: ${String(err)}`));
       },
     };
   }
@@ -168,7 +184,8 @@ export function describeKill(r: KillResult): string {
 
 /** Registers the panel view and the "Open Job Panel" command; returns the panel for tree → panel reveals. */
 export function registerJobPanel(context: vscode.ExtensionContext, jobs: PanelJobs): JobPanel {
-  const panel = new JobPanel(context.extensionUri, jobs);
+  const storage = context.storageUri ?? context.globalStorageUri;
+  const panel = new JobPanel(context.extensionUri, jobs, path.join(storage.fsPath, 'job-panel-state.json'));
   context.subscriptions.push(
     panel,
     vscode.window.registerWebviewViewProvider(JOB_PANEL_VIEW_ID, panel),

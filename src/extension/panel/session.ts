@@ -24,15 +24,18 @@ import {
   Ready,
   RerunJob,
   RevealJob,
+  SaveUiState,
   SelectJob,
   Snapshot,
   WEBVIEW_TO_HOST,
   describeDropped,
   parseMessage,
+  uiState,
   type HostMessage,
   type JobRow,
   type LogStream,
   type PanelSignal,
+  type UiState,
 } from '../../protocol/jobPanel';
 import { DEFAULT_FOLLOWER_OPTIONS, LogFollower, type FollowerOptions } from './logFollower';
 
@@ -65,6 +68,9 @@ export interface PanelBackend {
   log(message: string): void;
   /** The user selected a job in this webview (for the tree to follow). */
   selected?(jobId: string | null): void;
+  /** The host's copy of the panel's UI state (see SaveUiState); undefined when there is none. */
+  loadUiState?(): Promise<unknown>;
+  saveUiState?(state: UiState): void;
 }
 
 /** How long job changes are gathered before one delta goes out. */
@@ -171,6 +177,7 @@ export class PanelSession implements Disposable {
     if (OpenRawLog.is(msg)) return this.backend.openFile(logFile(jobPaths(this.backend.root, msg.params.jobId), msg.params.stream));
     if (CopyLog.is(msg)) return this.copy(msg.params.jobId, msg.params.stream);
     if (OpenInEditor.is(msg)) return this.backend.openInEditor();
+    if (SaveUiState.is(msg)) return this.backend.saveUiState?.(msg.params.state);
   }
 
   /** Selects a job in the webview (the user picked it in the tree). */
@@ -197,11 +204,13 @@ export class PanelSession implements Disposable {
   private async sendSnapshot(): Promise<void> {
     // Changes seen while the list is read are covered by the snapshot itself.
     this.pending = undefined;
-    const rows = (await this.backend.listJobs()).map((j) => toJobRow(j.meta, j.state));
+    // A missing or unreadable copy of the UI state only means the webview's own is used.
+    const [jobs, saved] = await Promise.all([this.backend.listJobs(), this.backend.loadUiState?.().catch(() => undefined)]);
+    const rows = jobs.map((j) => toJobRow(j.meta, j.state));
     if (this.disposed) return;
     this.sent = new Map(rows.map((r) => [r.id, JSON.stringify(r)]));
     this.ready = true;
-    this.post(Snapshot.create({ jobs: rows, selected: this.revealOnReady }));
+    this.post(Snapshot.create({ jobs: rows, selected: this.revealOnReady, ui: uiState(saved) ? saved : null }));
     this.revealOnReady = null;
   }
 
