@@ -20,6 +20,7 @@ import { onDidChangeConfig, readConfig } from './config';
 import { JobService } from './jobs/jobService';
 import { createLogger } from './log';
 import { notifyFinished } from './notifications';
+import { panelJobsFromService, registerJobPanel } from './panel/jobPanel';
 import { JobsStatusBar } from './statusBar';
 import { createJobsTree, JobsTreeProvider } from './views/jobsTree';
 import { LogDocuments } from './views/logDocument';
@@ -73,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): void {
       void jobs.setRoot(config.root);
     }),
   );
+  registerJobPanel(context, panelJobsFromService(jobs, () => config.graceMs, (m) => log.info(m)));
   statusBar.update(jobs);
   log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms; job root ${config.root}`);
   const t1 = performance.now();

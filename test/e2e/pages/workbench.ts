@@ -70,9 +70,9 @@ export class JobsView {
     return this.page.locator('.part.activitybar .action-label[aria-label^="Agent Exec"]');
   }
 
-  /** The Jobs view's pane (its body holds the tree or the welcome content). */
+  /** The Jobs tree's pane in the side bar (the job panel in the bottom panel is also named "Jobs"). */
   get pane(): Locator {
-    return this.page.locator('.pane', { has: this.page.locator('.pane-header[aria-label^="Jobs"]') });
+    return this.page.locator('.part.sidebar .pane', { has: this.page.locator('.pane-header[aria-label^="Jobs"]') });
   }
 
   /** Shows the Agent Exec container (a click on an already active container would close the side bar). */
