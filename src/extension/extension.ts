@@ -10,6 +10,7 @@ import { registerDeleteFinished } from './commands/deleteFinished';
 import { registerDelete } from './commands/deleteJob';
 import { registerKillCommands } from './commands/killJob';
 import { registerOpenStoreFolder } from './commands/openStoreFolder';
+import { registerGroupBy } from './commands/groupBy';
 import { registerRefresh } from './commands/refresh';
 import { registerRerun } from './commands/rerunJob';
 import { registerRunCommand } from './commands/runCommand';
@@ -45,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): void {
     },
   });
   const svc: Services = { jobs: () => jobs, config: () => config, log, context };
-  const tree = new JobsTreeProvider(jobs, config.maxFinished);
+  const tree = new JobsTreeProvider(jobs, { maxFinished: config.maxFinished, groupBy: config.groupBy });
   const statusBar = new JobsStatusBar();
   context.subscriptions.push(
     log,
@@ -63,13 +64,14 @@ export function activate(context: vscode.ExtensionContext): void {
     registerDelete(svc),
     registerDeleteFinished(svc),
     registerRefresh(svc),
+    registerGroupBy(svc),
     registerOpenStoreFolder(svc),
     ...registerCopyCommands(svc),
     registerRevealLog(svc),
     registerTools(svc),
     onDidChangeConfig(() => {
       config = readConfig();
-      tree.setMaxFinished(config.maxFinished);
+      tree.setOptions({ maxFinished: config.maxFinished, groupBy: config.groupBy });
       if (config.root !== jobs.root) log.info(`job root changed to ${config.root}`);
       void jobs.setRoot(config.root);
     }),

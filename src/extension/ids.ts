@@ -11,6 +11,7 @@ export const Command = {
   delete: 'agentExec.delete',
   deleteFinished: 'agentExec.deleteFinished',
   refresh: 'agentExec.refresh',
+  groupBy: 'agentExec.groupBy',
   openStoreFolder: 'agentExec.openStoreFolder',
   copyId: 'agentExec.copyId',
   copyJson: 'agentExec.copyJson',

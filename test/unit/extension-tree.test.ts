@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { JobMeta, JobState } from '../../src/core/schema';
 import type { JobSnapshot } from '../../src/extension/jobs/jobService';
-import { commandLine, describe, formatDuration, lookOf, present, runningCount, signalName, visibleJobs } from '../../src/extension/views/jobsTreeModel';
+import { commandLine, describe, formatDuration, groupJobs, lookOf, present, runningCount, signalName, visibleJobs } from '../../src/extension/views/jobsTreeModel';
 
 let n = 0;
 function job(status: JobState['job']['status'], opts: { exit?: number; signal?: string; created?: string; finished?: string; error?: string; command?: string[] } = {}): JobSnapshot {
@@ -70,4 +70,18 @@ test('durations read well', () => {
   assert.equal(formatDuration(42_000), '42 s');
   assert.equal(formatDuration(125_000), '2m 5s');
   assert.equal(formatDuration(3_700_000), '1h 1m');
+});
+
+test('grouping by state and by workspace folder keeps the row order inside each group', () => {
+  const r = job('running');
+  const ok = job('exited', { exit: 0 });
+  const bad = job('exited', { exit: 1 });
+  const k = job('killed', { signal: 'TERM' });
+  const byState = groupJobs([r, ok, bad, k], 'state', []);
+  assert.deepEqual(byState.map((g) => [g.label, g.jobs.map((j) => j.id)]), [['Running', [r.id]], ['Failed', [bad.id]], ['Killed', [k.id]], ['Succeeded', [ok.id]]]);
+  const inApp = { ...ok, meta: { ...ok.meta, cwd: '/work/app/src' } };
+  const inApps = { ...bad, meta: { ...bad.meta, cwd: '/work/apps' } };
+  const nested = { ...k, meta: { ...k.meta, cwd: '/work/app/lib/x' } };
+  const folders = [{ name: 'app', path: '/work/app' }, { name: 'lib', path: '/work/app/lib' }];
+  assert.deepEqual(groupJobs([inApp, inApps, nested], 'folder', folders).map((g) => [g.label, g.jobs.length]), [['app', 1], ['lib', 1], ['Other', 1]]);
 });

@@ -12,7 +12,7 @@ import type { CommandId } from '../ids';
 import type { ExtensionConfig } from '../config';
 import type { JobService } from '../jobs/jobService';
 import type { Logger } from '../log';
-import { JobNode } from '../views/jobsTree';
+import { GroupNode, JobNode } from '../views/jobsTree';
 
 /** What commands work with, built once by the composition root. */
 export interface Services {
@@ -37,6 +37,7 @@ function invocationOf(arg: unknown, selection: unknown): Invocation {
     const selected = Array.isArray(selection) ? selection.filter((n): n is JobNode => n instanceof JobNode) : [];
     return { kind: 'ui', nodes: selected.some((n) => n.jobId === arg.jobId) ? selected : [arg] };
   }
+  if (arg instanceof GroupNode) return { kind: 'ui', nodes: [] };
   if (typeof arg === 'string') return { kind: 'api', args: { jobId: arg } };
   if (typeof arg === 'object' && arg !== null && !Array.isArray(arg)) return { kind: 'api', args: arg as Record<string, unknown> };
   return { kind: 'ui', nodes: [] };

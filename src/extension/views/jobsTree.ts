@@ -1,55 +1,93 @@
 /**
- * The Jobs tree: renders the JobService's snapshots (jobsTreeModel.ts decides what is shown).
- * Nodes are stable per job id, so a change of some jobs refreshes only their rows; a change of
- * the visible set or order refreshes the whole list, once per coalesced batch of file events.
+ * The Jobs tree: renders the JobService's snapshots (jobsTreeModel.ts decides what is shown and
+ * how it is grouped). Nodes are stable per job id and group key, so a change of some jobs
+ * refreshes only their rows; a change of the rows or their grouping refreshes the whole tree,
+ * once per coalesced batch of file events.
  */
 import * as vscode from 'vscode';
 import { JOBS_VIEW_ID } from '../ids';
 import { Disposable } from '../lifecycle';
 import type { JobService, JobSnapshot } from '../jobs/jobService';
-import { present, visibleJobs } from './jobsTreeModel';
+import { groupJobs, present, visibleJobs, type GroupBy, type JobGroup } from './jobsTreeModel';
 
-/** A row of the tree. Commands receive it as their argument (and the selection as the second). */
+/** A job row. Commands receive it as their argument (and the selection as the second). */
 export class JobNode {
   constructor(readonly jobId: string) {}
 }
 
-export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvider<JobNode> {
+/** A group row (by state or by workspace folder). */
+export class GroupNode {
+  constructor(readonly key: string) {}
+}
+
+type Node = JobNode | GroupNode;
+
+export interface TreeOptions {
+  maxFinished: number;
+  groupBy: GroupBy;
+}
+
+export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvider<Node> {
   private readonly nodes = new Map<string, JobNode>();
-  /** The rows as last rendered, with the snapshot each was rendered from. */
-  private shown: string[] = [];
+  private readonly groupNodes = new Map<string, GroupNode>();
+  private groups = new Map<string, JobGroup>();
+  /** The layout last handed to the tree (group keys and job ids), and the snapshot each row was rendered from. */
+  private shown = '';
   private readonly rendered = new Map<string, JobSnapshot>();
-  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<JobNode[] | undefined>());
+  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<Node[] | undefined>());
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
 
   constructor(
     private readonly jobs: JobService,
-    private maxFinished: number,
+    private options: TreeOptions,
   ) {
     super();
     this._register(jobs.onDidChangeJobs(() => this.changed()));
+    this._register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.changed()));
   }
 
-  setMaxFinished(n: number): void {
-    this.maxFinished = n;
-    this._onDidChangeTreeData.fire(undefined);
+  setOptions(options: TreeOptions): void {
+    this.options = options;
+    this.changed();
   }
 
-  /** The current rows, as the tree shows them. */
+  /** The current job rows, in tree order. */
   visible(): JobSnapshot[] {
-    return visibleJobs(this.jobs.all(), this.maxFinished);
+    return visibleJobs(this.jobs.all(), this.options.maxFinished);
   }
 
-  getChildren(element?: JobNode): JobNode[] {
-    if (element) return [];
+  private layout(): { groups: JobGroup[] | undefined; rows: JobSnapshot[] } {
     const rows = this.visible();
-    this.shown = rows.map((j) => j.id);
-    this.rendered.clear();
-    for (const j of rows) this.rendered.set(j.id, j);
-    return rows.map((j) => this.node(j.id));
+    if (this.options.groupBy === 'none') return { groups: undefined, rows };
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath }));
+    return { groups: groupJobs(rows, this.options.groupBy, folders), rows };
   }
 
-  getTreeItem(node: JobNode): vscode.TreeItem {
+  private static signature(l: { groups: JobGroup[] | undefined; rows: JobSnapshot[] }): string {
+    return l.groups ? l.groups.map((g) => `${g.key}:${g.jobs.map((j) => j.id).join(',')}`).join('|') : l.rows.map((j) => j.id).join(',');
+  }
+
+  getChildren(element?: Node): Node[] {
+    if (element instanceof JobNode) return [];
+    if (element instanceof GroupNode) return (this.groups.get(element.key)?.jobs ?? []).map((j) => this.jobNode(j.id));
+    const l = this.layout();
+    this.shown = JobsTreeProvider.signature(l);
+    this.rendered.clear();
+    for (const j of l.rows) this.rendered.set(j.id, j);
+    if (!l.groups) return l.rows.map((j) => this.jobNode(j.id));
+    this.groups = new Map(l.groups.map((g) => [g.key, g]));
+    return l.groups.map((g) => this.groupNode(g.key));
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    if (node instanceof GroupNode) {
+      const g = this.groups.get(node.key);
+      const item = new vscode.TreeItem(g?.label ?? node.key, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = node.key;
+      item.description = g ? String(g.jobs.length) : '';
+      item.contextValue = 'group';
+      return item;
+    }
     const job = this.jobs.get(node.jobId);
     if (!job) return new vscode.TreeItem(node.jobId);
     this.rendered.set(job.id, job);
@@ -66,35 +104,43 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     return item;
   }
 
-  getParent(): undefined {
+  getParent(node: Node): Node | undefined {
+    if (node instanceof GroupNode) return undefined;
+    for (const g of this.groups.values()) if (this.options.groupBy !== 'none' && g.jobs.some((j) => j.id === node.jobId)) return this.groupNode(g.key);
     return undefined;
   }
 
-  private node(id: string): JobNode {
+  private jobNode(id: string): JobNode {
     let n = this.nodes.get(id);
     if (!n) this.nodes.set(id, (n = new JobNode(id)));
     return n;
   }
 
+  private groupNode(key: string): GroupNode {
+    let n = this.groupNodes.get(key);
+    if (!n) this.groupNodes.set(key, (n = new GroupNode(key)));
+    return n;
+  }
+
   /**
-   * Same rows in the same order: only rows whose snapshot changed are refreshed (a root refresh
-   * would briefly drop every row's handle, and a click in that moment would lose its job).
+   * Same layout: only rows whose snapshot changed are refreshed (a root refresh briefly drops
+   * every row's handle in the extension host, and a click in that moment would lose its job).
    */
   private changed(): void {
-    const next = this.visible().map((j) => j.id);
-    const sameRows = next.length === this.shown.length && next.every((id, i) => id === this.shown[i]);
+    const l = this.layout();
+    const next = JobsTreeProvider.signature(l);
     for (const id of this.nodes.keys()) if (!this.jobs.get(id)) this.nodes.delete(id);
-    if (!sameRows) {
-      // The rows the coming getChildren will return: later changes compare against them, so a
-      // burst of events makes one root refresh, not one per event.
+    if (next !== this.shown) {
+      // What the coming getChildren will return: later changes compare against it, so a burst
+      // of events makes one root refresh, not one per event.
       this.shown = next;
       return this._onDidChangeTreeData.fire(undefined);
     }
-    const touched = this.shown.filter((id) => this.jobs.get(id) !== this.rendered.get(id)).map((id) => this.node(id));
+    const touched = l.rows.filter((j) => j !== this.rendered.get(j.id)).map((j) => this.jobNode(j.id));
     if (touched.length > 0) this._onDidChangeTreeData.fire(touched);
   }
 }
 
-export function createJobsTree(provider: JobsTreeProvider): vscode.TreeView<JobNode> {
+export function createJobsTree(provider: JobsTreeProvider): vscode.TreeView<Node> {
   return vscode.window.createTreeView(JOBS_VIEW_ID, { treeDataProvider: provider, canSelectMany: true, showCollapseAll: false });
 }

@@ -166,3 +166,38 @@ export function visibleJobs(jobs: readonly JobSnapshot[], maxFinished: number): 
 
 export const runningCount = (jobs: readonly JobSnapshot[]): number =>
   jobs.reduce((n, j) => n + (j.state.job.status === 'running' ? 1 : 0), 0);
+
+export type GroupBy = 'none' | 'state' | 'folder';
+
+export interface JobGroup {
+  /** Stable key (the tree item id of the group). */
+  key: string;
+  label: string;
+  jobs: JobSnapshot[];
+}
+
+const STATE_GROUPS: { key: string; label: string; has: (j: JobSnapshot) => boolean }[] = [
+  { key: 'running', label: 'Running', has: (j) => !isTerminal(j.state.job.status) },
+  { key: 'failed', label: 'Failed', has: (j) => ['exitedNonZero', 'failed', 'lost'].includes(lookOf(j)) },
+  { key: 'killed', label: 'Killed', has: (j) => j.state.job.status === 'killed' },
+  { key: 'succeeded', label: 'Succeeded', has: (j) => lookOf(j) === 'succeeded' },
+];
+
+/**
+ * The visible rows in groups (empty groups left out), keeping their order inside each group:
+ * by state, or by the workspace folder holding the job's cwd (the deepest match; "Other" last).
+ */
+export function groupJobs(rows: readonly JobSnapshot[], by: Exclude<GroupBy, 'none'>, folders: readonly { name: string; path: string }[]): JobGroup[] {
+  if (by === 'state') {
+    return STATE_GROUPS.map((g) => ({ key: `state:${g.key}`, label: g.label, jobs: rows.filter(g.has) })).filter((g) => g.jobs.length > 0);
+  }
+  const sorted = [...folders].sort((a, b) => b.path.length - a.path.length);
+  const within = (dir: string, root: string) => dir === root || dir.startsWith(root.endsWith('/') ? root : `${root}/`);
+  const groups = new Map<string, JobGroup>(folders.map((f) => [f.path, { key: `folder:${f.path}`, label: f.name, jobs: [] }]));
+  const other: JobGroup = { key: 'folder:', label: 'Other', jobs: [] };
+  for (const j of rows) {
+    const f = j.meta.cwd !== undefined ? sorted.find((x) => within(j.meta.cwd!, x.path)) : undefined;
+    (f ? groups.get(f.path)! : other).jobs.push(j);
+  }
+  return [...groups.values(), other].filter((g) => g.jobs.length > 0);
+}
