@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { listJobs } from '../../src/core/ops/list';
 import { runCli } from '../helpers/cli';
@@ -123,4 +123,52 @@ test('list/ps usage errors: exit 2, empty stdout, clap messages', async (t) => {
     assert.equal(r.stdout, '');
     assert.equal(r.stderr.split('\n')[0], first);
   }
+});
+
+/** Makes a job directory look settled (unchanged for a minute), as the cache requires. */
+const SETTLED = new Date(Date.now() - 60_000);
+const settle = (dir: string) => utimesSync(dir, SETTLED, SETTLED);
+
+test('list cache: settled jobs come from .list-cache.json, validated by the job directory\'s mtime', async (t) => {
+  const { root, cwd } = store(t);
+  const id = writeFakeJob(root, { cwd, tags: ['a'] });
+  const running = writeFakeJob(root, { cwd, status: 'running', pid: process.pid });
+  for (const d of [id, running]) settle(path.join(root, d));
+  await listJobs(root, { cwd });
+  const cacheFile = path.join(root, '.list-cache.json');
+  const cached = JSON.parse(readFileSync(cacheFile, 'utf8'));
+  assert.deepEqual(Object.keys(cached.entries), [id], 'running jobs are never cached');
+  assert.equal(statSync(cacheFile).mode & 0o777, 0o600);
+
+  // Proof that the cache is used: an in-place edit that keeps the directory's mtime is not seen.
+  const metaFile = path.join(root, id, 'meta.json');
+  const original = readFileSync(metaFile, 'utf8');
+  writeFileSync(metaFile, original.replace('"a"', '"in-place"'));
+  settle(path.join(root, id));
+  assert.deepEqual((await listJobs(root, { cwd, tags: ['a'] })).jobs.map((j) => j.tags), [['a']]);
+
+  // Every real writer renames into the directory: the entry is then stale and re-read.
+  const r = await runCli(['--root', root, 'tag', 'set', id, '--tag', 'b']);
+  assert.equal(r.code, 0);
+  assert.deepEqual((await listJobs(root, { cwd, tags: ['b'] })).jobs.map((j) => j.job_id), [id]);
+  rmSync(path.join(root, id), { recursive: true });
+  assert.deepEqual((await listJobs(root, { cwd })).jobs.map((j) => j.job_id), [running]);
+  assert.deepEqual(Object.keys(JSON.parse(readFileSync(cacheFile, 'utf8')).entries), [], 'entries of deleted jobs are dropped');
+});
+
+test('list cache: a corrupt or hostile cache file is ignored and rebuilt; agent-exec-visible behaviour unchanged', async (t) => {
+  const { root, cwd } = store(t);
+  const id = writeFakeJob(root, { cwd });
+  settle(path.join(root, id));
+  const cacheFile = path.join(root, '.list-cache.json');
+  for (const junk of ['{', '[]', '{"version":1,"entries":{"x":5}}', JSON.stringify({ version: 1, entries: { [id]: [statSync(path.join(root, id)).mtimeMs, { job_id: id, tags: 7 }] } })]) {
+    writeFileSync(cacheFile, junk);
+    const r = await runCli(['--root', root, 'list'], { cwd });
+    assert.deepEqual(ids(r), [id], junk);
+    assert.equal(r.json.jobs[0].state, 'exited');
+  }
+  // gc and delete --all ignore the file; it is not a job.
+  const gc = await runCli(['--root', root, 'gc', '--dry-run']);
+  assert.equal(gc.json.scanned_dirs, 1);
+  assert.equal((await runCli(['--root', root, 'status', '.list-cache.json'])).json.error.code, 'job_not_found');
 });

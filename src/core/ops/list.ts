@@ -1,15 +1,17 @@
 /**
  * `list` / `ps` (contract §4.8, §8.4): cwd scope → tags (AND) → state → sort → limit. Reads
- * only meta.json and state.json; only `running` records get a liveness check, so a lost job
- * shows as `failed` (§10.1) without costing anything for the thousands of finished ones.
+ * only meta.json and state.json, and for settled jobs not even those (a summary cache validated
+ * by the job directory's mtime, see listCache.ts); only `running` records get a liveness check,
+ * so a lost job shows as `failed` (§10.1) without costing anything for the finished ones.
  */
-import { realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import type { JobMeta, JobState, JobStatus } from '../schema';
 import { jobPaths, metaFromRecord, readRecordSync, stateFromRecord } from '../store/jobDir';
 import { SHORT_ID_LENGTH } from '../store/jobId';
 import { lostReason, readCurrentState } from '../store/stateFile';
 import { tagMatches } from '../tags';
+import { ListCache, type Summary } from './listCache';
 import { jobDirNames } from './scan';
 
 export type ListState = JobStatus | 'unknown';
@@ -71,61 +73,93 @@ function tryRead<T>(read: () => T): T | undefined {
   }
 }
 
-function entry(meta: JobMeta, st: JobState | undefined): ListEntry {
+/** What list keeps of a job: its meta and (settled) state, or undefined when meta.json is unreadable. */
+function summarize(meta: JobMeta, st: JobState | undefined): Summary {
   return {
     job_id: meta.job.id,
-    short_job_id: meta.job.id.slice(0, SHORT_ID_LENGTH),
+    created_at: meta.created_at,
+    ...(meta.cwd !== undefined ? { cwd: meta.cwd } : {}),
+    tags: meta.tags,
     state: st?.job.status ?? 'unknown',
     ...(st && st.result.exit_code !== null ? { exit_code: st.result.exit_code } : {}),
-    created_at: meta.created_at,
     ...(st?.job.started_at !== undefined ? { started_at: st.job.started_at } : {}),
     ...(st?.finished_at !== undefined ? { finished_at: st.finished_at } : {}),
     ...(st ? { updated_at: st.updated_at } : {}),
-    tags: meta.tags,
     ...(st?.error !== undefined ? { error: st.error } : {}),
   };
 }
 
-interface Found {
-  meta: JobMeta;
-  st: JobState | undefined;
+async function readSummary(root: string, name: string): Promise<Summary | undefined> {
+  const dir = path.join(root, name);
+  const meta = tryRead(() => metaFromRecord(readRecordSync(path.join(dir, 'meta.json'))));
+  if (!meta) return undefined;
+  let st = tryRead(() => stateFromRecord(readRecordSync(path.join(dir, 'state.json'))));
+  if (st && lostReason(st)) st = await readCurrentState(jobPaths(root, name)).catch(() => st);
+  return summarize(meta, st);
+}
+
+/** A list entry in agent-exec's key order (our `error` last). */
+function entry(s: Summary): ListEntry {
+  return {
+    job_id: s.job_id,
+    short_job_id: s.job_id.slice(0, SHORT_ID_LENGTH),
+    state: s.state,
+    ...(s.exit_code !== undefined ? { exit_code: s.exit_code } : {}),
+    created_at: s.created_at,
+    ...(s.started_at !== undefined ? { started_at: s.started_at } : {}),
+    ...(s.finished_at !== undefined ? { finished_at: s.finished_at } : {}),
+    ...(s.updated_at !== undefined ? { updated_at: s.updated_at } : {}),
+    tags: s.tags,
+    ...(s.error !== undefined ? { error: s.error } : {}),
+  };
 }
 
 /** started_at descending (missing last), then job_id descending. */
-function compareFound(a: Found, b: Found): number {
-  const sa = a.st?.job.started_at;
-  const sb = b.st?.job.started_at;
-  if (sa !== sb) {
-    if (sa === undefined) return 1;
-    if (sb === undefined) return -1;
-    return sa < sb ? 1 : -1;
+function compareSummaries(a: Summary, b: Summary): number {
+  if (a.started_at !== b.started_at) {
+    if (a.started_at === undefined) return 1;
+    if (b.started_at === undefined) return -1;
+    return a.started_at < b.started_at ? 1 : -1;
   }
-  return a.meta.job.id < b.meta.job.id ? 1 : a.meta.job.id > b.meta.job.id ? -1 : 0;
+  return a.job_id < b.job_id ? 1 : a.job_id > b.job_id ? -1 : 0;
 }
+
+const dirMtime = (dir: string): number | undefined => {
+  try {
+    return lstatSync(dir).mtimeMs;
+  } catch {
+    return undefined;
+  }
+};
 
 export async function listJobs(root: string, opts: ListOptions = {}): Promise<ListResult> {
   const names = await jobDirNames(root);
-  const matched: Found[] = [];
+  const cache = names.length > 0 ? ListCache.load(root) : undefined;
+  const matched: Summary[] = [];
   let skipped = 0;
   for (let i = 0; i < names.length; i++) {
     if (i > 0 && i % SLICE === 0) await yieldToLoop();
-    const dir = path.join(root, names[i]);
-    const meta = tryRead(() => metaFromRecord(readRecordSync(path.join(dir, 'meta.json'))));
-    if (!meta) {
+    const name = names[i];
+    const mtime = dirMtime(path.join(root, name));
+    let s = mtime !== undefined ? cache?.get(name, mtime) : undefined;
+    if (!s) {
+      s = await readSummary(root, name);
+      if (s && mtime !== undefined) cache?.put(name, mtime, s);
+    }
+    if (!s) {
       skipped++;
       continue;
     }
-    if (opts.cwd !== undefined && meta.cwd !== opts.cwd) continue;
-    if (opts.tags && !opts.tags.every((p) => tagMatches(p, meta.tags))) continue;
-    let st = tryRead(() => stateFromRecord(readRecordSync(path.join(dir, 'state.json'))));
-    if (st && lostReason(st)) st = await readCurrentState(jobPaths(root, names[i])).catch(() => st);
-    if (opts.state === undefined || (st?.job.status ?? 'unknown') === opts.state) matched.push({ meta, st });
+    if (opts.cwd !== undefined && s.cwd !== opts.cwd) continue;
+    if (opts.tags && !opts.tags.every((p) => tagMatches(p, s.tags))) continue;
+    if (opts.state === undefined || s.state === opts.state) matched.push(s);
   }
-  matched.sort(compareFound);
+  await cache?.save(names);
+  matched.sort(compareSummaries);
   const limit = opts.limit ?? DEFAULT_LIST_LIMIT;
   return {
     root,
-    jobs: (limit > 0 ? matched.slice(0, limit) : matched).map((f) => entry(f.meta, f.st)),
+    jobs: (limit > 0 ? matched.slice(0, limit) : matched).map(entry),
     truncated: limit > 0 && matched.length > limit,
     skipped,
   };
