@@ -1,12 +1,14 @@
 /**
- * Test bed only: Copilot cannot run offline, so the e2e suite calls the tools the way Copilot
- * does, through `vscode.lm.invokeTool`. Registered only when the extension host's environment
- * has AGENT_EXEC_E2E_LM_DIR (set by test/e2e/lm.test.ts); never contributed, so a test
- * keybinding (`args`: the request file's name) triggers it. The request `<dir>/<name>.json` is
- * `{"tool": "agentExec_run", "input": {…}}` or `{"tool": "*"}` (list the registered tools);
- * the answer is written atomically to `<dir>/<name>.result.json`:
- * `{"ok": true, "texts": [...]}` or `{"ok": false, "name": "Canceled", "message": "…"}`.
+ * Test bed only: Copilot cannot run offline, so the e2e suite (test/e2e/lm.test.ts) calls the
+ * tools the way Copilot does, through `vscode.lm.invokeTool`, and the agent commands through
+ * `executeCommand`. Active only when the extension host's environment has
+ * AGENT_EXEC_E2E_LM_DIR; nothing is contributed. The test writes a request `<dir>/<name>.json`:
+ * `{"tool": "agentExec_run", "input": {…}}`, `{"tool": "*"}` (the registered tool names) or
+ * `{"command": "agentExec.status", "args": …}`; the answer goes atomically to
+ * `<dir>/<name>.result.json`: `{"ok": true, "texts": […]}` / `{"ok": true, "value": …}`, or
+ * `{"ok": false, "name": "Canceled", "message": "…"}` when the call rejected.
  */
+import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -14,14 +16,22 @@ import { writeJsonAtomic } from '../../core/store/atomicWrite';
 import type { Services } from '../commands/command';
 
 export const E2E_LM_DIR_ENV = 'AGENT_EXEC_E2E_LM_DIR';
-export const E2E_PROBE_COMMAND = 'agentExec.e2e.invokeTool';
 
-async function answer(dir: string, name: string): Promise<object> {
-  const req = JSON.parse(await readFile(path.join(dir, `${name}.json`), 'utf8')) as { tool: string; input?: object };
+const REQUEST = /^([\w-]+)\.json$/;
+
+interface Request {
+  tool?: string;
+  input?: object;
+  command?: string;
+  args?: unknown;
+}
+
+async function answer(req: Request): Promise<object> {
   if (req.tool === '*') return { ok: true, tools: vscode.lm.tools.map((t) => t.name) };
   try {
-    const result = await vscode.lm.invokeTool(req.tool, { input: req.input ?? {}, toolInvocationToken: undefined });
-    return { ok: true, texts: result.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : `<${typeof p}>`)) };
+    if (req.command) return { ok: true, value: await vscode.commands.executeCommand(req.command, req.args) };
+    const result = await vscode.lm.invokeTool(req.tool ?? '', { input: req.input ?? {}, toolInvocationToken: undefined });
+    return { ok: true, texts: result.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : '<non-text part>')) };
   } catch (err) {
     const e = err as Error;
     return { ok: false, name: e?.name, message: e?.message };
@@ -31,12 +41,19 @@ async function answer(dir: string, name: string): Promise<object> {
 export function registerE2eProbe(svc: Services): vscode.Disposable[] {
   const dir = process.env[E2E_LM_DIR_ENV];
   if (!dir) return [];
-  return [
-    vscode.commands.registerCommand(E2E_PROBE_COMMAND, async (name: unknown) => {
-      if (typeof name !== 'string' || !/^[\w-]+$/.test(name)) return;
-      const result = await answer(dir, name).catch((err: unknown) => ({ ok: false, name: 'ProbeError', message: String(err) }));
-      svc.log.info(`e2e probe ${name}: ${JSON.stringify(result).slice(0, 500)}`);
-      await writeJsonAtomic(path.join(dir, `${name}.result.json`), result);
-    }),
-  ];
+  const seen = new Set<string>();
+  const handle = async (file: string) => {
+    const name = REQUEST.exec(file)?.[1];
+    if (!name || seen.has(name)) return;
+    const text = await readFile(path.join(dir, file), 'utf8').catch(() => undefined);
+    if (text === undefined || seen.has(name)) return;
+    seen.add(name);
+    const result = await answer(JSON.parse(text) as Request).catch((err: unknown) => ({ ok: false, name: 'ProbeError', message: String(err) }));
+    svc.log.info(`e2e probe ${name}: ${JSON.stringify(result).slice(0, 500)}`);
+    await writeJsonAtomic(path.join(dir, `${name}.result.json`), result);
+  };
+  // Requests are renamed into place by the test, so one event per request.
+  const watcher = watch(dir, (_event, file) => void (typeof file === 'string' && handle(file)));
+  svc.log.info(`e2e probe watching ${dir}`);
+  return [new vscode.Disposable(() => watcher.close())];
 }
