@@ -122,12 +122,28 @@ const app = document.getElementById('app') ?? document.body;
 app.append(toolbar, notice, empty, h('div', { class: 'split' }, jobsPane, detail));
 
 const logView = new LogView(logScroll, win);
+/**
+ * Runs `cb` at the next animation frame, or after 100 ms if no frame comes: a webview iframe
+ * the browser considers hidden gets no frames, and pushed chunks must not pile up meanwhile.
+ */
+function nextFrame(cb: () => void): void {
+  let done = false;
+  const run = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    cb();
+  };
+  const timer = setTimeout(run, 100);
+  requestAnimationFrame(run);
+}
+
 let renderQueued = false;
 /** Renders the log rows in view at the next frame (scrolling and chunks share the frame). */
 function queueRender(): void {
   if (renderQueued) return;
   renderQueued = true;
-  requestAnimationFrame(() => {
+  nextFrame(() => {
     renderQueued = false;
     logView.render();
   });
@@ -331,13 +347,15 @@ function applyChunks(chunks: ChunkMsg[]): void {
     addedTop += change.addedTop;
     if (change.reset || change.droppedTop > 0 || change.addedTop > 0) logView.currentLine = -1;
   }
+  logView.syncHeight();
   if (ui.follow) logView.scrollToBottom();
+  // Earlier lines were added above: keep the lines the user is reading where they are.
   else if (addedTop > 0) logScroll.scrollTop += addedTop * logView.lineHeight;
   logView.render();
   updateLogStatus();
 }
 
-const chunkBatcher = new FrameBatcher<ChunkMsg>(applyChunks, (cb) => requestAnimationFrame(cb));
+const chunkBatcher = new FrameBatcher<ChunkMsg>(applyChunks, nextFrame);
 
 // ---- Messages from the host --------------------------------------------------------------
 

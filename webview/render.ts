@@ -266,8 +266,13 @@ export class LogView {
     return Math.max(0, this.win.visibleCount * this.lineHeight - this.scroller.clientHeight);
   }
 
-  scrollToBottom(): void {
+  /** Gives the scrollbar the window's height; call before moving scrollTop, which the browser clamps to it. */
+  syncHeight(): void {
     this.spacer.style.height = `${this.win.visibleCount * this.lineHeight}px`;
+  }
+
+  scrollToBottom(): void {
+    this.syncHeight();
     this.scroller.scrollTop = this.maxScrollTop;
   }
 
@@ -284,7 +289,7 @@ export class LogView {
   render(): void {
     const lh = this.lineHeight;
     const count = this.win.visibleCount;
-    this.spacer.style.height = `${count * lh}px`;
+    this.syncHeight();
     const [first, end] = visibleRange(this.scroller.scrollTop, this.scroller.clientHeight, lh, count, 20);
     this.rows.style.transform = `translateY(${first * lh}px)`;
     const frag = document.createDocumentFragment();
