@@ -332,6 +332,7 @@ function applyChunks(chunks: ChunkMsg[]): void {
   const mine = chunks.filter((c) => c.jobId === ui.selected && c.stream === ui.stream);
   if (mine.length === 0) return;
   let addedTop = 0;
+  let droppedTop = 0;
   // Runs of appends are merged into one; while the user reads earlier output (not following),
   // live appends and tails only move `total`: the window stays put and "newer bytes below" shows.
   for (const c of mergeContiguous(mine, (a, b) => a.kind === 'append' && b.kind === 'append')) {
@@ -345,12 +346,13 @@ function applyChunks(chunks: ChunkMsg[]): void {
     if (!change) continue;
     logView.changed(change);
     addedTop += change.addedTop;
+    droppedTop += change.droppedTop;
     if (change.reset || change.droppedTop > 0 || change.addedTop > 0) logView.currentLine = -1;
   }
   logView.syncHeight();
   if (ui.follow) logView.scrollToBottom();
-  // Earlier lines were added above: keep the lines the user is reading where they are.
-  else if (addedTop > 0) logScroll.scrollTop += addedTop * logView.lineHeight;
+  // Lines were added or dropped above: keep the lines the user is reading where they are.
+  else if (addedTop > 0 || droppedTop > 0) logScroll.scrollTop += (addedTop - droppedTop) * logView.lineHeight;
   logView.render();
   updateLogStatus();
 }
@@ -524,11 +526,20 @@ nextMatch.addEventListener('click', () => gotoMatch(1));
 copyButton.addEventListener('click', () => ui.selected && post(CopyLog.create({ jobId: ui.selected, stream: ui.stream })));
 rawButton.addEventListener('click', () => ui.selected && post(OpenRawLog.create({ jobId: ui.selected, stream: ui.stream })));
 
+/**
+ * Bytes to load per page: about half a window of lines at the window's average line length, so
+ * a page never pushes the lines on screen out of the window (which would make the view jump).
+ */
+function pageBytes(): number {
+  const avgLine = Math.max(16, (win.end - win.start) / Math.max(1, win.visibleCount));
+  return Math.round(Math.max(4096, Math.min(MAX_RANGE_BYTES / 4, (avgLine * win.limits.maxLines) / 2)));
+}
+
 logScroll.addEventListener('scroll', () => {
   queueRender();
-  if (logScroll.scrollTop < 200) requestRange('above', win.rangeAbove(MAX_RANGE_BYTES / 4));
+  if (logScroll.scrollTop < 200) requestRange('above', win.rangeAbove(pageBytes()));
   if (logView.isAtBottom()) {
-    if (win.hasBelow) requestRange('below', win.rangeBelow(MAX_RANGE_BYTES / 4));
+    if (win.hasBelow) requestRange('below', win.rangeBelow(pageBytes()));
     else if (!ui.follow) setFollow(true);
   } else if (ui.follow) {
     ui.follow = false;
