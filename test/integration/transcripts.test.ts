@@ -236,9 +236,7 @@ const OUR_KEYS: Record<string, readonly string[]> = {
 const SIGNAL_NAMES: Record<string, string> = { '15': 'TERM', '2': 'INT', '9': 'KILL' };
 
 /** Known incompatibilities still to fix, by owner: run as TODO so they are visible, not hidden. */
-const OPEN: Record<string, string> = {
-  exact_dir_name_wins: 'src/core/ops/status.ts (owner: skeleton/lead) reports state.json\'s job.id; agent-exec reports the resolved directory name (paths.id)',
-};
+const OPEN: Record<string, string> = {};
 
 // ---------------------------------------------------------------------------------------------
 // Normalisation and comparison

@@ -19,7 +19,7 @@ export async function getStatus(root: string, input: string): Promise<StatusResu
   const meta = await readMeta(paths);
   const st = await readCurrentState(paths);
   return {
-    job_id: st.job.id,
+    job_id: paths.id,
     state: st.job.status,
     ...(st.result.exit_code !== null ? { exit_code: st.result.exit_code } : {}),
     created_at: meta.created_at,

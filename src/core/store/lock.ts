@@ -10,7 +10,8 @@ import { JobError } from '../errors';
 import { identify, isProcessAlive } from '../process/proc';
 
 const LOCK_NAME = '.lock';
-const LOCK_TIMEOUT_MS = 5000;
+// Generous: holders keep the lock for milliseconds, but a loaded machine may deschedule them; a dead holder is taken over at once.
+const LOCK_TIMEOUT_MS = 30_000;
 
 export async function withJobLock<T>(jobDir: string, fn: () => Promise<T>): Promise<T> {
   const lockFile = path.join(jobDir, LOCK_NAME);
