@@ -9,7 +9,7 @@
  * `{"ok": false, "name": "Canceled", "message": "…"}` when the call rejected.
  */
 import { watch } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { writeJsonAtomic } from '../../core/store/atomicWrite';
@@ -52,8 +52,9 @@ export function registerE2eProbe(svc: Services): vscode.Disposable[] {
     svc.log.info(`e2e probe ${name}: ${JSON.stringify(result).slice(0, 500)}`);
     await writeJsonAtomic(path.join(dir, `${name}.result.json`), result);
   };
-  // Requests are renamed into place by the test, so one event per request.
+  // Requests are renamed into place by the test; those written before activation are read now.
   const watcher = watch(dir, (_event, file) => void (typeof file === 'string' && handle(file)));
+  void readdir(dir).then((files) => files.forEach((f) => void handle(f)));
   svc.log.info(`e2e probe watching ${dir}`);
   return [new vscode.Disposable(() => watcher.close())];
 }
