@@ -114,6 +114,36 @@ describe('Jobs view in VS Code', { timeout: 300_000 }, () => {
     await s.screenshot('term-escalated-killed');
   });
 
+  step('multi-select, then Kill with KILL from the context menu kills every selected job', async () => {
+    const a = await cliRun(s, 'sleep 300');
+    const b = await cliRun(s, 'sleep 301');
+    await view.row(a).waitFor({ timeout: 10_000 });
+    await view.row(b).waitFor({ timeout: 10_000 });
+    await status.waitForText('2 running');
+    await view.row(a).click();
+    await view.row(b).click({ modifiers: ['Control'] });
+    await view.row(b).click({ button: 'right' });
+    const item = s.page.locator('.monaco-menu .action-item', { hasText: 'Kill with KILL (force)' });
+    await item.waitFor({ timeout: 10_000 });
+    await s.screenshot('context-menu-multi-select');
+    await item.click();
+    await view.waitForDescription(a, 'killed (KILL)');
+    await view.waitForDescription(b, 'killed (KILL)');
+    await status.waitForText('0 running');
+  });
+
+  step('Group Jobs By… State shows Running / Failed / Killed / Succeeded groups', async () => {
+    await wb.runCommand('Agent Exec: Group Jobs By…');
+    await wb.pickQuickItem('State');
+    await view.pane.locator('.monaco-list-row[aria-label^="Killed"]').waitFor({ timeout: 10_000 });
+    await view.pane.locator('.monaco-list-row[aria-label^="Failed"]').waitFor();
+    await view.waitForDescription(termJob, 'killed (KILL)');
+    await s.screenshot('grouped-by-state');
+    await wb.runCommand('Agent Exec: Group Jobs By…');
+    await wb.pickQuickItem('None');
+    await view.pane.locator('.monaco-list-row[aria-label^="Killed"]').waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
   step('Show Job Output opens the log read-only and follows its growth', async () => {
     const job = await cliRun(s, 'for i in 1 2 3 4 5 6; do echo "line $i"; sleep 0.4; done');
     await view.row(job).waitFor({ timeout: 10_000 });
