@@ -27,6 +27,8 @@ const node = {
 const builds = [
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: CLI_SHEBANG } },
   { ...node, entryPoints: { supervisor: 'src/supervisor/main.ts' }, outdir: 'dist' },
+  // Required at run time by `agent-exec mcp` only (src/cli/commands/mcp.ts).
+  { ...node, entryPoints: { mcp: 'src/mcp/server.ts' }, outdir: 'dist' },
 ];
 if (existsSync('src/extension/extension.ts')) {
   builds.push({ ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] });

@@ -1,11 +1,11 @@
+import * as path from 'node:path';
 import type { CliCommand } from '../command';
 import { CLI_VERSION } from '../version';
 import { cliLaunchContext } from './run';
 
 /**
  * `mcp`: a Model Context Protocol server on stdin/stdout (tools run, status, output, wait,
- * kill, list) over the job store. stdout carries only the protocol; logs go to stderr. The
- * SDK is loaded only here, so other commands do not pay for it at start-up.
+ * kill, list) over the job store. stdout carries only the protocol; logs go to stderr.
  */
 export const mcpCommand: CliCommand = {
   spec: {
@@ -15,7 +15,9 @@ export const mcpCommand: CliCommand = {
     positionals: [],
   },
   run: async (_args, ctx) => {
-    const { serveMcpStdio } = await import('../../mcp/server');
+    // The SDK (~650 KB with zod and ajv) is its own bundle, dist/mcp.js, so that no other
+    // command compiles it at start-up.
+    const { serveMcpStdio } = require(path.join(__dirname, 'mcp.js')) as typeof import('../../mcp/server');
     const stop = () => process.exit(0);
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

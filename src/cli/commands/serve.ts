@@ -1,6 +1,5 @@
 import type { CliCommand } from '../command';
 import { DEFAULT_BIND, resolveServeOptions, StartupRefusal, TOKEN_ENV } from '../../serve/options';
-import { startServer } from '../../serve/server';
 import { errorEnvelope } from '../../core/envelope';
 import { cliLaunchContext } from './run';
 
@@ -36,6 +35,8 @@ export const serveCommand: CliCommand = {
     }
     // Jobs inherit the server's environment, but not the key to the server.
     const { [TOKEN_ENV]: _token, ...env } = ctx.env;
+    // Loaded on use: the HTTP stack is not needed by any other command.
+    const { startServer } = await import('../../serve/server');
     const server = await startServer(opts, { root: ctx.root, launch: cliLaunchContext({ ...ctx, env }) });
     process.stderr.write(`agent-exec serve: listening on ${server.url} (root ${ctx.root})\n`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
