@@ -17,7 +17,7 @@ export interface AgentJobInput {
 }
 
 /** What an owner may look like: short, printable, no control characters. */
-const OWNER = /^[\x21-\x7e][\x20-\x7e]{0,99}$/;
+export const OWNER = /^[\x21-\x7e][\x20-\x7e]{0,99}$/;
 
 function checkEnv(env: Record<string, string>): void {
   for (const [k, v] of Object.entries(env)) {

@@ -171,6 +171,14 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
     const missing = (await request({ command: 'agentExec.status', args: 'ffffffff' })()).value as { ok: boolean; error: { code: string } };
     assert.equal(missing.ok, false);
     assert.equal(missing.error.code, 'job_not_found');
+    const ran = (await request({ command: 'agentExec.run', args: { command: 'echo from-command', owner: 'my-agent' } })()).value as { job_id: string };
+    const meta = JSON.parse(readFileSync(path.join(s.jobRoot, ran.job_id, 'meta.json'), 'utf8'));
+    assert.equal(meta.owner, 'agent:my-agent');
+    const waited = (await request({ command: 'agentExec.wait', args: { jobId: ran.job_id, timeoutSeconds: 20 } })()).value as { state: string };
+    assert.equal(waited.state, 'exited');
+    const tail = (await request({ command: 'agentExec.tail', args: { jobId: ran.job_id, tailLines: 5 } })()).value as { type: string; stdout: string };
+    assert.equal(tail.type, 'tail');
+    assert.equal(tail.stdout, 'from-command\n');
     const killed = (await request({ command: 'agentExec.kill', args: { jobId: humanJob, signal: 'INT' } })()).value as { type: string };
     assert.equal(killed.type, 'kill');
     assert.equal(await dialog().count(), 0);

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { AGENT_TOOLS, TOOL_MAX_BYTES } from '../../src/mcp/tools';
 import { killConfirmation, MAX_LISTED_TARGETS, ownerText, runConfirmation } from '../../src/extension/lm/confirmations';
 import { COPILOT_OWNER, languageModelToolContributions, LM_TOOLS, resultTexts } from '../../src/extension/lm/toolCatalog';
-import { AGENT_COMMANDS, agentResult, snakeCaseKeys, splitWriteTo, toolArgs } from '../../src/extension/agent/agentOutput';
+import { AGENT_COMMANDS, agentOwner, agentResult, snakeCaseKeys, splitWriteTo, toolArgs } from '../../src/extension/agent/agentOutput';
 import { JobError } from '../../src/core/errors';
 import type { KillTargetsDescription } from '../../src/core/ops/kill';
 import { tempDir } from '../helpers/tempRoot';
@@ -108,6 +108,14 @@ test('command arguments: a job id string or camelCase fields, mapped to the tool
   assert.deepEqual(toolArgs(undefined), {});
   assert.deepEqual(toolArgs(['x']), {});
   assert.deepEqual(snakeCaseKeys({ jobId: 'a', tailLines: 3, max_bytes: 9, timeoutSeconds: 1 }), { job_id: 'a', tail_lines: 3, max_bytes: 9, timeout_seconds: 1 });
+});
+
+test('owner of a job started by a programmatic run: agent:<name>, agent:command by default, validated', () => {
+  assert.equal(agentOwner(undefined), 'agent:command');
+  assert.equal(agentOwner('claude-code'), 'agent:claude-code');
+  assert.equal(agentOwner('agent:cursor'), 'agent:cursor');
+  assert.throws(() => agentOwner('bad\nowner'), /printable ASCII/);
+  assert.throws(() => agentOwner(7), JobError);
 });
 
 test('writeTo: must be absolute; the result (or error envelope) is written atomically with mode 0600', async (t) => {

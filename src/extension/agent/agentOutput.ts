@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { errorEnvelope } from '../../core/envelope';
 import { describeError, JobError } from '../../core/errors';
 import { writeJsonAtomic } from '../../core/store/atomicWrite';
+import { OWNER } from '../../serve/agentJob';
 
 export const WRITE_TO_ARG = 'writeTo';
 
@@ -18,6 +19,14 @@ export const AGENT_COMMANDS: Readonly<Record<string, string>> = {
   'agentExec.tail': 'output',
   'agentExec.wait': 'wait',
 };
+
+/** Owner of a job started by a programmatic `agentExec.run`: `agent:<name>` for a bare name, `agent:command` when absent. */
+export function agentOwner(v: unknown): string {
+  if (v === undefined || v === null) return 'agent:command';
+  const owner = typeof v === 'string' && !v.includes(':') ? `agent:${v}` : v;
+  if (typeof owner !== 'string' || !OWNER.test(owner)) throw new JobError('invalid_request', '"owner" must be 1-100 printable ASCII characters, e.g. "agent:my-tool" or "my-tool"');
+  return owner;
+}
 
 /** A command's argument: a job id string, or an object of camelCase (or snake_case) fields. */
 export function toolArgs(arg: unknown): Record<string, unknown> {

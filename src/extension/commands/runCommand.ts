@@ -8,6 +8,7 @@ import { okEnvelope } from '../../core/envelope';
 import { JobError } from '../../core/errors';
 import type { InlineResult } from '../../core/ops/run';
 import { Command } from '../ids';
+import { agentOwner } from '../agent/agentOutput';
 import { registerCommand, type Services } from './command';
 
 const HISTORY_KEY = 'agentExec.runHistory';
@@ -84,7 +85,7 @@ export function registerRunCommand(svc: Services): vscode.Disposable {
       assertTrusted();
       const tags = Array.isArray(args.tags) ? args.tags.filter((t): t is string => typeof t === 'string') : [];
       const cwd = typeof args.cwd === 'string' ? args.cwd : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.homedir());
-      return okEnvelope('run', await svc.jobs().run({ command: commandArg(args.command), cwd, tags }));
+      return okEnvelope('run', await svc.jobs().run({ command: commandArg(args.command), cwd, tags, owner: agentOwner(args.owner) }));
     },
   });
 }

@@ -39,6 +39,8 @@ export interface RunInput {
   cwd: string;
   tags?: string[];
   shellWrapper?: string[];
+  /** `meta.owner`; default: the person in this window. */
+  owner?: string;
 }
 
 export interface JobServiceOptions {
@@ -134,7 +136,7 @@ export class JobService extends Disposable {
           timeoutSec: 0,
           killAfterSec: 0,
           progressEverySec: 0,
-          owner: 'human:vscode',
+          owner: input.owner ?? 'human:vscode',
           ...(input.shellWrapper ? { shellWrapper: input.shellWrapper } : {}),
         },
         observe: { wait: false, untilSec: 0, forever: false, maxBytes: 0 },
