@@ -123,6 +123,9 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
     const output = envelopeOf(await request({ tool: 'agentExec_output', input: { job_id: agentJob.slice(0, 8) } })());
     assert.equal(output.type, 'tail');
     assert.match(String(output.stdout), /lm-hello/);
+    const cut = await request({ tool: 'agentExec_output', input: { job_id: agentJob, tail_lines: 0, max_bytes: 4 } })();
+    assert.equal(envelopeOf(cut).stdout, 'ady\n');
+    assert.match(cut.texts![1], new RegExp(`^stdout shows bytes \\[\\d+, \\d+\\) of \\d+; .* from .*${agentJob}/stdout\\.log$`));
     const t0 = Date.now();
     const wait = envelopeOf(await request({ tool: 'agentExec_wait', input: { job_id: agentJob, timeout_seconds: 1 } })());
     assert.equal(wait.state, 'running', 'the deadline passed: the current state is returned');
@@ -148,6 +151,13 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
     await until(() => readJobState(s, agentJob).job.status !== 'running', T, 'the job to end');
     await view.row(agentJob).locator('.label-description', { hasText: /exited|killed/ }).waitFor({ timeout: T });
     await s.screenshot('agent-job-killed');
+  });
+
+  step('a kill of an unknown job asks nothing and answers with the error envelope', async () => {
+    const env = envelopeOf(await request({ tool: 'agentExec_kill', input: { job_id: 'ffffffffffff' } })());
+    assert.equal(env.ok, false);
+    assert.equal((env.error as { code: string }).code, 'job_not_found');
+    assert.equal(await dialog().count(), 0);
   });
 
   step("the confirmation for a person's job says Copilot did not start it", async () => {

@@ -9,6 +9,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorEnvelope } from '../../core/envelope';
+import { JobError } from '../../core/errors';
 import { describeKillTargets } from '../../core/ops/kill';
 import { readMeta, resolveJob } from '../../core/store/jobDir';
 import { callTool } from '../../mcp/tools';
@@ -56,9 +57,11 @@ function registerTool(svc: Services, lm: LmTool): vscode.Disposable {
         const c = await confirmationFor(svc, lm, options.input);
         return c ? asPrepared(c) : { invocationMessage: lm.tool.title };
       } catch (err) {
-        // invoke reports the same problem as an error envelope; a kill still needs a yes.
+        // Bad input or an unknown job: invoke answers with the same error envelope and does nothing.
+        // Anything else (the job could not be inspected): a kill still needs a yes.
         svc.log.warn(`${lm.name} prepare: ${String(err)}`);
-        return lm.tool.destructive ? asPrepared({ title: `${lm.tool.title}?`, message: `Copilot asks: ${JSON.stringify(options.input)}` }) : undefined;
+        if (err instanceof JobError || !lm.tool.destructive) return { invocationMessage: lm.tool.title };
+        return asPrepared({ title: `${lm.tool.title}?`, message: `Copilot asks: ${JSON.stringify(options.input)}` });
       }
     },
     async invoke(options, token) {
