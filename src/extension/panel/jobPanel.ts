@@ -17,8 +17,10 @@ export const JOB_PANEL_VIEW_ID = 'agentExec.jobPanel';
 export const OPEN_JOB_PANEL_COMMAND = 'agentExec.openJobPanel';
 const EDITOR_PANEL_TYPE = 'agentExec.jobPanelEditor';
 
-/** What the panel needs from the job service; the VS Code parts (files, clipboard) are added here. */
-export type PanelJobs = Omit<PanelBackend, 'openFile' | 'copyText' | 'openInEditor'>;
+/** The parts of the backend that need VS Code (files, clipboard, panels, storage), added by JobPanel. */
+type VscodeSide = 'openFile' | 'copyText' | 'openInEditor' | 'selected' | 'loadUiState' | 'saveUiState';
+/** What the panel needs from the job service. */
+export type PanelJobs = Omit<PanelBackend, VscodeSide>;
 
 export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: { view: vscode.WebviewView; session: PanelSession } | undefined;
@@ -36,17 +38,8 @@ export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
     /** Where the host keeps its copy of the panel's UI state (undefined: none). */
     stateFile?: string,
   ) {
-    this.backend = {
-      get root() {
-        return jobs.root;
-      },
-      listJobs: () => jobs.listJobs(),
-      getJob: (id) => jobs.getJob(id),
-      onDidChangeJobs: (l) => jobs.onDidChangeJobs(l),
-      kill: (id, sig) => jobs.kill(id, sig),
-      rerun: (id) => jobs.rerun(id),
-      remove: (id) => jobs.remove(id),
-      log: (m) => jobs.log(m),
+    // The job side delegates to `jobs` (its `root` getter stays live); the VS Code side is added here.
+    const vscodeSide: Pick<PanelBackend, VscodeSide> = {
       openFile: async (file) => {
         await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true, preserveFocus: false });
       },
@@ -67,6 +60,7 @@ export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
           .catch((err: unknown) => jobs.log(`job panel: cannot save its state: ${String(err)}`));
       },
     };
+    this.backend = Object.assign(Object.create(jobs) as PanelJobs, vscodeSide);
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
