@@ -33,8 +33,11 @@ async function main(): Promise<void> {
     '# Agent Exec demo\n\nOpen the **Agent Exec** view in the activity bar, then **Run a Command…** (Ctrl+Alt+J), e.g. `./count.sh`.\nKill it from the tree with the signal of your choice.\n',
   );
   writeFileSync(path.join(dirs.workspace, 'count.sh'), '#!/bin/sh\ntrap \'echo "got INT"; exit 130\' INT\ni=0\nwhile [ $i -lt 600 ]; do i=$((i+1)); echo "tick $i"; sleep 1; done\n', { mode: 0o755 });
-  installVsix(dirs, process.env);
-  const server = await CodeServer.start(dirs, process.env, (child) => {
+  // code-server's own config.yaml and caches go to the demo folder; XDG_DATA_HOME stays, so the
+  // extension finds the same job root as the agent-exec CLI in this shell.
+  const env = { ...process.env, XDG_CONFIG_HOME: path.join(demo, 'config'), XDG_CACHE_HOME: path.join(demo, 'cache') };
+  installVsix(dirs, env);
+  const server = await CodeServer.start(dirs, env, (child) => {
     child.stderr!.pipe(process.stderr);
   });
   console.log(`\nAgent Exec in code-server: ${server.url(dirs.workspace)}\n(Ctrl-C stops it)\n`);
