@@ -30,6 +30,18 @@ interface ProbeResult {
   message?: string;
 }
 
+/** Hands a request to the extension's e2e probe (src/extension/lm/e2eProbe.ts); resolves with its answer. */
+function send(dir: string, name: string, body: object): () => Promise<ProbeResult> {
+  const tmp = path.join(dir, `.${name}.tmp`);
+  writeFileSync(tmp, JSON.stringify(body));
+  renameSync(tmp, path.join(dir, `${name}.json`));
+  const file = path.join(dir, `${name}.result.json`);
+  return async () => {
+    await until(() => existsSync(file), 60_000, `the probe's answer to ${JSON.stringify(body)}`);
+    return JSON.parse(readFileSync(file, 'utf8')) as ProbeResult;
+  };
+}
+
 describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
   const probeDir = mkdtempSync(path.join(os.tmpdir(), 'agent-exec-e2e-lm-'));
   let s: Session;
@@ -55,18 +67,8 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
     rmSync(probeDir, { recursive: true, force: true });
   });
 
-  /** Hands a request to the probe; returns a function that waits for its answer. */
-  function request(body: object): () => Promise<ProbeResult> {
-    const name = `r${++seq}`;
-    const tmp = path.join(probeDir, `.${name}.tmp`);
-    writeFileSync(tmp, JSON.stringify(body));
-    renameSync(tmp, path.join(probeDir, `${name}.json`));
-    const file = path.join(probeDir, `${name}.result.json`);
-    return async () => {
-      await until(() => existsSync(file), 60_000, `the probe's answer to ${JSON.stringify(body)}`);
-      return JSON.parse(readFileSync(file, 'utf8')) as ProbeResult;
-    };
-  }
+  /** Hands a request to the probe; returns a function that waits for its answer (a dialog may come first). */
+  const request = (body: object) => send(probeDir, `r${++seq}`, body);
 
   const envelopeOf = (r: ProbeResult): Record<string, unknown> => {
     assert.ok(r.ok && r.texts && r.texts.length > 0, JSON.stringify(r));

@@ -29,7 +29,8 @@ const asPrepared = (c: Confirmation): vscode.PreparedToolInvocation => ({ confir
 
 /** The confirmation a run or kill needs, or undefined (other tools; input the call will reject; a job that is not running). */
 async function confirmationFor(svc: Services, { tool }: LmTool, raw: Input): Promise<Confirmation | undefined> {
-  if (tool.name === 'run') {
+  // Untrusted: invoke refuses to run anything, so there is nothing to confirm.
+  if (tool.name === 'run' && vscode.workspace.isTrusted) {
     // parseInput checked `raw` against this tool's own table; AGENT_TOOLS erases that table's type.
     const input = parseInput(tool.input, raw) as unknown as { command: string[]; cwd?: string; env?: Record<string, string>; timeout_seconds?: number };
     return runConfirmation({
