@@ -167,7 +167,10 @@ function scanOnce(subject: KillSubject, ctx: ScanContext): TargetScan {
   const procs = listProcesses();
   const byPid = new Map(procs.map((p) => [p.pid, p]));
   const tagged = taggedAmong(subject.jobId, procs, ctx);
-  const identity = identify(subject, subject.pid === undefined ? undefined : byPid.get(subject.pid), tagged);
+  // A record naming init, this process or an ancestor that is not a job process (no env tag) is
+  // forged or stale: trusting it would take its group, session and every descendant along.
+  const forged = subject.pid !== undefined && (subject.pid <= 1 || (ctx.spare.has(subject.pid) && !tagged.has(subject.pid)));
+  const identity = forged ? 'implausible' : identify(subject, subject.pid === undefined ? undefined : byPid.get(subject.pid), tagged);
   if (trusted(identity)) ctx.trustedGroup = true;
   if (identity === 'recycled' || identity === 'implausible') ctx.trustedGroup = false;
   const P = subject.pid;
