@@ -87,7 +87,8 @@ async function newJobDir(root: string): Promise<JobPaths> {
   for (let i = 0; i < MAX_ID_ATTEMPTS; i++) {
     const paths = jobPaths(root, newJobId());
     try {
-      await fs.mkdir(paths.dir);
+      // 0700: records, logs and env files are the owner's alone.
+      await fs.mkdir(paths.dir, { mode: 0o700 });
       return paths;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
