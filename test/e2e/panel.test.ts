@@ -257,4 +257,18 @@ describe('Job panel in VS Code', { timeout: 300_000, skip: integrated ? false : 
     await panel.log.locator('.line').first().waitFor({ timeout: T });
     copyFileSync(await s.screenshot('panel-light'), path.join(RESULTS, 'panel-light.png'));
   });
+
+  step('"Open in Editor" opens the same panel as an editor tab', async () => {
+    await panel.frame.locator('#open-in-editor').click();
+    await s.page.locator('.tabs-container .tab', { hasText: 'Agent Exec Jobs' }).waitFor({ timeout: T });
+    // A second webview (the editor's) comes up beside the bottom panel's and lists the same jobs.
+    await s.page.locator('iframe.webview.ready').nth(1).waitFor({ state: 'attached', timeout: T });
+    const rowIn = (i: number) => s.page.frameLocator(`iframe.webview.ready >> nth=${i}`).frameLocator('#active-frame').locator(`tr[data-id="${chatty}"]`);
+    const t0 = Date.now();
+    while ((await rowIn(0).count()) + (await rowIn(1).count()) < 2) {
+      if (Date.now() - t0 > T) throw new Error('both webviews should list the job');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await s.screenshot('panel-open-in-editor');
+  });
 });
