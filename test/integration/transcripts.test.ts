@@ -119,6 +119,16 @@ const AFTER: Record<string, (g: Group) => void> = {
   wait_until_short_running: (g) => signalWorkload(g, 37, 'SIGCONT'),
 };
 
+/**
+ * Workload edits that keep a record's timing meaning on a loaded machine. run_first_output_running
+ * shows `run` returning while the job still runs: its job must outlive the first output by more
+ * than run's settle window (OUTPUT_SETTLE_MS) plus scheduling delays, which 0.3 s does not
+ * guarantee under load.
+ */
+const ARGV_EDITS: Record<string, (arg: string) => string> = {
+  run_first_output_running: (arg) => arg.replace('echo hi; sleep 0.3', 'echo hi; sleep 3'),
+};
+
 /** Records that ran in another directory than `<CWD>` (from their notes). */
 const CWD_OF: Record<string, (g: Group) => string> = { delete_all_other_cwd: (g) => g.tmp };
 
@@ -426,7 +436,7 @@ for (const name of groups) {
       await t.test(rec.name, open ? { todo: `OPEN: ${open}` } : {}, async () => {
         await BEFORE[rec.name]?.(g);
         if (SECOND_ALIGNED.has(name) && JOB_CREATING.has(subcommandOf(rec) ?? '')) await nextSecond();
-        const argv = rec.argv.slice(1).map((a) => substitute(a, g));
+        const argv = rec.argv.slice(1).map((a) => (ARGV_EDITS[rec.name] ?? String)(substitute(a, g)));
         const r = await runCli(argv, {
           cwd: CWD_OF[rec.name]?.(g) ?? g.cwd,
           env: { XDG_CONFIG_HOME: path.join(g.tmp, 'config'), ...(Object.fromEntries(Object.entries(rec.env).map(([k, v]) => [k, substitute(v, g)]))) },
@@ -448,5 +458,5 @@ test('transcript coverage: every record replayed, pending and deviations listed'
   for (const [n, o] of Object.entries(OPEN)) t.diagnostic(`open ${n}: ${o}`);
   for (const p of pending) t.diagnostic(`pending ${p}`);
   const names = new Set(RECORDS.map((r) => r.name));
-  for (const n of [...Object.keys(DEVIATIONS), ...Object.keys(OPEN), ...Object.keys(BEFORE), ...Object.keys(AFTER)]) assert.ok(names.has(n), `no transcript record named ${n}`);
+  for (const n of [...Object.keys(DEVIATIONS), ...Object.keys(OPEN), ...Object.keys(BEFORE), ...Object.keys(AFTER), ...Object.keys(ARGV_EDITS)]) assert.ok(names.has(n), `no transcript record named ${n}`);
 });
