@@ -7,7 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { JobError } from '../errors';
-import type { JobPaths } from '../store/jobDir';
+import { readState, type JobPaths } from '../store/jobDir';
+import { killProcessTree } from '../process/killTree';
 import { updateState } from '../store/stateFile';
 import { isTerminal } from '../schema';
 import { nowTimestamp } from '../time';
@@ -137,6 +138,15 @@ export async function launchJob(paths: JobPaths, spec: SupervisorSpec, runtime: 
     return await launchSupervisor(spec, runtime);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
+    // A supervisor given up on (handshake timeout under load) may already have started the
+    // workload: a job that ran to its end is reported as it is; one still running is ended, so
+    // `failed` is the truth and no unsupervised workload is left behind.
+    const st = await readState(paths).catch(() => undefined);
+    if (st && (st.job.status === 'exited' || st.job.status === 'killed') && st.pid !== undefined && st.supervisor_pid !== undefined) {
+      return { pid: st.pid, supervisorPid: st.supervisor_pid };
+    }
+    const subject = { jobId: paths.id, ...(st?.pid !== undefined ? { pid: st.pid } : {}), ...(st?.pid_start_time !== undefined ? { pidStartTime: st.pid_start_time } : {}) };
+    await killProcessTree(subject, 'SIGKILL', { graceMs: 0, wait: true }).catch(() => undefined);
     await recordFailed(paths, message).catch(() => undefined);
     throw new JobError('spawn_failed', `failed to start job ${paths.id}: ${message}`, { job_id: paths.id });
   }
