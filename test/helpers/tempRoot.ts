@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, cpSync, realpathSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -20,4 +20,16 @@ export function installFixtureJobs(root: string, names: string[]): Record<string
     ids[name] = id;
   }
   return ids;
+}
+
+/**
+ * A job store for one test: `<dir>/root` (the job root), `<dir>/work` (a caller cwd) and
+ * `<dir>/other` (a second cwd), all removed when the test ends.
+ */
+export function tempStore(t: { after: (fn: () => void) => void }): { dir: string; root: string; cwd: string; other: string } {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const [root, cwd, other] = ['root', 'work', 'other'].map((name) => path.join(dir, name));
+  for (const d of [root, cwd, other]) mkdirSync(d);
+  return { dir, root, cwd, other };
 }

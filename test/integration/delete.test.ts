@@ -6,22 +6,13 @@ import * as path from 'node:path';
 import { processStartTime } from '../../src/core/process/proc';
 import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
-import { tempDir } from '../helpers/tempRoot';
+import { tempStore } from '../helpers/tempRoot';
 
-function store(t: { after: (fn: () => void) => void }) {
-  const { dir, cleanup } = tempDir();
-  t.after(cleanup);
-  const root = path.join(dir, 'root');
-  const cwd = path.join(dir, 'work');
-  mkdirSync(root);
-  mkdirSync(cwd);
-  return { dir, root, cwd };
-}
 
 const deadPid = (): number => spawnSync('true').pid!;
 
 test('delete <id>: finished, created and unreadable jobs go; the answer has agent-exec\'s shape', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   const exited = writeFakeJob(root);
   const created = writeFakeJob(root, { status: 'created' });
   const unknown = writeFakeJob(root);
@@ -42,7 +33,7 @@ test('delete <id>: finished, created and unreadable jobs go; the answer has agen
 });
 
 test('delete <id> refuses a running job, but a lost one (processes gone) is failed and can go', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   const running = writeFakeJob(root, { status: 'running', pid: process.pid });
   const r = await runCli(['--root', root, 'delete', running.slice(0, 10)]);
   assert.equal(r.code, 1);
@@ -56,7 +47,7 @@ test('delete <id> refuses a running job, but a lost one (processes gone) is fail
 });
 
 test('delete --all: every reason, counts, and only jobs of the caller\'s directory', async (t) => {
-  const { dir, root, cwd } = store(t);
+  const { dir, root, cwd } = tempStore(t);
   const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
   t.after(() => sleeper.kill('SIGKILL'));
   const done = writeFakeJob(root, { cwd, ageSeconds: 3 });
@@ -100,7 +91,7 @@ test('delete --all: every reason, counts, and only jobs of the caller\'s directo
 });
 
 test('delete usage: exactly one of JOB_ID and --all', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   const none = await runCli(['--root', root, 'delete']);
   assert.equal(none.code, 2);
   assert.equal(none.stdout, '');

@@ -7,21 +7,14 @@ import { autoGc, runGc } from '../../src/core/ops/gc';
 import { dirSize } from '../../src/core/ops/scan';
 import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
-import { tempDir } from '../helpers/tempRoot';
+import { tempStore } from '../helpers/tempRoot';
 
 /** A pid that belonged to a process which has exited. */
 const deadPid = (): number => spawnSync('true').pid!;
 
-function store(t: { after: (fn: () => void) => void }) {
-  const { dir, cleanup } = tempDir();
-  t.after(cleanup);
-  const root = path.join(dir, 'root');
-  mkdirSync(root);
-  return { dir, root };
-}
 
 test('gc keeps recent and active jobs and reports every skip reason', async (t) => {
-  const { root, dir } = store(t);
+  const { root, dir } = tempStore(t);
   const old = writeFakeJob(root, { ageSeconds: 100 });
   const recent = writeFakeJob(root, { ageSeconds: 2 });
   const running = writeFakeJob(root, { status: 'running', ageSeconds: 500, pid: process.pid });
@@ -47,7 +40,7 @@ test('gc keeps recent and active jobs and reports every skip reason', async (t) 
 });
 
 test('gc deletes expired jobs oldest first; --max-jobs spares the newest within the expired set', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   const ids = [300, 200, 100].map((age) => writeFakeJob(root, { ageSeconds: age, stdout: 'x'.repeat(age) }));
   const recent = writeFakeJob(root, { ageSeconds: 1 });
   const r = await runGc(root, { olderThan: '60s', maxJobs: 1 });
@@ -67,7 +60,7 @@ test('gc deletes expired jobs oldest first; --max-jobs spares the newest within 
 });
 
 test('gc --max-bytes deletes oldest first until the expired set fits, even jobs --max-jobs spared', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   const a = writeFakeJob(root, { ageSeconds: 300, stdout: 'a'.repeat(5000) });
   const b = writeFakeJob(root, { ageSeconds: 200, stdout: 'b'.repeat(5000) });
   const c = writeFakeJob(root, { ageSeconds: 100, stdout: 'c'.repeat(5000) });
@@ -88,7 +81,7 @@ test('gc --max-bytes deletes oldest first until the expired set fits, even jobs 
 });
 
 test('gc: a lost running job is settled to failed instead of blocking collection as active', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   const id = writeFakeJob(root, { status: 'running', ageSeconds: 1000, pid: deadPid() });
   const r = await runGc(root, { olderThan: '30s', dryRun: true });
   assert.equal(r.jobs[0].job_id, id);
@@ -97,7 +90,7 @@ test('gc: a lost running job is settled to failed instead of blocking collection
 });
 
 test('gc duration grammar: invalid values are internal_error only when the root exists', async (t) => {
-  const { root, dir } = store(t);
+  const { root, dir } = tempStore(t);
   const bad = await runCli(['--root', root, 'gc', '--older-than', '5x']);
   assert.equal(bad.code, 1);
   assert.equal(bad.json.error.message, 'invalid duration: 5x; expected formats: 30d, 24h, 60m, 3600s');
@@ -110,7 +103,7 @@ test('gc duration grammar: invalid values are internal_error only when the root 
 });
 
 test('autoGc honours scan_limit and delete_limit exactly, and removes its lock', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   for (let i = 0; i < 5; i++) writeFakeJob(root, { ageSeconds: 1000 + i });
   const r = await autoGc(root, { olderThan: '1s', scanLimit: 3, deleteLimit: 1 });
   assert.ok(r);
@@ -122,7 +115,7 @@ test('autoGc honours scan_limit and delete_limit exactly, and removes its lock',
 });
 
 test('autoGc skips while a live process holds .gc.lock, and takes over a dead or expired lock', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   writeFakeJob(root, { ageSeconds: 1000 });
   const lock = path.join(root, '.gc.lock');
   writeFileSync(lock, `${process.pid}`);
@@ -143,7 +136,7 @@ test('autoGc skips while a live process holds .gc.lock, and takes over a dead or
 });
 
 test('autoGc never throws: a bad policy is reported through warn', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   const warnings: string[] = [];
   assert.equal(await autoGc(root, { olderThan: 'soon' }, (m) => warnings.push(m)), undefined);
   assert.match(warnings[0], /invalid duration: soon/);

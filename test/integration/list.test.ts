@@ -6,19 +6,10 @@ import * as path from 'node:path';
 import { listJobs } from '../../src/core/ops/list';
 import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
-import { tempDir } from '../helpers/tempRoot';
+import { tempStore } from '../helpers/tempRoot';
 
 const ENTRY_KEYS = ['job_id', 'short_job_id', 'state', 'exit_code', 'created_at', 'started_at', 'finished_at', 'updated_at', 'tags'];
 
-function store(t: { after: (fn: () => void) => void }) {
-  const { dir, cleanup } = tempDir();
-  t.after(cleanup);
-  const root = path.join(dir, 'root');
-  const cwd = path.join(dir, 'work');
-  const other = path.join(dir, 'other');
-  for (const d of [root, cwd, other]) mkdirSync(d);
-  return { dir, root, cwd, other };
-}
 
 function ids(r: { code: number | null; json?: { jobs: { job_id: string }[] }; stdout: string; stderr: string }): string[] {
   assert.ok(r.json, `no JSON answer (exit ${r.code}): ${r.stdout}${r.stderr}`);
@@ -26,7 +17,7 @@ function ids(r: { code: number | null; json?: { jobs: { job_id: string }[] }; st
 }
 
 test('list: cwd scope by default, --cwd (relative, through a symlink), --all; jobs without cwd only with --all', async (t) => {
-  const { dir, root, cwd, other } = store(t);
+  const { dir, root, cwd, other } = tempStore(t);
   const here = writeFakeJob(root, { cwd, ageSeconds: 30 });
   const there = writeFakeJob(root, { cwd: other, ageSeconds: 20 });
   const nowhere = writeFakeJob(root, { ageSeconds: 10 });
@@ -42,7 +33,7 @@ test('list: cwd scope by default, --cwd (relative, through a symlink), --all; jo
 });
 
 test('list: tags are ANDed, namespaces include themselves; --state includes created and unknown', async (t) => {
-  const { root, cwd } = store(t);
+  const { root, cwd } = tempStore(t);
   const a = writeFakeJob(root, { cwd, tags: ['ci', 'project.build'], ageSeconds: 50 });
   const b = writeFakeJob(root, { cwd, tags: ['project'], ageSeconds: 40, exitCode: 2 });
   const c = writeFakeJob(root, { cwd, tags: ['ci'], status: 'created', ageSeconds: 30 });
@@ -64,7 +55,7 @@ test('list: tags are ANDed, namespaces include themselves; --state includes crea
 });
 
 test('list: started_at descending, jobs without it last, ties by job_id descending; --limit and truncated', async (t) => {
-  const { root, cwd } = store(t);
+  const { root, cwd } = tempStore(t);
   const same = ['1'.repeat(32), '2'.repeat(32), '3'.repeat(32)].map((id) => writeFakeJob(root, { id, cwd, ageSeconds: 100 }));
   const newest = writeFakeJob(root, { cwd, ageSeconds: 5 });
   const created = writeFakeJob(root, { cwd, status: 'created', ageSeconds: 1 });
@@ -80,7 +71,7 @@ test('list: started_at descending, jobs without it last, ties by job_id descendi
 });
 
 test('list: a job whose supervisor and workload are gone is listed as failed with the reason, and settled on disk', async (t) => {
-  const { root, cwd } = store(t);
+  const { root, cwd } = tempStore(t);
   const dead = spawnSync('true').pid!;
   const lost = writeFakeJob(root, { cwd, status: 'running', pid: dead });
   const alive = writeFakeJob(root, { cwd, status: 'running', pid: process.pid });
@@ -94,7 +85,7 @@ test('list: a job whose supervisor and workload are gone is listed as failed wit
 });
 
 test('list: skipped counts unreadable meta.json in every scope; files and missing roots are ignored', async (t) => {
-  const { dir, root, cwd } = store(t);
+  const { dir, root, cwd } = tempStore(t);
   writeFakeJob(root, { cwd });
   mkdirSync(path.join(root, 'not-a-job'));
   writeFileSync(path.join(root, 'stray-file'), 'x');
@@ -109,7 +100,7 @@ test('list: skipped counts unreadable meta.json in every scope; files and missin
 });
 
 test('list/ps usage errors: exit 2, empty stdout, clap messages', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   const cases: [string[], string][] = [
     [['list', '--cwd', '/x', '--all'], "error: The argument '--cwd <CWD>' cannot be used with '--all'"],
     [['list', '--state', 'bogus'], "error: 'bogus' isn't a valid value for '--state <STATE>'"],
@@ -130,7 +121,7 @@ const SETTLED = new Date(Date.now() - 60_000);
 const settle = (dir: string) => utimesSync(dir, SETTLED, SETTLED);
 
 test('list cache: settled jobs come from .list-cache.json, validated by the job directory\'s mtime', async (t) => {
-  const { root, cwd } = store(t);
+  const { root, cwd } = tempStore(t);
   const id = writeFakeJob(root, { cwd, tags: ['a'] });
   const running = writeFakeJob(root, { cwd, status: 'running', pid: process.pid });
   for (const d of [id, running]) settle(path.join(root, d));
@@ -157,7 +148,7 @@ test('list cache: settled jobs come from .list-cache.json, validated by the job 
 });
 
 test('list cache: a corrupt or hostile cache file is ignored and rebuilt; agent-exec-visible behaviour unchanged', async (t) => {
-  const { root, cwd } = store(t);
+  const { root, cwd } = tempStore(t);
   const id = writeFakeJob(root, { cwd });
   settle(path.join(root, id));
   const cacheFile = path.join(root, '.list-cache.json');

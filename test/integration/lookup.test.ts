@@ -14,20 +14,13 @@ import { getStatus } from '../../src/core/ops/status';
 import { resolveJob } from '../../src/core/store/jobDir';
 import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
-import { tempDir } from '../helpers/tempRoot';
+import { tempStore } from '../helpers/tempRoot';
 
-function store(t: { after: (fn: () => void) => void }) {
-  const { dir, cleanup } = tempDir();
-  t.after(cleanup);
-  const root = path.join(dir, 'root');
-  mkdirSync(root);
-  return { dir, root };
-}
 
 const notFound = (input: string) => (e: unknown) => e instanceof JobError && e.code === 'job_not_found' && e.message === `job not found: ${input}`;
 
 test('ids that are not plain tokens never resolve, even when the path exists', async (t) => {
-  const { dir, root } = store(t);
+  const { dir, root } = tempStore(t);
   // A job-looking directory next to the root and one at the root itself.
   writeFakeJob(dir, { id: 'outside' });
   writeFileSync(path.join(root, 'meta.json'), '{}');
@@ -43,7 +36,7 @@ test('ids that are not plain tokens never resolve, even when the path exists', a
 });
 
 test('a symlinked job directory pointing outside the root is not a job', async (t) => {
-  const { dir, root } = store(t);
+  const { dir, root } = tempStore(t);
   const outside = writeFakeJob(dir, { stdout: 'secret\n' });
   symlinkSync(path.join(dir, outside), path.join(root, outside));
   for (const args of [['status', outside], ['tail', outside], ['status', outside.slice(0, 6)], ['tag', 'set', outside, '--tag', 'x'], ['delete', outside]]) {
@@ -56,7 +49,7 @@ test('a symlinked job directory pointing outside the root is not a job', async (
 });
 
 test('files inside a job that are symlinks or FIFOs are refused, not followed or blocked on', async (t) => {
-  const { dir, root } = store(t);
+  const { dir, root } = tempStore(t);
   const secret = path.join(dir, 'secret.txt');
   writeFileSync(secret, 'top secret\n');
   const id = writeFakeJob(root);
@@ -75,7 +68,7 @@ test('files inside a job that are symlinks or FIFOs are refused, not followed or
 });
 
 test('prefix lookup: unique prefix → full id; ambiguity lists at most 20 sorted candidates', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   const ids = Array.from({ length: 23 }, (_, i) => writeFakeJob(root, { id: `abc${String(i).padStart(2, '0')}${'0'.repeat(27)}` }));
   mkdirSync(path.join(root, 'abcnotajob')); // a non-job directory is not a candidate (deviation, see header)
   const unique = writeFakeJob(root, { id: 'ffff' + '1'.repeat(28) });
@@ -98,7 +91,7 @@ test('prefix lookup: unique prefix → full id; ambiguity lists at most 20 sorte
 });
 
 test('legacy ULID ids are addressable by exact id and prefix', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   const ulid = '01JQXK3M8E5PQRSTVWYZ12ABCD';
   writeFakeJob(root, { id: ulid });
   assert.equal((await getStatus(root, ulid)).job_id, ulid);
@@ -106,7 +99,7 @@ test('legacy ULID ids are addressable by exact id and prefix', async (t) => {
 });
 
 test('corrupt, truncated, empty and hostile records: a clear internal_error per job, list keeps every other job', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   const good = writeFakeJob(root, { cwd: '/w' });
   const cases: Record<string, { file: 'meta.json' | 'state.json'; content: string | Buffer; message: RegExp }> = {
     truncated: { file: 'state.json', content: '{"job":{"id":"abc', message: /state\.json: .*JSON/ },

@@ -1,23 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
-import { installFixtureJobs, tempDir } from '../helpers/tempRoot';
+import { installFixtureJobs, tempStore } from '../helpers/tempRoot';
 
-function store(t: { after: (fn: () => void) => void }) {
-  const { dir, cleanup } = tempDir();
-  t.after(cleanup);
-  const root = path.join(dir, 'root');
-  mkdirSync(root);
-  return root;
-}
 
 const meta = (root: string, id: string) => JSON.parse(readFileSync(path.join(root, id, 'meta.json'), 'utf8'));
 
 test('notify set: the transcript sequence (command, output overlay, empty pattern clears, nothing keeps)', async (t) => {
-  const root = store(t);
+  const { root } = tempStore(t);
   const id = writeFakeJob(root, { tags: ['old'] });
   const set = async (...args: string[]) => (await runCli(['--root', root, 'notify', 'set', id, ...args])).stdout;
   const env = (notification: object) => `{"schema_version":"0.1","ok":true,"type":"notify.set","job_id":"${id}","notification":${JSON.stringify(notification)}}\n`;
@@ -35,7 +28,7 @@ test('notify set: the transcript sequence (command, output overlay, empty patter
 });
 
 test('notify set keeps notify_file, never runs a sink, and drops notification when nothing is left', async (t) => {
-  const root = store(t);
+  const { root } = tempStore(t);
   const { 'with-notify-file': withFile } = installFixtureJobs(root, ['with-notify-file']);
   const before = meta(root, withFile).notification;
   const r = await runCli(['--root', root, 'notify', 'set', withFile, '--command', 'touch should-not-run'], { cwd: root });
@@ -51,7 +44,7 @@ test('notify set keeps notify_file, never runs a sink, and drops notification wh
 });
 
 test('notify set: invalid choices are usage errors, unknown jobs job_not_found, --root after the subcommand', async (t) => {
-  const root = store(t);
+  const { root } = tempStore(t);
   const id = writeFakeJob(root);
   const bad = await runCli(['--root', root, 'notify', 'set', id, '--output-match-type', 'glob']);
   assert.equal(bad.code, 2);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { setNotification } from '../../src/core/ops/notifySet';
@@ -11,22 +11,15 @@ import { jobPaths } from '../../src/core/store/jobDir';
 import { withJobLock } from '../../src/core/store/lock';
 import { updateMeta } from '../../src/core/store/metaFile';
 import { CLI, runCli } from '../helpers/cli';
-import { installFixtureJobs, tempDir } from '../helpers/tempRoot';
+import { installFixtureJobs, tempStore } from '../helpers/tempRoot';
 import { writeFakeJob } from '../helpers/fakeJobs';
 
-function store(t: { after: (fn: () => void) => void }) {
-  const { dir, cleanup } = tempDir();
-  t.after(cleanup);
-  const root = path.join(dir, 'root');
-  mkdirSync(root);
-  return { dir, root };
-}
 
 const metaText = (root: string, id: string) => readFileSync(path.join(root, id, 'meta.json'), 'utf8');
 const meta = (root: string, id: string) => JSON.parse(metaText(root, id));
 
 test('tag set replaces (dedupes, clears), keeps every other byte of meta.json in agent-exec\'s layout', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   const { 'with-tags-and-mask': id } = installFixtureJobs(root, ['with-tags-and-mask']);
   const before = meta(root, id);
   const r = await runCli(['--root', root, 'tag', 'set', id.slice(0, 7), '--tag', 'a', '--tag', 'b.c-d', '--tag', 'a']);
@@ -42,7 +35,7 @@ test('tag set replaces (dedupes, clears), keeps every other byte of meta.json in
 });
 
 test('tag set: invalid tags are usage errors; unknown ids job_not_found', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   const id = writeFakeJob(root);
   const bad = await runCli(['--root', root, 'tag', 'set', id, '--tag', 'bad tag']);
   assert.equal(bad.code, 2);
@@ -54,7 +47,7 @@ test('tag set: invalid tags are usage errors; unknown ids job_not_found', async 
 });
 
 test('concurrent meta updates in one process are serialized: 20 read-modify-writes, none lost', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   const id = writeFakeJob(root, { tags: [] });
   const paths = jobPaths(root, id);
   // Every call reads before any writes; without the lock 19 of the 20 appends would be lost.
@@ -71,7 +64,7 @@ test('concurrent meta updates in one process are serialized: 20 read-modify-writ
 });
 
 test('20 concurrent tag set / notify set processes wait for the job lock and lose no update', async (t) => {
-  const { root } = store(t);
+  const { root } = tempStore(t);
   const id = writeFakeJob(root, { tags: ['old'] });
   const paths = jobPaths(root, id);
   const exits: Promise<0 | string>[] = [];

@@ -1,23 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, ftruncateSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
-import { installFixtureJobs, tempDir } from '../helpers/tempRoot';
+import { installFixtureJobs, tempStore } from '../helpers/tempRoot';
 
-function store(t: { after: (fn: () => void) => void }) {
-  const { dir, cleanup } = tempDir();
-  t.after(cleanup);
-  const root = path.join(dir, 'root');
-  mkdirSync(root);
-  return root;
-}
 
 const KEYS = ['schema_version', 'ok', 'type', 'job_id', 'stdout', 'stderr', 'encoding', 'stdout_log_path', 'stderr_log_path', 'stdout_range', 'stderr_range', 'stdout_total_bytes', 'stderr_total_bytes'];
 
 test('tail: agent-exec\'s shape on a job it wrote; --tail-lines and --max-bytes', async (t) => {
-  const root = store(t);
+  const { root } = tempStore(t);
   const { 'exited-1': id } = installFixtureJobs(root, ['exited-1']);
   const r = await runCli(['--root', root, 'tail', id.slice(0, 5)]);
   assert.equal(r.code, 0, r.stdout);
@@ -35,7 +28,7 @@ test('tail: agent-exec\'s shape on a job it wrote; --tail-lines and --max-bytes'
 });
 
 test('tail works in every state, without state.json, and with logs missing', async (t) => {
-  const root = store(t);
+  const { root } = tempStore(t);
   const created = writeFakeJob(root, { status: 'created' });
   const corrupt = writeFakeJob(root, { stdout: 'x\n' });
   writeFileSync(path.join(root, corrupt, 'state.json'), '{not json');
@@ -47,7 +40,7 @@ test('tail works in every state, without state.json, and with logs missing', asy
 });
 
 test('tail of a 1 GB log through the CLI returns only the last lines', async (t) => {
-  const root = store(t);
+  const { root } = tempStore(t);
   const id = writeFakeJob(root);
   const fd = openSync(path.join(root, id, 'stdout.log'), 'r+');
   const size = 1024 ** 3;
@@ -59,7 +52,7 @@ test('tail of a 1 GB log through the CLI returns only the last lines', async (t)
 });
 
 test('tail usage: numbers only', async (t) => {
-  const root = store(t);
+  const { root } = tempStore(t);
   const r = await runCli(['--root', root, 'tail', '--tail-lines', 'x', 'abc']);
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');

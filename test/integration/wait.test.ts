@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isProcessAlive, processStartTime } from '../../src/core/process/proc';
@@ -10,15 +10,8 @@ import { updateState } from '../../src/core/store/stateFile';
 import { nowTimestamp } from '../../src/core/time';
 import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
-import { tempDir } from '../helpers/tempRoot';
+import { tempStore } from '../helpers/tempRoot';
 
-function store(t: { after: (fn: () => void) => void }) {
-  const { dir, cleanup } = tempDir();
-  t.after(cleanup);
-  const root = path.join(dir, 'root');
-  mkdirSync(root);
-  return root;
-}
 
 /** A live process standing in for a job's workload; killed by pid when the test ends. */
 function workload(t: { after: (fn: () => void) => void }): { pid: number; startTime?: number } {
@@ -40,7 +33,7 @@ async function finish(root: string, id: string, exitCode: number): Promise<void>
 }
 
 test('wait wakes on the state change, not on --poll; answer shape and log sizes by stat', async (t) => {
-  const root = store(t);
+  const { root } = tempStore(t);
   const id = running(root, workload(t));
   const waiting = runCli(['--root', root, 'wait', '--poll', '5', '--until', '30', id]);
   await delay(1000); // let the CLI start and arm its watch (an earlier change is caught too)
@@ -55,7 +48,7 @@ test('wait wakes on the state change, not on --poll; answer shape and log sizes 
 });
 
 test('wait --until: a running or created job comes back as is after the deadline, without exit_code', async (t) => {
-  const root = store(t);
+  const { root } = tempStore(t);
   const id = running(root, workload(t));
   const t0 = Date.now();
   const r = await runCli(['--root', root, 'wait', '--until', '1', id]);
@@ -69,7 +62,7 @@ test('wait --until: a running or created job comes back as is after the deadline
 });
 
 test('wait --forever on a lost job returns failed at once; a workload that dies mid-wait ends the wait too', async (t) => {
-  const root = store(t);
+  const { root } = tempStore(t);
   const dead = writeFakeJob(root, { status: 'running', pid: spawnSync('true').pid! });
   const r = await runCli(['--root', root, 'wait', '--forever', dead], { timeoutMs: 10_000 });
   assert.equal(r.json.state, 'failed');
@@ -86,7 +79,7 @@ test('wait --forever on a lost job returns failed at once; a workload that dies 
 });
 
 test('wait: a job deleted while waiting ends the wait with an error; missing logs omit their size', async (t) => {
-  const root = store(t);
+  const { root } = tempStore(t);
   const id = running(root, workload(t));
   const waiting = runCli(['--root', root, 'wait', '--forever', id], { timeoutMs: 15_000 });
   await delay(500);
@@ -104,7 +97,7 @@ test('wait: a job deleted while waiting ends the wait with an error; missing log
 });
 
 test('wait usage errors', async (t) => {
-  const root = store(t);
+  const { root } = tempStore(t);
   const cases: [string[], string][] = [
     [['wait', '--until', '1', '--forever', 'x'], "error: The argument '--until <UNTIL>' cannot be used with '--forever'"],
     [['wait', '--timeout-ms', '5', 'abc'], "error: Found argument '--timeout-ms' which wasn't expected, or isn't valid in this context"],

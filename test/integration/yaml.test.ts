@@ -1,18 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import * as path from 'node:path';
 import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
-import { tempDir } from '../helpers/tempRoot';
+import { tempStore } from '../helpers/tempRoot';
 
 test('--yaml anywhere on the line: same keys and order as JSON, for answers and for error envelopes', async (t) => {
-  const { dir, cleanup } = tempDir();
-  t.after(cleanup);
-  const root = path.join(dir, 'root');
-  const cwd = path.join(dir, 'work');
-  mkdirSync(root);
-  mkdirSync(cwd);
+  const { root, cwd } = tempStore(t);
   const id = writeFakeJob(root, { cwd, tags: ['ci', 'project.build'] });
   const before = await runCli(['--root', root, '--yaml', 'list'], { cwd });
   const after = await runCli(['--root', root, 'list', '--yaml'], { cwd });
