@@ -2,11 +2,11 @@
  * Issue 4 scenarios in a real VS Code (code-server) with the packaged extension: the Jobs view,
  * Run Command, inline Kill with a chosen signal, escalation, status bar, reload.
  */
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
-import { Session } from './harness/session';
+import { screenshotStep, Session } from './harness/session';
 import { cliRun, IGNORES_TERM, jobIds, newJob, readJobState, TRAPS_INT } from './harness/jobs';
 import { JobsView, StatusBar, Workbench } from './pages/workbench';
 
@@ -31,16 +31,7 @@ describe('Jobs view in VS Code', { timeout: 300_000 }, () => {
     await s?.stop();
   });
 
-  /** Runs a step; on failure saves a screenshot named after it first. */
-  const step = (name: string, fn: (t: TestContext) => Promise<void>) =>
-    it(name, async (t) => {
-      try {
-        await fn(t);
-      } catch (err) {
-        await s.screenshot(`FAILED-${name.replace(/\W+/g, '-')}`).catch(() => undefined);
-        throw err;
-      }
-    });
+  const step = screenshotStep(() => s);
 
   step('shows the welcome view when the store is empty', async () => {
     await view.open();

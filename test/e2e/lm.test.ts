@@ -5,14 +5,14 @@
  * started by the tool in the Jobs tree with owner agent:copilot, and an agent command with a
  * `writeTo` file. Copilot itself (a language model) is not available offline.
  */
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Locator } from 'playwright-core';
 import { runCli } from '../helpers/cli';
-import { Session } from './harness/session';
+import { screenshotStep, Session } from './harness/session';
 import { cliRun, readJobState, TRAPS_INT } from './harness/jobs';
 import { until } from './harness/processes';
 import { JobsView } from './pages/workbench';
@@ -87,15 +87,7 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
     return text;
   }
 
-  const step = (name: string, fn: (t: TestContext) => Promise<void>) =>
-    it(name, async (t) => {
-      try {
-        await fn(t);
-      } catch (err) {
-        await s.screenshot(`FAILED-${name.replace(/\W+/g, '-')}`).catch(() => undefined);
-        throw err;
-      }
-    });
+  const step = screenshotStep(() => s);
 
   step('registers the six agentExec_ tools', async () => {
     const r = await request({ tool: '*' })();

@@ -4,12 +4,12 @@
  * INT (the panel and the tree both show the exit), opens a 100 MB log and pages up through it;
  * screenshots in the dark and the light theme.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdirSync, openSync, writeSync, closeSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { RESULTS, Session } from './harness/session';
+import { RESULTS, screenshotStep, Session } from './harness/session';
 import { cliRun, readJobState } from './harness/jobs';
 import { JobsView, Workbench } from './pages/workbench';
 
@@ -122,15 +122,7 @@ describe('Job panel in VS Code', { timeout: 300_000, skip: integrated ? false : 
     await s?.stop();
   });
 
-  const step = (name: string, fn: () => Promise<void>) =>
-    it(name, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        await s.screenshot(`FAILED-${name.replace(/\W+/g, '-')}`).catch(() => undefined);
-        throw err;
-      }
-    });
+  const step = screenshotStep(() => s);
 
   step('opens from the command palette and lists a job started by the CLI', async () => {
     chatty = await cliRun(s, CHATTY);

@@ -8,6 +8,7 @@ import { createWriteStream, cpSync, existsSync, mkdirSync, mkdtempSync, realpath
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { it, type TestContext } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CodeServer, ENTRY, installVsix, REPO, VSIX } from './codeServer';
 import { RUN_MARKER, endMarked, isLive, markedProcesses } from './processes';
@@ -163,4 +164,20 @@ export class Session {
     if (!process.env.AGENT_EXEC_E2E_KEEP) rmSync(this.tmp, { recursive: true, force: true });
     if (problems.length > 0) throw new Error(problems.join('; '));
   }
+}
+
+/**
+ * A test step of a suite that shares one session: on failure it first saves a screenshot named
+ * after the step (`FAILED-<name>.png`). `session` is read when the step runs (it is made in `before`).
+ */
+export function screenshotStep(session: () => Session) {
+  return (name: string, fn: (t: TestContext) => Promise<void>) =>
+    it(name, async (t) => {
+      try {
+        await fn(t);
+      } catch (err) {
+        await session().screenshot(`FAILED-${name.replace(/\W+/g, '-')}`).catch(() => undefined);
+        throw err;
+      }
+    });
 }
