@@ -24,7 +24,13 @@ const npmQuiet = ['--no-audit', '--no-fund', '--loglevel=error'];
 function ensureApt(binary, pkg) {
   if (existsSync(binary)) return;
   if (process.getuid?.() !== 0) throw new Error(`${binary} is missing: install it with \`sudo apt-get install ${pkg}\``);
-  run('apt-get', ['install', '-y', '-q', pkg], repo);
+  try {
+    run('apt-get', ['install', '-y', '-q', pkg], repo);
+  } catch {
+    // A fresh machine has no package lists yet.
+    run('apt-get', ['update', '-q'], repo);
+    run('apt-get', ['install', '-y', '-q', pkg], repo);
+  }
 }
 
 function link(target, at) {
@@ -33,8 +39,9 @@ function link(target, at) {
   symlinkSync(target, at);
 }
 
-export function setup() {
-  ensureApt('/usr/bin/chromium', 'chromium');
+/** `browser: false` (npm start) skips Chromium: there the person opens the URL in their own browser. */
+export function setup({ browser = true } = {}) {
+  if (browser) ensureApt('/usr/bin/chromium', 'chromium');
   ensureApt('/usr/bin/rg', 'ripgrep');
   if (existsSync(marker)) return toolsDir;
   const started = Date.now();
@@ -62,4 +69,4 @@ export function setup() {
   return toolsDir;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) setup();
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) setup({ browser: !process.argv.includes('--no-browser') });
