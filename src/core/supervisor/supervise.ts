@@ -257,6 +257,7 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
   }
   const spawnedAt = monotonicMs();
   const { pid } = workload;
+  let recordError = '';
   const running = await updateState(paths, (cur) => {
     if (cur && isTerminal(cur.job.status)) return undefined;
     return {
@@ -268,13 +269,16 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
       supervisor_pid: me.pid,
       supervisor_start_time: me.startTime,
     };
-  }).catch(() => undefined);
+  }).catch((err: unknown) => {
+    recordError = err instanceof Error ? err.message : String(err);
+    return undefined;
+  });
   if (running?.job.status !== 'running' || running.pid !== pid) {
     // The job was settled meanwhile (e.g. the launcher gave up) or cannot be recorded: a
     // workload nobody accounts for must not run on.
     signalGroup(pid, 'SIGKILL');
     if (workload.cgroup) killCgroup(workload.cgroup);
-    await writeHandshake(output, { ok: false, error: running ? `job is already ${running.job.status}` : 'cannot record the job state' });
+    await writeHandshake(output, { ok: false, error: running ? `job is already ${running.job.status}` : `cannot record the job state: ${recordError}` });
     await workload.exited;
     await full.close();
     return 1;
