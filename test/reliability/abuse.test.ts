@@ -18,7 +18,7 @@ import { waitJob } from '../../src/core/ops/wait';
 import { processStartTime, readProcStat } from '../../src/core/process/proc';
 import { newJobId } from '../../src/core/store/jobId';
 import { CLI, runCli } from '../helpers/cli';
-import { alive, writeRunningJob } from '../helpers/jobProcs';
+import { alive, waitForRoles, writeRunningJob } from '../helpers/jobProcs';
 import { tempDir } from '../helpers/tempRoot';
 import { writeFakeJob } from '../helpers/fakeJobs';
 import { jobRoot, poll, Tally } from './reliability';
@@ -216,7 +216,6 @@ test('abuse: secrets from --env and --env-file appear in no argv, no record of o
     {},
     ['--env', `API_SECRET=${v1}`, '--mask', 'API_SECRET', '--env-file', envFile, '--mask', 'FILE_SECRET', '--notify-file', events],
   );
-  const { waitForRoles } = await import('../helpers/jobProcs');
   await waitForRoles(job, ['root']);
   const environ = readFileSync(`/proc/${job.pid}/environ`, 'latin1').split('\0');
   assert.ok(environ.includes(`API_SECRET=${v1}`) && environ.includes(`FILE_SECRET=${v2}`), 'the workload gets the real values');

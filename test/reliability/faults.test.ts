@@ -13,7 +13,7 @@ import { runJob } from '../../src/core/ops/run';
 import { getStatus } from '../../src/core/ops/status';
 import { findEnvTagged, isProcessAlive, processStartTime } from '../../src/core/process/proc';
 import { newJobId } from '../../src/core/store/jobId';
-import type { JobDefinition } from '../../src/core/jobSpec';
+import { agentJobDefinition } from '../../src/serve/agentJob';
 import { CLI, runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
 import { alive, PROCS, reap, waitForRoles, writeRunningJob } from '../helpers/jobProcs';
@@ -202,7 +202,7 @@ test('fault: corrupt, empty, huge, deeply nested, wrong-typed and non-file recor
   const { dir: root, cleanup } = tempDir('ae-rel-corrupt-');
   t.after(cleanup);
   const good = Array.from({ length: 5 }, () => writeFakeJob(root, { status: 'exited' }));
-  const hostile: Record<string, string | (() => void)> = {
+  const hostile: Record<string, string> = {
     'not json': '{"job": {"id": ',
     empty: '',
     'array': '[]',
@@ -217,14 +217,12 @@ test('fault: corrupt, empty, huge, deeply nested, wrong-typed and non-file recor
     'NUL bytes': '\0\0\0\0',
   };
   const bad: string[] = [];
-  const kinds = Object.entries(hostile);
-  for (const [kind, text] of kinds) {
+  for (const text of Object.values(hostile)) {
     for (const file of ['state.json', 'meta.json']) {
       const id = writeFakeJob(root, { status: 'exited' });
-      writeFileSync(path.join(root, id, file), text as string);
+      writeFileSync(path.join(root, id, file), text);
       bad.push(id);
       tally.add('hostile records', 'inputs_tried');
-      void kind;
     }
   }
   // A FIFO (would block a naive open) and a symlink to a file outside the root.
@@ -259,18 +257,6 @@ test('fault: corrupt, empty, huge, deeply nested, wrong-typed and non-file recor
   tally.add('hostile records', 'survived', bad.length);
 });
 
-const definition = (command: string[]): JobDefinition => ({
-  command,
-  env: [],
-  envFiles: [],
-  inheritEnv: true,
-  mask: [],
-  tags: [],
-  timeoutSec: 0,
-  killAfterSec: 0,
-  progressEverySec: 0,
-});
-
 test('fault: 200 runs at once from 4 processes (3 CLI shells × 50, 50 in-process) — distinct ids, a terminal record each, run told the truth', { skip: !linux }, async (t) => {
   const { dir, cleanup } = tempDir('ae-rel-conc-');
   const root = path.join(dir, 'root');
@@ -283,7 +269,7 @@ test('fault: 200 runs at once from 4 processes (3 CLI shells × 50, 50 in-proces
   const script = 'i=0; while [ $i -lt 50 ]; do ( "$NODE" -- "$CLI" --root "$ROOT" run --no-wait --no-auto-gc -- sh -c "echo $i" >/dev/null; echo $? >> "$CODES" ) & i=$((i+1)); done; wait';
   const shells = Array.from({ length: 3 }, () => new Promise<number | null>((res) => spawn('sh', ['-c', script], { env, stdio: 'ignore' }).on('exit', res)));
   const inProcess = Array.from({ length: 50 }, (_, i) =>
-    runJob(root, { definition: definition(['echo', `in-${i}`]), observe: { wait: false, untilSec: 0, forever: false, maxBytes: 0 }, autoGc: { disabled: true } }, {
+    runJob(root, { definition: agentJobDefinition({ command: ['echo', `in-${i}`], owner: 'reliability' }), observe: { wait: false, untilSec: 0, forever: false, maxBytes: 0 }, autoGc: { disabled: true } }, {
       cwd: dir,
       env: process.env,
       runtime: { execPath: node, script: path.resolve('dist/supervisor.js') },

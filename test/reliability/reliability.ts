@@ -55,16 +55,7 @@ export function portBindable(port: number): Promise<boolean> {
 }
 
 /** A free loopback port (bound then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../e2e/harness/codeServer';
 
 /** Polls `cond` every 10 ms until it holds or `timeoutMs` passes (then fails with `what`). */
 export async function poll<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
