@@ -282,11 +282,13 @@ test('fault: 200 runs at once from 4 processes (3 CLI shells × 50, 50 in-proces
   const started = results.filter((r) => r.status === 'fulfilled').length + cliCodes.filter((c) => c === 0).length;
   const refused = 200 - started;
   const ids = () => readdirSync(root).filter((n) => /^[0-9a-f]{32}$/.test(n));
-  await poll(
-    'a terminal record in every job directory',
-    () => ids().every((id) => existsSync(path.join(root, id, 'state.json')) && ['exited', 'failed'].includes(stateOf(root, id).job.status)),
-    120_000,
-  );
+  // Through status (which reconciles a job whose supervisor is gone), as every reader sees it.
+  const settled = async (id: string) => ['exited', 'failed'].includes((await getStatus(root, id).catch(() => undefined))?.state ?? '');
+  const unsettled = async () => (await Promise.all(ids().map(async (id) => ((await settled(id)) ? [] : [id])))).flat();
+  await poll('a terminal record in every job directory', async () => (await unsettled()).length === 0, 120_000).catch(async (err) => {
+    const raw = (await unsettled()).map((id) => (existsSync(path.join(root, id, 'state.json')) ? JSON.stringify(stateOf(root, id)) : `${id}: no state.json`));
+    throw new Error(`${err.message}: ${raw.join(' | ').slice(0, 2000)}`);
+  });
   const all = ids();
   assert.equal(new Set(all).size, all.length);
   const exited = all.filter((id) => stateOf(root, id).job.status === 'exited');
