@@ -64,22 +64,36 @@ function boolQuery(q: URLSearchParams, name: string): boolean {
   throw badQuery(name, 'true or false', raw);
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+/** How much of an oversized body is read and dropped so that the client gets to read the 413. */
+const MAX_DRAIN_BYTES = 8 * MAX_BODY_BYTES;
+
+/**
+ * Reads the body up to MAX_BODY_BYTES. An oversized body is answered with 413 while the rest is
+ * drained (bounded): closing on a client that is still sending would reset the connection before
+ * it reads the answer.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer> {
   const tooLarge = () => new HttpError(413, 'invalid_request', `request body exceeds ${MAX_BODY_BYTES} bytes`);
-  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of req) {
-      total += (chunk as Buffer).length;
-      if (total > MAX_BODY_BYTES) throw tooLarge();
-      chunks.push(chunk as Buffer);
-    }
-  } catch (err) {
-    if (err instanceof HttpError) throw err;
-    throw new JobError('invalid_request', 'failed to read request body');
-  }
-  return Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let over = false;
+    const refuse = () => {
+      over = true;
+      chunks.length = 0;
+      reject(tooLarge());
+    };
+    req.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (over) {
+        if (total > MAX_DRAIN_BYTES) req.destroy();
+      } else if (total > MAX_BODY_BYTES) refuse();
+      else chunks.push(chunk);
+    });
+    req.on('end', () => over || resolve(Buffer.concat(chunks)));
+    req.on('error', () => over || reject(new JobError('invalid_request', 'failed to read request body')));
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) refuse();
+  });
 }
 
 /** `POST /exec` body (contract §6 field names; `timeout` in seconds) plus our `owner`. */

@@ -110,8 +110,8 @@ export function startServer(opts: ServeOptions, deps: ServeDeps): Promise<Runnin
       send(res, 200, cors, body);
     } catch (err) {
       const status = httpStatusOf(err);
-      // The rest of an oversized body is not read: close the connection after answering.
-      send(res, status, { ...cors, ...(status === 413 ? { connection: 'close' } : {}) }, errorEnvelope(err));
+      // An oversized body is drained (bounded) by readBody, so the client can read this answer.
+      send(res, status, cors, errorEnvelope(err));
     }
   };
 
