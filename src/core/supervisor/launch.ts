@@ -58,7 +58,9 @@ export interface LaunchResult {
   supervisorPid: number;
 }
 
-export const HANDSHAKE_TIMEOUT_MS = 5000;
+// A supervisor is a Node start-up: on an overloaded machine (200 runs at once on 2 cores) that took
+// over 5 s, and the job was refused although it would have run. Real spawn failures answer at once.
+export const HANDSHAKE_TIMEOUT_MS = 15_000;
 
 /** The argv that identifies a supervisor (`pgrep -f "_supervise.*<id>"` finds it). */
 export const supervisorArgs = (script: string, jobId: string, root: string): string[] => [
