@@ -13,6 +13,14 @@ const LOCK_NAME = '.lock';
 // Generous: holders keep the lock for milliseconds, but a loaded machine may deschedule them; a dead holder is taken over at once.
 const LOCK_TIMEOUT_MS = 30_000;
 
+/** A lock file still without an owner after this long was left by a process that died creating it. */
+const UNCLAIMED_STALE_MS = 2000;
+
+async function unclaimedFor(lockFile: string, ms: number): Promise<boolean> {
+  const st = await fs.stat(lockFile).catch(() => undefined);
+  return st !== undefined && Date.now() - st.mtimeMs > ms;
+}
+
 export async function withJobLock<T>(jobDir: string, fn: () => Promise<T>): Promise<T> {
   const lockFile = path.join(jobDir, LOCK_NAME);
   const deadline = Date.now() + LOCK_TIMEOUT_MS;
@@ -27,7 +35,8 @@ export async function withJobLock<T>(jobDir: string, fn: () => Promise<T>): Prom
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const [ownerText, startText] = (await fs.readFile(lockFile, 'utf8').catch(() => '')).split(' ');
       const owner = Number(ownerText);
-      if (owner > 0 && !isProcessAlive(owner, startText ? Number(startText) : undefined)) {
+      const ownerGone = owner > 0 ? !isProcessAlive(owner, startText ? Number(startText) : undefined) : await unclaimedFor(lockFile, UNCLAIMED_STALE_MS);
+      if (ownerGone) {
         await fs.rm(lockFile, { force: true });
         continue;
       }
