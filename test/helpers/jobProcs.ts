@@ -3,6 +3,7 @@
  * session, like a supervised workload) with AGENT_EXEC_JOB_ID in their environment, hand-made
  * job records pointing at them, and a cleanup that ends everything by pid.
  */
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -12,6 +13,8 @@ import { newJobId } from '../../src/core/store/jobId';
 import { orderState } from '../../src/core/store/stateFile';
 import { findEnvTagged, processStartTime, readProcStat } from '../../src/core/process/proc';
 import { formatTimestamp, nowTimestamp } from '../../src/core/time';
+import { runCli } from './cli';
+import { tempDir } from './tempRoot';
 import type { JobState } from '../../src/core/schema';
 
 export const PROCS = path.resolve('test/fixtures/procs');
@@ -119,4 +122,39 @@ export async function reap(jobId: string, extra: { pid: number; startTime?: numb
   const deadline = Date.now() + 5_000;
   while (findEnvTagged(jobId).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   return leftover;
+}
+
+export interface Launched extends Workload {
+  supervisorPid: number;
+  supervisorStartTime: number;
+}
+
+/**
+ * A scratch root whose jobs are launched with `run --no-wait` from test/fixtures/procs. At the
+ * end of the test every job process still tagged (and every live supervisor) is SIGKILLed by pid,
+ * the root removed, and the test fails if anything had been left alive.
+ */
+export function jobRoot(t: { after: (fn: () => unknown) => void }, prefix = 'ae-jobs-') {
+  const { dir: root, cleanup } = tempDir(prefix);
+  const launched: Launched[] = [];
+  t.after(async () => {
+    const leftovers: number[] = [];
+    for (const j of launched) leftovers.push(...(await reap(j.jobId, [{ pid: j.supervisorPid, startTime: j.supervisorStartTime }])));
+    cleanup();
+    assert.deepEqual(leftovers, [], 'processes tagged with a job survived the test');
+  });
+  const run = async (argv: string[], env: NodeJS.ProcessEnv = {}, flags: string[] = []): Promise<Launched> => {
+    const pidsFile = path.join(root, `${launched.length}.pids`);
+    const r = await runCli(['--root', root, 'run', '--no-wait', ...flags, '--', ...argv], {
+      cwd: PROCS,
+      env: { FIXTURE_PIDS: pidsFile, NODE: process.execPath, ...env },
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const st = JSON.parse(readFileSync(path.join(root, r.json.job_id, 'state.json'), 'utf8'));
+    const job: Launched = { jobId: r.json.job_id, pid: st.pid, pidsFile, supervisorPid: st.supervisor_pid, supervisorStartTime: st.supervisor_start_time };
+    launched.push(job);
+    return job;
+  };
+  const cli = (...args: string[]) => runCli(['--root', root, ...args]);
+  return { root, run, cli, launched };
 }

@@ -7,38 +7,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CLI, runCli } from '../helpers/cli';
-import { alive, PROCS, reap, waitForRoles, type Workload } from '../helpers/jobProcs';
-import { tempDir } from '../helpers/tempRoot';
+import { alive, jobRoot, waitForRoles, type Launched } from '../helpers/jobProcs';
 
 const linux = process.platform === 'linux';
 
-interface Launched extends Workload {
-  supervisorPid: number;
-  supervisorStartTime: number;
-}
-
 function setup(t: { after: (fn: () => unknown) => void }) {
-  const { dir: root, cleanup } = tempDir('ae-kill-run-');
-  const launched: Launched[] = [];
-  t.after(async () => {
-    const leftovers: number[] = [];
-    for (const j of launched) leftovers.push(...(await reap(j.jobId, [{ pid: j.supervisorPid, startTime: j.supervisorStartTime }])));
-    cleanup();
-    assert.deepEqual(leftovers, [], 'processes tagged with the job survived the test');
-  });
-  /** `run --no-wait -- <argv>` from the fixtures folder; returns as soon as run does. */
-  const run = async (argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Launched> => {
-    const pidsFile = path.join(root, `${launched.length}.pids`);
-    const r = await runCli(['--root', root, 'run', '--no-wait', '--', ...argv], {
-      cwd: PROCS,
-      env: { FIXTURE_PIDS: pidsFile, NODE: process.execPath, ...env },
-    });
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    const st = JSON.parse(readFileSync(path.join(root, r.json.job_id, 'state.json'), 'utf8'));
-    const job: Launched = { jobId: r.json.job_id, pid: st.pid, pidsFile, supervisorPid: st.supervisor_pid, supervisorStartTime: st.supervisor_start_time };
-    launched.push(job);
-    return job;
-  };
+  const { root, run } = jobRoot(t, 'ae-kill-run-');
   const kill = (job: Launched, ...flags: string[]) => runCli(['--root', root, 'kill', ...flags, job.jobId]);
   /** The supervisor ends by itself once the job is over (bounded wait). */
   const supervisorExits = async (job: Launched) => {

@@ -21,7 +21,8 @@ import { CLI, runCli } from '../helpers/cli';
 import { alive, waitForRoles, writeRunningJob } from '../helpers/jobProcs';
 import { tempDir } from '../helpers/tempRoot';
 import { writeFakeJob } from '../helpers/fakeJobs';
-import { jobRoot, poll, Tally } from './reliability';
+import { jobRoot } from '../helpers/jobProcs';
+import { poll, Tally } from './reliability';
 
 const linux = process.platform === 'linux';
 const tally = new Tally('abuse');

@@ -15,7 +15,8 @@ import { processStartTime } from '../../src/core/process/proc';
 import { newJobId } from '../../src/core/store/jobId';
 import { alive, reap, startWorkload, waitForRoles, writeRunningJob } from '../helpers/jobProcs';
 import { tempDir } from '../helpers/tempRoot';
-import { assertJobGone, freePort, jobRoot, poll, portBindable, portOpen, Tally, TRIALS, type Launched } from './reliability';
+import { jobRoot, type Launched } from '../helpers/jobProcs';
+import { assertJobGone, freePort, poll, portBindable, portOpen, Tally, TRIALS } from './reliability';
 
 const linux = process.platform === 'linux';
 const tally = new Tally('escapes');
