@@ -44,6 +44,10 @@ export function setup({ browser = true } = {}) {
   if (browser) ensureApt('/usr/bin/chromium', 'chromium');
   ensureApt('/usr/bin/rg', 'ripgrep');
   if (existsSync(marker)) return toolsDir;
+  // node-gyp builds code-server's native modules against the local Node headers.
+  ensureApt('/usr/bin/g++', 'g++');
+  ensureApt('/usr/bin/make', 'make');
+  ensureApt('/usr/bin/python3', 'python3');
   const started = Date.now();
   mkdirSync(toolsDir, { recursive: true });
   writeFileSync(path.join(toolsDir, 'package.json'), '{ "private": true }\n');
