@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from '../../src/core/store/atomicWrite';
 import { jobPaths, type JobPaths } from '../../src/core/store/jobDir';
@@ -157,4 +157,18 @@ export function jobRoot(t: { after: (fn: () => unknown) => void }, prefix = 'ae-
   };
   const cli = (...args: string[]) => runCli(['--root', root, ...args]);
   return { root, run, cli, launched };
+}
+
+/** Every live process's command line (/proc/<pid>/cmdline, NULs kept), for secret scans. */
+export function commandLines(): { pid: number; cmdline: string }[] {
+  const out: { pid: number; cmdline: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      out.push({ pid: Number(name), cmdline: readFileSync(`/proc/${name}/cmdline`, 'latin1') });
+    } catch {
+      // Gone since the directory was read.
+    }
+  }
+  return out;
 }

@@ -7,6 +7,7 @@ import { isProcessAlive } from '../../src/core/process/proc';
 import { runJob } from '../../src/core/ops/run';
 import type { JobDefinition } from '../../src/core/jobSpec';
 import { CLI, runCli } from '../helpers/cli';
+import { commandLines } from '../helpers/jobProcs';
 import { jobIds, readIf, readJson, scratch, until } from './runHelpers';
 
 const SUPERVISOR = path.resolve('dist/supervisor.js');
@@ -86,15 +87,7 @@ test('secrets: --env values appear in no process argv, and masked values in no j
   const id = r.json.job_id;
   s.killAtEnd.add(id);
   assert.deepEqual(r.json.env_vars, ['TOKEN=***']);
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    let cmdline = '';
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
-    } catch {
-      continue;
-    }
-    assert.ok(!cmdline.includes(secret), `secret in argv of pid ${pid}`);
-  }
+  for (const { pid, cmdline } of commandLines()) assert.ok(!cmdline.includes(secret), `secret in argv of pid ${pid}`);
   for (const f of readdirSync(path.join(s.root, id))) assert.ok(!readFileSync(path.join(s.root, id, f), 'latin1').includes(secret), f);
   const st = readJson(path.join(s.root, id, 'state.json'));
   assert.ok(readFileSync(`/proc/${st.pid}/environ`, 'latin1').split('\0').includes(`TOKEN=${secret}`), 'the workload gets the real value');

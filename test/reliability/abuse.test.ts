@@ -18,10 +18,9 @@ import { waitJob } from '../../src/core/ops/wait';
 import { processStartTime, readProcStat } from '../../src/core/process/proc';
 import { newJobId } from '../../src/core/store/jobId';
 import { CLI, runCli } from '../helpers/cli';
-import { alive, waitForRoles, writeRunningJob } from '../helpers/jobProcs';
+import { alive, commandLines, jobRoot, waitForRoles, writeRunningJob } from '../helpers/jobProcs';
 import { tempDir } from '../helpers/tempRoot';
 import { writeFakeJob } from '../helpers/fakeJobs';
-import { jobRoot } from '../helpers/jobProcs';
 import { poll, Tally } from './reliability';
 
 const linux = process.platform === 'linux';
@@ -220,17 +219,9 @@ test('abuse: secrets from --env and --env-file appear in no argv, no record of o
   await waitForRoles(job, ['root']);
   const environ = readFileSync(`/proc/${job.pid}/environ`, 'latin1').split('\0');
   assert.ok(environ.includes(`API_SECRET=${v1}`) && environ.includes(`FILE_SECRET=${v2}`), 'the workload gets the real values');
-  let scanned = 0;
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    let cmdline = '';
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
-    } catch {
-      continue;
-    }
-    scanned++;
-    assert.ok(!cmdline.includes(v1) && !cmdline.includes(v2), `a secret is in the argv of pid ${pid}`);
-  }
+  const processes = commandLines();
+  const scanned = processes.length;
+  for (const { pid, cmdline } of processes) assert.ok(!cmdline.includes(v1) && !cmdline.includes(v2), `a secret is in the argv of pid ${pid}`);
   const outputs = [
     await cli('status', job.jobId),
     await cli('list'),
