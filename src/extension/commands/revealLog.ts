@@ -3,16 +3,12 @@ import * as vscode from 'vscode';
 import { jobPaths } from '../../core/store/jobDir';
 import { Command } from '../ids';
 import { registerCommand, type Services } from './command';
-import { targetJobs } from './pickers';
+import { pickOneJob } from './pickers';
 
 export function registerRevealLog(svc: Services): vscode.Disposable {
   return registerCommand(svc, Command.revealLog, {
     ui: async (nodes) => {
-      const [job] = await targetJobs(svc.jobs(), nodes.slice(0, 1), () => true, {
-        placeHolder: 'Job whose log file to reveal',
-        canPickMany: false,
-        emptyMessage: 'Agent Exec: no jobs.',
-      });
+      const job = await pickOneJob(svc.jobs(), nodes, 'Job whose log file to reveal');
       if (!job) return;
       const uri = vscode.Uri.file(jobPaths(svc.jobs().root, job.id).full);
       await vscode.window.showTextDocument(uri, { preview: true });

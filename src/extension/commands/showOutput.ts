@@ -7,7 +7,7 @@ import type { JobSnapshot } from '../jobs/jobService';
 import { commandLine } from '../views/jobsTreeModel';
 import { logUri } from '../views/logDocument';
 import { registerCommand, stringArg, type Services } from './command';
-import { targetJobs } from './pickers';
+import { pickOneJob } from './pickers';
 
 export async function showOutput(job: JobSnapshot): Promise<void> {
   const doc = await vscode.workspace.openTextDocument(logUri(job.id, commandLine(job.meta.command)));
@@ -21,11 +21,7 @@ export async function showOutput(job: JobSnapshot): Promise<void> {
 export function registerShowOutput(svc: Services): vscode.Disposable {
   return registerCommand(svc, Command.showOutput, {
     ui: async (nodes) => {
-      const [job] = await targetJobs(svc.jobs(), nodes.slice(0, 1), () => true, {
-        placeHolder: 'Job whose output to show',
-        canPickMany: false,
-        emptyMessage: 'Agent Exec: no jobs.',
-      });
+      const job = await pickOneJob(svc.jobs(), nodes, 'Job whose output to show');
       if (job) await showOutput(job);
     },
     api: async (args) =>
