@@ -20,7 +20,12 @@ test('--notify-file appends the job.finished event (same keys and order as agent
   const line = await until('event line', () => readIf(file) || undefined);
   const idMap = { [r.json.job_id]: '<ID29>' };
   assert.equal(normalize(line.trim(), s, idMap), normalize(noted('run_notify_file', 'notify file afterwards:'), s));
-  const completion = JSON.parse(readFileSync(path.join(s.root, r.json.job_id, 'completion_event.json'), 'utf8'));
+  // The sink is written before its result is recorded, so wait for the record too.
+  const eventFile = path.join(s.root, r.json.job_id, 'completion_event.json');
+  const completion = JSON.parse(await until('delivery results', () => {
+    const text = readIf(eventFile);
+    return text.includes('"sink_type"') ? text : undefined;
+  }));
   assert.deepEqual(completion.delivery_results.map((d: { sink_type: string; success: boolean }) => [d.sink_type, d.success]), [['file', true]]);
 });
 
