@@ -63,11 +63,17 @@ let noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
 const post = (msg: WebviewMessage) => vscode.postMessage(msg);
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
-/** Persists the UI state in the webview, and (debounced) with the host as a backup. */
-function save(): void {
+/**
+ * Persists the UI state in the webview and with the host as a backup. Keystrokes are debounced;
+ * a discrete choice (selection, stream, sort…) reaches the host at once, so a reload right
+ * after it does not bring back the older host copy.
+ */
+function save(opts: { typing?: boolean } = {}): void {
   vscode.setState(ui);
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(() => post(SaveUiState.create({ state: { ...ui } })), 250);
+  const backup = () => post(SaveUiState.create({ state: { ...ui } }));
+  if (opts.typing) saveTimer = setTimeout(backup, 250);
+  else backup();
 }
 
 // ---- Layout --------------------------------------------------------------------------------
@@ -429,12 +435,12 @@ window.addEventListener('message', (e: MessageEvent) => {
 
 textFilter.addEventListener('input', () => {
   ui.textFilter = textFilter.value;
-  save();
+  save({ typing: true });
   renderTable();
 });
 tagFilter.addEventListener('input', () => {
   ui.tagFilter = tagFilter.value;
-  save();
+  save({ typing: true });
   renderTable();
 });
 stateFilter.addEventListener('change', () => {
@@ -511,7 +517,7 @@ for (const [s, b] of streamButtons) {
 follow.addEventListener('change', () => setFollow(follow.checked));
 search.addEventListener('input', () => {
   ui.search = search.value;
-  save();
+  save({ typing: true });
   logView.query = ui.search;
   logView.currentLine = -1;
   currentMatch = -1;
