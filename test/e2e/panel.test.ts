@@ -238,6 +238,54 @@ describe('Job panel in VS Code', { timeout: 300_000, skip: integrated ? false : 
     await panel.frame.locator('.detail-header', { hasText: 'exit 130' }).waitFor({ timeout: T });
   });
 
+  step('the CSP blocks injected inline script, inline handlers and eval in the real webview', async () => {
+    // Runs in the panel's content frame: what an injected payload (say, a log line that escaped
+    // escaping) would try. Playwright's own evaluate is not subject to the page's CSP.
+    const outcome = await panel.frame.locator('body').evaluate(async (body) => {
+      // The test bundle has no DOM lib: just the shapes this probe touches.
+      type El = { setAttribute(k: string, v: string): void; click(): void; remove(): void; textContent: string };
+      const g = globalThis as unknown as Record<string, unknown> & {
+        document: { createElement(tag: string): El; addEventListener(type: string, fn: (e: { violatedDirective: string }) => void): void };
+      };
+      const parent = body as unknown as { appendChild(el: El): void };
+      const violations: string[] = [];
+      const seen = new Promise<void>((resolve) => {
+        g.document.addEventListener('securitypolicyviolation', (e) => {
+          violations.push(e.violatedDirective);
+          if (violations.length >= 2) resolve();
+        });
+      });
+      const inline = g.document.createElement('script');
+      inline.textContent = 'window.__inlineRan = true';
+      parent.appendChild(inline);
+      const handler = g.document.createElement('div');
+      handler.setAttribute('onclick', 'window.__handlerRan = true');
+      parent.appendChild(handler);
+      handler.click();
+      // Off the evaluate call's own stack: the inspector allows eval while it evaluates.
+      const evalBlocked = await new Promise<boolean>((resolve) =>
+        setTimeout(() => {
+          try {
+            (0, eval)('1');
+            resolve(false);
+          } catch {
+            resolve(true);
+          }
+        }),
+      );
+      await Promise.race([seen, new Promise((r) => setTimeout(r, 5_000))]);
+      inline.remove();
+      handler.remove();
+      return { inlineRan: g.__inlineRan === true, handlerRan: g.__handlerRan === true, evalBlocked, violations };
+    });
+    assert.equal(outcome.inlineRan, false, 'inline script ran');
+    assert.equal(outcome.handlerRan, false, 'inline handler ran');
+    assert.equal(outcome.evalBlocked, true, 'eval allowed');
+    assert.ok(outcome.violations.length >= 2 && outcome.violations.every((d) => d.startsWith('script-src')), JSON.stringify(outcome.violations));
+    // The panel still works: its own nonce'd bundle is untouched.
+    await panel.row(chatty).waitFor({ timeout: T });
+  });
+
   step('looks native in the dark and the light theme', async () => {
     await panel.open(wb);
     await panel.select(chatty);
