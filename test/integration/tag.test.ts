@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { setNotification } from '../../src/core/ops/notifySet';
@@ -9,6 +9,7 @@ import { setTags } from '../../src/core/ops/tagSet';
 import { writeJsonAtomic } from '../../src/core/store/atomicWrite';
 import { jobPaths } from '../../src/core/store/jobDir';
 import { withJobLock } from '../../src/core/store/lock';
+import { processStartTime } from '../../src/core/process/proc';
 import { updateMeta } from '../../src/core/store/metaFile';
 import { CLI, runCli } from '../helpers/cli';
 import { installFixtureJobs, tempStore } from '../helpers/tempRoot';
@@ -94,4 +95,36 @@ test('20 concurrent tag set / notify set processes wait for the job lock and los
   assert.match(m.notification.notify_command, /^c\d+$/);
   const keys = Object.keys(m);
   assert.ok(keys.indexOf('notification') === keys.indexOf('tags') - 1, 'notification sits before tags, as agent-exec writes it');
+});
+
+test('a lock left by a dead process is taken over by exactly one waiter at a time', async (t) => {
+  const { root } = tempStore(t);
+  const id = writeFakeJob(root, { tags: [] });
+  const paths = jobPaths(root, id);
+  // A lock whose owner has exited (its pid, with the start time it had).
+  const dead = spawn('sleep', ['1000']);
+  const deadPid = dead.pid!;
+  const startTime = processStartTime(deadPid);
+  assert.ok(startTime !== undefined);
+  const exited = new Promise((resolve) => dead.on('exit', resolve));
+  process.kill(deadPid, 'SIGKILL');
+  await exited;
+  let holders = 0;
+  let most = 0;
+  for (let round = 0; round < 20; round++) {
+    writeFileSync(path.join(paths.dir, '.lock'), `${deadPid} ${startTime}`);
+    await Promise.all(
+      // Staggered, so that one waiter reads the dead owner while another is already taking over.
+      Array.from({ length: 8 }, async (_, i) => {
+        await delay(i % 4);
+        await withJobLock(paths.dir, async () => {
+          most = Math.max(most, ++holders);
+          await delay(1);
+          holders--;
+        });
+      }),
+    );
+  }
+  assert.equal(most, 1, 'two callers held the job lock at once after a stale takeover');
+  assert.equal(existsSync(path.join(paths.dir, '.lock')), false);
 });

@@ -21,6 +21,31 @@ async function unclaimedFor(lockFile: string, ms: number): Promise<boolean> {
   return st !== undefined && Date.now() - st.mtimeMs > ms;
 }
 
+/**
+ * Removes a dead owner's lock, but only while it is still the lock that was judged dead: two
+ * waiters that both saw it must not remove each other's new lock (both would then hold the job).
+ * Takers go one at a time through their own O_EXCL guard, held for microseconds.
+ */
+async function takeOver(lockFile: string, judged: string): Promise<boolean> {
+  const guard = `${lockFile}.takeover`;
+  try {
+    await (await fs.open(guard, 'wx', 0o600)).close();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // A taker that died holding the guard leaves it behind.
+    if (await unclaimedFor(guard, UNCLAIMED_STALE_MS)) await fs.rm(guard, { force: true });
+    return false;
+  }
+  try {
+    const now = await fs.readFile(lockFile, 'utf8').catch(() => undefined);
+    if (now !== judged || (judged === '' && !(await unclaimedFor(lockFile, UNCLAIMED_STALE_MS)))) return false;
+    await fs.rm(lockFile, { force: true });
+    return true;
+  } finally {
+    await fs.rm(guard, { force: true });
+  }
+}
+
 export async function withJobLock<T>(jobDir: string, fn: () => Promise<T>): Promise<T> {
   const lockFile = path.join(jobDir, LOCK_NAME);
   const deadline = Date.now() + LOCK_TIMEOUT_MS;
@@ -33,13 +58,12 @@ export async function withJobLock<T>(jobDir: string, fn: () => Promise<T>): Prom
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const [ownerText, startText] = (await fs.readFile(lockFile, 'utf8').catch(() => '')).split(' ');
+      const content = await fs.readFile(lockFile, 'utf8').catch(() => undefined);
+      if (content === undefined) continue; // released meanwhile
+      const [ownerText, startText] = content.split(' ');
       const owner = Number(ownerText);
       const ownerGone = owner > 0 ? !isProcessAlive(owner, startText ? Number(startText) : undefined) : await unclaimedFor(lockFile, UNCLAIMED_STALE_MS);
-      if (ownerGone) {
-        await fs.rm(lockFile, { force: true });
-        continue;
-      }
+      if (ownerGone && (await takeOver(lockFile, content))) continue;
       if (Date.now() > deadline) throw new JobError('internal_error', `job is locked by process ${owner || 'unknown'}`);
       // Lock holders keep it for a few milliseconds; back off briefly and retry.
       await delay(Math.min(2 + attempt, 20));
