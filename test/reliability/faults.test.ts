@@ -258,6 +258,23 @@ test('fault: corrupt, empty, huge, deeply nested, wrong-typed and non-file recor
   tally.add('hostile records', 'survived', bad.length);
 });
 
+/** What a stuck job's supervisor and workload are doing (kernel state and wait channel). */
+function processDiagnosis(st: { pid?: number; supervisor_pid?: number }): string {
+  const describe = (pid: number | undefined) => {
+    if (pid === undefined) return 'none';
+    const read = (f: string) => {
+      try {
+        return readFileSync(`/proc/${pid}/${f}`, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    const state = /^State:\s*(.*)$/m.exec(read('status'))?.[1];
+    return state ? `${pid} ${state} wchan=${read('wchan') || '?'} cgroup=${read('cgroup').trim()}` : `${pid} gone`;
+  };
+  return `[supervisor ${describe(st.supervisor_pid)}; workload ${describe(st.pid)}]`;
+}
+
 /** Runs per launching process: 4 × 50 = 200 in the full mode, 4 × 20 in CI (2 cores, with the rest of the suite). */
 const CONCURRENT_PER_PROCESS = TRIALS >= 10 ? 50 : 20;
 const CONCURRENT_RUNS = 4 * CONCURRENT_PER_PROCESS;
@@ -291,7 +308,7 @@ test(`fault: ${CONCURRENT_RUNS} runs at once from 4 processes (3 CLI shells and 
   const settled = async (id: string) => ['exited', 'failed'].includes((await getStatus(root, id).catch(() => undefined))?.state ?? '');
   const unsettled = async () => (await Promise.all(ids().map(async (id) => ((await settled(id)) ? [] : [id])))).flat();
   await poll('a terminal record in every job directory', async () => (await unsettled()).length === 0, 120_000).catch(async (err) => {
-    const raw = (await unsettled()).map((id) => (existsSync(path.join(root, id, 'state.json')) ? JSON.stringify(stateOf(root, id)) : `${id}: no state.json`));
+    const raw = (await unsettled()).map((id) => (existsSync(path.join(root, id, 'state.json')) ? `${JSON.stringify(stateOf(root, id))} ${processDiagnosis(stateOf(root, id))}` : `${id}: no state.json`));
     throw new Error(`${err.message}: ${raw.join(' | ').slice(0, 2000)}`);
   });
   const all = ids();
