@@ -209,6 +209,6 @@ export async function emitOutputMatched(
     results.push(await runCommandSink(wrapper, sinks.command, json, sinkEnv(env, eventPath, paths.id, 'job.output.matched'), timeoutMs));
   }
   if (sinks.file) results.push(await runFileSink(sinks.file, json));
-  await fs.appendFile(paths.notificationEvents, `${JSON.stringify({ ...event, delivery_results: results })}\n`);
+  await fs.appendFile(paths.notificationEvents, `${JSON.stringify({ ...event, delivery_results: results })}\n`, { mode: 0o600 });
   return results;
 }

@@ -6,7 +6,7 @@
 import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { deleteJob } from '../../src/core/ops/delete';
 import { mapLimit } from '../../src/core/ops/scan';
@@ -271,10 +271,13 @@ test('abuse: kill through forged records aimed at pid 1, this process and its an
 
 test('abuse: job directories are 0700, records and logs 0600 (not readable by other users)', { skip: !linux }, async (t) => {
   const { root, cli } = jobRoot(t, 'ae-rel-perm-');
-  const r = await cli('run', '--env', 'K=v', '--', 'sh', '-c', 'echo out; echo err >&2');
+  // Every kind of file a job directory holds: records, env file, stdin, logs, events.
+  const r = await cli('run', '--env', 'K=v', '--stdin', 'in', '--output-pattern', 'out', '--notify-command', 'true', '--', 'sh', '-c', 'cat; echo out; echo err >&2');
   assert.equal(r.code, 0, r.stderr);
   const dir = path.join(root, r.json.job_id);
-  await poll('job finished', () => JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')).job.status === 'exited');
+  const has = (f: string) => existsSync(path.join(dir, f));
+  await poll('job finished, events written', () => JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')).job.status === 'exited' && has('notification_events.ndjson') && readFileSync(path.join(dir, 'completion_event.json'), 'utf8').includes('"sink_type"'));
+  for (const f of ['stdin.bin', 'stdout.log', 'stderr.log', 'full.log', 'notification_events.ndjson', 'completion_event.json']) assert.ok(has(f), f);
   assert.equal(statSync(dir).mode & 0o777, 0o700, 'job directory mode');
   // Records, env files and logs (the workload's output may hold secrets) are all 0600.
   for (const f of readdirSync(dir)) {

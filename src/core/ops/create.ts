@@ -10,7 +10,7 @@ import { JobError, describeError } from '../errors';
 import { buildMeta, RUNTIME_ENV_FILE, type CallerContext, type JobDefinition } from '../jobSpec';
 import type { JobMeta } from '../schema';
 import { writeFileAtomic, writeJsonAtomic } from '../store/atomicWrite';
-import { jobPaths, type JobPaths } from '../store/jobDir';
+import { LOG_FILE_MODE, jobPaths, type JobPaths } from '../store/jobDir';
 import { newJobId } from '../store/jobId';
 import { updateState } from '../store/stateFile';
 import { nowTimestamp } from '../time';
@@ -124,7 +124,7 @@ export async function materializeJob(
     if (req.stdin) await writeStdin(paths.stdin, req.stdin, max, caller);
     const meta = buildMeta(paths.id, root, caller.cwd, def, req.stdin ? 'stdin.bin' : undefined);
     await writeJsonAtomic(paths.meta, meta);
-    for (const log of [paths.stdout, paths.stderr, paths.full]) await (await fs.open(log, 'a')).close();
+    for (const log of [paths.stdout, paths.stderr, paths.full]) await (await fs.open(log, 'a', LOG_FILE_MODE)).close();
     const job = { paths, meta, config };
     await fill(job);
     return job;

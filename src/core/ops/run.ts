@@ -12,7 +12,7 @@ import { checkCwd, effectiveCwd, maskEnvVars, readEnvFiles, supervisorSpec, type
 import { readHead } from '../logs';
 import { identify } from '../process/proc';
 import { isTerminal, type JobMeta, type JobState, type JobStatus } from '../schema';
-import { fileSize, type JobPaths } from '../store/jobDir';
+import { LOG_FILE_MODE, fileSize, type JobPaths } from '../store/jobDir';
 import { readCurrentState, updateState } from '../store/stateFile';
 import { launchJob, type SupervisorRuntime } from '../supervisor/launch';
 import { monotonicMs, nowTimestamp } from '../time';
@@ -171,7 +171,7 @@ async function checkLogPath(log: string, cwd: string): Promise<void> {
   const file = path.resolve(cwd, log);
   try {
     await fs.mkdir(path.dirname(file), { recursive: true });
-    await (await fs.open(file, 'a')).close();
+    await (await fs.open(file, 'a', LOG_FILE_MODE)).close();
   } catch (err) {
     throw new JobError('spawn_failed', `cannot open log ${log}: ${describeError(err)}`);
   }

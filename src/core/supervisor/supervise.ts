@@ -14,7 +14,7 @@ import { emitJobFinished, emitOutputMatched } from '../notify';
 import { cgroupMembers, killCgroup, removeCgroup, spawnInJobCgroup } from '../process/cgroup';
 import { identify, findEnvTagged } from '../process/proc';
 import { isTerminal, SCHEMA_VERSION, type JobMeta, type JobState, type OutputMatch } from '../schema';
-import { jobPaths, readMeta, type JobPaths } from '../store/jobDir';
+import { LOG_FILE_MODE, jobPaths, readMeta, type JobPaths } from '../store/jobDir';
 import { isValidIdInput } from '../store/jobId';
 import { updateState } from '../store/stateFile';
 import { monotonicMs, nowTimestamp } from '../time';
@@ -173,9 +173,6 @@ interface Workload {
   cgroup?: string;
 }
 
-/** Logs hold whatever the workload prints, secrets included: owner-only, like the records. */
-const LOG_MODE = 0o600;
-
 /** Opens the logs and spawns the workload; throws with a readable reason. */
 async function spawnWorkload(spec: SupervisorSpec, paths: JobPaths): Promise<Workload> {
   await checkCwd(spec.cwd);
@@ -185,9 +182,9 @@ async function spawnWorkload(spec: SupervisorSpec, paths: JobPaths): Promise<Wor
   try {
     const stdinFd = spec.stdinFile !== undefined ? openSync(spec.stdinFile, 'r') : undefined;
     if (stdinFd !== undefined) fds.push(stdinFd);
-    const outFd = openSync(paths.stdout, logFlags, LOG_MODE);
+    const outFd = openSync(paths.stdout, logFlags, LOG_FILE_MODE);
     fds.push(outFd);
-    const errFd = openSync(paths.stderr, logFlags, LOG_MODE);
+    const errFd = openSync(paths.stderr, logFlags, LOG_FILE_MODE);
     fds.push(errFd);
     // Where cgroup v2 is writable the workload is born in its own job cgroup: every
     // descendant stays in it, whatever it does (setsid, double fork, env -i).
@@ -243,7 +240,7 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
     spec = await readSpec(input);
     meta = await readMeta(paths);
     await fs.mkdir(path.dirname(path.resolve(spec.fullLog)), { recursive: true });
-    full = await fs.open(spec.fullLog, 'w', LOG_MODE).catch((err: unknown) => {
+    full = await fs.open(spec.fullLog, 'w', LOG_FILE_MODE).catch((err: unknown) => {
       throw new Error(`cannot open log ${spec.fullLog}: ${describeError(err)}`);
     });
     try {
