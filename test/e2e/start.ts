@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   // extension finds the same job root as the agent-exec CLI in this shell.
   const env = { ...process.env, XDG_CONFIG_HOME: path.join(demo, 'config'), XDG_CACHE_HOME: path.join(demo, 'cache') };
   installVsix(dirs, env);
-  const server = await CodeServer.start(dirs, env, (child) => {
+  const server = await CodeServer.start(dirs, env, { workspaceTrust: false }, (child) => {
     child.stderr!.pipe(process.stderr);
   });
   console.log(`\nAgent Exec in code-server: ${server.url(dirs.workspace)}\n(Ctrl-C stops it)\n`);

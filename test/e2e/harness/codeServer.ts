@@ -51,7 +51,7 @@ export class CodeServer {
   ) {}
 
   /** Starts code-server in its own process group (it forks the exthost, pty host and watcher) and waits for /healthz. */
-  static async start(dirs: CodeServerDirs, env: NodeJS.ProcessEnv, output: (child: ChildProcess) => void): Promise<CodeServer> {
+  static async start(dirs: CodeServerDirs, env: NodeJS.ProcessEnv, opts: { workspaceTrust: boolean }, output: (child: ChildProcess) => void): Promise<CodeServer> {
     const port = await freePort();
     const args = [
       ENTRY,
@@ -59,7 +59,7 @@ export class CodeServer {
       '--bind-addr', `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
       '--user-data-dir', dirs.userData,
@@ -87,8 +87,10 @@ export class CodeServer {
     return server;
   }
 
-  url(folder: string): string {
-    return `http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(folder)}`;
+  /** The page that opens `target`: a folder, or a `.code-workspace` file. */
+  url(target: string): string {
+    const kind = target.endsWith('.code-workspace') ? 'workspace' : 'folder';
+    return `http://127.0.0.1:${this.port}/?${kind}=${encodeURIComponent(target)}`;
   }
 
   /** TERM to the process group, KILL after 10 s, then waits until the group is gone. */

@@ -22,8 +22,10 @@ export interface SessionOptions {
   name: string;
   /** Extra user settings. */
   settings?: Record<string, unknown>;
-  /** Workspace folders; one by default. */
-  folders?: number;
+  /** Names of the folders of a multi-root workspace (`<workspace>/<name>`); one folder by default. */
+  folders?: string[];
+  /** false: Workspace Trust is on and the workspace opens untrusted (Restricted Mode). */
+  trusted?: boolean;
 }
 
 export class Session {
@@ -31,6 +33,8 @@ export class Session {
   readonly tmp: string;
   readonly jobRoot: string;
   readonly workspace: string;
+  /** What the window opens: the workspace folder, or the .code-workspace file of a multi-root one. */
+  readonly opened: string;
   readonly userData: string;
   readonly env: NodeJS.ProcessEnv;
   readonly results: string;
@@ -52,6 +56,13 @@ export class Session {
     const xdg = (d: string) => path.join(this.tmp, d);
     for (const d of ['config', 'data', 'cache', 'tmp', 'extensions', 'user-data/User', 'user-data/Machine', 'workspace']) mkdirSync(xdg(d), { recursive: true });
     writeFileSync(path.join(this.workspace, 'README.md'), '# demo workspace\n');
+    if (opts.folders) {
+      for (const f of opts.folders) mkdirSync(path.join(this.workspace, f));
+      this.opened = path.join(this.workspace, 'demo.code-workspace');
+      writeFileSync(this.opened, JSON.stringify({ folders: opts.folders.map((f) => ({ path: f })) }));
+    } else {
+      this.opened = this.workspace;
+    }
     this.env = {
       ...process.env,
       XDG_CONFIG_HOME: xdg('config'),
@@ -79,7 +90,9 @@ export class Session {
   /** User settings: the extension points at this session's job root; noise off. */
   writeSettings(extra: Record<string, unknown>): void {
     const settings = {
-      'security.workspace.trust.enabled': false,
+      'security.workspace.trust.enabled': this.opts.trusted === false,
+      // Untrusted sessions open straight into Restricted Mode (no modal trust prompt).
+      'security.workspace.trust.startupPrompt': 'never',
       'workbench.startupEditor': 'none',
       'workbench.tips.enabled': false,
       'workbench.enableExperiments': false,
@@ -102,10 +115,10 @@ export class Session {
   }
 
   private async startServer(): Promise<void> {
-    const dirs = { userData: this.userData, extensions: path.join(this.tmp, 'extensions'), workspace: this.workspace };
+    const dirs = { userData: this.userData, extensions: path.join(this.tmp, 'extensions'), workspace: this.opened };
     installVsix(dirs, this.env);
     const log = createWriteStream(path.join(this.results, 'code-server.log'));
-    this.server = await CodeServer.start(dirs, this.env, (child) => {
+    this.server = await CodeServer.start(dirs, this.env, { workspaceTrust: this.opts.trusted === false }, (child) => {
       child.stdout!.pipe(log);
       child.stderr!.pipe(log);
     });
@@ -116,7 +129,7 @@ export class Session {
   }
 
   get url(): string {
-    return this.server!.url(this.workspace);
+    return this.server!.url(this.opened);
   }
 
   private async openBrowser(): Promise<void> {
