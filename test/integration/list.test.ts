@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { listJobs } from '../../src/core/ops/list';
 import { runCli } from '../helpers/cli';
@@ -162,4 +162,24 @@ test('list cache: a corrupt or hostile cache file is ignored and rebuilt; agent-
   const gc = await runCli(['--root', root, 'gc', '--dry-run']);
   assert.equal(gc.json.scanned_dirs, 1);
   assert.equal((await runCli(['--root', root, 'status', '.list-cache.json'])).json.error.code, 'job_not_found');
+});
+
+test('list cache without a tag filter: finished jobs are placed from the cache, the page is checked against disk', async (t) => {
+  const { root, cwd } = tempStore(t);
+  const newest = writeFakeJob(root, { cwd, ageSeconds: 10 });
+  const older = writeFakeJob(root, { cwd, ageSeconds: 20 });
+  for (const d of [newest, older]) settle(path.join(root, d));
+  assert.deepEqual((await listJobs(root, { cwd, limit: 1 })).jobs.map((j) => j.job_id), [newest]);
+  // A tag set on a listed job is shown (the page entry's directory changed: re-read).
+  assert.equal((await runCli(['--root', root, 'tag', 'set', newest, '--tag', 'fresh'])).code, 0);
+  assert.deepEqual((await listJobs(root, { cwd, limit: 1 })).jobs.map((j) => j.tags), [['fresh']]);
+  // A finished record rewritten as running (only by hand: finished jobs never run again) is
+  // caught by the page check, and the fully checked pass tells the truth.
+  const stateFile = path.join(root, newest, 'state.json');
+  const st = JSON.parse(readFileSync(stateFile, 'utf8'));
+  writeFileSync(`${stateFile}.tmp`, JSON.stringify({ ...st, job: { ...st.job, status: 'running' }, result: { exit_code: null, signal: null, duration_ms: null }, pid: process.pid, finished_at: undefined }));
+  renameSync(`${stateFile}.tmp`, stateFile);
+  const r = await listJobs(root, { cwd, limit: 2 });
+  assert.deepEqual(r.jobs.map((j) => [j.job_id, j.state]), [[newest, 'running'], [older, 'exited']]);
+  assert.deepEqual((await listJobs(root, { cwd, state: 'exited' })).jobs.map((j) => j.job_id), [older]);
 });

@@ -1,7 +1,8 @@
 /**
  * `list` / `ps` (contract §4.8, §8.4): cwd scope → tags (AND) → state → sort → limit. Reads
  * only meta.json and state.json, and for settled jobs not even those (a summary cache validated
- * by the job directory's mtime, see listCache.ts); only `running` records get a liveness check,
+ * by the job directory's mtime, see listCache.ts; without a tag filter only the listed finished
+ * jobs are validated); only `running` records get a liveness check,
  * so a lost job shows as `failed` (§10.1) without costing anything for the finished ones.
  */
 import { lstatSync, realpathSync } from 'node:fs';
@@ -132,35 +133,62 @@ const dirMtime = (dir: string): number | undefined => {
   }
 };
 
-export async function listJobs(root: string, opts: ListOptions = {}): Promise<ListResult> {
-  const names = await jobDirNames(root);
-  const cache = names.length > 0 ? ListCache.load(root) : undefined;
+/** A job directory's summary: from the cache while its mtime matches, else read (and cached). */
+async function currentSummary(root: string, name: string, cache: ListCache | undefined): Promise<Summary | undefined> {
+  const mtime = dirMtime(path.join(root, name));
+  const cached = mtime !== undefined ? cache?.get(name, mtime) : undefined;
+  if (cached) return cached;
+  const s = await readSummary(root, name);
+  if (s && mtime !== undefined) cache?.put(name, mtime, s);
+  return s;
+}
+
+const matches = (s: Summary, opts: ListOptions): boolean =>
+  (opts.cwd === undefined || s.cwd === opts.cwd) &&
+  (!opts.tags || opts.tags.every((p) => tagMatches(p, s.tags))) &&
+  (opts.state === undefined || s.state === opts.state);
+
+/** What decides whether and where a job is listed: all but its tags. */
+const samePlace = (a: Summary, b: Summary): boolean =>
+  a.job_id === b.job_id && a.state === b.state && a.cwd === b.cwd && a.started_at === b.started_at && a.created_at === b.created_at;
+
+/**
+ * One pass over the store. With `trustFinished`, a finished job's cached summary is taken without
+ * touching its directory (only its tags can still change, and they are not filtered on then);
+ * the page returned is checked against disk. Undefined when that check finds a summary that
+ * would have placed a job differently: the caller then does a fully checked pass.
+ */
+async function collect(root: string, names: readonly string[], cache: ListCache | undefined, opts: ListOptions, trustFinished: boolean): Promise<ListResult | undefined> {
   const matched: Summary[] = [];
+  const unchecked = new Set<Summary>();
   let skipped = 0;
   for (let i = 0; i < names.length; i++) {
     if (i > 0 && i % SLICE === 0) await yieldToLoop();
-    const name = names[i];
-    const mtime = dirMtime(path.join(root, name));
-    let s = mtime !== undefined ? cache?.get(name, mtime) : undefined;
-    if (!s) {
-      s = await readSummary(root, name);
-      if (s && mtime !== undefined) cache?.put(name, mtime, s);
-    }
-    if (!s) {
-      skipped++;
-      continue;
-    }
-    if (opts.cwd !== undefined && s.cwd !== opts.cwd) continue;
-    if (opts.tags && !opts.tags.every((p) => tagMatches(p, s.tags))) continue;
-    if (opts.state === undefined || s.state === opts.state) matched.push(s);
+    let s = trustFinished ? cache?.finished(names[i]) : undefined;
+    if (s) unchecked.add(s);
+    else s = await currentSummary(root, names[i], cache);
+    if (!s) skipped++;
+    else if (matches(s, opts)) matched.push(s);
   }
-  await cache?.save(names);
   matched.sort(compareSummaries);
   const limit = opts.limit ?? DEFAULT_LIST_LIMIT;
-  return {
-    root,
-    jobs: (limit > 0 ? matched.slice(0, limit) : matched).map(entry),
-    truncated: limit > 0 && matched.length > limit,
-    skipped,
-  };
+  const page = limit > 0 ? matched.slice(0, limit) : matched;
+  for (let i = 0; i < page.length; i++) {
+    if (!unchecked.has(page[i])) continue;
+    const now = await currentSummary(root, page[i].job_id, cache);
+    if (!now || !samePlace(now, page[i])) return undefined;
+    page[i] = now;
+  }
+  return { root, jobs: page.map(entry), truncated: limit > 0 && matched.length > limit, skipped };
+}
+
+export async function listJobs(root: string, opts: ListOptions = {}): Promise<ListResult> {
+  const names = await jobDirNames(root);
+  const cache = names.length > 0 ? ListCache.load(root) : undefined;
+  // Finished jobs are settled for good but for their tags: with no tag filter their cached
+  // summaries place them, and only the jobs shown are checked (10 000 lstat calls saved).
+  const trustFinished = !opts.tags?.length;
+  const result = (await collect(root, names, cache, opts, trustFinished)) ?? (await collect(root, names, cache, opts, false))!;
+  await cache?.save(names);
+  return result;
 }

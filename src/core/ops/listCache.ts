@@ -37,6 +37,8 @@ export interface Summary {
 
 type Entries = Record<string, [mtimeMs: number, summary: Summary]>;
 
+const FINISHED: ReadonlySet<string> = new Set(['exited', 'killed', 'failed']);
+
 export class ListCache {
   private dirty = false;
   private constructor(
@@ -61,12 +63,26 @@ export class ListCache {
   }
 
   get(name: string, mtimeMs: number): Summary | undefined {
+    const hit = this.entry(name);
+    return hit && hit[0] === mtimeMs ? hit[1] : undefined;
+  }
+
+  /**
+   * The cached summary of a job that had finished (exited, killed, failed), whatever its
+   * directory's mtime: such a job's state, times and cwd never change again, only its tags.
+   */
+  finished(name: string): Summary | undefined {
+    const s = this.entry(name)?.[1];
+    return s && name === s.job_id && FINISHED.has(s.state) ? s : undefined;
+  }
+
+  private entry(name: string): [number, Summary] | undefined {
     const hit = Object.hasOwn(this.entries, name) ? this.entries[name] : undefined;
-    if (!Array.isArray(hit) || hit[0] !== mtimeMs) return undefined;
+    if (!Array.isArray(hit)) return undefined;
     const s = hit[1];
     // The file is ours, but anything in the root may have been edited: trust only sane shapes.
-    const sane = !!s && typeof s.job_id === 'string' && typeof s.created_at === 'string' && typeof s.state === 'string' && Array.isArray(s.tags);
-    return sane ? s : undefined;
+    const sane = typeof hit[0] === 'number' && !!s && typeof s.job_id === 'string' && typeof s.created_at === 'string' && typeof s.state === 'string' && Array.isArray(s.tags);
+    return sane ? hit : undefined;
   }
 
   /** Records `summary` if the job is settled; forgets the entry otherwise. */
