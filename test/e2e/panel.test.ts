@@ -165,7 +165,9 @@ describe('Job panel in VS Code', { timeout: 300_000, skip: integrated ? false : 
 
   step('the selection and the stream survive a window reload (getState/setState)', async () => {
     await wb.reload();
-    await panel.frame.locator('#jobs-table').waitFor({ timeout: 60_000 });
+    // Whether VS Code brings the bottom panel back open depends on when it last flushed its
+    // layout before the reload (it sometimes did not): open it the way a user would.
+    await panel.open(wb);
     await panel.row(chatty).and(panel.frame.locator('[aria-selected="true"]')).waitFor({ timeout: T });
     await panel.frame.locator('#stream-stderr[aria-pressed="true"]').waitFor({ timeout: T });
     await panel.waitForLog((t) => /^warn \d+$/m.test(t), 'stderr lines after the reload');
