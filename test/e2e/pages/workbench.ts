@@ -20,10 +20,18 @@ export class Workbench {
     await this.page.keyboard.press('F1');
     const input = this.quickInput.locator('.quick-input-box input');
     await input.waitFor({ timeout: T });
-    await input.fill(`>${title}`);
     // Click the exact command: fuzzy matching may rank a longer title first.
     const row = this.quickInput.locator(`.monaco-list-row[aria-label^="${title}"]`).first();
-    await row.waitFor({ timeout: T });
+    // Right after a reload the palette can be computed before the extensions' commands are
+    // registered, and it does not refresh until the query changes: type it again until it shows.
+    const deadline = Date.now() + T;
+    for (;;) {
+      await input.fill(`>${title}`);
+      const shown = await row.waitFor({ timeout: 3_000 }).then(() => true, () => false);
+      if (shown) break;
+      if (Date.now() > deadline) throw new Error(`the command palette never offered "${title}"`);
+      await input.fill('>');
+    }
     await row.click();
   }
 
