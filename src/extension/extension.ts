@@ -24,6 +24,7 @@ import { notifyFinished } from './notifications';
 import { panelJobsFromService, registerJobPanel } from './panel/jobPanel';
 import { JobsStatusBar } from './statusBar';
 import { createJobsTree, JobsTreeProvider } from './views/jobsTree';
+import { syncTreeAndPanel } from './views/selectionSync';
 import { LogDocuments } from './views/logDocument';
 
 /** Jobs started from this workspace whose end has not been notified yet (survives a reload). */
@@ -47,12 +48,13 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const svc: Services = { jobs: () => jobs, config: () => config, log, context };
   const tree = new JobsTreeProvider(jobs, { maxFinished: config.maxFinished, groupBy: config.groupBy });
+  const treeView = createJobsTree(tree);
   const statusBar = new JobsStatusBar();
   context.subscriptions.push(
     log,
     jobs,
     tree,
-    createJobsTree(tree),
+    treeView,
     statusBar,
     new LogDocuments(() => jobs.root),
     jobs.onDidChangeJobs(() => statusBar.update(jobs)),
@@ -76,7 +78,8 @@ export function activate(context: vscode.ExtensionContext): void {
       void jobs.setRoot(config.root);
     }),
   );
-  registerJobPanel(context, panelJobsFromService(jobs, () => config.graceMs, (m) => log.info(m)));
+  const panel = registerJobPanel(context, panelJobsFromService(jobs, () => config.graceMs, (m) => log.info(m)));
+  context.subscriptions.push(syncTreeAndPanel(treeView, tree, panel));
   statusBar.update(jobs);
   log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms; job root ${config.root}`);
   const t1 = performance.now();

@@ -240,6 +240,19 @@ describe('Job panel in VS Code', { timeout: 300_000, skip: integrated ? false : 
     await panel.frame.locator('.detail-header', { hasText: 'exit 130' }).waitFor({ timeout: T });
   });
 
+  step('selecting a job in the tree shows it in the panel, and the reverse', async () => {
+    const big = 'f'.repeat(32);
+    const panelSelected = (id: string) => panel.row(id).and(panel.frame.locator('[aria-selected="true"]'));
+    const treeSelected = (id: string) => tree.row(id).and(s.page.locator('.selected'));
+    await tree.row(big).click();
+    await panelSelected(big).waitFor({ timeout: T });
+    await panel.frame.locator('.detail-header', { hasText: big }).waitFor({ timeout: T });
+    await panel.select(chatty);
+    await treeSelected(chatty).waitFor({ timeout: T });
+    assert.equal(await treeSelected(big).count(), 0, 'the tree kept the old selection');
+    await s.screenshot('panel-tree-selection-sync');
+  });
+
   step('the CSP blocks injected inline script, inline handlers and eval in the real webview', async () => {
     // Runs in the panel's content frame: what an injected payload (say, a log line that escaped
     // escaping) would try. Playwright's own evaluate is not subject to the page's CSP.

@@ -77,6 +77,11 @@ export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
     this.pendingReveal = undefined;
   }
 
+  /** Whether a panel (the view or the editor tab) is on screen. */
+  get visible(): boolean {
+    return !!(this.view?.view.visible || this.editor?.panel.visible);
+  }
+
   /** Shows the panel view and selects `jobId` in it (from the tree, or a command). */
   async reveal(jobId?: string): Promise<void> {
     if (this.editor?.panel.visible) {

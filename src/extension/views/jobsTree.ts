@@ -20,7 +20,7 @@ export class GroupNode {
   constructor(readonly key: string) {}
 }
 
-type Node = JobNode | GroupNode;
+export type Node = JobNode | GroupNode;
 
 export interface TreeOptions {
   maxFinished: number;
@@ -108,6 +108,11 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (node instanceof GroupNode) return undefined;
     for (const g of this.groups.values()) if (this.options.groupBy !== 'none' && g.jobs.some((j) => j.id === node.jobId)) return this.groupNode(g.key);
     return undefined;
+  }
+
+  /** The row of a job in the store (for revealing it), or undefined for an unknown id. */
+  nodeOf(id: string): JobNode | undefined {
+    return this.jobs.get(id) ? this.jobNode(id) : undefined;
   }
 
   private jobNode(id: string): JobNode {
