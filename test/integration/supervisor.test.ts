@@ -94,12 +94,14 @@ test('secrets: --env values appear in no process argv, and masked values in no j
 });
 
 // agent-exec waited its whole --until (10 s) and said `running`. Ours answers as soon as the
-// supervisor reports: two Node start-ups (CLI + supervisor), ~0.3 s on an idle machine. The bound
-// is relative to a Node start-up measured just before, so a loaded machine does not fail it.
+// supervisor reports: two Node start-ups (CLI + supervisor), ~0.3 s on an idle machine. What
+// proves the answer came from the supervisor is the reason in the message (a timeout would say
+// "did not report"); the bound only catches a wait on a timer. It is relative to a Node start-up
+// measured just before, and never under 5 s, so a loaded machine (CI: 1.9 s once) does not fail it.
 async function fastBound(): Promise<number> {
   const t0 = Date.now();
   await new Promise((res) => spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' }).on('exit', res));
-  return Math.max(1000, 4 * (Date.now() - t0) + 500);
+  return Math.max(5000, 4 * (Date.now() - t0) + 500);
 }
 
 test('spawn failures are reported at once (no 10 s wait), as spawn_failed, and leave no orphan directory', async (t) => {
