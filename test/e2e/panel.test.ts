@@ -301,7 +301,7 @@ describe('Job panel in VS Code', { timeout: 300_000, skip: integrated ? false : 
     await panel.row(chatty).waitFor({ timeout: T });
   });
 
-  step('looks native in the dark and the light theme', async () => {
+  step('looks native in the dark, the light and the high-contrast theme', async () => {
     await panel.open(wb);
     await panel.select(chatty);
     await panel.frame.locator('#stream-combined').click();
@@ -311,6 +311,19 @@ describe('Job panel in VS Code', { timeout: 300_000, skip: integrated ? false : 
     await s.page.locator('.monaco-workbench.vs').waitFor({ timeout: T });
     await panel.log.locator('.line').first().waitFor({ timeout: T });
     copyFileSync(await s.screenshot('panel-light'), path.join(RESULTS, 'panel-light.png'));
+    // Through the theme picker: a second settings.json write did not switch the theme.
+    await wb.runCommand('Preferences: Color Theme');
+    await wb.typeInQuickInput('Dark High Contrast');
+    await wb.pickQuickItem('Dark High Contrast');
+    await s.page.locator('.monaco-workbench.hc-black').waitFor({ timeout: T });
+    await panel.log.locator('.line').first().waitFor({ timeout: T });
+    // The webview gets the theme's contrast border: the table and log frames are drawn with it.
+    const border = await panel.frame.locator('body').evaluate((body) => {
+      const g = globalThis as unknown as { getComputedStyle(el: unknown): { getPropertyValue(name: string): string } };
+      return g.getComputedStyle(body).getPropertyValue('--vscode-contrastBorder').trim();
+    });
+    assert.ok(border !== '', 'no contrast border colour in the high-contrast theme');
+    copyFileSync(await s.screenshot('panel-high-contrast'), path.join(RESULTS, 'panel-high-contrast.png'));
   });
 
   step('"Open in Editor" opens the same panel as an editor tab', async () => {
