@@ -89,13 +89,13 @@ function parseRecord(file: string, text: string): Record<string, unknown> {
 
 const tooLarge = (file: string, size: number) => new JobError('internal_error', `${path.basename(file)} is too large (${size} bytes)`);
 
+/** Logs hold whatever the workload prints, secrets included: owner-only, like the records. */
+export const LOG_FILE_MODE = 0o600;
+
 /**
  * Flags for opening a job's files: a symlink is never followed out of the job directory, and
  * a FIFO planted in its place cannot block the open (it is then refused as not a regular file).
  */
-/** Logs hold whatever the workload prints, secrets included: owner-only, like the records. */
-export const LOG_FILE_MODE = 0o600;
-
 export const SAFE_READ_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0);
 
 function checkRecordStat(file: string, st: { isFile(): boolean; size: number }): void {
