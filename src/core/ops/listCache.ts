@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { isTerminal } from '../schema';
 import { writeFileAtomic } from '../store/atomicWrite';
 import type { ListState } from './list';
 
@@ -36,8 +37,6 @@ export interface Summary {
 }
 
 type Entries = Record<string, [mtimeMs: number, summary: Summary]>;
-
-const FINISHED: ReadonlySet<string> = new Set(['exited', 'killed', 'failed']);
 
 export class ListCache {
   private dirty = false;
@@ -73,7 +72,7 @@ export class ListCache {
    */
   finished(name: string): Summary | undefined {
     const s = this.entry(name)?.[1];
-    return s && name === s.job_id && FINISHED.has(s.state) ? s : undefined;
+    return s && name === s.job_id && s.state !== 'unknown' && isTerminal(s.state) ? s : undefined;
   }
 
   private entry(name: string): [number, Summary] | undefined {
