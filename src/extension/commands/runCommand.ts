@@ -8,6 +8,7 @@ import { okEnvelope } from '../../core/envelope';
 import { JobError } from '../../core/errors';
 import type { InlineResult } from '../../core/ops/run';
 import { Command } from '../ids';
+import { workspaceCwd } from '../agent/agentCommands';
 import { agentOwner } from '../agent/agentOutput';
 import { registerCommand, type Services } from './command';
 
@@ -84,7 +85,7 @@ export function registerRunCommand(svc: Services): vscode.Disposable {
     api: async (args) => {
       assertTrusted();
       const tags = Array.isArray(args.tags) ? args.tags.filter((t): t is string => typeof t === 'string') : [];
-      const cwd = typeof args.cwd === 'string' ? args.cwd : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.homedir());
+      const cwd = typeof args.cwd === 'string' ? args.cwd : workspaceCwd();
       return okEnvelope('run', await svc.jobs().run({ command: commandArg(args.command), cwd, tags, owner: agentOwner(args.owner) }));
     },
   });
