@@ -213,10 +213,10 @@ function renderDetail(): void {
 function select(id: string | null, opts: { focus?: boolean } = {}): void {
   const changed = id !== ui.selected;
   ui.selected = id;
-  save();
   renderTable();
   renderDetail();
   if (opts.focus && id) (tbody.querySelector(`tr[data-id="${CSS.escape(id)}"]`) as HTMLElement | null)?.focus();
+  // subscribe() saves the new selection (an unchanged one has nothing to save).
   if (changed) subscribe();
 }
 
@@ -509,9 +509,8 @@ for (const [s, b] of streamButtons) {
   b.addEventListener('click', () => {
     if (ui.stream === s) return;
     ui.stream = s;
-    save();
     renderDetail();
-    subscribe();
+    subscribe(); // saves the new stream
   });
 }
 follow.addEventListener('change', () => setFollow(follow.checked));

@@ -192,7 +192,7 @@ export const CopyLog = new MessageType('log/copy', object({ jobId, stream: oneOf
 /** Open the panel as an editor tab. */
 export const OpenInEditor = new MessageType('panel/openInEditor', none);
 /**
- * The UI state changed (debounced). The host keeps a copy on disk because VS Code web may restore
+ * The UI state changed (keystrokes debounced, choices at once). The host keeps a copy on disk because VS Code web may restore
  * a stale getState() after a window reload (seen in code-server 4.100.3).
  */
 export const SaveUiState = new MessageType('panel/saveState', object({ state: uiState }));
