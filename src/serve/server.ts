@@ -44,6 +44,8 @@ export function httpStatusOf(err: unknown): number {
       return 400;
     case 'unauthorized':
       return 401;
+    case 'not_owner':
+      return 403;
     default:
       return 500;
   }

@@ -233,10 +233,10 @@ test('errors map to §6 statuses with envelopes; unknown routes 404 and wrong me
   assert.equal(ambiguous.status, 400);
   assert.equal(errorOf(ambiguous).code, 'ambiguous_job_id');
   assert.deepEqual(ambiguous.json.error.details, { candidates: twins, truncated: false });
-  const killCreated = await call(server, 'POST', `/kill/${a}`);
+  const killCreated = await call(server, 'POST', `/kill/${a}?force=true`);
   assert.equal(killCreated.status, 400);
   assert.equal(errorOf(killCreated).code, 'invalid_state');
-  const badSignal = await call(server, 'POST', `/kill/${a}?signal=STOP`);
+  const badSignal = await call(server, 'POST', `/kill/${a}?signal=STOP&force=true`);
   assert.equal(badSignal.status, 400);
   assert.equal(errorOf(badSignal).code, 'invalid_signal');
 
@@ -274,6 +274,7 @@ test('errors map to §6 statuses with envelopes; unknown routes 404 and wrong me
     assert.equal(errorOf(r).code, 'invalid_request');
   }
   assert.equal((await call(server, 'POST', `/kill/${a}?no_wait=maybe`)).status, 400);
+  assert.equal((await call(server, 'POST', `/kill/${a}?force=yes`)).status, 400);
   assert.equal((await call(server, 'GET', '/list?state=sleeping')).status, 400);
 
   const unknown = await call(server, 'GET', '/nope');
@@ -473,4 +474,43 @@ test('POST routes need Content-Type: application/json (a text/plain POST skips t
   assert.deepEqual(jobIds(s.root), [], 'no job was started');
   const ok = await call(server, 'POST', '/exec', { body: '{"command":["true"]}', headers: { 'content-type': 'Application/JSON; charset=utf-8' } });
   assert.equal(ok.status, 200, ok.text);
+});
+
+test('ownership: HTTP kills its own jobs; another owner\'s job needs force=true and the answer names the owner; other surfaces\' owners cannot be claimed', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const server = await startServe(t, s);
+
+  for (const owner of ['agent:copilot', 'human:vscode', 'agent:mcp', 'agent:claude-code', 'agent:command:x']) {
+    const r = await exec(server, { command: ['touch', 'claimed'], owner });
+    assert.equal(r.status, 400, `${owner}: ${r.text}`);
+    assert.equal(errorOf(r).code, 'invalid_request');
+    assert.match(r.json.error.message, /cannot be claimed/);
+  }
+  assert.deepEqual(jobIds(s.root), [], 'no job was started under a claimed owner');
+
+  const named = await exec(server, { command: ['sleep', '300'], owner: 'ci-bot', wait: false });
+  assert.equal(named.status, 200, named.text);
+  const mine: string = named.json.job_id;
+  s.killAtEnd.add(mine);
+  assert.equal(readJson(path.join(s.root, mine, 'meta.json')).owner, 'agent:http:ci-bot', 'a bare name is a sub-name of the HTTP surface');
+  const prefixed = await exec(server, { command: ['true'], owner: 'agent:http:other' });
+  assert.equal(readJson(path.join(s.root, prefixed.json.job_id, 'meta.json')).owner, 'agent:http:other');
+  const own = await call(server, 'POST', `/kill/${mine}`);
+  assert.equal(own.status, 200, own.text);
+  assert.equal(own.json.state, 'killed');
+  assert.equal('owner' in own.json, false, 'an own job: the CLI kill answer as is');
+
+  const person = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sleep', '300'], { cwd: s.cwd, env: s.env });
+  const theirs: string = person.json.job_id;
+  s.killAtEnd.add(theirs);
+  const refused = await call(server, 'POST', `/kill/${theirs}`);
+  assert.equal(refused.status, 403);
+  assert.deepEqual(errorOf(refused).details, { job_id: theirs, owner: null });
+  assert.equal(refused.json.error.code, 'not_owner');
+  assert.match(refused.json.error.message, /force/);
+  assert.equal(readJson(path.join(s.root, theirs, 'state.json')).job.status, 'running', 'a refused kill signals nothing');
+  const forced = await call(server, 'POST', `/kill/${theirs}?force=true`);
+  assert.equal(forced.status, 200, forced.text);
+  assert.deepEqual([forced.json.state, forced.json.owner], ['killed', null]);
+  assert.deepEqual(findEnvTagged(theirs), []);
 });
