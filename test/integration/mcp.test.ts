@@ -211,3 +211,21 @@ test('ownership: a client kills its own jobs; another client needs force (the an
   const faked = await fake.call('run', { command: ['true'], wait_seconds: 5 });
   assert.equal(readJson(path.join(s.root, faked.json.job_id, 'meta.json')).owner, 'agent:mcp:copilot');
 });
+
+test('masked values: env values printed by the job come back as *** from run and output (tail and pages)', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const { call } = await connect(t, s);
+  const secret = `mcp-s3cret-${process.pid}`;
+  const run = await call('run', { command: ['echo "key=$API_KEY"'], env: { API_KEY: secret }, wait_seconds: 10 });
+  assert.equal(run.isError, false, JSON.stringify(run.json));
+  const id: string = run.json.job_id;
+  await call('wait', { job_id: id, timeout_seconds: 20 });
+  const tail = await call('output', { job_id: id });
+  const raw = `key=${secret}\n`;
+  // A page that ends inside the value and one that starts inside it.
+  const first = await call('output', { job_id: id, offset: 0, length: 8 });
+  const second = await call('output', { job_id: id, offset: 8, length: 100 });
+  assert.deepEqual([run.json.stdout, tail.json.stdout, first.json.text, second.json.text], ['key=***\n', 'key=***\n', 'key=***', '***\n']);
+  assert.deepEqual([first.json.range, second.json.range], [[0, 8], [8, Buffer.byteLength(raw)]], 'pages keep raw byte ranges');
+  for (const r of [run, tail, first, second]) assert.ok(!JSON.stringify(r.json).includes(secret));
+});

@@ -514,3 +514,19 @@ test('ownership: HTTP kills its own jobs; another owner\'s job needs force=true 
   assert.deepEqual([forced.json.state, forced.json.owner], ['killed', null]);
   assert.deepEqual(findEnvTagged(theirs), []);
 });
+
+test('masked values: /exec env values printed by the job come back as *** from /exec and /tail', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const server = await startServe(t, s);
+  const secret = `http-s3cret-${process.pid}`;
+  const run = await exec(server, { command: ['echo "key=$API_KEY"; echo "$API_KEY" >&2'], env: { API_KEY: secret }, until: 10 });
+  assert.equal(run.status, 200, run.text);
+  assert.equal(run.json.stdout, 'key=***\n');
+  assert.equal(run.json.stderr, '***\n');
+  const id: string = run.json.job_id;
+  await call(server, 'GET', `/wait/${id}?until=10`);
+  const tail = await call(server, 'GET', `/tail/${id}`);
+  assert.deepEqual([tail.json.stdout, tail.json.stderr], ['key=***\n', '***\n']);
+  assert.ok(!run.text.includes(secret) && !tail.text.includes(secret));
+  assert.equal(readFileSync(path.join(s.root, id, 'stdout.log'), 'utf8'), `key=${secret}\n`, 'the log keeps the raw bytes');
+});
