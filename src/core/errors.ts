@@ -1,4 +1,4 @@
-/** Error codes of agent-exec 0.2.3 (contract §4.0) plus serve-only ones (§6). */
+/** Error codes of agent-exec 0.2.3 (contract §4.0) plus serve-only ones (§6) and the agent surfaces' `not_owner`. */
 export type ErrorCode =
   | 'job_not_found'
   | 'ambiguous_job_id'
@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'serve_unsafe_bind'
   | 'invalid_config'
   | 'unauthorized'
+  | 'not_owner'
   | 'invalid_request';
 
 /** A failure that maps to one JSON error envelope. Anything else becomes `internal_error`. */

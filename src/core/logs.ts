@@ -1,11 +1,15 @@
 /**
  * Bounded log reads (contract §5.3, §5.4, §10.13): head and tail read only the byte ranges
  * they return, whatever the size of the log. Offsets are byte offsets into the raw file;
- * text is decoded lossily (invalid UTF-8 → U+FFFD) like Rust's `from_utf8_lossy`.
+ * text is decoded lossily (invalid UTF-8 → U+FFFD) like Rust's `from_utf8_lossy`, with the
+ * job's masked values shown as `***` (redact.ts; the log lives in its job directory). A
+ * value cut by the range's edge is found through a little context read on each side; the
+ * ranges stay the raw byte ranges.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { JobError } from './errors';
+import { loadRedactor, REDACTED } from './redact';
 import { SAFE_READ_FLAGS } from './store/jobDir';
 
 export interface LogSlice {
@@ -45,10 +49,27 @@ async function readRange(file: string, start: number, length: number): Promise<{
   }
 }
 
+/** The text of `bytes` (read at `start` of `file`) with the job's masked values redacted. */
+async function redactedText(file: string, bytes: Buffer, start: number): Promise<string> {
+  const redactor = await loadRedactor(path.dirname(file));
+  if (!redactor) return lossyDecode(bytes);
+  const m = redactor.margin;
+  const before = m > 0 && start > 0 ? (await readRange(file, Math.max(0, start - m), Math.min(m, start))).bytes : Buffer.alloc(0);
+  const after = m > 0 ? (await readRange(file, start + bytes.length, m)).bytes : Buffer.alloc(0);
+  const runs = redactor.coveredRuns(Buffer.concat([before, bytes, after]), before.length, before.length + bytes.length);
+  let text = '';
+  let at = 0;
+  for (const [a, b] of runs) {
+    text += lossyDecode(bytes.subarray(at, a)) + REDACTED;
+    at = b;
+  }
+  return text + lossyDecode(bytes.subarray(at));
+}
+
 /** The first `maxBytes` bytes of a log (run/start inline output). */
 export async function readHead(file: string, maxBytes: number): Promise<LogSlice> {
   const { bytes, size } = await readRange(file, 0, maxBytes);
-  return { text: lossyDecode(bytes), range: [0, bytes.length], totalBytes: size };
+  return { text: await redactedText(file, bytes, 0), range: [0, bytes.length], totalBytes: size };
 }
 
 /**
@@ -76,11 +97,12 @@ export async function readTail(file: string, tailLines: number, maxBytes: number
       i = nl;
     }
   }
-  return { text: lossyDecode(window.subarray(skip)), range: [w + skip, size], totalBytes: size };
+  return { text: await redactedText(file, window.subarray(skip), w + skip), range: [w + skip, size], totalBytes: size };
 }
 
 /** Reads `[start, end)` of a log, for paging through large files. */
 export async function readSlice(file: string, start: number, end: number): Promise<LogSlice> {
   const { bytes, size } = await readRange(file, start, Math.max(0, end - start));
-  return { text: lossyDecode(bytes), range: [Math.min(start, size), Math.min(start, size) + bytes.length], totalBytes: size };
+  const from = Math.min(start, size);
+  return { text: await redactedText(file, bytes, from), range: [from, from + bytes.length], totalBytes: size };
 }

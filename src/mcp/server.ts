@@ -10,21 +10,28 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { errorEnvelope } from '../core/envelope';
 import type { LaunchContext } from '../core/ops/run';
+import { ownerNamespace, SURFACE_OWNER } from '../serve/agentJob';
 import { toJsonSchema } from '../serve/input';
 import { AGENT_TOOLS, callTool } from './tools';
 
 export const MCP_SERVER_NAME = 'agent-exec';
-export const DEFAULT_OWNER = 'agent:mcp';
+export const DEFAULT_OWNER = SURFACE_OWNER.mcp;
 
 const INSTRUCTIONS =
   'Background jobs shared with the person (VS Code job panel, agent-exec CLI) and other agents. ' +
   'Start long commands (builds, tests, servers) with run, then poll with wait (bounded) and read logs with output; ' +
   'stop them with kill. Job ids are 32 hex characters; a unique prefix works too. All times are UTC, all sizes bytes.';
 
-/** `agent:<client name>` from the initialize handshake, reduced to what meta.owner accepts. */
+/**
+ * `agent:<client name>` from the initialize handshake, reduced to what meta.owner accepts; a
+ * name that would claim another surface's owner (`copilot`, `http`, …) becomes `agent:mcp:<name>`.
+ */
 export function ownerFromClient(name: string | undefined): string {
   const clean = (name ?? '').replace(/[^\x21-\x7e]+/g, '-').slice(0, 80);
-  return clean ? `agent:${clean}` : DEFAULT_OWNER;
+  if (!clean) return DEFAULT_OWNER;
+  const owner = `agent:${clean}`;
+  const holder = ownerNamespace(owner);
+  return holder === undefined || holder === 'mcp' ? owner : `${DEFAULT_OWNER}:${clean}`;
 }
 
 export interface McpDeps {

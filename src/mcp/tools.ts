@@ -16,7 +16,7 @@ import { waitJob } from '../core/ops/wait';
 import { KILL_SIGNALS } from '../core/process/signals';
 import { resolveJob } from '../core/store/jobDir';
 import { tagPatternProblem } from '../core/tags';
-import { agentJobDefinition } from '../serve/agentJob';
+import { agentJobDefinition, checkKillOwner } from '../serve/agentJob';
 import { parseInput, type InputOf, type InputSpec } from '../serve/input';
 
 /** Default and largest bytes of log text per stream in one result (a model's context is small). */
@@ -188,22 +188,26 @@ const kill = define({
   description:
     "Stop a running job: send the signal to every process of the job (its whole process tree, including ones that detached), wait up to grace_seconds for them to exit, " +
     'then force them with KILL. Returns job_id, signal, the final state, exit_code or terminated_signal, escalated (KILL was needed), the pids signalled and any survivors. ' +
-    'A job that already ended is reported as is. TERM asks politely, INT is Ctrl-C, KILL cannot be caught.',
+    'A job that already ended is reported as is. TERM asks politely, INT is Ctrl-C, KILL cannot be caught. ' +
+    'You may kill the jobs you started; a job started by someone else (a person, another agent) is refused with error not_owner naming its owner, ' +
+    'unless you pass force: true (do so only when you are sure it should stop); the answer then includes that owner.',
   input: {
     job_id: JOB_ID,
     signal: { type: 'string', enum: KILL_SIGNALS, default: 'TERM', description: 'Signal to send first' },
     grace_seconds: { type: 'number', minimum: 0, maximum: 3600, default: 5, description: 'Seconds to wait before escalating to KILL' },
     no_wait: { type: 'boolean', default: false, description: 'Send the signal and return without waiting for the processes to exit' },
+    force: { type: 'boolean', default: false, description: "Kill even a job you did not start (another agent's or a person's)" },
   },
   readOnly: false,
   destructive: true,
   async call(input, ctx) {
+    const foreign = await checkKillOwner(ctx.root, input.job_id, ctx.owner, input.force ?? false);
     const result = await killJob(ctx.root, input.job_id, {
       signal: input.signal ?? 'TERM',
       graceMs: Math.round((input.grace_seconds ?? 5) * 1000),
       wait: !input.no_wait,
     });
-    return { envelope: okEnvelope('kill', result), notes: [] };
+    return { envelope: okEnvelope('kill', { ...result, ...foreign }), notes: [] };
   },
 });
 

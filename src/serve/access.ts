@@ -1,15 +1,18 @@
 /**
  * Who may talk to the server (contract §6 and its fixes, §10.19):
- * - a browser page may only call it from the server's own origin or the `--allow-origin` one
- *   (a page elsewhere, loopback ports included, must not be able to POST /exec: CSRF);
+ * - a browser page may only call it from the server's own origin (the exact host and port it
+ *   listens on) or the `--allow-origin` one (a page elsewhere, loopback ports included, must
+ *   not be able to POST /exec: CSRF);
+ * - a POST must say `Content-Type: application/json`: any other type is a browser "simple
+ *   request" that skips the CORS preflight;
  * - when bound to loopback, the Host header must name a loopback host (DNS rebinding);
- * - with `AGENT_EXEC_SERVE_TOKEN` set, every route but /health needs the Bearer token,
- *   compared in constant time.
+ * - unless served with `--no-auth`, every route but /health needs the Bearer token (see
+ *   token.ts), compared in constant time.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { JobError, type ErrorCode } from '../core/errors';
-import { isLoopback, type ServeOptions } from './options';
+import { formatBind, isLoopback, type ServeOptions } from './options';
 
 /** An error envelope with an explicit HTTP status. */
 export class HttpError extends JobError {
@@ -29,15 +32,8 @@ function isLoopbackName(hostname: string): boolean {
   return isLoopback(bare);
 }
 
-/** Browser origins that are this server itself: http://<loopback name>:<our port>. */
-function isOwnOrigin(origin: string, port: number): boolean {
-  try {
-    const url = new URL(origin);
-    return url.protocol === 'http:' && isLoopbackName(url.hostname) && Number(url.port || 80) === port;
-  } catch {
-    return false;
-  }
-}
+/** The browser origin of this server itself: exactly the host and port it listens on. */
+const ownOrigin = (opts: ServeOptions, port: number): string => new URL(`http://${formatBind({ host: opts.bind.host, port })}`).origin;
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -56,7 +52,7 @@ export const unauthorized = () => new HttpError(401, 'unauthorized', 'missing or
  */
 export function checkAccess(req: IncomingMessage, pathname: string, opts: ServeOptions, port: number): void {
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== opts.allowOrigin && !isOwnOrigin(origin, port)) {
+  if (origin !== undefined && origin !== opts.allowOrigin && origin !== ownOrigin(opts, port)) {
     throw new HttpError(403, 'unauthorized', `origin not allowed: ${origin} (allow it with --allow-origin)`);
   }
   if (isLoopback(opts.bind.host)) {
@@ -71,6 +67,14 @@ export function checkAccess(req: IncomingMessage, pathname: string, opts: ServeO
   // A CORS preflight never carries credentials; it only learns what the origin may send.
   if (opts.token !== undefined && pathname !== '/health' && req.method !== 'OPTIONS' && !hasToken(req, opts.token)) {
     throw unauthorized();
+  }
+}
+
+/** Refuses a POST whose body is not declared as JSON (415). */
+export function checkJsonBody(req: IncomingMessage): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (req.method === 'POST' && type !== 'application/json') {
+    throw new HttpError(415, 'invalid_request', `POST requests need Content-Type: application/json (got ${req.headers['content-type'] ?? 'none'})`);
   }
 }
 

@@ -3,9 +3,69 @@
  * `/exec` builds (contract §6: inherited env plus the given entries, no env files, no
  * notifications, kill-after 0), with our fixes: the env values given are masked in
  * `meta.json` (§10.12), and the job records who started it (`meta.owner`).
+ *
+ * And the ownership rule of the agent surfaces (MCP, HTTP, Copilot, agent commands): each
+ * surface records owners in its own namespace (`<surface owner>` or `<surface owner>:<name>`)
+ * and cannot claim another's; an agent kills its own jobs, and another owner's job only with
+ * `force`, the answer then naming that owner. People (the UI) may kill anything.
  */
 import { JobError } from '../core/errors';
 import type { JobDefinition } from '../core/jobSpec';
+import { readMeta, resolveJob } from '../core/store/jobDir';
+
+export type AgentSurface = 'copilot' | 'http' | 'mcp' | 'command';
+
+/** The owner each agent surface records by default; `<owner>:<name>` is its namespace too. */
+export const SURFACE_OWNER: Readonly<Record<AgentSurface, string>> = {
+  copilot: 'agent:copilot',
+  http: 'agent:http',
+  mcp: 'agent:mcp',
+  command: 'agent:command',
+};
+
+/** People's jobs (`human:vscode`, …): no agent surface may record such an owner. */
+const PEOPLE_OWNER = 'human';
+
+const inNamespace = (owner: string, base: string): boolean => owner === base || owner.startsWith(`${base}:`);
+
+/** Whose namespace `owner` lies in: an agent surface, 'people', or nobody's (e.g. `agent:claude-code`). */
+export function ownerNamespace(owner: string): AgentSurface | 'people' | undefined {
+  if (inNamespace(owner, PEOPLE_OWNER)) return 'people';
+  return (Object.keys(SURFACE_OWNER) as AgentSurface[]).find((s) => inNamespace(owner, SURFACE_OWNER[s]));
+}
+
+/**
+ * `owner` if `surface` may record it: one in its own namespace, or with `unreserved` one in
+ * nobody's (`agent:<name>`); an owner of another surface (or of people) is refused.
+ */
+export function claimOwner(surface: AgentSurface, owner: string, unreserved = false): string {
+  const holder = ownerNamespace(owner);
+  if (holder !== surface && !(unreserved && holder === undefined)) {
+    const whose = holder === undefined ? 'is outside' : `belongs to ${holder === 'people' ? 'people' : `the ${holder} surface`}, not`;
+    throw new JobError('invalid_request', `owner ${JSON.stringify(owner)} ${whose} the ${surface} surface's names (${SURFACE_OWNER[surface]}[:<name>]) and cannot be claimed here`);
+  }
+  return owner;
+}
+
+/**
+ * The kill rule for agents: `requester` kills its own jobs (owner equal to it or one of its
+ * sub-names); another owner's job (or one with no recorded owner) needs `force`, else a
+ * `not_owner` error naming the owner. Returns what the kill answer adds: the owner of a
+ * forced foreign job, nothing for an own job.
+ */
+export async function checkKillOwner(root: string, jobInput: string, requester: string, force: boolean): Promise<{ owner?: string | null }> {
+  const paths = await resolveJob(root, jobInput);
+  const owner = (await readMeta(paths)).owner;
+  if (owner !== undefined && inNamespace(owner, requester)) return {};
+  if (!force) {
+    const whose = owner === undefined ? 'has no recorded owner (started by a person or the CLI)' : `was started by ${owner}`;
+    throw new JobError('not_owner', `job ${paths.id} ${whose}, not by ${requester}; to kill it anyway, repeat the request with force: true`, {
+      job_id: paths.id,
+      owner: owner ?? null,
+    });
+  }
+  return { owner: owner ?? null };
+}
 
 export interface AgentJobInput {
   command: string[];

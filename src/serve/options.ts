@@ -15,7 +15,7 @@ export interface BindAddress {
 
 export interface ServeOptions {
   bind: BindAddress;
-  /** Bearer token required on every route but /health; undefined = no auth. */
+  /** Bearer token required on every route but /health; undefined = no auth (`--no-auth`). */
   token?: string;
   /** The one extra browser origin allowed (and answered with CORS headers). */
   allowOrigin?: string;
@@ -74,11 +74,28 @@ function checkOrigin(origin: string): void {
   }
 }
 
-/** Validates the flags in agent-exec's order: bind syntax, loopback/insecure/token, origin. */
-export function resolveServeOptions(flags: { bind: string; insecure: boolean; allowOrigin?: string }, env: NodeJS.ProcessEnv): ServeOptions {
+/**
+ * Validates the flags in agent-exec's order: bind syntax, loopback/insecure/token, origin.
+ * `--no-auth` (our addition: serving without any token) is refused on a non-loopback bind
+ * and together with a token.
+ */
+export function resolveServeOptions(
+  flags: { bind: string; insecure: boolean; noAuth?: boolean; allowOrigin?: string },
+  env: NodeJS.ProcessEnv,
+): ServeOptions {
   const bind = parseBind(flags.bind);
   const token = env[TOKEN_ENV] || undefined;
   const shown = formatBind(bind);
+  if (flags.noAuth && !isLoopback(bind.host)) {
+    throw new StartupRefusal(
+      'serve_unsafe_bind',
+      `refusing --no-auth on non-loopback address ${shown}`,
+      `Error: --no-auth is only allowed on a loopback bind address, not ${shown}`,
+    );
+  }
+  if (flags.noAuth && token) {
+    throw new StartupRefusal('invalid_config', `--no-auth conflicts with ${TOKEN_ENV}`, `Error: --no-auth cannot be used while ${TOKEN_ENV} is set`);
+  }
   if (!isLoopback(bind.host)) {
     if (!flags.insecure) {
       throw new StartupRefusal(

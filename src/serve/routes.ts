@@ -1,8 +1,9 @@
 /**
  * The HTTP routes of `agent-exec serve` (contract §6), each a thin adapter over a core op that
  * returns the same envelope as the CLI. Our additions, all optional: `/tail` takes
- * `tail_lines`/`max_bytes`, `/wait` is bounded by `until` (seconds), `/kill` takes `signal`,
- * `/exec` takes `owner`, and `GET /list` lists jobs.
+ * `tail_lines`/`max_bytes`, `/wait` is bounded by `until` (seconds), `/kill` takes `signal`
+ * and `force` (the agents' ownership rule, agentJob.ts), `/exec` takes `owner` (within the
+ * HTTP surface's namespace), and `GET /list` lists jobs.
  */
 import type { IncomingMessage } from 'node:http';
 import { okEnvelope } from '../core/envelope';
@@ -15,7 +16,7 @@ import { DEFAULT_TAIL_LINES, DEFAULT_TAIL_MAX_BYTES, tailJob } from '../core/ops
 import { DEFAULT_WAIT_UNTIL_SECONDS, waitJob } from '../core/ops/wait';
 import { tagPatternProblem } from '../core/tags';
 import { HttpError } from './access';
-import { agentJobDefinition } from './agentJob';
+import { agentJobDefinition, checkKillOwner, claimOwner, SURFACE_OWNER } from './agentJob';
 import { parseInput, type InputSpec } from './input';
 
 /** Largest request body (`POST /exec`), as agent-exec. */
@@ -24,7 +25,13 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const MAX_WAIT_SECONDS = 600;
 /** Largest `max_bytes` a request may ask for (per stream). */
 export const MAX_READ_BYTES = 16 * 1024 * 1024;
-export const HTTP_OWNER = 'agent:http';
+export const HTTP_OWNER = SURFACE_OWNER.http;
+
+/** `POST /exec`'s `owner`: a bare name is a sub-name (`agent:http:<name>`); only the HTTP surface's own names may be given. */
+function httpOwner(given: string | undefined): string {
+  if (given === undefined) return HTTP_OWNER;
+  return claimOwner('http', given.includes(':') ? given : `${HTTP_OWNER}:${given}`);
+}
 
 export interface RouteContext {
   req: IncomingMessage;
@@ -105,7 +112,7 @@ export const EXEC_BODY = {
   wait: { type: 'boolean', description: 'Observe the job inline before answering (default true)' },
   until: { type: 'integer', maximum: MAX_WAIT_SECONDS, description: 'Seconds to observe at most (default 10)' },
   max_bytes: { type: 'integer', maximum: MAX_READ_BYTES, description: 'Head bytes per stream (default 65536)' },
-  owner: { type: 'string', description: `Who starts the job (default ${HTTP_OWNER})` },
+  owner: { type: 'string', description: `Who starts the job: ${HTTP_OWNER} (default) or ${HTTP_OWNER}:<name>; a bare <name> means the latter` },
 } as const satisfies InputSpec;
 
 async function exec(ctx: RouteContext): Promise<object> {
@@ -129,7 +136,7 @@ async function exec(ctx: RouteContext): Promise<object> {
     cwd: body.cwd,
     env: body.env,
     timeout: body.timeout,
-    owner: body.owner ?? HTTP_OWNER,
+    owner: httpOwner(body.owner),
   });
   const observe = { wait: body.wait ?? true, untilSec: body.until ?? 10, forever: false, maxBytes: body.max_bytes ?? 65536 };
   // agent-exec's /exec answer never lists env_vars.
@@ -173,8 +180,11 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'POST',
     path: /^\/kill\/([^/]+)$/,
-    handle: async (c) =>
-      okEnvelope('kill', await killJob(c.root, c.id, { signal: c.query.get('signal') ?? 'TERM', wait: !boolQuery(c.query, 'no_wait') })),
+    handle: async (c) => {
+      const wait = !boolQuery(c.query, 'no_wait');
+      const foreign = await checkKillOwner(c.root, c.id, HTTP_OWNER, boolQuery(c.query, 'force'));
+      return okEnvelope('kill', { ...(await killJob(c.root, c.id, { signal: c.query.get('signal') ?? 'TERM', wait })), ...foreign });
+    },
   },
   { method: 'GET', path: /^\/list$/, handle: list },
 ];

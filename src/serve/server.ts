@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { errorEnvelope } from '../core/envelope';
 import { describeError, JobError } from '../core/errors';
 import type { LaunchContext } from '../core/ops/run';
-import { checkAccess, corsHeaders, HttpError } from './access';
+import { checkAccess, checkJsonBody, corsHeaders, HttpError } from './access';
 import { formatBind, type ServeOptions } from './options';
 import { ROUTES, type Route } from './routes';
 
@@ -44,6 +44,8 @@ export function httpStatusOf(err: unknown): number {
       return 400;
     case 'unauthorized':
       return 401;
+    case 'not_owner':
+      return 403;
     default:
       return 500;
   }
@@ -99,6 +101,7 @@ export function startServer(opts: ServeOptions, deps: ServeDeps): Promise<Runnin
         if (method === 'OPTIONS' && cors['access-control-allow-origin']) return send(res, 204, cors);
         return send(res, 405, { ...cors, allow: match.allow.join(',') });
       }
+      checkJsonBody(req);
       const body = await match.route.handle({
         req,
         query: url.searchParams,

@@ -154,10 +154,13 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
     assert.equal(await dialog().count(), 0);
   });
 
-  step("the confirmation for a person's job says Copilot did not start it", async () => {
+  step("a person's job: refused without force (no dialog); with force the confirmation says Copilot did not start it", async () => {
     humanJob = await cliRun(s, TRAPS_INT);
     await view.row(humanJob).waitFor({ timeout: T });
-    const pending = request({ tool: 'agentExec_kill', input: { job_id: humanJob } });
+    const refused = envelopeOf(await request({ tool: 'agentExec_kill', input: { job_id: humanJob } })());
+    assert.equal((refused.error as { code: string }).code, 'not_owner');
+    assert.equal(await dialog().count(), 0);
+    const pending = request({ tool: 'agentExec_kill', input: { job_id: humanJob, force: true } });
     await answerDialog('Cancel', 'kill-foreign-job', [/did not start/, /not started by Copilot/]);
     assert.equal((await pending()).name, 'Canceled');
     assert.equal(readJobState(s, humanJob).job.status, 'running');

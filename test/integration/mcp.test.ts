@@ -22,7 +22,7 @@ interface Session {
   call(name: string, args?: Record<string, unknown>): Promise<{ json: any; notes: string[]; isError: boolean }>;
 }
 
-async function connect(t: TestContext, s: Scratch): Promise<Session> {
+async function connect(t: TestContext, s: Scratch, clientName = CLIENT_NAME): Promise<Session> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, '--root', s.root, 'mcp'],
@@ -30,7 +30,7 @@ async function connect(t: TestContext, s: Scratch): Promise<Session> {
     env: { ...(process.env as Record<string, string>), AGENT_EXEC_ROOT: '', XDG_DATA_HOME: '', ...(s.env as Record<string, string>) },
     stderr: 'pipe',
   });
-  const client = new Client({ name: CLIENT_NAME, version: '1.0.0' });
+  const client = new Client({ name: clientName, version: '1.0.0' });
   await client.connect(transport);
   const pid = transport.pid!;
   t.after(async () => {
@@ -176,4 +176,56 @@ test('failures are tool errors whose text is the error envelope; unknown tools a
     assert.match(r.json.error.message, message, `${name} ${JSON.stringify(args)}`);
   }
   await assert.rejects(client.callTool({ name: 'nope', arguments: {} }), /unknown tool: nope/);
+});
+
+test('ownership: a client kills its own jobs; another client needs force (the answer names the owner); a client cannot take another surface\'s owner', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const a = await connect(t, s, 'client-a');
+  const b = await connect(t, s, 'client-b');
+  const run = await a.call('run', { command: ['sleep', '300'], wait_seconds: 0 });
+  const id: string = run.json.job_id;
+  s.killAtEnd.add(id);
+  assert.equal(readJson(path.join(s.root, id, 'meta.json')).owner, 'agent:client-a');
+
+  const refused = await b.call('kill', { job_id: id });
+  assert.equal(refused.isError, true);
+  assert.equal(refused.json.error.code, 'not_owner');
+  assert.deepEqual(refused.json.error.details, { job_id: id, owner: 'agent:client-a' });
+  assert.match(refused.json.error.message, /was started by agent:client-a.*force: true/);
+  assert.equal((await b.call('status', { job_id: id })).json.state, 'running', 'a refused kill signals nothing');
+
+  const forced = await b.call('kill', { job_id: id, force: true, grace_seconds: 1 });
+  assert.equal(forced.isError, false, JSON.stringify(forced.json));
+  assert.deepEqual([forced.json.state, forced.json.owner], ['killed', 'agent:client-a']);
+  assert.deepEqual(findEnvTagged(id), []);
+
+  const own = await a.call('run', { command: ['sleep', '300'], wait_seconds: 0 });
+  s.killAtEnd.add(own.json.job_id);
+  const ownKill = await a.call('kill', { job_id: own.json.job_id, grace_seconds: 1 });
+  assert.equal(ownKill.isError, false, JSON.stringify(ownKill.json));
+  assert.equal(ownKill.json.state, 'killed');
+  assert.equal('owner' in ownKill.json, false);
+
+  // A client calling itself "copilot" does not become Copilot.
+  const fake = await connect(t, s, 'copilot');
+  const faked = await fake.call('run', { command: ['true'], wait_seconds: 5 });
+  assert.equal(readJson(path.join(s.root, faked.json.job_id, 'meta.json')).owner, 'agent:mcp:copilot');
+});
+
+test('masked values: env values printed by the job come back as *** from run and output (tail and pages)', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const { call } = await connect(t, s);
+  const secret = `mcp-s3cret-${process.pid}`;
+  const run = await call('run', { command: ['echo "key=$API_KEY"'], env: { API_KEY: secret }, wait_seconds: 10 });
+  assert.equal(run.isError, false, JSON.stringify(run.json));
+  const id: string = run.json.job_id;
+  await call('wait', { job_id: id, timeout_seconds: 20 });
+  const tail = await call('output', { job_id: id });
+  const raw = `key=${secret}\n`;
+  // A page that ends inside the value and one that starts inside it.
+  const first = await call('output', { job_id: id, offset: 0, length: 8 });
+  const second = await call('output', { job_id: id, offset: 8, length: 100 });
+  assert.deepEqual([run.json.stdout, tail.json.stdout, first.json.text, second.json.text], ['key=***\n', 'key=***\n', 'key=***', '***\n']);
+  assert.deepEqual([first.json.range, second.json.range], [[0, 8], [8, Buffer.byteLength(raw)]], 'pages keep raw byte ranges');
+  for (const r of [run, tail, first, second]) assert.ok(!JSON.stringify(r.json).includes(secret));
 });

@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CLI, runCli } from '../helpers/cli';
 import { findEnvTagged, readProcStat } from '../../src/core/process/proc';
-import { readJson, scratch, until, type Scratch } from './runHelpers';
+import { jobIds, readJson, scratch, until, type Scratch } from './runHelpers';
 
 const linux = process.platform === 'linux';
 const TOKEN = 'test-token-1234';
@@ -21,6 +21,9 @@ const TOKEN = 'test-token-1234';
 interface Server {
   url: string;
   pid: number;
+  /** The Authorization header every request sends unless told otherwise (none with --no-auth). */
+  auth: Record<string, string>;
+  stderr: () => string;
   /** Ends the server by pid (SIGTERM by default) and checks it exited 0 with nothing on stdout. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -49,11 +52,16 @@ async function startServe(t: TestContext, s: Scratch, args: string[] = [], env: 
   };
   t.after(() => stop());
   const url = await until('serve to listen', () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], 10_000);
-  return { url, pid: child.pid!, stop };
+  const tokenFile = /token in (\S+) /.exec(stderr)?.[1];
+  const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : (env.AGENT_EXEC_SERVE_TOKEN ?? '');
+  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  return { url, pid: child.pid!, auth, stderr: () => stderr, stop };
 }
 
-async function call(server: Server, method: string, route: string, init: { body?: string; headers?: Record<string, string> } = {}) {
-  const res = await fetch(server.url + route, { method, body: init.body, headers: init.headers });
+/** A request with the server's token and, on POST, `content-type: application/json` (both overridable; `bare` sends neither). */
+async function call(server: Server, method: string, route: string, init: { body?: string; headers?: Record<string, string>; bare?: boolean } = {}) {
+  const defaults = init.bare ? {} : { ...server.auth, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) };
+  const res = await fetch(server.url + route, { method, body: init.body, headers: { ...defaults, ...init.headers } });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
 }
@@ -205,7 +213,7 @@ test('errors map to §6 statuses with envelopes; unknown routes 404 and wrong me
   // Raw requests: fetch would resolve the dot segments itself.
   const host = { host: new URL(server.url).host };
   for (const sneaky of ['..%2F..%2Fetc', 'a%00b', '%2F']) {
-    const r = await rawGet(server.url, `/status/${sneaky}`, host);
+    const r = await rawGet(server.url, `/status/${sneaky}`, { ...host, ...server.auth });
     assert.equal(r.status, 404, sneaky);
     assert.equal(errorOf({ json: JSON.parse(r.body) }).code, 'job_not_found', sneaky);
   }
@@ -225,10 +233,10 @@ test('errors map to §6 statuses with envelopes; unknown routes 404 and wrong me
   assert.equal(ambiguous.status, 400);
   assert.equal(errorOf(ambiguous).code, 'ambiguous_job_id');
   assert.deepEqual(ambiguous.json.error.details, { candidates: twins, truncated: false });
-  const killCreated = await call(server, 'POST', `/kill/${a}`);
+  const killCreated = await call(server, 'POST', `/kill/${a}?force=true`);
   assert.equal(killCreated.status, 400);
   assert.equal(errorOf(killCreated).code, 'invalid_state');
-  const badSignal = await call(server, 'POST', `/kill/${a}?signal=STOP`);
+  const badSignal = await call(server, 'POST', `/kill/${a}?signal=STOP&force=true`);
   assert.equal(badSignal.status, 400);
   assert.equal(errorOf(badSignal).code, 'invalid_signal');
 
@@ -266,6 +274,7 @@ test('errors map to §6 statuses with envelopes; unknown routes 404 and wrong me
     assert.equal(errorOf(r).code, 'invalid_request');
   }
   assert.equal((await call(server, 'POST', `/kill/${a}?no_wait=maybe`)).status, 400);
+  assert.equal((await call(server, 'POST', `/kill/${a}?force=yes`)).status, 400);
   assert.equal((await call(server, 'GET', '/list?state=sleeping')).status, 400);
 
   const unknown = await call(server, 'GET', '/nope');
@@ -323,7 +332,7 @@ test('/wait is bounded: it answers with the current state at the deadline; shutd
   assert.equal(waited.json.state, 'running');
   assert.ok(Date.now() - t0 < 5_000);
 
-  const pending = fetch(`${server.url}/wait/${id}?until=600`).then(
+  const pending = fetch(`${server.url}/wait/${id}?until=600`, { headers: server.auth }).then(
     (r) => r.json(),
     (err: Error) => err,
   );
@@ -353,7 +362,7 @@ test('with AGENT_EXEC_SERVE_TOKEN every route but /health needs the Bearer token
   ]) {
     const wrong: Record<string, string>[] = [{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `bearer ${TOKEN}` }, { authorization: TOKEN }];
     for (const headers of wrong) {
-      const r = await call(server, method, route, { headers });
+      const r = await call(server, method, route, { headers, bare: true });
       assert.equal(r.status, 401, `${method} ${route} ${JSON.stringify(headers)}`);
       assert.deepEqual(errorOf(r), unauthorized);
     }
@@ -380,6 +389,10 @@ test('browser origins: only the server itself and --allow-origin; loopback Host 
   const own = await call(server, 'GET', '/health', { headers: { origin: `http://127.0.0.1:${port}` } });
   assert.equal(own.status, 200);
   assert.equal(own.headers.get('access-control-allow-origin'), null);
+  // Only the exact host and port listened on is the server's own origin.
+  for (const origin of [`http://localhost:${port}`, `http://127.0.0.2:${port}`, `https://127.0.0.1:${port}`, `http://[::1]:${port}`]) {
+    assert.equal((await call(server, 'GET', '/health', { headers: { origin } })).status, 403, origin);
+  }
 
   const cors = await call(server, 'GET', '/health', { headers: { origin: allowed } });
   assert.equal(cors.status, 200);
@@ -393,4 +406,127 @@ test('browser origins: only the server itself and --allow-origin; loopback Host 
   assert.equal(rebound.status, 403);
   assert.equal((await rawGet(server.url, '/health', { host: `localhost:${port}` })).status, 200);
   assert.equal((await rawGet(server.url, '/health', { host: `[::1]:${port}` })).status, 200);
+});
+
+test('without AGENT_EXEC_SERVE_TOKEN a token is made: 0600 file beside the root, named on stderr, never printed; reused on restart', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const server = await startServe(t, s);
+  const file = path.join(path.dirname(s.root), 'serve-token');
+  assert.match(server.stderr(), new RegExp(`token in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `));
+  const token = readFileSync(file, 'utf8').trim();
+  assert.match(token, /^[0-9a-f]{64}$/);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.ok(!server.stderr().includes(token), 'the token itself is never printed');
+
+  assert.equal((await call(server, 'GET', '/health', { bare: true })).status, 200, '/health stays open');
+  const open = await call(server, 'POST', '/exec', { body: '{"command":["touch","pwned"]}', headers: { 'content-type': 'application/json' }, bare: true });
+  assert.equal(open.status, 401);
+  assert.equal(errorOf(open).code, 'unauthorized');
+  assert.equal((await call(server, 'GET', '/list', { bare: true })).status, 401);
+  const authed = await call(server, 'GET', '/list', { headers: { authorization: `Bearer ${token}` }, bare: true });
+  assert.equal(authed.status, 200);
+  await server.stop();
+
+  const again = await startServe(t, s);
+  assert.equal(again.auth.authorization, `Bearer ${token}`, 'a restarted server keeps the token in the file');
+  assert.equal((await call(again, 'GET', '/list')).status, 200);
+  await again.stop();
+
+  // A token file others may read is refused, not used.
+  chmodSync(file, 0o644);
+  const loose = await runCli(['--root', s.root, 'serve', '--port', '0'], { env: { ...s.env, AGENT_EXEC_SERVE_TOKEN: '' } });
+  assert.equal(loose.code, 1);
+  assert.equal(loose.json.error.code, 'invalid_config');
+  assert.match(loose.json.error.message, /mode 644, expected 600/);
+  assert.ok(!loose.stderr.includes(token) && !loose.stdout.includes(token));
+});
+
+test('--no-auth serves without a token on loopback only; refused with a non-loopback bind or with a token', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const env = { ...s.env, AGENT_EXEC_SERVE_TOKEN: '' };
+  const wide = await runCli(['--root', s.root, 'serve', '--bind', '0.0.0.0:0', '--insecure', '--no-auth'], { env });
+  assert.equal(wide.code, 1);
+  assert.deepEqual(wide.json.error, { code: 'serve_unsafe_bind', message: 'refusing --no-auth on non-loopback address 0.0.0.0:0', retryable: false });
+  const both = await runCli(['--root', s.root, 'serve', '--port', '0', '--no-auth'], { env: { ...env, AGENT_EXEC_SERVE_TOKEN: TOKEN } });
+  assert.equal(both.code, 1);
+  assert.equal(both.json.error.code, 'invalid_config');
+
+  const server = await startServe(t, s, ['--no-auth']);
+  assert.deepEqual(server.auth, {});
+  assert.match(server.stderr(), /no token \(--no-auth\)/);
+  assert.equal(existsSync(path.join(path.dirname(s.root), 'serve-token')), false, '--no-auth makes no token file');
+  const run = await exec(server, { command: ['true'] });
+  assert.equal(run.status, 200, run.text);
+});
+
+test('POST routes need Content-Type: application/json (a text/plain POST skips the CORS preflight)', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const server = await startServe(t, s);
+  for (const type of [undefined, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx']) {
+    const headers: Record<string, string> = type === undefined ? {} : { 'content-type': type };
+    for (const route of ['/exec', '/kill/0123456789abcdef0123456789abcdef']) {
+      const r = await call(server, 'POST', route, { body: '{"command":["touch","pwned"]}', headers: { ...server.auth, ...headers }, bare: true });
+      assert.equal(r.status, 415, `${route} ${type}`);
+      assert.equal(errorOf(r).code, 'invalid_request');
+    }
+  }
+  assert.equal(existsSync(path.join(s.cwd, 'pwned')), false);
+  assert.deepEqual(jobIds(s.root), [], 'no job was started');
+  const ok = await call(server, 'POST', '/exec', { body: '{"command":["true"]}', headers: { 'content-type': 'Application/JSON; charset=utf-8' } });
+  assert.equal(ok.status, 200, ok.text);
+});
+
+test('ownership: HTTP kills its own jobs; another owner\'s job needs force=true and the answer names the owner; other surfaces\' owners cannot be claimed', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const server = await startServe(t, s);
+
+  for (const owner of ['agent:copilot', 'human:vscode', 'agent:mcp', 'agent:claude-code', 'agent:command:x']) {
+    const r = await exec(server, { command: ['touch', 'claimed'], owner });
+    assert.equal(r.status, 400, `${owner}: ${r.text}`);
+    assert.equal(errorOf(r).code, 'invalid_request');
+    assert.match(r.json.error.message, /cannot be claimed/);
+  }
+  assert.deepEqual(jobIds(s.root), [], 'no job was started under a claimed owner');
+
+  const named = await exec(server, { command: ['sleep', '300'], owner: 'ci-bot', wait: false });
+  assert.equal(named.status, 200, named.text);
+  const mine: string = named.json.job_id;
+  s.killAtEnd.add(mine);
+  assert.equal(readJson(path.join(s.root, mine, 'meta.json')).owner, 'agent:http:ci-bot', 'a bare name is a sub-name of the HTTP surface');
+  const prefixed = await exec(server, { command: ['true'], owner: 'agent:http:other' });
+  assert.equal(readJson(path.join(s.root, prefixed.json.job_id, 'meta.json')).owner, 'agent:http:other');
+  const own = await call(server, 'POST', `/kill/${mine}`);
+  assert.equal(own.status, 200, own.text);
+  assert.equal(own.json.state, 'killed');
+  assert.equal('owner' in own.json, false, 'an own job: the CLI kill answer as is');
+
+  const person = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sleep', '300'], { cwd: s.cwd, env: s.env });
+  const theirs: string = person.json.job_id;
+  s.killAtEnd.add(theirs);
+  const refused = await call(server, 'POST', `/kill/${theirs}`);
+  assert.equal(refused.status, 403);
+  assert.deepEqual(errorOf(refused).details, { job_id: theirs, owner: null });
+  assert.equal(refused.json.error.code, 'not_owner');
+  assert.match(refused.json.error.message, /force/);
+  assert.equal(readJson(path.join(s.root, theirs, 'state.json')).job.status, 'running', 'a refused kill signals nothing');
+  const forced = await call(server, 'POST', `/kill/${theirs}?force=true`);
+  assert.equal(forced.status, 200, forced.text);
+  assert.deepEqual([forced.json.state, forced.json.owner], ['killed', null]);
+  assert.deepEqual(findEnvTagged(theirs), []);
+});
+
+test('masked values: /exec env values printed by the job come back as *** from /exec and /tail', { skip: !linux }, async (t) => {
+  const s = scratch(t);
+  const server = await startServe(t, s);
+  const secret = `http-s3cret-${process.pid}`;
+  const run = await exec(server, { command: ['echo "key=$API_KEY"; echo "$API_KEY" >&2'], env: { API_KEY: secret }, until: 10 });
+  assert.equal(run.status, 200, run.text);
+  assert.equal(run.json.stdout, 'key=***\n');
+  assert.equal(run.json.stderr, '***\n');
+  const id: string = run.json.job_id;
+  await call(server, 'GET', `/wait/${id}?until=10`);
+  const tail = await call(server, 'GET', `/tail/${id}`);
+  assert.deepEqual([tail.json.stdout, tail.json.stderr], ['key=***\n', '***\n']);
+  assert.ok(!run.text.includes(secret) && !tail.text.includes(secret));
+  assert.equal(readFileSync(path.join(s.root, id, 'stdout.log'), 'utf8'), `key=${secret}\n`, 'the log keeps the raw bytes');
 });

@@ -148,7 +148,7 @@ test('abuse: hostile ids over HTTP, and the gate: token, Host, Origin, body size
   for (const id of ids) {
     for (const [method, route] of [['GET', 'status'], ['GET', 'tail'], ['GET', 'wait'], ['POST', 'kill']]) {
       const enc = id.includes('%') ? id : encodeURIComponent(id);
-      const res = await fetch(`${url}/${route}/${enc}${route === 'wait' ? '?timeout_ms=100' : ''}`, { method, headers: auth });
+      const res = await fetch(`${url}/${route}/${enc}${route === 'wait' ? '?timeout_ms=100' : ''}`, { method, headers: method === 'POST' ? { ...auth, 'content-type': 'application/json' } : auth });
       const text = await res.text();
       assert.ok(res.status >= 400, `${method} /${route}/${enc.slice(0, 40)} answered ${res.status}: ${text.slice(0, 200)}`);
       assert.ok(!text.includes('outside-secret'));
@@ -168,6 +168,11 @@ test('abuse: hostile ids over HTTP, and the gate: token, Host, Origin, body size
   ];
   for (const [what, init, expected] of gate) {
     assert.equal(await status('/list', init), expected, what);
+    tally.add('HTTP gate', 'inputs_tried');
+  }
+  // A POST that is not declared JSON is what a page elsewhere can send without a preflight.
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+    assert.equal(await status('/exec', { method: 'POST', body: exec, headers: { ...auth, 'content-type': type } }), 415, type);
     tally.add('HTTP gate', 'inputs_tried');
   }
   // Host cannot be set through fetch: a raw request with a rebinding Host.

@@ -115,6 +115,11 @@ test('owner of a job started by a programmatic run: agent:<name>, agent:command 
   assert.equal(agentOwner('claude-code'), 'agent:claude-code');
   assert.equal(agentOwner('agent:cursor'), 'agent:cursor');
   assert.throws(() => agentOwner('bad\nowner'), /printable ASCII/);
+  // Owners of the other surfaces cannot be claimed through the command.
+  for (const claimed of ['agent:copilot', 'agent:http', 'agent:http:x', 'agent:mcp', 'human:vscode']) {
+    assert.throws(() => agentOwner(claimed), /cannot be claimed/, claimed);
+  }
+  assert.equal(agentOwner('agent:command:ci'), 'agent:command:ci');
   assert.throws(() => agentOwner(7), JobError);
 });
 

@@ -10,6 +10,7 @@ import type { AgentExecConfig } from '../config';
 import { JobError, describeError } from '../errors';
 import { checkCwd, effectiveCwd, maskEnvVars, readEnvFiles, supervisorSpec, type CallerContext } from '../jobSpec';
 import { readHead } from '../logs';
+import { maskedValues, recordMaskedValues } from '../redact';
 import { identify } from '../process/proc';
 import { isTerminal, type JobMeta, type JobState, type JobStatus } from '../schema';
 import { LOG_FILE_MODE, fileSize, type JobPaths } from '../store/jobDir';
@@ -191,10 +192,15 @@ export async function runJob(root: string, req: RunRequest, ctx: LaunchContext):
       if (req.log !== undefined) await checkLogPath(req.log, ctx.cwd);
     },
   );
-  const spec = await supervisorSpec(paths, meta, def.env, ctx, req.log ?? paths.full).catch(async (err: unknown) => {
-    await fs.rm(paths.dir, { recursive: true, force: true });
-    throw err;
-  });
+  const spec = await supervisorSpec(paths, meta, def.env, ctx, req.log ?? paths.full)
+    .then(async (s) => {
+      await recordMaskedValues(paths.dir, maskedValues(def.mask, s.env));
+      return s;
+    })
+    .catch(async (err: unknown) => {
+      await fs.rm(paths.dir, { recursive: true, force: true });
+      throw err;
+    });
   await launchJob(paths, spec, ctx.runtime);
   const observe = req.observe ?? DEFAULT_OBSERVE;
   const { state, waitedMs } = await observeInline(paths, observe);

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { loadConfig } from '../config';
 import { invalidState, JobError } from '../errors';
 import { maskEnvVars, RUNTIME_ENV_FILE, supervisorSpec } from '../jobSpec';
+import { maskedValues, recordMaskedValues } from '../redact';
 import type { JobMeta } from '../schema';
 import { readMeta, resolveJob, type JobPaths } from '../store/jobDir';
 import { readCurrentState, updateState } from '../store/stateFile';
@@ -50,6 +51,7 @@ export async function startJob(root: string, input: string, req: StartRequest, c
   try {
     envVars = await runtimeEnvVars(paths, meta);
     spec = await supervisorSpec(paths, meta, envVars, ctx);
+    await recordMaskedValues(paths.dir, maskedValues(meta.mask ?? [], spec.env));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     await recordFailed(paths, message);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { errorEnvelope } from '../../core/envelope';
 import { describeError, JobError } from '../../core/errors';
 import { writeJsonAtomic } from '../../core/store/atomicWrite';
-import { OWNER } from '../../serve/agentJob';
+import { claimOwner, OWNER, SURFACE_OWNER } from '../../serve/agentJob';
 
 export const WRITE_TO_ARG = 'writeTo';
 
@@ -20,12 +20,15 @@ export const AGENT_COMMANDS: Readonly<Record<string, string>> = {
   'agentExec.wait': 'wait',
 };
 
-/** Owner of a job started by a programmatic `agentExec.run`: `agent:<name>` for a bare name, `agent:command` when absent. */
+/**
+ * Owner of a job started by a programmatic `agentExec.run`: `agent:<name>` for a bare name,
+ * `agent:command` when absent; owners of the other surfaces (Copilot, HTTP, MCP, people) are refused.
+ */
 export function agentOwner(v: unknown): string {
-  if (v === undefined || v === null) return 'agent:command';
+  if (v === undefined || v === null) return SURFACE_OWNER.command;
   const owner = typeof v === 'string' && !v.includes(':') ? `agent:${v}` : v;
   if (typeof owner !== 'string' || !OWNER.test(owner)) throw new JobError('invalid_request', '"owner" must be 1-100 printable ASCII characters, e.g. "agent:my-tool" or "my-tool"');
-  return owner;
+  return claimOwner('command', owner, true);
 }
 
 /** A command's argument: a job id string, or an object of camelCase (or snake_case) fields. */

@@ -41,11 +41,13 @@ async function confirmationFor(svc: Services, { tool }: LmTool, raw: Input): Pro
     });
   }
   if (tool.name === 'kill') {
-    const input = parseInput(tool.input, raw) as unknown as { job_id: string; signal?: string; grace_seconds?: number; no_wait?: boolean };
+    const input = parseInput(tool.input, raw) as unknown as { job_id: string; signal?: string; grace_seconds?: number; no_wait?: boolean; force?: boolean };
     const root = svc.jobs().root;
     const desc = await describeKillTargets(root, input.job_id);
     if (desc.state !== 'running') return undefined;
     const meta = await readMeta(await resolveJob(root, desc.job_id));
+    // Another owner's job without force: invoke refuses it (not_owner), so there is nothing to confirm.
+    if (meta.owner !== COPILOT_OWNER && !input.force) return undefined;
     return killConfirmation(desc, meta, { signal: input.signal ?? 'TERM', graceSeconds: input.grace_seconds ?? 5, noWait: input.no_wait ?? false });
   }
   return undefined;

@@ -6,10 +6,11 @@
  * tested without an editor.
  */
 import { AGENT_TOOLS, type AgentTool, type ToolResult } from '../../mcp/tools';
+import { SURFACE_OWNER } from '../../serve/agentJob';
 import { toJsonSchema } from '../../serve/input';
 
 /** `meta.owner` of the jobs Copilot starts; the tree and panel show it. */
-export const COPILOT_OWNER = 'agent:copilot';
+export const COPILOT_OWNER = SURFACE_OWNER.copilot;
 
 /** VS Code reserves `copilot_` and `vscode_`; ours share the extension's prefix. */
 export const lmToolName = (tool: AgentTool): string => `agentExec_${tool.name}`;

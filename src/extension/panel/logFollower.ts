@@ -9,6 +9,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { fileSize } from '../../core/store/jobDir';
 import { readSlice, readTail, type LogSlice } from '../../core/logs';
+import { REDACTED } from '../../core/redact';
 import { MAX_RANGE_BYTES, type LogChunkKind } from '../../protocol/jobPanel';
 
 export interface FollowerChunk {
@@ -53,7 +54,8 @@ function cutAtLastNewline(slice: LogSlice): { text: string; end: number } | unde
   const nl = slice.text.lastIndexOf('\n');
   if (nl < 0) return undefined;
   const rest = slice.text.slice(nl + 1);
-  if (rest.includes(REPLACEMENT)) return undefined;
+  // A lossy byte or a redacted value: the text's length no longer gives the byte offset.
+  if (rest.includes(REPLACEMENT) || rest.includes(REDACTED)) return undefined;
   return { text: slice.text.slice(0, nl + 1), end: slice.range[1] - Buffer.byteLength(rest) };
 }
 
@@ -67,7 +69,7 @@ function skipPartialFirstLine(slice: LogSlice): LogSlice {
   if (nl < 0 || nl === slice.text.length - 1) return slice;
   const head = slice.text.slice(0, nl + 1);
   const split = /^\uFFFD{0,3}/.exec(head)?.[0].length ?? 0;
-  if (head.slice(split).includes(REPLACEMENT)) return slice;
+  if (head.slice(split).includes(REPLACEMENT) || head.includes(REDACTED)) return slice;
   const bytes = split + Buffer.byteLength(head.slice(split));
   return { text: slice.text.slice(nl + 1), range: [slice.range[0] + bytes, slice.range[1]], totalBytes: slice.totalBytes };
 }
