@@ -118,12 +118,17 @@ function setLongTimeout(fn: () => void, ms: number): { clear(): void } {
   return { clear: () => clearTimeout(timer) };
 }
 
-/** Output-match config from meta.json, refreshed at most every MATCH_CONFIG_REFRESH_MS. */
+/**
+ * Output-match config from meta.json, refreshed at most every MATCH_CONFIG_REFRESH_MS. Both
+ * streams' lines ask for it: a line arriving while a refresh is under way waits for that
+ * refresh, so a `notify set` applies to the next lines of stdout and stderr alike.
+ */
 class MatchConfig {
   private cached?: OutputMatch;
   private regex?: RegExp | null;
   private checkedAt = -Infinity;
   private mtimeMs = -1;
+  private refreshing?: Promise<void>;
 
   constructor(
     private readonly paths: JobPaths,
@@ -140,16 +145,21 @@ class MatchConfig {
 
   async current(): Promise<OutputMatch | undefined> {
     const now = monotonicMs();
-    if (now - this.checkedAt >= MATCH_CONFIG_REFRESH_MS) {
+    if (!this.refreshing && now - this.checkedAt >= MATCH_CONFIG_REFRESH_MS) {
       this.checkedAt = now;
-      const st = await fs.stat(this.paths.meta).catch(() => undefined);
-      if (st && st.mtimeMs !== this.mtimeMs) {
-        this.mtimeMs = st.mtimeMs;
-        const meta = await readMeta(this.paths).catch(() => undefined);
-        if (meta) this.set(meta);
-      }
+      this.refreshing = this.refresh().finally(() => (this.refreshing = undefined));
     }
+    await this.refreshing;
     return this.cached;
+  }
+
+  private async refresh(): Promise<void> {
+    const st = await fs.stat(this.paths.meta).catch(() => undefined);
+    if (st && st.mtimeMs !== this.mtimeMs) {
+      this.mtimeMs = st.mtimeMs;
+      const meta = await readMeta(this.paths).catch(() => undefined);
+      if (meta) this.set(meta);
+    }
   }
 
   matches(m: OutputMatch, line: string): boolean {
