@@ -39,9 +39,9 @@ function table(rows: [string, string][]): string[] {
 }
 
 export function commandHelp(spec: CommandSpec): string {
-  const hasFlags = spec.flags.length > 0;
   const variadic = spec.positionals.some((p) => p.variadic);
-  const usage = ['agent-exec', spec.name, hasFlags ? '[OPTIONS]' : '', variadic ? '[--]' : '', ...spec.positionals.map(positionalUsage)].filter(Boolean);
+  // Global flags make [OPTIONS] apply to every subcommand.
+  const usage = ['agent-exec', spec.name, '[OPTIONS]', variadic ? '[--]' : '', ...spec.positionals.map(positionalUsage)].filter(Boolean);
   const lines = [spec.about, '', `Usage: ${usage.join(' ')}`];
   if (spec.aliases?.length) lines.push(`Alias: ${spec.aliases.join(', ')}`);
   if (spec.positionals.length > 0) {
