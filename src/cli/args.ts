@@ -67,7 +67,7 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
 export const placeholder = (f: FlagSpec) => (f.value ? `--${f.name} ${f.value}` : `--${f.name}`);
 const unexpected = (tok: string) => new UsageError(`error: Found argument '${tok}' which wasn't expected, or isn't valid in this context`);
 
-function findFlag(specs: readonly FlagSpec[], token: string): FlagSpec | undefined {
+export function findFlag(specs: readonly FlagSpec[], token: string): FlagSpec | undefined {
   if (token.startsWith('--')) return specs.find((f) => f.name === token.slice(2));
   if (/^-[A-Za-z]$/.test(token)) return specs.find((f) => f.short === token.slice(1));
   return undefined;

@@ -5,7 +5,7 @@
  * line. Job-id arguments complete from the job store: the caller's directory's jobs in the
  * states the subcommand accepts (contract §4.13), running jobs first.
  */
-import { GLOBAL_FLAGS, type CommandSpec, type FlagSpec } from './args';
+import { findFlag, GLOBAL_FLAGS, type CommandSpec, type FlagSpec } from './args';
 import type { CliCommand } from './command';
 import { canonicalCwd, listJobs } from '../core/ops/list';
 import { resolveRoot } from '../core/store/root';
@@ -77,8 +77,6 @@ Register-ArgumentCompleter -Native -CommandName agent-exec -ScriptBlock {
 }
 
 const flagNames = (flags: readonly FlagSpec[]) => flags.flatMap((f) => [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])]);
-const takesValue = (f: FlagSpec | undefined) => !!f?.value;
-const findFlag = (flags: readonly FlagSpec[], word: string) => flags.find((f) => word === `--${f.name}` || (f.short !== undefined && word === `-${f.short}`));
 
 interface Scope {
   cwd: string;
@@ -133,7 +131,7 @@ async function candidates(words: readonly string[], commands: readonly CliComman
     }
     const flag = findFlag(flags, w);
     if (w.startsWith('--root=')) root = w.slice('--root='.length);
-    if (!takesValue(flag)) continue;
+    if (!flag?.value) continue;
     if (j + 1 === before.length) return flag?.choices ? [...flag.choices] : []; // completing this flag's value
     if (flag?.name === 'root') root = before[j + 1];
     j++;

@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { okEnvelope } from '../../core/envelope';
+import { isObject } from '../../core/schema';
 import { writeFileAtomic } from '../../core/store/atomicWrite';
 import { nowTimestamp } from '../../core/time';
 import type { CliCommand } from '../command';
@@ -18,8 +19,6 @@ const SOURCE_TYPE = 'embedded';
 const SKILL_FILES: Record<string, string> = { 'SKILL.md': SKILL_MD };
 /** Skill files are documentation for agents, meant to be read (and committed) like any project file. */
 const SKILL_FILE_MODE = 0o644;
-
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * The lock file with our entry upserted. agent-exec writes `{"skills":[{name, source_type,
