@@ -132,12 +132,13 @@ async function candidates(words: readonly string[], commands: readonly CliComman
     const flag = findFlag(flags, w);
     if (w.startsWith('--root=')) root = w.slice('--root='.length);
     if (!flag?.value) continue;
-    if (j + 1 === before.length) return flag?.choices ? [...flag.choices] : []; // completing this flag's value
-    if (flag?.name === 'root') root = before[j + 1];
+    if (j + 1 === before.length) return flag.choices ? [...flag.choices] : []; // completing this flag's value
+    if (flag.name === 'root') root = before[j + 1];
     j++;
   }
   if (current.startsWith('-') && !rest) return [...flagNames(flags), '--help'];
-  const pos = spec.positionals[Math.min(positional, spec.positionals.length - 1)];
+  // Past the last positional (`kill <id> <TAB>`) nothing more is accepted.
+  const pos = spec.positionals.at(positional);
   if (!pos || (rest && !pos.variadic)) return [];
   if (pos.choices) return [...pos.choices];
   if (pos.jobStates) return jobCandidates(resolveRoot(root, scope.env), pos.jobStates, scope);
