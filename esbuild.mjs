@@ -21,6 +21,8 @@ const node = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  // Text files bundled as strings (the skill files `install-skills` writes).
+  loader: { '.md': 'text' },
 };
 
 /** @type {esbuild.BuildOptions[]} */

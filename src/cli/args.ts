@@ -5,6 +5,8 @@
  * Usage errors are thrown as `UsageError` (exit 2, empty stdout).
  */
 
+import type { JobStatus } from '../core/schema';
+
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -25,6 +27,8 @@ export interface FlagSpec {
   /** Boolean flag that may take an optional explicit `true`/`false` value (`--wait false`). */
   optionalBool?: boolean;
   help?: string;
+  /** The value used when the flag is absent, as `--help` shows it. */
+  default?: string;
 }
 
 export interface PositionalSpec {
@@ -32,6 +36,10 @@ export interface PositionalSpec {
   required: boolean;
   /** Takes every remaining token (the trailing command). */
   variadic?: boolean;
+  choices?: readonly string[];
+  /** A job id: shell completion offers the caller's jobs in these states ('any' = every state). */
+  jobStates?: 'any' | readonly JobStatus[];
+  help?: string;
 }
 
 export interface CommandSpec {
@@ -56,10 +64,10 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { name: 'verbose', short: 'v', multiple: true, help: 'More logs on stderr' },
 ];
 
-const placeholder = (f: FlagSpec) => (f.value ? `--${f.name} ${f.value}` : `--${f.name}`);
+export const placeholder = (f: FlagSpec) => (f.value ? `--${f.name} ${f.value}` : `--${f.name}`);
 const unexpected = (tok: string) => new UsageError(`error: Found argument '${tok}' which wasn't expected, or isn't valid in this context`);
 
-function findFlag(specs: readonly FlagSpec[], token: string): FlagSpec | undefined {
+export function findFlag(specs: readonly FlagSpec[], token: string): FlagSpec | undefined {
   if (token.startsWith('--')) return specs.find((f) => f.name === token.slice(2));
   if (/^-[A-Za-z]$/.test(token)) return specs.find((f) => f.short === token.slice(1));
   return undefined;
@@ -92,6 +100,9 @@ export function parseCommand(spec: CommandSpec, tokens: readonly string[], globa
     const pos = spec.positionals[posIndex];
     if (rest || tok === '-' || !tok.startsWith('-') || tok.length === 1) {
       if (!pos) throw unexpected(tok);
+      if (pos.choices && !pos.choices.includes(tok)) {
+        throw new UsageError(`error: '${tok}' isn't a valid value for '<${pos.name}>'\n\t[possible values: ${pos.choices.join(', ')}]`);
+      }
       positionals.set(pos.name, [...(positionals.get(pos.name) ?? []), tok]);
       if (pos.variadic) rest = true;
       else posIndex++;

@@ -15,6 +15,8 @@ import { schemaCommand } from './commands/schema';
 import { killCommand } from './commands/kill';
 import { serveCommand } from './commands/serve';
 import { mcpCommand } from './commands/mcp';
+import { completionsCommand } from './commands/completions';
+import { installSkillsCommand } from './commands/installSkills';
 
 /** Every subcommand, in help order. */
-export const COMMANDS: readonly CliCommand[] = [createCommand, startCommand, runCommand, statusCommand, tailCommand, waitCommand, listCommand, psCommand, deleteCommand, gcCommand, tagSetCommand, notifySetCommand, schemaCommand, killCommand, serveCommand, mcpCommand, superviseCommand];
+export const COMMANDS: readonly CliCommand[] = [createCommand, startCommand, runCommand, statusCommand, tailCommand, waitCommand, listCommand, psCommand, deleteCommand, gcCommand, tagSetCommand, installSkillsCommand, notifySetCommand, completionsCommand, schemaCommand, killCommand, serveCommand, mcpCommand, superviseCommand];

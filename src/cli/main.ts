@@ -5,17 +5,20 @@
 import { errorEnvelope } from '../core/envelope';
 import { resolveRoot } from '../core/store/root';
 import { Args, normalizeWaitFlag, parseCommand, UsageError } from './args';
-import type { CliCommand, CliContext } from './command';
+import { RawOutput, type CliCommand, type CliContext } from './command';
 import { COMMANDS } from './commands';
+import { completionRequest, printCandidates } from './completion';
+import { commandHelp, mainHelp, nearestCommand } from './help';
 import { formatEnvelope } from './output';
 import { VERSION } from './version';
 
+const usageText = () => mainHelp(COMMANDS);
 
-function usageText(): string {
-  const lines = ['Non-interactive agent job runner', '', 'Usage: agent-exec [OPTIONS] <COMMAND>', '', 'Commands:'];
-  for (const c of COMMANDS) if (!c.spec.hidden) lines.push(`  ${c.spec.name.padEnd(12)} ${c.spec.about}`);
-  lines.push('', 'Options:', '      --root <ROOT>  Job store root', '      --yaml         Print YAML instead of JSON', '  -h, --help         Print help', '  -V, --version      Print version');
-  return lines.join('\n') + '\n';
+/** A subcommand that does not exist: exit 2 with the nearest one, if any, and where help is. */
+function unknownSubcommand(word: string): string {
+  const near = nearestCommand(word, COMMANDS);
+  const hint = near ? `\n\n\tDid you mean '${near}'?` : '';
+  return `error: The subcommand '${word}' wasn't recognized${hint}\n\nUsage: agent-exec [OPTIONS] <COMMAND>\n\nFor more information try '--help'\n`;
 }
 
 function findCommand(tokens: string[]): { command: CliCommand; rest: string[] } | undefined {
@@ -30,6 +33,12 @@ function findCommand(tokens: string[]): { command: CliCommand; rest: string[] } 
 }
 
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
+  // Shell completion (the registration script calls back with COMPLETE=<shell>, contract §4.0).
+  const completion = completionRequest(argv, process.env);
+  if (completion) {
+    io.stdout.write(await printCandidates(completion, COMMANDS, { cwd: process.cwd(), env: process.env }));
+    return 0;
+  }
   const globals = new Map<string, string[]>();
   const tokens = normalizeWaitFlag(argv);
   // Global flags before the subcommand.
@@ -54,9 +63,23 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       return 2;
     }
   }
+  if (tokens[i] === 'help') {
+    const topic = tokens.slice(i + 1);
+    if (topic.length === 0) {
+      io.stdout.write(usageText());
+      return 0;
+    }
+    const sub = findCommand(topic);
+    if (!sub || sub.command.spec.hidden) {
+      io.stderr.write(unknownSubcommand(topic[0]));
+      return 2;
+    }
+    io.stdout.write(commandHelp(sub.command.spec));
+    return 0;
+  }
   const found = i < tokens.length ? findCommand(tokens.slice(i)) : undefined;
   if (!found) {
-    if (i < tokens.length) io.stderr.write(`error: Found argument '${tokens[i]}' which wasn't expected, or isn't valid in this context\n`);
+    if (i < tokens.length) io.stderr.write(unknownSubcommand(tokens[i]));
     else io.stderr.write(usageText());
     return 2;
   }
@@ -66,7 +89,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       const dd = found.rest.indexOf('--');
       const h = Math.max(found.rest.indexOf('--help'), found.rest.indexOf('-h'));
       if (dd < 0 || h < dd) {
-        io.stdout.write(`${found.command.spec.about}\n`);
+        io.stdout.write(commandHelp(found.command.spec));
         return 0;
       }
     }
@@ -80,7 +103,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       stdin: io.stdin,
     };
     const envelope = await found.command.run(args, ctx);
-    io.stdout.write(formatEnvelope(envelope, yaml));
+    io.stdout.write(envelope instanceof RawOutput ? envelope.text : formatEnvelope(envelope, yaml));
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {

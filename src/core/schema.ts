@@ -11,6 +11,9 @@ export type JobStatus = 'created' | 'running' | 'exited' | 'killed' | 'failed';
 export const JOB_STATUSES: readonly JobStatus[] = ['created', 'running', 'exited', 'killed', 'failed'];
 export const isTerminal = (s: JobStatus): boolean => s === 'exited' || s === 'killed' || s === 'failed';
 
+/** A JSON object (not null, not an array), e.g. a record field read from disk. */
+export const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
 export type MatchType = 'contains' | 'regex';
 export type MatchStream = 'stdout' | 'stderr' | 'either';
 

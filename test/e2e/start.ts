@@ -2,13 +2,15 @@
  * `npm start`: the packaged extension in a real VS Code. With `code` on the PATH the VSIX is
  * installed there; otherwise the project's own code-server (installed by test/e2e/setup.mjs)
  * starts on 127.0.0.1 with the extension and a small demo workspace, and the URL is printed.
- * State (settings, installed extension, demo workspace) lives in .e2e/demo; jobs go to the
- * usual agent-exec job root, so jobs started by the CLI show up too. Ctrl-C stops code-server.
+ * State (settings, installed extension, demo workspace) lives outside the repository (see
+ * harness/demo.ts, printed at start); jobs go to the usual agent-exec job root, so jobs started by
+ * the CLI show up too. Ctrl-C stops code-server.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CodeServer, installVsix, REPO, VSIX } from './harness/codeServer';
+import { CodeServer, installVsix, VSIX } from './harness/codeServer';
+import { demoDir } from './harness/demo';
 
 function onPath(cmd: string): boolean {
   return (process.env.PATH ?? '').split(path.delimiter).some((d) => d && existsSync(path.join(d, cmd)));
@@ -20,7 +22,9 @@ async function main(): Promise<void> {
     console.log('Installed the Agent Exec extension into VS Code: open the "Agent Exec" view in the activity bar.');
     return;
   }
-  const demo = path.join(REPO, '.e2e', 'demo');
+  const demo = demoDir();
+  mkdirSync(demo, { recursive: true, mode: 0o700 });
+  console.log(`Demo VS Code state and workspace: ${demo}`);
   const dirs = { userData: path.join(demo, 'user-data'), extensions: path.join(demo, 'extensions'), workspace: path.join(demo, 'workspace') };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
   mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { isProcessAlive } from '../../src/core/process/proc';
 import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
 import { installFixtureJobs, tempStore } from '../helpers/tempRoot';
-
+import { killJob, readIf, readJson, scratch, until } from './runHelpers';
 
 const meta = (root: string, id: string) => JSON.parse(readFileSync(path.join(root, id, 'meta.json'), 'utf8'));
 
@@ -54,4 +55,55 @@ test('notify set: invalid choices are usage errors, unknown jobs job_not_found, 
   assert.equal((await runCli(['--root', root, 'notify', 'set', 'nope'])).json.error.code, 'job_not_found');
   const local = await runCli(['notify', 'set', '--root', root, id, '--command', 'x']);
   assert.deepEqual(local.json.notification, { notify_command: 'x' });
+});
+
+test('notify set on a running job applies to the next lines of both streams, as a config given to run', { skip: process.platform === 'win32' }, async (t) => {
+  const s = scratch(t);
+  // Several jobs: each first line after `notify set` makes the supervisor re-read meta.json, and
+  // a line of the other stream arriving meanwhile must wait for that read, not use the old config.
+  const cases = (['stderr', 'either', 'stderr', 'either'] as const).map((stream, i) => ({ stream, gate: path.join(s.tmp, `gate${i}`), file: `ev${i}.ndjson` }));
+  const ids: string[] = [];
+  for (const c of cases) {
+    const r = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sh', '-c', `while [ ! -e '${c.gate}' ]; do sleep 0.05; done; echo MATCH; echo MATCH >&2`], { cwd: s.cwd, env: s.env });
+    assert.equal(r.code, 0, r.stderr);
+    ids.push(r.json.job_id);
+    // A relative --output-file, as in the report: it resolves against the job's supervisor cwd.
+    const set = await runCli(['--root', s.root, 'notify', 'set', r.json.job_id, '--output-pattern', 'MATCH', '--output-stream', c.stream, '--output-file', c.file], { cwd: s.cwd, env: s.env });
+    assert.equal(set.code, 0, set.stderr);
+  }
+  for (const c of cases) writeFileSync(c.gate, '');
+  for (const [i, c] of cases.entries()) {
+    const st = await until(`job ${i} finished`, () => {
+      const state = readJson(path.join(s.root, ids[i], 'state.json'));
+      return state.job.status === 'exited' && !isProcessAlive(state.supervisor_pid, state.supervisor_start_time) && state;
+    });
+    assert.equal(st.result.exit_code, 0);
+    const streams = readIf(path.join(s.cwd, c.file)).split('\n').filter(Boolean).map((l) => JSON.parse(l).stream).sort();
+    assert.deepEqual(streams, c.stream === 'either' ? ['stderr', 'stdout'] : ['stderr'], `job ${i} (--output-stream ${c.stream}): matched streams`);
+  }
+});
+
+test('notify set on a job that is printing applies from the first line written after it returned', { skip: process.platform === 'win32' }, async (t) => {
+  const s = scratch(t);
+  const gate = path.join(s.tmp, 'gate');
+  const nd = path.join(s.tmp, 'matches.ndjson');
+  // Prints on both streams all the time (so the supervisor has just looked at the config when
+  // notify set comes), then marks the lines written after the gate opened.
+  const script = `i=0; while [ $i -lt 600 ]; do i=$((i+1)); if [ -e '${gate}' ]; then m=AFTER; else m=before; fi; echo "$m $i"; echo "$m $i" >&2; sleep 0.02; done`;
+  const r = await runCli(['--root', s.root, 'run', '--no-wait', '--', script], { cwd: s.cwd, env: s.env });
+  assert.equal(r.code, 0, r.stderr);
+  const id = r.json.job_id;
+  await until('output flowing', () => readIf(path.join(s.root, id, 'full.log')).split('\n').length > 20);
+  const set = await runCli(['--root', s.root, 'notify', 'set', id, '--output-pattern', 'AFTER', '--output-file', nd], { cwd: s.cwd, env: s.env });
+  assert.equal(set.code, 0, set.stderr);
+  writeFileSync(gate, '');
+  const events = await until('a match on each stream', () => {
+    const lines = readIf(nd).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { stream: string; line: string });
+    return ['stdout', 'stderr'].every((st) => lines.some((e) => e.stream === st)) && lines;
+  });
+  killJob(s.root, id);
+  const firstAfter = (stream: string) => readIf(path.join(s.root, id, `${stream}.log`)).split('\n').find((l) => l.startsWith('AFTER'));
+  for (const stream of ['stdout', 'stderr']) {
+    assert.equal(events.find((e) => e.stream === stream)?.line, firstAfter(stream), `${stream}: the first line written after notify set matched`);
+  }
 });

@@ -74,16 +74,8 @@ export function readJson(file: string): any {
 /** A file's text, or '' while it does not exist. */
 export const readIf = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8') : '');
 
-/** Polls `cond` until true or `timeoutMs` passes (then fails with `what`). */
-export async function until<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await cond();
-    if (v) return v;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await delay(20);
-  }
-}
+/** The shared bounded poll (test/helpers/poll.ts), under the name these tests use. */
+export { poll as until } from '../helpers/poll';
 
 function kill(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   try {

@@ -234,7 +234,7 @@ test('abuse: secrets from --env and --env-file appear in no argv, no record of o
     await cli('kill', job.jobId),
     await cli('wait', job.jobId),
   ];
-  await poll('completion event', () => readFileSync(events, { encoding: 'utf8', flag: 'a+' }).includes('job.finished'));
+  await poll('completion event', () => readFileSync(events, 'utf8').includes('job.finished'));
   for (const r of outputs) assert.ok(!r.stdout.includes(v1) && !r.stdout.includes(v2), `a secret in CLI output: ${r.stdout.slice(0, 300)}`);
   const files = [events, ...readdirSync(path.join(root, job.jobId)).map((f) => path.join(root, job.jobId, f))];
   for (const f of files) {

@@ -171,6 +171,8 @@ test('fault: job directory deleted while running — status says not found, list
   assert.ok(l.json.jobs.some((j: any) => j.job_id === other));
   // Nothing can address the job by id any more: end its workload by pid; its supervisor must not hang.
   process.kill(-job.pid, 'SIGKILL');
+  // The signal is delivered asynchronously: wait (bounded) for the group to be gone.
+  await poll('the workload group to die after SIGKILL', () => findEnvTagged(job.jobId).length === 0, 5_000);
   await assertJobGone(job, 'deleted job');
   tally.add('job dir deleted', 'survived');
 });

@@ -8,6 +8,7 @@ import { connect, createServer } from 'node:net';
 import * as path from 'node:path';
 import { findEnvTagged, isProcessAlive } from '../../src/core/process/proc';
 import type { Launched } from '../helpers/jobProcs';
+import { poll } from '../helpers/poll';
 
 /** Trials per case: small in CI, 100 for the full run (`RELIABILITY_TRIALS=100`). */
 export const TRIALS = Math.max(1, Number(process.env.RELIABILITY_TRIALS) || 3);
@@ -53,16 +54,7 @@ export function portBindable(port: number): Promise<boolean> {
 /** A free loopback port (bound then released). */
 export { freePort } from '../e2e/harness/codeServer';
 
-/** Polls `cond` every 10 ms until it holds or `timeoutMs` passes (then fails with `what`). */
-export async function poll<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await cond();
-    if (v) return v;
-    if (Date.now() > end) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { poll } from '../helpers/poll';
 
 /** Nothing tagged with the job is alive, nor its supervisor (bounded wait for the latter to finish recording). */
 export async function assertJobGone(job: Launched, what: string): Promise<void> {

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { findEnvTagged } from '../../src/core/process/proc';
 import { AGENT_TOOLS, callTool, type ToolContext } from '../../src/mcp/tools';
 import { COPILOT_OWNER } from '../../src/extension/lm/toolCatalog';
+import { poll } from '../helpers/poll';
 import { tempDir } from '../helpers/tempRoot';
 
 const tool = (name: string) => AGENT_TOOLS.find((t) => t.name === name)!;
@@ -21,14 +22,6 @@ const context = (root: string): ToolContext => ({
   owner: COPILOT_OWNER,
   launch: { cwd: process.cwd(), env: process.env, runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') } },
 });
-
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const inner = process.env.LM_KILL_INNER;
 if (inner) {
@@ -55,7 +48,7 @@ if (inner) {
     t.after(async () => {
       if (!ended) await callTool(tool('kill'), { job_id: jobId, signal: 'KILL', grace_seconds: 0 }, ctx).catch(() => undefined);
     });
-    await until(() => existsSync(out), 15_000, 'the inner agent to report');
+    await poll('the inner agent to report', () => existsSync(out), 15_000);
     const innerResult = JSON.parse(readFileSync(out, 'utf8')) as { state: string; survivors: number[]; signalled: number[] };
     const status = (await callTool(tool('status'), { job_id: jobId }, ctx)).envelope as { state: string; pid?: number };
     assert.equal(innerResult.state, 'running', JSON.stringify(innerResult));
@@ -70,6 +63,6 @@ if (inner) {
     ended = true;
     assert.equal(outer.state, 'killed');
     assert.deepEqual(outer.survivors, []);
-    await until(() => findEnvTagged(jobId).length === 0, 10_000, 'no process of the job left');
+    await poll('no process of the job left', () => findEnvTagged(jobId).length === 0, 10_000);
   });
 }

@@ -1,4 +1,4 @@
-import { parseShellWrapperFlag } from '../../core/config';
+import { DEFAULT_SHELL_WRAPPER, parseShellWrapperFlag } from '../../core/config';
 import { okEnvelope } from '../../core/envelope';
 import type { JobDefinition } from '../../core/jobSpec';
 import { createJob, DEFAULT_STDIN_MAX_BYTES, type CreateRequest, type StdinSource } from '../../core/ops/create';
@@ -9,31 +9,31 @@ import type { CliCommand, CliContext } from '../command';
 
 /** Definition-time flags shared by `run` and `create` (contract §4.1, §4.2). */
 export const DEFINITION_FLAGS: readonly FlagSpec[] = [
-  { name: 'timeout', value: '<SECONDS>', help: 'Seconds before the job is terminated (0 = none)' },
-  { name: 'kill-after', value: '<SECONDS>', help: 'Seconds between TERM and KILL on timeout' },
-  { name: 'cwd', value: '<CWD>', help: 'Working directory' },
+  { name: 'timeout', value: '<SECONDS>', default: '0', help: 'Seconds before the job is terminated (0 = none)' },
+  { name: 'kill-after', value: '<SECONDS>', default: '0', help: 'Seconds between TERM and KILL on timeout' },
+  { name: 'cwd', value: '<CWD>', default: 'the current directory', help: 'Working directory' },
   { name: 'env', value: '<KEY=VALUE>', multiple: true, help: 'Environment variable (repeatable)' },
   { name: 'env-file', value: '<FILE>', multiple: true, help: 'Environment file (repeatable)' },
-  { name: 'inherit-env', conflicts: ['no-inherit-env'], help: 'Inherit the caller environment (default)' },
+  { name: 'inherit-env', conflicts: ['no-inherit-env'], help: 'Inherit the caller environment (the default)' },
   { name: 'no-inherit-env', help: 'Start from an empty environment' },
   { name: 'mask', value: '<KEY>', multiple: true, help: 'Hide the value of this --env key' },
   { name: 'stdin', value: '<VALUE>', conflicts: ['stdin-file'], help: "Literal stdin, or '-' for the caller's stdin" },
   { name: 'stdin-file', value: '<PATH>', help: 'File copied to the job as stdin' },
-  { name: 'stdin-max-bytes', value: '<BYTES>', help: 'Largest stdin accepted' },
-  { name: 'progress-every', value: '<SECONDS>', help: 'Refresh updated_at every N seconds' },
+  { name: 'stdin-max-bytes', value: '<BYTES>', default: String(DEFAULT_STDIN_MAX_BYTES), help: 'Largest stdin accepted, in bytes' },
+  { name: 'progress-every', value: '<SECONDS>', default: '0', help: 'Refresh updated_at every N seconds (0 = never)' },
   { name: 'notify-command', value: '<COMMAND>', help: 'Shell command run with the job.finished event' },
   { name: 'notify-file', value: '<PATH>', help: 'NDJSON file receiving the job.finished event' },
   { name: 'output-pattern', value: '<PATTERN>', help: 'Output line pattern that fires job.output.matched' },
-  { name: 'output-match-type', value: '<TYPE>', choices: ['contains', 'regex'] },
-  { name: 'output-stream', value: '<STREAM>', choices: ['stdout', 'stderr', 'either'] },
-  { name: 'output-command', value: '<COMMAND>' },
-  { name: 'output-file', value: '<PATH>' },
-  { name: 'config', value: '<PATH>', help: 'config.toml path' },
-  { name: 'shell-wrapper', value: '<WRAPPER>', help: 'Wrapper program and flags, e.g. "bash -lc"' },
+  { name: 'output-match-type', value: '<TYPE>', choices: ['contains', 'regex'], default: 'contains', help: 'How --output-pattern matches a line' },
+  { name: 'output-stream', value: '<STREAM>', choices: ['stdout', 'stderr', 'either'], default: 'either', help: 'Which stream --output-pattern watches' },
+  { name: 'output-command', value: '<COMMAND>', help: 'Shell command run with each job.output.matched event on stdin' },
+  { name: 'output-file', value: '<PATH>', help: 'NDJSON file receiving each job.output.matched event' },
+  { name: 'config', value: '<PATH>', default: '$XDG_CONFIG_HOME/agent-exec/config.toml', help: 'config.toml path' },
+  { name: 'shell-wrapper', value: '<WRAPPER>', default: `config [shell], else ${DEFAULT_SHELL_WRAPPER.join(' ')}`, help: 'Wrapper for a one-string command, e.g. "bash -lc"' },
   { name: 'tag', value: '<TAG>', multiple: true, validate: tagProblem, help: 'Tag (repeatable)' },
 ];
 
-export const COMMAND_POSITIONAL = { name: 'COMMAND', required: true, variadic: true } as const;
+export const COMMAND_POSITIONAL = { name: 'COMMAND', required: true, variadic: true, help: 'The command and its arguments; a single string runs in the shell wrapper' } as const;
 
 function outputMatch(args: Args): JobDefinition['outputMatch'] {
   const pattern = args.str('output-pattern');

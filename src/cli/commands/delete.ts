@@ -1,7 +1,7 @@
 import { okEnvelope } from '../../core/envelope';
 import { deleteAll, deleteJob } from '../../core/ops/delete';
 import { canonicalCwd } from '../../core/ops/list';
-import type { CliCommand } from '../command';
+import { JOB_ID_HELP, type CliCommand } from '../command';
 
 export const deleteCommand: CliCommand = {
   spec: {
@@ -12,7 +12,7 @@ export const deleteCommand: CliCommand = {
       { name: 'all', conflictsWithPositional: '[JOB_ID]', help: 'Every finished job whose cwd is the current directory' },
       { name: 'dry-run', help: 'Report what would be deleted' },
     ],
-    positionals: [{ name: 'JOB_ID', required: false }],
+    positionals: [{ name: 'JOB_ID', required: false, jobStates: ['exited', 'killed', 'failed'], help: JOB_ID_HELP }],
     requireOneOf: ['JOB_ID', 'all'],
   },
   run: async (args, ctx) => {

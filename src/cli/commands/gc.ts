@@ -1,5 +1,5 @@
 import { okEnvelope } from '../../core/envelope';
-import { runGc } from '../../core/ops/gc';
+import { DEFAULT_OLDER_THAN, runGc } from '../../core/ops/gc';
 import type { CliCommand } from '../command';
 
 export const gcCommand: CliCommand = {
@@ -7,7 +7,7 @@ export const gcCommand: CliCommand = {
     name: 'gc',
     about: 'Delete old finished jobs',
     flags: [
-      { name: 'older-than', value: '<DURATION>', help: 'Retention, e.g. 30d, 24h, 60m, 3600s (default 30d)' },
+      { name: 'older-than', value: '<DURATION>', default: DEFAULT_OLDER_THAN, help: 'Retention, e.g. 30d, 24h, 60m, 3600s' },
       { name: 'max-jobs', value: '<N>', help: 'Among expired jobs, keep only the newest N' },
       { name: 'max-bytes', value: '<N>', help: 'Among expired jobs, delete oldest first until their total is at most N bytes' },
       { name: 'dry-run', help: 'Report what would be deleted' },

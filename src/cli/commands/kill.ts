@@ -1,7 +1,7 @@
 import { okEnvelope } from '../../core/envelope';
-import { killJob } from '../../core/ops/kill';
+import { DEFAULT_GRACE_MS, killJob } from '../../core/ops/kill';
 import { KILL_SIGNALS } from '../../core/process/signals';
-import type { CliCommand } from '../command';
+import { JOB_ID_HELP, type CliCommand } from '../command';
 
 /** Longest accepted `--grace`: beyond this a kill is not a kill. */
 const MAX_GRACE_MS = 3_600_000;
@@ -19,16 +19,17 @@ export const killCommand: CliCommand = {
     name: 'kill',
     about: 'Send a signal to a running job and wait until its processes are gone',
     flags: [
-      { name: 'signal', value: '<SIGNAL>', help: `Signal to send: ${KILL_SIGNALS.join(', ')} or a number [default: TERM]` },
+      { name: 'signal', value: '<SIGNAL>', default: 'TERM', help: `Signal to send: ${KILL_SIGNALS.join(', ')} or a number` },
       {
         name: 'grace',
         value: '<GRACE>',
         validate: (v) => (parseGraceMs(v) === undefined ? 'expected a duration such as 5s, 500ms or 2 (seconds), at most 1h' : undefined),
-        help: 'How long to wait before escalating to KILL [default: 5s]',
+        default: `${DEFAULT_GRACE_MS / 1000}s`,
+        help: 'How long to wait before escalating to KILL (5s, 500ms, 2m, or seconds)',
       },
       { name: 'no-wait', help: 'Send the signal and return without waiting' },
     ],
-    positionals: [{ name: 'JOB_ID', required: true }],
+    positionals: [{ name: 'JOB_ID', required: true, jobStates: ['running'], help: JOB_ID_HELP }],
   },
   run: async (args, ctx) => {
     const grace = args.str('grace');

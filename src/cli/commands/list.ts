@@ -6,8 +6,8 @@ import type { CliCommand, CliContext } from '../command';
 
 /** Flags shared by `list` and `ps`. */
 const SCOPE_FLAGS: readonly FlagSpec[] = [
-  { name: 'limit', value: '<N>', help: 'Maximum number of jobs (0 = all; default 50)' },
-  { name: 'cwd', value: '<CWD>', conflicts: ['all'], help: 'Only jobs started in this directory (default: the current one)' },
+  { name: 'limit', value: '<N>', default: String(DEFAULT_LIST_LIMIT), help: 'Maximum number of jobs (0 = all)' },
+  { name: 'cwd', value: '<CWD>', conflicts: ['all'], default: 'the current directory', help: 'Only jobs started in this directory' },
   { name: 'all', help: 'Jobs of every directory' },
   { name: 'tag', value: '<PATTERN>', multiple: true, validate: tagPatternProblem, help: 'Only jobs with this tag (`ns.*` for a namespace); repeat to AND' },
 ];

@@ -1,7 +1,7 @@
 import { okEnvelope } from '../../core/envelope';
 import { setNotification } from '../../core/ops/notifySet';
 import type { MatchStream, MatchType } from '../../core/schema';
-import type { CliCommand } from '../command';
+import { JOB_ID_HELP, type CliCommand } from '../command';
 
 export const notifySetCommand: CliCommand = {
   spec: {
@@ -16,7 +16,7 @@ export const notifySetCommand: CliCommand = {
       { name: 'output-command', value: '<COMMAND>', help: 'Shell command run on each matching line' },
       { name: 'output-file', value: '<PATH>', help: 'File that receives each match event as a JSON line' },
     ],
-    positionals: [{ name: 'JOB_ID', required: true }],
+    positionals: [{ name: 'JOB_ID', required: true, jobStates: 'any', help: JOB_ID_HELP }],
   },
   run: async (args, ctx) =>
     okEnvelope(

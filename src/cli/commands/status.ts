@@ -1,8 +1,8 @@
 import { okEnvelope } from '../../core/envelope';
 import { getStatus } from '../../core/ops/status';
-import type { CliCommand } from '../command';
+import { JOB_ID_HELP, type CliCommand } from '../command';
 
 export const statusCommand: CliCommand = {
-  spec: { name: 'status', about: 'Show the state of a job', flags: [], positionals: [{ name: 'JOB_ID', required: true }] },
+  spec: { name: 'status', about: 'Show the state of a job', flags: [], positionals: [{ name: 'JOB_ID', required: true, jobStates: 'any', help: JOB_ID_HELP }] },
   run: async (args, ctx) => okEnvelope('status', await getStatus(ctx.root, args.positional('JOB_ID')!)),
 };

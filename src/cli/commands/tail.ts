@@ -1,16 +1,16 @@
 import { okEnvelope } from '../../core/envelope';
 import { DEFAULT_TAIL_LINES, DEFAULT_TAIL_MAX_BYTES, tailJob } from '../../core/ops/tail';
-import type { CliCommand } from '../command';
+import { JOB_ID_HELP, type CliCommand } from '../command';
 
 export const tailCommand: CliCommand = {
   spec: {
     name: 'tail',
     about: 'Show the end of a job\'s stdout and stderr',
     flags: [
-      { name: 'tail-lines', value: '<TAIL_LINES>', help: 'Lines per stream (0 = no line limit; default 50)' },
-      { name: 'max-bytes', value: '<MAX_BYTES>', help: 'Bytes per stream (default 65536)' },
+      { name: 'tail-lines', value: '<TAIL_LINES>', default: String(DEFAULT_TAIL_LINES), help: 'Lines per stream (0 = no line limit)' },
+      { name: 'max-bytes', value: '<MAX_BYTES>', default: String(DEFAULT_TAIL_MAX_BYTES), help: 'Bytes per stream' },
     ],
-    positionals: [{ name: 'JOB_ID', required: true }],
+    positionals: [{ name: 'JOB_ID', required: true, jobStates: 'any', help: JOB_ID_HELP }],
   },
   run: async (args, ctx) =>
     okEnvelope(

@@ -1,6 +1,6 @@
 import { okEnvelope } from '../../core/envelope';
 import { DEFAULT_WAIT_UNTIL_SECONDS, waitJob } from '../../core/ops/wait';
-import type { CliCommand } from '../command';
+import { JOB_ID_HELP, type CliCommand } from '../command';
 
 const nonNegativeNumber = (v: string) => (/^\d+(\.\d+)?$/.test(v) ? undefined : 'invalid float literal');
 
@@ -11,10 +11,10 @@ export const waitCommand: CliCommand = {
     flags: [
       // Accepted for compatibility: the wait is event-driven, there is no poll interval.
       { name: 'poll', value: '<POLL>', validate: nonNegativeNumber, help: 'Ignored (kept for agent-exec compatibility)' },
-      { name: 'until', value: '<UNTIL>', conflicts: ['forever'], help: 'Give up after this many seconds (default 30)' },
+      { name: 'until', value: '<UNTIL>', conflicts: ['forever'], default: String(DEFAULT_WAIT_UNTIL_SECONDS), help: 'Give up after this many seconds' },
       { name: 'forever', help: 'Wait without a deadline' },
     ],
-    positionals: [{ name: 'JOB_ID', required: true }],
+    positionals: [{ name: 'JOB_ID', required: true, jobStates: ['created', 'running'], help: JOB_ID_HELP }],
   },
   run: async (args, ctx) => {
     const timeoutMs = args.has('forever') ? undefined : args.int('until', DEFAULT_WAIT_UNTIL_SECONDS) * 1000;

@@ -1,4 +1,4 @@
-import type { MatchStream, MatchType, Notification, OutputMatch } from '../schema';
+import { isObject, type MatchStream, type MatchType, type Notification, type OutputMatch } from '../schema';
 import { resolveJob } from '../store/jobDir';
 import { updateMeta } from '../store/metaFile';
 
@@ -16,8 +16,6 @@ export interface NotifySetResult {
   job_id: string;
   notification: Notification;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /** The output-match config after applying `c` (contract §4.12); undefined = none. */
 function mergeOutputMatch(current: OutputMatch | undefined, c: NotifyChanges): OutputMatch | undefined {

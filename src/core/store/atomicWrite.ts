@@ -5,13 +5,14 @@ import * as path from 'node:path';
 /**
  * Write-then-rename in the target's directory, mode 0600, like agent-exec's tempfile
  * writer: readers see the old or the new file, never a half-written one. On failure the
- * temp file is removed so a full disk leaves nothing behind.
+ * temp file is removed so a full disk leaves nothing behind. `mode` is for files that are not
+ * job records (e.g. skill files meant to be shared).
  */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const tmp = path.join(path.dirname(target), `.tmp-${randomBytes(6).toString('hex')}`);
   let handle: fs.FileHandle | undefined;
   try {
-    handle = await fs.open(tmp, 'wx', 0o600);
+    handle = await fs.open(tmp, 'wx', mode);
     await handle.writeFile(data);
     await handle.close();
     handle = undefined;

@@ -1,6 +1,6 @@
 /**
  * Follows a job's `stdout.log`/`stderr.log` (which the workload writes directly) and turns
- * them into `full.log` lines (`<timestamp> [STDOUT] <line>`, contract §3.4) and per-line
+ * them into `full.log` lines (`<timestamp> [STDOUT] <line>`, contract §3.4) and line
  * callbacks for output matching. It only reads files the workload has already written, so it
  * can never slow the workload down (contract §10.11).
  */
@@ -9,7 +9,8 @@ import { lossyDecode } from '../logs';
 import { nowTimestamp } from '../time';
 
 export type StreamName = 'stdout' | 'stderr';
-export type LineHandler = (stream: StreamName, line: string) => Promise<void> | void;
+/** Receives the complete lines of one read, in order. */
+export type LineHandler = (stream: StreamName, lines: readonly string[]) => Promise<void> | void;
 
 const CHUNK_BYTES = 256 * 1024;
 /** A "line" longer than this is cut, so a newline-free stream cannot exhaust memory. */
@@ -113,7 +114,7 @@ class StreamFollower {
     const ts = nowTimestamp();
     const tag = this.name === 'stdout' ? '[STDOUT]' : '[STDERR]';
     await this.out.write(lines.map((l) => `${ts} ${tag} ${l}\n`).join(''));
-    for (const l of lines) await this.onLine(this.name, l);
+    await this.onLine(this.name, lines);
   }
 
   /** Reads to the current end, emits a final unterminated line, and stops. */

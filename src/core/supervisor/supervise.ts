@@ -22,8 +22,6 @@ import { recordFailed, type Handshake, type SupervisorSpec } from './launch';
 import { LogFollower, type StreamName } from './logFollower';
 
 const MAX_SPEC_BYTES = 16 * 1024 * 1024;
-/** How often the output-match config is re-read from meta.json (so `notify set` applies). */
-const MATCH_CONFIG_REFRESH_MS = 250;
 
 async function readSpec(input: NodeJS.ReadableStream): Promise<SupervisorSpec> {
   const chunks: Buffer[] = [];
@@ -118,51 +116,55 @@ function setLongTimeout(fn: () => void, ms: number): { clear(): void } {
   return { clear: () => clearTimeout(timer) };
 }
 
-/** Output-match config from meta.json, refreshed at most every MATCH_CONFIG_REFRESH_MS. */
+/**
+ * Output-match config from meta.json, so that `notify set` on a running job applies to the next
+ * lines of both streams. Each batch of lines the follower reads asks for it: meta.json is
+ * stat()ed after those lines were read (and read again only when it changed), one check after
+ * the other, so a change made before a line was written applies to that line.
+ */
 class MatchConfig {
   private cached?: OutputMatch;
-  private regex?: RegExp | null;
-  private checkedAt = -Infinity;
-  private mtimeMs = -1;
+  /** The compiled regex of `pattern` (null: invalid); a batch may still match with the previous config. */
+  private regex?: { pattern: string; re: RegExp | null };
+  /** inode, mtime and size of the meta.json last read. */
+  private seen = '';
+  private checks: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly paths: JobPaths,
     initial: JobMeta,
   ) {
-    this.set(initial);
+    this.cached = initial.notification?.on_output_match;
   }
 
-  private set(meta: JobMeta): void {
-    const m = meta.notification?.on_output_match;
-    if (m?.pattern !== this.cached?.pattern || m?.match_type !== this.cached?.match_type) this.regex = undefined;
-    this.cached = m;
+  current(): Promise<OutputMatch | undefined> {
+    this.checks = this.checks.then(() => this.refresh());
+    return this.checks.then(() => this.cached);
   }
 
-  async current(): Promise<OutputMatch | undefined> {
-    const now = monotonicMs();
-    if (now - this.checkedAt >= MATCH_CONFIG_REFRESH_MS) {
-      this.checkedAt = now;
-      const st = await fs.stat(this.paths.meta).catch(() => undefined);
-      if (st && st.mtimeMs !== this.mtimeMs) {
-        this.mtimeMs = st.mtimeMs;
-        const meta = await readMeta(this.paths).catch(() => undefined);
-        if (meta) this.set(meta);
-      }
-    }
-    return this.cached;
+  private async refresh(): Promise<void> {
+    const st = await fs.stat(this.paths.meta).catch(() => undefined);
+    const seen = st ? `${st.ino}:${st.mtimeMs}:${st.size}` : '';
+    if (!st || seen === this.seen) return;
+    const meta = await readMeta(this.paths).catch(() => undefined);
+    if (!meta) return;
+    this.seen = seen;
+    this.cached = meta.notification?.on_output_match;
   }
 
   matches(m: OutputMatch, line: string): boolean {
     if (m.match_type !== 'regex') return line.includes(m.pattern);
-    if (this.regex === undefined) {
+    if (this.regex?.pattern !== m.pattern) {
+      let re: RegExp | null;
       try {
-        this.regex = new RegExp(m.pattern, 'u');
+        re = new RegExp(m.pattern, 'u');
       } catch {
         // agent-exec: an invalid pattern never matches.
-        this.regex = null;
+        re = null;
       }
+      this.regex = { pattern: m.pattern, re };
     }
-    return this.regex !== null && this.regex.test(line);
+    return this.regex.re !== null && this.regex.re.test(line);
   }
 }
 
@@ -286,10 +288,8 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
   await writeHandshake(output, { ok: true, pid });
 
   const matchConfig = new MatchConfig(paths, meta);
-  const follower = await LogFollower.start(paths, full, async (stream: StreamName, line: string) => {
-    const m = await matchConfig.current();
-    if (!m || (m.stream !== 'either' && m.stream !== stream) || !matchConfig.matches(m, line)) return;
-    await emitOutputMatched(
+  const emitOutputMatch = (m: OutputMatch, stream: StreamName, line: string): Promise<unknown> =>
+    emitOutputMatched(
       paths,
       {
         schema_version: SCHEMA_VERSION,
@@ -306,6 +306,10 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
       spec.shellWrapper,
       spec.sinkEnv,
     ).catch(() => undefined);
+  const follower = await LogFollower.start(paths, full, async (stream: StreamName, lines: readonly string[]) => {
+    const m = await matchConfig.current();
+    if (!m || (m.stream !== 'either' && m.stream !== stream)) return;
+    for (const line of lines) if (matchConfig.matches(m, line)) await emitOutputMatch(m, stream, line);
   });
 
   let timedOut = false;

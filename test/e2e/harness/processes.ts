@@ -3,6 +3,7 @@
  * code-server, its extension host, the jobs it launches and Chromium), and how to end them by pid.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { poll } from '../../helpers/poll';
 
 export const RUN_MARKER = 'AGENT_EXEC_E2E_RUN';
 
@@ -40,14 +41,9 @@ export function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** Polls `cond` (a cheap check) until it holds or `timeoutMs` passes. */
+/** The shared bounded poll (test/helpers/poll.ts) in the argument order the e2e suite uses. */
 export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+  await poll(what, cond, timeoutMs, everyMs);
 }
 
 /**
