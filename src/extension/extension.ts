@@ -17,6 +17,7 @@ import { registerRunCommand } from './commands/runCommand';
 import { registerRevealLog } from './commands/revealLog';
 import { registerShowOutput } from './commands/showOutput';
 import { registerTools } from './lm/registerTools';
+import { registerMcp } from './mcp/registerMcp';
 import { onDidChangeConfig, readConfig } from './config';
 import { JobService } from './jobs/jobService';
 import { createLogger } from './log';
@@ -73,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerCopyCommands(svc),
     registerRevealLog(svc),
     registerTools(svc),
+    registerMcp(svc),
     onDidChangeConfig(() => {
       config = readConfig();
       tree.setOptions({ maxFinished: config.maxFinished, groupBy: config.groupBy });
