@@ -6,10 +6,11 @@
  */
 import { after, before, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdirSync, openSync, writeSync, closeSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync, closeSync, writeFileSync, copyFileSync, readFileSync, renameSync } from 'node:fs';
 import * as path from 'node:path';
 import { RESULTS, screenshotStep, Session } from './harness/session';
 import { cliRun, readJobState } from './harness/jobs';
+import { writeFakeJob } from '../helpers/fakeJobs';
 import { JobsView, Workbench } from './pages/workbench';
 import { JobPanel } from './pages/jobPanel';
 
@@ -248,6 +249,28 @@ describe('Job panel in VS Code', { timeout: 300_000, skip: integrated ? false : 
     assert.ok(outcome.violations.length >= 2 && outcome.violations.every((d) => d.startsWith('script-src')), JSON.stringify(outcome.violations));
     // The panel still works: its own nonce'd bundle is untouched.
     await panel.row(chatty).waitFor({ timeout: T });
+  });
+
+  step('with 10,000 jobs in the store the table shows one page with the counts, and pages on demand', async () => {
+    // Older than the jobs above, so the job started first in this suite stays on the first page.
+    // Written aside, then moved in whole, as agent-exec's atomic writes make them appear.
+    const staging = path.join(s.tmp, 'staging');
+    const many = Array.from({ length: 10_000 }, (_, i) => writeFakeJob(staging, { ageSeconds: 86_400 + i, cwd: s.workspace, tags: i % 10 === 0 ? ['nightly'] : [] }));
+    for (const id of many) renameSync(path.join(staging, id), path.join(s.jobRoot, id));
+    const count = panel.frame.locator('#job-count');
+    await count.filter({ hasText: /^200 of 10,00\d jobs$/ }).waitFor({ timeout: 180_000 });
+    assert.equal(await panel.frame.locator('#jobs-table tbody tr').count(), 200);
+    await panel.row(chatty).waitFor({ timeout: T });
+    await s.screenshot('panel-10k-jobs');
+    await panel.frame.locator('#show-more').click();
+    await count.filter({ hasText: /^400 of 10,00\d jobs$/ }).waitFor({ timeout: T });
+    assert.equal(await panel.frame.locator('#jobs-table tbody tr').count(), 400);
+    // The filter runs over the whole store: the oldest job is found though no page held it.
+    await panel.frame.locator('#filter-text input').fill(many[9_999]);
+    await panel.row(many[9_999]).waitFor({ timeout: T });
+    await count.filter({ hasText: /^1 of 1 jobs \(10,00\d in the store\)$/ }).waitFor({ timeout: T });
+    await panel.frame.locator('#filter-text input').fill('');
+    await count.filter({ hasText: /^200 of 10,00\d jobs$/ }).waitFor({ timeout: T });
   });
 
   step('looks native in the dark, the light and the high-contrast theme', async () => {
