@@ -414,6 +414,8 @@ function onHostMessage(msg: HostMessage): void {
     if (!applyWindow(msg.params.window).current) requestView();
     // The host answers the selection below with the job's row, or says it is gone.
     ui.selected = msg.params.selected ?? ui.selected;
+    const selection = msg.params.window.selection;
+    if (selection?.id === ui.selected && selection.row === null) ui.selected = null;
     renderHead();
     renderTable();
     renderDetail();

@@ -271,6 +271,13 @@ describe('Job panel in VS Code', { timeout: 300_000, skip: integrated ? false : 
     await count.filter({ hasText: /^1 of 1 jobs \(10,00\d in the store\)$/ }).waitFor({ timeout: T });
     await panel.frame.locator('#filter-text input').fill('');
     await count.filter({ hasText: /^200 of 10,00\d jobs$/ }).waitFor({ timeout: T });
+    // The tree stays small too: the latest 50 finished jobs, then one row counting the rest.
+    const total = Number(/of ([\d,]+) jobs/.exec(await count.innerText())![1].replace(/,/g, ''));
+    await tree.row(chatty).click();
+    await s.page.keyboard.press('End');
+    const more = tree.pane.locator('.monaco-list-row', { hasText: 'more jobs…' });
+    await more.waitFor({ timeout: T });
+    assert.match(await more.innerText(), new RegExp(`^${(total - 50).toLocaleString('en-US')} more jobs…`));
   });
 
   step('looks native in the dark, the light and the high-contrast theme', async () => {
