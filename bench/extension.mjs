@@ -76,7 +76,7 @@ try {
     writeFileSync(path.join(root, id, 'state.json'), JSON.stringify(state));
     if (isRunning) running.push(id);
   }
-  const svc = new JobService({ root, runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') }, env: process.env, log: () => undefined });
+  const svc = new JobService({ root, runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') }, env: process.env, log: () => undefined, requireTrust: () => undefined });
   const nextChange = () => new Promise((resolve) => { const d = svc.onDidChangeJobs((ids) => { d.dispose(); resolve(ids); }); });
   let t = performance.now();
   await svc.start();

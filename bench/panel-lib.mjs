@@ -56,7 +56,6 @@ export function storeBackend(session, root) {
   return {
     root,
     listJobs: () => session.readStoreJobs(root),
-    getJob: (id) => session.readStoreJob(root, id),
     onDidChangeJobs: () => ({ dispose() {} }),
     kill: async () => 'not in the bench',
     rerun: async () => 'not in the bench',

@@ -1,8 +1,10 @@
 /**
  * The job panel webview: a jobs table and the selected job's detail with its live log.
  * Talks to the extension only through the typed messages of src/protocol/jobPanel.ts: it posts
- * `ready`, renders the snapshot the host answers with, then applies pushed deltas and log chunks
- * once per animation frame. Never polls. UI choices survive hide/reload via getState/setState.
+ * `ready`, renders the snapshot the host answers with, then applies pushed windows of the job
+ * list and log chunks (once per animation frame). The host sorts and filters the whole store and
+ * sends one page of rows; "Show more" asks for the next. Never polls. UI choices survive
+ * hide/reload via getState/setState.
  */
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
@@ -16,11 +18,13 @@ import {
   DeleteJob,
   HOST_TO_WEBVIEW,
   JOB_STATES,
-  JobsDelta,
+  JOBS_PAGE,
+  JobsWindow,
   KillJob,
   LOG_STREAMS,
   LoadRange,
   LogChunk,
+  MAX_JOBS,
   MAX_RANGE_BYTES,
   Notice,
   OpenInEditor,
@@ -31,6 +35,7 @@ import {
   RevealJob,
   SaveUiState,
   SelectJob,
+  SetJobView,
   Snapshot,
   parseMessage,
   describeDropped,
@@ -39,12 +44,14 @@ import {
   type LogStream,
   type PanelSignal,
   type SortKey,
+  type JobWindow,
   type UiState,
   type WebviewMessage,
 } from '../src/protocol/jobPanel';
+import { queryOf, sameQuery } from '../src/protocol/jobQuery';
 import { FrameBatcher, LogWindow, mergeContiguous, type WindowChange } from './logWindow';
 import { COLUMNS, LogView, countMatches, detailHeader, h, jobRowElement, matchingLines } from './render';
-import { JobStore, restoreUiState, visibleJobs } from './state';
+import { JobStore, restoreUiState } from './state';
 
 interface VsCodeApi {
   postMessage(msg: WebviewMessage): void;
@@ -93,7 +100,10 @@ const toolbar = h('div', { class: 'toolbar' }, textFilter, stateFilter, tagFilte
 const thead = h('thead');
 const tbody = h('tbody');
 const table = h('table', { class: 'jobs', role: 'grid', 'aria-label': 'Jobs', id: 'jobs-table' }, thead, tbody);
-const jobsPane = h('div', { class: 'jobs-pane' }, table);
+const showMore = h('vscode-button', { secondary: '', id: 'show-more' }, 'Show more');
+const windowNote = h('span', { class: 'count', id: 'window-note' });
+const moreBar = h('div', { class: 'toolbar more', id: 'more' }, showMore, windowNote);
+const jobsPane = h('div', { class: 'jobs-pane' }, table, moreBar);
 
 const header = h('div', { class: 'detail-header-slot' });
 const streamButtons = new Map<LogStream, HTMLElement>(
@@ -186,7 +196,7 @@ let rows: JobRow[] = [];
 
 function renderTable(): void {
   const now = Date.now();
-  rows = visibleJobs(jobs.byId.values(), ui, now);
+  rows = jobs.rows;
   const focusedId = document.activeElement instanceof HTMLTableRowElement ? document.activeElement.dataset.id : undefined;
   const frag = document.createDocumentFragment();
   for (const r of rows) frag.append(jobRowElement(r, r.id === ui.selected, now, actionsFor(r)));
@@ -194,12 +204,42 @@ function renderTable(): void {
   // Keep one row reachable with Tab even when the selection is filtered out.
   if (!rows.some((r) => r.id === ui.selected)) tbody.firstElementChild?.setAttribute('tabindex', '0');
   if (focusedId) (tbody.querySelector(`tr[data-id="${CSS.escape(focusedId)}"]`) as HTMLElement | null)?.focus();
-  count.textContent = `${rows.length} of ${jobs.byId.size} jobs`;
-  empty.hidden = jobs.byId.size > 0;
+  renderCount();
+}
+
+/** The counts and the "Show more" bar. */
+function renderCount(): void {
+  const filtered = jobs.matched < jobs.total ? ` (${jobs.total.toLocaleString()} in the store)` : '';
+  count.textContent = `${rows.length.toLocaleString()} of ${jobs.matched.toLocaleString()} jobs${filtered}`;
+  empty.hidden = jobs.total > 0;
+  // More rows than shown: the next page, up to the most one window may hold.
+  const more = rows.length < jobs.matched;
+  moreBar.hidden = !more;
+  showMore.hidden = jobs.view.limit >= MAX_JOBS;
+  windowNote.textContent = more && jobs.view.limit >= MAX_JOBS ? `Showing the first ${MAX_JOBS.toLocaleString()}: filter or sort to see others.` : '';
+}
+
+let viewTimer: ReturnType<typeof setTimeout> | undefined;
+/** Asks the host for the table of the current sort and filters (first page); typing is debounced. */
+function requestView(opts: { typing?: boolean } = {}): void {
+  clearTimeout(viewTimer);
+  const send = () => post(SetJobView.create({ ...queryOf(ui), limit: JOBS_PAGE }));
+  if (opts.typing) viewTimer = setTimeout(send, 150);
+  else send();
+}
+
+/**
+ * Takes a window of the job list (always: the host sends only rows the last window lacked);
+ * false when it is for other sort or filters than the current ones (the answer to a newer
+ * request is on its way), so the table is not drawn from it.
+ */
+function applyWindow(w: JobWindow): { current: boolean; changed: boolean } {
+  const changed = jobs.apply(w);
+  return { current: sameQuery(w.view, queryOf(ui)), changed };
 }
 
 function renderDetail(): void {
-  const row = ui.selected ? jobs.byId.get(ui.selected) : undefined;
+  const row = ui.selected ? jobs.get(ui.selected) : undefined;
   detail.hidden = !row;
   if (!row) return;
   header.replaceChildren(detailHeader(row, Date.now()));
@@ -370,25 +410,30 @@ const chunkBatcher = new FrameBatcher<ChunkMsg>(applyChunks, nextFrame);
 function onHostMessage(msg: HostMessage): void {
   if (Snapshot.is(msg)) {
     if (msg.params.ui) applyUiState(msg.params.ui);
-    jobs.snapshot(msg.params.jobs);
-    const wanted = msg.params.selected ?? ui.selected;
-    ui.selected = wanted && jobs.byId.has(wanted) ? wanted : null;
+    // The host used its copy of the UI state, or the defaults: ask for ours when it differs.
+    if (!applyWindow(msg.params.window).current) requestView();
+    // The host answers the selection below with the job's row, or says it is gone.
+    ui.selected = msg.params.selected ?? ui.selected;
+    const selection = msg.params.window.selection;
+    if (selection?.id === ui.selected && selection.row === null) ui.selected = null;
     renderHead();
     renderTable();
     renderDetail();
     subscribe();
-  } else if (JobsDelta.is(msg)) {
-    jobs.delta(msg.params.upsert, msg.params.removed);
-    if (ui.selected && !jobs.byId.has(ui.selected)) select(null);
+  } else if (JobsWindow.is(msg)) {
+    const { current, changed } = applyWindow(msg.params);
+    if (!current) return;
+    const selection = msg.params.selection;
+    if (ui.selected && selection?.id === ui.selected && selection.row === null) select(null);
     else {
-      renderTable();
+      // Only the counts moved (jobs elsewhere in the store): the rows stay as they are.
+      if (changed) renderTable();
+      else renderCount();
       renderDetail();
     }
   } else if (RevealJob.is(msg)) {
-    if (jobs.byId.has(msg.params.jobId)) {
-      if (ui.stateFilter || ui.tagFilter || ui.textFilter) clearFilters();
-      select(msg.params.jobId, { focus: true });
-    }
+    if (ui.stateFilter || ui.tagFilter || ui.textFilter) clearFilters();
+    select(msg.params.jobId, { focus: true });
   } else if (LogChunk.is(msg)) {
     chunkBatcher.push(msg.params);
   } else if (Notice.is(msg)) {
@@ -423,6 +468,7 @@ function clearFilters(): void {
   tagFilter.value = '';
   textFilter.value = '';
   save();
+  requestView();
 }
 
 window.addEventListener('message', (e: MessageEvent) => {
@@ -436,18 +482,19 @@ window.addEventListener('message', (e: MessageEvent) => {
 textFilter.addEventListener('input', () => {
   ui.textFilter = textFilter.value;
   save({ typing: true });
-  renderTable();
+  requestView({ typing: true });
 });
 tagFilter.addEventListener('input', () => {
   ui.tagFilter = tagFilter.value;
   save({ typing: true });
-  renderTable();
+  requestView({ typing: true });
 });
 stateFilter.addEventListener('change', () => {
   ui.stateFilter = (JOB_STATES as readonly string[]).includes(stateFilter.value) ? (stateFilter.value as UiState['stateFilter']) : '';
   save();
-  renderTable();
+  requestView();
 });
+showMore.addEventListener('click', () => post(SetJobView.create(jobs.nextPage(MAX_JOBS))));
 openEditorButton.addEventListener('click', () => post(OpenInEditor.create({})));
 
 thead.addEventListener('click', (e) => {
@@ -457,7 +504,7 @@ thead.addEventListener('click', (e) => {
   ui.sortKey = key;
   save();
   renderHead();
-  renderTable();
+  requestView();
 });
 
 tbody.addEventListener('click', (e) => {

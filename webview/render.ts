@@ -6,7 +6,8 @@
  */
 import { endState, parseAnsiLine, stripAnsi, type SgrState, type Span } from './ansi';
 import { visibleRange, type LogWindow, type WindowChange } from './logWindow';
-import { commandText, durationMs, outcomeText } from './state';
+import { outcomeText } from './state';
+import { commandText, durationMs } from '../src/protocol/jobQuery';
 import type { JobRow } from '../src/protocol/jobPanel';
 
 /** A line longer than this is shown cut (the full text stays in the raw file / copy). */

@@ -17,6 +17,7 @@ import { registerRunCommand } from './commands/runCommand';
 import { registerRevealLog } from './commands/revealLog';
 import { registerShowOutput } from './commands/showOutput';
 import { registerTools } from './lm/registerTools';
+import { registerMcp } from './mcp/registerMcp';
 import { onDidChangeConfig, readConfig } from './config';
 import { JobService } from './jobs/jobService';
 import { createLogger } from './log';
@@ -25,6 +26,7 @@ import { panelJobsFromService, registerJobPanel } from './panel/jobPanel';
 import { JobsStatusBar } from './statusBar';
 import { createJobsTree, JobsTreeProvider } from './views/jobsTree';
 import { syncTreeAndPanel } from './views/selectionSync';
+import { requireTrustedWorkspace } from './trust';
 import { LogDocuments } from './views/logDocument';
 
 /** Jobs started from this workspace whose end has not been notified yet (survives a reload). */
@@ -41,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): void {
     runtime: { execPath: process.execPath, script: context.asAbsolutePath('dist/supervisor.js'), env: { ...env, ELECTRON_RUN_AS_NODE: '1' } },
     env,
     log: (m) => log.warn(m),
+    requireTrust: requireTrustedWorkspace,
     startedStore: {
       get: () => context.workspaceState.get<string[]>(STARTED_KEY, []),
       set: (ids) => void context.workspaceState.update(STARTED_KEY, ids),
@@ -71,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerCopyCommands(svc),
     registerRevealLog(svc),
     registerTools(svc),
+    registerMcp(svc),
     onDidChangeConfig(() => {
       config = readConfig();
       tree.setOptions({ maxFinished: config.maxFinished, groupBy: config.groupBy });

@@ -16,6 +16,7 @@ export const Command = {
   copyId: 'agentExec.copyId',
   copyJson: 'agentExec.copyJson',
   revealLog: 'agentExec.revealLog',
+  copyMcpConfig: 'agentExec.copyMcpConfig',
 } as const;
 
 export type CommandId = (typeof Command)[keyof typeof Command];
@@ -30,6 +31,9 @@ export const jobContextValue = (status: string, lost: boolean): string => `job.$
 
 /** The URI scheme of read-only, following job log documents. */
 export const LOG_SCHEME = 'agent-exec-log';
+
+/** The MCP server definition provider (package.json `modelContextServerCollections` / `mcpServerDefinitionProviders`). */
+export const MCP_PROVIDER_ID = 'agentExec.mcpServer';
 
 /** Settings section; keys in config.ts. */
 export const CONFIG_SECTION = 'agentExec';

@@ -95,8 +95,13 @@ export const MAX_RANGE_BYTES = 1024 * 1024;
 export const MAX_CHUNK_CHARS = 4 * MAX_RANGE_BYTES;
 /** Offsets stay exact doubles. */
 export const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
-/** A job list larger than this is truncated by the host (oldest finished jobs first). */
+/**
+ * The most rows one message carries: the host sends the jobs table as a window of the sorted,
+ * filtered list (the first `limit` rows), never the whole store, which may hold 100,000 jobs.
+ */
 export const MAX_JOBS = 5000;
+/** Rows the table shows at first, and how many more each "Show more" asks for. */
+export const JOBS_PAGE = 200;
 
 const offset = int(0, MAX_OFFSET);
 const timestamp = str(64);
@@ -126,17 +131,30 @@ export const jobRow: Guard<JobRow> = object(jobRowShape);
 export const SORT_KEYS = ['state', 'command', 'cwd', 'started', 'duration', 'exit', 'owner'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
-/** What the user chose in the panel; kept by the webview (getState/setState) and backed up by the host. */
-const uiStateShape = {
-  selected: nullable(jobId),
-  stream: oneOf(LOG_STREAMS),
-  follow: bool,
+/** How the jobs table is sorted and filtered (the host applies it to the whole store). */
+const jobQueryShape = {
   sortKey: oneOf(SORT_KEYS),
   sortDesc: bool,
   /** '' = all states. */
   stateFilter: oneOf(['', ...JOB_STATES] as const),
   tagFilter: str(256),
   textFilter: str(1024),
+};
+export type JobQuery = ShapeType<typeof jobQueryShape>;
+
+/** A query and how many of its first rows the table shows. */
+const jobViewShape = { ...jobQueryShape, limit: int(1, MAX_JOBS) };
+export type JobView = ShapeType<typeof jobViewShape>;
+export const jobView: Guard<JobView> = object(jobViewShape);
+/** Newest first, no filter, one page: until the webview says otherwise. */
+export const DEFAULT_JOB_VIEW: JobView = { sortKey: 'started', sortDesc: true, stateFilter: '', tagFilter: '', textFilter: '', limit: JOBS_PAGE };
+
+/** What the user chose in the panel; kept by the webview (getState/setState) and backed up by the host. */
+const uiStateShape = {
+  selected: nullable(jobId),
+  stream: oneOf(LOG_STREAMS),
+  follow: bool,
+  ...jobQueryShape,
   search: str(1024),
 };
 export type UiState = ShapeType<typeof uiStateShape>;
@@ -196,21 +214,37 @@ export const OpenInEditor = new MessageType('panel/openInEditor', none);
  * a stale getState() after a window reload (seen in code-server 4.100.3).
  */
 export const SaveUiState = new MessageType('panel/saveState', object({ state: uiState }));
+/** Sort, filter or page the jobs table: the host answers with a window for this view. */
+export const SetJobView = new MessageType('jobs/view', jobView);
 
 // Host → webview.
+const count = int(0, MAX_OFFSET);
 /**
- * The full job list, in answer to `ready`; `selected` is a job to show (revealed from the tree),
- * `ui` the host's copy of the UI state (null when it has none).
+ * The jobs table: the ids of the first rows of `view` in order, out of `matched` jobs that pass
+ * its filters and `total` jobs in the store. `rows` holds only the rows the webview does not
+ * have yet in this form (new in the window, or changed); the others are the ones of the last
+ * window. `selection` is the selected job's row wherever it is (null row: the job is gone).
  */
-export const Snapshot = new MessageType(
-  'jobs/snapshot',
-  object({ jobs: arrayOf(jobRow, MAX_JOBS), selected: nullable(jobId), ui: nullable(uiState) }),
+const jobWindowShape = where(
+  object({
+    view: jobView,
+    ids: arrayOf(jobId, MAX_JOBS),
+    rows: arrayOf(jobRow, MAX_JOBS),
+    matched: count,
+    total: count,
+    selection: nullable(object({ id: jobId, row: nullable(jobRow) })),
+  }),
+  (p) => p.ids.length <= p.view.limit && p.ids.length <= p.matched && p.matched <= p.total,
 );
-/** Changed or new jobs, and removed ids, since the last snapshot/delta. */
-export const JobsDelta = new MessageType(
-  'jobs/delta',
-  object({ upsert: arrayOf(jobRow, MAX_JOBS), removed: arrayOf(jobId, MAX_JOBS) }),
-);
+export type JobWindow = Unwrap<typeof jobWindowShape>;
+/**
+ * The answer to `ready`: the first window (for the host's copy of the UI state, else the default
+ * view); `selected` is a job to show (revealed from the tree), `ui` the host's copy of the UI
+ * state (null when it has none).
+ */
+export const Snapshot = new MessageType('jobs/snapshot', object({ window: jobWindowShape, selected: nullable(jobId), ui: nullable(uiState) }));
+/** The window again after jobs changed, the view changed or another job was selected. */
+export const JobsWindow = new MessageType('jobs/window', jobWindowShape);
 /** Select this job (the user picked it in the tree). */
 export const RevealJob = new MessageType('job/reveal', object({ jobId }));
 
@@ -240,8 +274,8 @@ export const LogChunk = new MessageType(
 /** Outcome of an intent the user should hear about (kill failed, job deleted, …). */
 export const Notice = new MessageType('notice', object({ level: oneOf(['info', 'error'] as const), text: shortText }));
 
-export const WEBVIEW_TO_HOST = [Ready, SelectJob, LoadRange, KillJob, RerunJob, DeleteJob, OpenRawLog, CopyLog, OpenInEditor, SaveUiState] as const;
-export const HOST_TO_WEBVIEW = [Snapshot, JobsDelta, RevealJob, LogChunk, Notice] as const;
+export const WEBVIEW_TO_HOST = [Ready, SelectJob, LoadRange, KillJob, RerunJob, DeleteJob, OpenRawLog, CopyLog, OpenInEditor, SaveUiState, SetJobView] as const;
+export const HOST_TO_WEBVIEW = [Snapshot, JobsWindow, RevealJob, LogChunk, Notice] as const;
 
 type MessageOf<T> = T extends MessageType<infer M, infer P> ? Message<M, P> : never;
 export type WebviewMessage = MessageOf<(typeof WEBVIEW_TO_HOST)[number]>;

@@ -3,7 +3,9 @@
  * the way Copilot calls them (`vscode.lm.invokeTool`, through the test-only probe in
  * src/extension/lm/e2eProbe.ts), their confirmation dialogs (Yes runs, Cancel does not), a job
  * started by the tool in the Jobs tree with owner agent:copilot, and an agent command with a
- * `writeTo` file. Copilot itself (a language model) is not available offline.
+ * `writeTo` file; the MCP server: "Copy MCP Server Configuration" copies an entry that starts the
+ * installed extension's server, and VS Code's own MCP support lists it. Copilot itself (a
+ * language model) is not available offline.
  */
 import { after, before, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -14,8 +16,10 @@ import type { Locator } from 'playwright-core';
 import { runCli } from '../helpers/cli';
 import { screenshotStep, Session } from './harness/session';
 import { cliRun, readJobState, TRAPS_INT } from './harness/jobs';
-import { until } from './harness/processes';
-import { JobsView } from './pages/workbench';
+import { isLive, until } from './harness/processes';
+import { JobsView, Workbench } from './pages/workbench';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
 const T = 20_000;
 /** src/extension/lm/e2eProbe.ts E2E_LM_DIR_ENV (that module imports `vscode`, so it cannot be imported here). */
@@ -189,5 +193,40 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
     const killed = (await request({ command: 'agentExec.kill', args: { jobId: humanJob, signal: 'INT' } })()).value as { type: string };
     assert.equal(killed.type, 'kill');
     assert.equal(await dialog().count(), 0);
+  });
+
+  step('Copy MCP Server Configuration copies an mcpServers entry that starts the installed server', async () => {
+    const wb = new Workbench(s.page);
+    await wb.runCommand('Agent Exec: Copy MCP Server Configuration');
+    await s.page.locator('.notifications-toasts', { hasText: /copied an "mcpServers" entry/ }).waitFor({ timeout: T });
+    // The test bundle has no DOM lib: just the shape this read touches.
+    type ClipboardPage = { navigator: { clipboard: { readText(): Promise<string> } } };
+    const text = await s.page.evaluate(() => (globalThis as unknown as ClipboardPage).navigator.clipboard.readText());
+    const entry = (JSON.parse(text) as { mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }> }).mcpServers['agent-exec'];
+    assert.ok(entry, text);
+    assert.deepEqual(entry.env, { ELECTRON_RUN_AS_NODE: '1', AGENT_EXEC_ROOT: s.jobRoot });
+    assert.ok(entry.args[0].startsWith(path.join(s.tmp, 'extensions')), `not the installed extension: ${entry.args[0]}`);
+    assert.equal(entry.args[1], 'mcp');
+    // Started the way Claude Code or Cursor would start it, from outside VS Code.
+    const transport = new StdioClientTransport({ command: entry.command, args: entry.args, env: { ...(process.env as Record<string, string>), ...entry.env }, stderr: 'pipe' });
+    const client = new Client({ name: 'e2e-mcp-client', version: '1.0.0' });
+    await client.connect(transport);
+    const pid = transport.pid!;
+    try {
+      const { tools } = await client.listTools();
+      assert.ok(tools.some((tool) => tool.name === 'run'), JSON.stringify(tools.map((tool) => tool.name)));
+    } finally {
+      await client.close();
+      await until(() => !isLive(pid), 5_000, 'the MCP server to exit when its client closed');
+    }
+  });
+
+  step('VS Code lists the server: "MCP: List Servers" shows Agent Exec', async () => {
+    const wb = new Workbench(s.page);
+    await wb.runCommand('MCP: List Servers');
+    await wb.quickItem('Agent Exec').waitFor({ timeout: T });
+    await s.screenshot('mcp-list-servers');
+    await s.page.keyboard.press('Escape');
+    await wb.quickInputHidden();
   });
 });

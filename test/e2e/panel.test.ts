@@ -6,68 +6,18 @@
  */
 import { after, before, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdirSync, openSync, writeSync, closeSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync, closeSync, writeFileSync, copyFileSync, readFileSync, renameSync } from 'node:fs';
 import * as path from 'node:path';
-import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { RESULTS, screenshotStep, Session } from './harness/session';
 import { cliRun, readJobState } from './harness/jobs';
+import { writeFakeJob } from '../helpers/fakeJobs';
 import { JobsView, Workbench } from './pages/workbench';
+import { JobPanel } from './pages/jobPanel';
 
 const T = 20_000;
 
 /** Prints a green stdout line and a stderr line five times a second; exits 130 on INT. */
 const CHATTY = `trap 'exit 130' INT; i=0; while :; do i=$((i+1)); printf '\\033[32mtick %d\\033[0m\\n' $i; echo "warn $i" >&2; sleep 0.2; done`;
-
-/** The job panel webview (frames: VS Code's webview host iframe, then the content frame). */
-class JobPanel {
-  constructor(readonly page: Page) {}
-
-  get frame(): FrameLocator {
-    return this.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-  }
-
-  row(jobId: string): Locator {
-    return this.frame.locator(`tr[data-id="${jobId}"]`);
-  }
-
-  get log(): Locator {
-    return this.frame.locator('#log-lines');
-  }
-
-  get status(): Locator {
-    return this.frame.locator('#log-status');
-  }
-
-  async open(wb: Workbench): Promise<void> {
-    await wb.runCommand('Agent Exec: Open Job Panel');
-    await this.frame.locator('#jobs-table').waitFor({ timeout: 60_000 });
-  }
-
-  /** Polls the text of the log rows in view until `pred` holds. */
-  async waitForLog(pred: (text: string) => boolean, what: string): Promise<string> {
-    const t0 = Date.now();
-    for (;;) {
-      const text = await this.log.innerText().catch(() => '');
-      if (pred(text)) return text;
-      if (Date.now() - t0 > T) throw new Error(`log never showed ${what}; it shows:\n${text.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  async select(jobId: string): Promise<void> {
-    await this.row(jobId).locator('td').nth(1).click();
-    await this.frame.locator('#detail:not([hidden])').waitFor({ timeout: T });
-  }
-
-  /** The log's byte window as the status line shows it: [start, end, total]. */
-  async window(): Promise<[number, number, number]> {
-    const text = await this.status.innerText();
-    const m = /bytes ([\d,]+)–([\d,]+) of ([\d,]+)/.exec(text);
-    assert.ok(m, `status line: ${text}`);
-    const n = (s: string) => Number(s.replace(/,/g, ''));
-    return [n(m[1]), n(m[2]), n(m[3])];
-  }
-}
 
 /** A finished job written straight into the store, whose stdout.log is `bytes` of numbered lines. */
 function bigLogJob(s: Session, bytes: number): string {
@@ -299,6 +249,35 @@ describe('Job panel in VS Code', { timeout: 300_000, skip: integrated ? false : 
     assert.ok(outcome.violations.length >= 2 && outcome.violations.every((d) => d.startsWith('script-src')), JSON.stringify(outcome.violations));
     // The panel still works: its own nonce'd bundle is untouched.
     await panel.row(chatty).waitFor({ timeout: T });
+  });
+
+  step('with 10,000 jobs in the store the table shows one page with the counts, and pages on demand', async () => {
+    // Older than the jobs above, so the job started first in this suite stays on the first page.
+    // Written aside, then moved in whole, as agent-exec's atomic writes make them appear.
+    const staging = path.join(s.tmp, 'staging');
+    const many = Array.from({ length: 10_000 }, (_, i) => writeFakeJob(staging, { ageSeconds: 86_400 + i, cwd: s.workspace, tags: i % 10 === 0 ? ['nightly'] : [] }));
+    for (const id of many) renameSync(path.join(staging, id), path.join(s.jobRoot, id));
+    const count = panel.frame.locator('#job-count');
+    await count.filter({ hasText: /^200 of 10,00\d jobs$/ }).waitFor({ timeout: 180_000 });
+    assert.equal(await panel.frame.locator('#jobs-table tbody tr').count(), 200);
+    await panel.row(chatty).waitFor({ timeout: T });
+    await s.screenshot('panel-10k-jobs');
+    await panel.frame.locator('#show-more').click();
+    await count.filter({ hasText: /^400 of 10,00\d jobs$/ }).waitFor({ timeout: T });
+    assert.equal(await panel.frame.locator('#jobs-table tbody tr').count(), 400);
+    // The filter runs over the whole store: the oldest job is found though no page held it.
+    await panel.frame.locator('#filter-text input').fill(many[9_999]);
+    await panel.row(many[9_999]).waitFor({ timeout: T });
+    await count.filter({ hasText: /^1 of 1 jobs \(10,00\d in the store\)$/ }).waitFor({ timeout: T });
+    await panel.frame.locator('#filter-text input').fill('');
+    await count.filter({ hasText: /^200 of 10,00\d jobs$/ }).waitFor({ timeout: T });
+    // The tree stays small too: the latest 50 finished jobs, then one row counting the rest.
+    const total = Number(/of ([\d,]+) jobs/.exec(await count.innerText())![1].replace(/,/g, ''));
+    await tree.row(chatty).click();
+    await s.page.keyboard.press('End');
+    const more = tree.pane.locator('.monaco-list-row', { hasText: 'more jobs…' });
+    await more.waitFor({ timeout: T });
+    assert.match(await more.innerText(), new RegExp(`^${(total - 50).toLocaleString('en-US')} more jobs…`));
   });
 
   step('looks native in the dark, the light and the high-contrast theme', async () => {

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { JobService } from '../../src/extension/jobs/jobService';
 import { tempDir } from '../helpers/tempRoot';
@@ -12,7 +12,7 @@ import { writeFakeJob } from '../helpers/fakeJobs';
 
 function service(root: string) {
   const events: (readonly string[] | undefined)[] = [];
-  const svc = new JobService({ root, runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') }, env: process.env, log: () => undefined });
+  const svc = new JobService({ root, runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') }, env: process.env, log: () => undefined, requireTrust: () => undefined });
   svc.onDidChangeJobs((e) => events.push(e));
   return { svc, events };
 }
@@ -91,5 +91,32 @@ test('refresh re-reads finished jobs; setRoot switches stores', async () => {
     svc.dispose();
     a.cleanup();
     b.cleanup();
+  }
+});
+
+test('the trust gate: a refused start (run, rerun from any surface) rejects before a job directory exists', async () => {
+  const { dir: root, cleanup } = tempDir('ae-ext-trust-');
+  const finished = writeFakeJob(root, { status: 'exited', meta: { command: ['sh', '-c', 'echo should-not-run'] } });
+  const refusal = new Error('starting a process needs a trusted workspace');
+  let asked = 0;
+  const svc = new JobService({
+    root,
+    runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') },
+    env: process.env,
+    log: () => undefined,
+    requireTrust: () => {
+      asked++;
+      throw refusal;
+    },
+  });
+  try {
+    await svc.start();
+    await assert.rejects(svc.rerun(finished), refusal);
+    await assert.rejects(svc.run({ command: ['echo should-not-run'], cwd: root }), refusal);
+    assert.equal(asked, 2);
+    assert.deepEqual(readdirSync(root), [finished], 'no job was created');
+  } finally {
+    svc.dispose();
+    cleanup();
   }
 });

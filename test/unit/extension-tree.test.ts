@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { JobMeta, JobState } from '../../src/core/schema';
 import type { JobSnapshot } from '../../src/extension/jobs/jobService';
-import { commandLine, describe, formatDuration, groupJobs, lookOf, present, runningCount, signalName, visibleJobs } from '../../src/extension/views/jobsTreeModel';
+import { commandLine, describe, formatDuration, groupJobs, lookOf, MAX_ACTIVE_JOBS, present, runningCount, signalName, visibleJobs } from '../../src/extension/views/jobsTreeModel';
 
 let n = 0;
 function job(status: JobState['job']['status'], opts: { exit?: number; signal?: string; created?: string; finished?: string; error?: string; command?: string[] } = {}): JobSnapshot {
@@ -62,6 +62,14 @@ test('running jobs come first (newest first), then at most N finished ones, most
   assert.deepEqual(visibleJobs([f1, r1, f2, r2, f3], 2).map((j) => j.id), [r2.id, r1.id, f2.id, f1.id]);
   assert.equal(visibleJobs([f1, f2], 0).length, 0);
   assert.equal(runningCount([r1, f1, r2]), 2);
+});
+
+test('unfinished jobs are bounded too: at most MAX_ACTIVE_JOBS, the newest (10,000 running jobs still make a small tree)', () => {
+  const running = Array.from({ length: 10_000 }, (_, i) => job('running', { created: new Date(Date.UTC(2026, 10, 30) + i * 1000).toISOString().replace(/\.\d+Z$/, 'Z') }));
+  const rows = visibleJobs(running, 50);
+  assert.equal(rows.length, MAX_ACTIVE_JOBS);
+  assert.equal(rows[0].id, running.at(-1)!.id);
+  assert.deepEqual(visibleJobs(running.slice(0, 3), 50, 2).map((j) => j.id), [running[2].id, running[1].id]);
 });
 
 test('durations read well', () => {

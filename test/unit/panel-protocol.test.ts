@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  DEFAULT_JOB_VIEW,
   HOST_TO_WEBVIEW,
-  JobsDelta,
+  JobsWindow,
   KillJob,
   LoadRange,
   LogChunk,
+  MAX_JOBS,
   MAX_RANGE_BYTES,
   Ready,
   SelectJob,
@@ -14,10 +16,15 @@ import {
   describeDropped,
   parseMessage,
   type JobRow,
+  type JobWindow,
   type UiState,
 } from '../../src/protocol/jobPanel';
 
 const ID = '0123456789abcdef0123456789abcdef';
+
+/** A window of the job list holding `rows` (all of the store). */
+const windowOf = (rows: JobRow[]): JobWindow => ({ view: DEFAULT_JOB_VIEW, ids: rows.map((r) => r.id), rows, matched: rows.length, total: rows.length, selection: null });
+const snapshot = (rows: JobRow[], ui: UiState | null = null) => Snapshot.create({ window: windowOf(rows), selected: null, ui });
 const row: JobRow = {
   id: ID,
   state: 'running',
@@ -73,7 +80,7 @@ test('unknown methods, extra fields and smuggled paths or command lines are drop
   ];
   for (const msg of bad) assert.equal(parseMessage(WEBVIEW_TO_HOST, msg), undefined, JSON.stringify(msg));
   // Host messages are not accepted from the webview.
-  assert.equal(parseMessage(WEBVIEW_TO_HOST, Snapshot.create({ jobs: [], selected: null, ui: null })), undefined);
+  assert.equal(parseMessage(WEBVIEW_TO_HOST, snapshot([])), undefined);
 });
 
 test('numbers are bounded: byte ranges are non-empty, ordered, integer and at most MAX_RANGE_BYTES', () => {
@@ -95,21 +102,36 @@ test('numbers are bounded: byte ranges are non-empty, ordered, integer and at mo
 });
 
 test('host messages are validated by the webview too', () => {
-  assert.ok(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [row], selected: ID, ui: null })));
-  assert.ok(parseMessage(HOST_TO_WEBVIEW, JobsDelta.create({ upsert: [{ ...row, state: 'exited', exitCode: 0, durationMs: 5 }], removed: [ID] })));
-  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, state: 'zombie' as 'running' }], selected: null, ui: null })), undefined);
-  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, command: 'sh -c x' as unknown as string[] }], selected: null, ui: null })), undefined);
+  assert.ok(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ window: windowOf([row]), selected: ID, ui: null })));
+  assert.ok(parseMessage(HOST_TO_WEBVIEW, JobsWindow.create({ ...windowOf([{ ...row, state: 'exited', exitCode: 0, durationMs: 5 }]), selection: { id: ID, row: null } })));
+  assert.equal(parseMessage(HOST_TO_WEBVIEW, snapshot([{ ...row, state: 'zombie' as 'running' }])), undefined);
+  assert.equal(parseMessage(HOST_TO_WEBVIEW, snapshot([{ ...row, command: 'sh -c x' as unknown as string[] }])), undefined);
   const chunk = { jobId: ID, stream: 'stdout' as const, kind: 'append' as const, start: 5, end: 10, total: 10, text: 'hello' };
   assert.ok(LogChunk.is(LogChunk.create(chunk)));
   assert.equal(LogChunk.is(LogChunk.create({ ...chunk, end: 11 })), false, 'end beyond total');
   assert.equal(LogChunk.is(LogChunk.create({ ...chunk, start: 11, end: 10 })), false, 'reversed');
 });
 
+test('the job list is a bounded window: at most its limit (≤ MAX_JOBS) of the matched jobs, counts consistent; views are bounded', () => {
+  const w = windowOf([row]);
+  assert.ok(JobsWindow.is(JobsWindow.create({ ...w, matched: 100_000, total: 100_000 })));
+  assert.equal(JobsWindow.is(JobsWindow.create({ ...w, view: { ...DEFAULT_JOB_VIEW, limit: 0 } })), false, 'more ids than the limit');
+  assert.equal(JobsWindow.is(JobsWindow.create({ ...w, matched: 0 })), false, 'more ids than matched');
+  assert.equal(JobsWindow.is(JobsWindow.create({ ...w, matched: 2, total: 1 })), false, 'more matched than total');
+  const tooMany = Array.from({ length: MAX_JOBS + 1 }, (_, i) => i.toString(16).padStart(32, '0'));
+  assert.equal(JobsWindow.is(JobsWindow.create({ ...w, view: { ...DEFAULT_JOB_VIEW, limit: MAX_JOBS }, ids: tooMany, rows: [], matched: tooMany.length, total: tooMany.length })), false);
+  assert.ok(parseMessage(WEBVIEW_TO_HOST, { method: 'jobs/view', params: { ...DEFAULT_JOB_VIEW, limit: MAX_JOBS } }));
+  for (const limit of [0, MAX_JOBS + 1, 1.5, '10']) {
+    assert.equal(parseMessage(WEBVIEW_TO_HOST, { method: 'jobs/view', params: { ...DEFAULT_JOB_VIEW, limit } }), undefined, String(limit));
+  }
+  assert.equal(parseMessage(WEBVIEW_TO_HOST, { method: 'jobs/view', params: { ...DEFAULT_JOB_VIEW, sortKey: 'pid' } }), undefined);
+});
+
 test('optional row fields may be absent but not of the wrong type', () => {
   const { pid: _pid, startedAt: _s, ...minimal } = row;
-  assert.ok(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [minimal], selected: null, ui: null })));
-  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, pid: -1 }], selected: null, ui: null })), undefined);
-  assert.equal(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [{ ...row, owner: 7 as unknown as string }], selected: null, ui: null })), undefined);
+  assert.ok(parseMessage(HOST_TO_WEBVIEW, snapshot([minimal])));
+  assert.equal(parseMessage(HOST_TO_WEBVIEW, snapshot([{ ...row, pid: -1 }])), undefined);
+  assert.equal(parseMessage(HOST_TO_WEBVIEW, snapshot([{ ...row, owner: 7 as unknown as string }])), undefined);
 });
 
 test('the UI state backup is validated like any other message (fixed sets, bounded strings, no extra keys)', () => {
@@ -125,7 +147,7 @@ test('the UI state backup is validated like any other message (fixed sets, bound
   ]) {
     assert.equal(parseMessage(WEBVIEW_TO_HOST, { method: 'panel/saveState', params: { state: bad } }), undefined, JSON.stringify(bad).slice(0, 80));
   }
-  assert.ok(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ jobs: [], selected: null, ui: state })));
+  assert.ok(parseMessage(HOST_TO_WEBVIEW, snapshot([], state)));
 });
 
 test('dropped messages are described without echoing their content', () => {

@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { appendFileSync, openSync, closeSync, ftruncateSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { LogFollower, type FollowerChunk } from '../../src/extension/panel/logFollower';
-import { PanelSession, readStoreJob, readStoreJobs, type PanelBackend } from '../../src/extension/panel/session';
-import { HOST_TO_WEBVIEW, parseMessage, type HostMessage } from '../../src/protocol/jobPanel';
+import { PanelSession, readStoreJobs, type PanelBackend } from '../../src/extension/panel/session';
+import { DEFAULT_JOB_VIEW, HOST_TO_WEBVIEW, JOBS_PAGE, parseMessage, type HostMessage } from '../../src/protocol/jobPanel';
 import { installFixtureJobs, tempDir } from '../helpers/tempRoot';
+import { writeFakeJob } from '../helpers/fakeJobs';
+import { JobService } from '../../src/extension/jobs/jobService';
 
 /** Resolves when `pred` holds for the collected items; fails after `ms`. */
 function until<T>(items: T[], pred: (items: T[]) => boolean, ms = 5000): Promise<void> {
@@ -144,7 +146,6 @@ function backend(root: string, t: { after(fn: () => void): void }) {
   const b: PanelBackend = {
     root,
     listJobs: () => readStoreJobs(root),
-    getJob: (id) => readStoreJob(root, id),
     onDidChangeJobs: (l) => {
       fire = l;
       return { dispose: () => (fire = undefined) };
@@ -177,7 +178,7 @@ test('session: ready → snapshot of the store (agent-exec jobs too), then selec
   await session.receive({ method: 'ready', params: {} });
   const snap = posted[0];
   assert.equal(snap.method, 'jobs/snapshot');
-  const rows = snap.method === 'jobs/snapshot' ? snap.params.jobs : [];
+  const rows = snap.method === 'jobs/snapshot' ? snap.params.window.rows : [];
   assert.equal(rows.length, 3);
   const tagged = rows.find((r) => r.id === ids['with-tags-and-mask'])!;
   assert.deepEqual(tagged.tags, ['ci', 'project.build']);
@@ -211,7 +212,7 @@ test('session: invalid messages are dropped and logged; valid intents reach the 
   assert.ok(posted.some((m) => m.method === 'notice' && m.params.text === 'Sent INT'));
 });
 
-test('session: job changes become one coalesced delta with only what changed; removed jobs are reported', async (t) => {
+test('session: job changes become one coalesced window with only the rows that changed; removed jobs leave it', async (t) => {
   const { dir: root, cleanup } = tempDir();
   t.after(cleanup);
   const ids = installFixtureJobs(root, ['exited-0', 'exited-1']);
@@ -224,19 +225,18 @@ test('session: job changes become one coalesced delta with only what changed; re
   fire([ids['exited-0']]);
   fire([ids['exited-0']]);
   fire([ids['exited-1']]);
-  await until(posted, (p) => p.some((m) => m.method === 'jobs/delta'));
-  const deltas = posted.filter((m) => m.method === 'jobs/delta');
-  assert.equal(deltas.length, 1);
-  if (deltas[0].method === 'jobs/delta') {
-    assert.deepEqual(deltas[0].params.upsert.map((r) => [r.id, r.exitCode]), [[ids['exited-0'], 3]]);
-    assert.deepEqual(deltas[0].params.removed, []);
-  }
+  await until(posted, (p) => p.some((m) => m.method === 'jobs/window'));
+  const windows = () => posted.flatMap((m) => (m.method === 'jobs/window' ? [m.params] : []));
+  assert.equal(windows().length, 1);
+  assert.deepEqual(windows()[0].rows.map((r) => [r.id, r.exitCode]), [[ids['exited-0'], 3]]);
+  assert.deepEqual([...windows()[0].ids].sort(), [ids['exited-0'], ids['exited-1']].sort());
   mkdirSync(path.join(root, 'not-a-job'));
   writeFileSync(path.join(root, ids['exited-1'], 'meta.json'), '{');
   fire(undefined);
-  await until(posted, (p) => p.filter((m) => m.method === 'jobs/delta').length === 2);
-  const last = posted.filter((m) => m.method === 'jobs/delta')[1];
-  if (last.method === 'jobs/delta') assert.deepEqual(last.params.removed, [ids['exited-1']]);
+  await until(posted, () => windows().length === 2);
+  assert.deepEqual(windows()[1].ids, [ids['exited-0']]);
+  assert.deepEqual(windows()[1].rows, []);
+  assert.equal(windows()[1].total, 1);
 });
 
 test('session: a reveal before ready selects the job in the snapshot', async (t) => {
@@ -263,4 +263,66 @@ test('session: the UI state the webview saves comes back in the next snapshot (a
   await session.receive({ method: 'ready', params: {} });
   const again = posted.filter((m) => m.method === 'jobs/snapshot')[1];
   assert.deepEqual(again.method === 'jobs/snapshot' && again.params.ui, state);
+});
+
+test('session at 10,000 jobs: a bounded, sorted first window with the counts; paging, filters and sort are applied to the whole store', { timeout: 180_000 }, async (t) => {
+  const { dir: root, cleanup } = tempDir('ae-panel-10k-');
+  t.after(cleanup);
+  const N = 10_000;
+  // Job i started i seconds ago (newest first = index order); every 7th failed, every 10th tagged.
+  const ids: string[] = [];
+  for (let i = 0; i < N; i++) {
+    ids.push(writeFakeJob(root, { id: i.toString(16).padStart(32, '0'), ageSeconds: i, status: i % 7 === 0 ? 'failed' : 'exited', tags: i % 10 === 0 ? ['nightly'] : [] }));
+  }
+  // The extension's own backend: the JobService's records, kept current by its watchers.
+  const jobs = new JobService({ root, runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') }, env: process.env, log: () => undefined, requireTrust: () => undefined });
+  t.after(() => jobs.dispose());
+  await jobs.start();
+  const posted: HostMessage[] = [];
+  const session = new PanelSession(
+    { root, listJobs: async () => jobs.all(), onDidChangeJobs: (l) => jobs.onDidChangeJobs(l), kill: async () => '', rerun: async () => '', remove: async () => '', openFile: () => undefined, copyText: () => undefined, openInEditor: () => undefined, log: () => undefined },
+    (m) => {
+      // Everything the host posts must pass the webview's validator.
+      assert.ok(parseMessage(HOST_TO_WEBVIEW, m), JSON.stringify(m).slice(0, 300));
+      posted.push(m);
+    },
+    FAST,
+  );
+  t.after(() => session.dispose());
+  const windows = () => posted.flatMap((m) => (m.method === 'jobs/window' ? [m.params] : []));
+
+  await session.receive({ method: 'ready', params: {} });
+  assert.equal(posted.length, 1);
+  const first = posted[0].method === 'jobs/snapshot' ? posted[0].params.window : assert.fail(posted[0].method);
+  assert.equal(first.total, N);
+  assert.equal(first.matched, N);
+  assert.deepEqual(first.ids, ids.slice(0, JOBS_PAGE), 'newest first, one page');
+  assert.deepEqual(first.rows.map((r) => r.id), first.ids);
+  assert.ok(JSON.stringify(posted[0]).length < 200 * 1024, 'the snapshot is one page, not the store');
+
+  // "Show more": the next page; only its new rows travel.
+  await session.receive({ method: 'jobs/view', params: { ...DEFAULT_JOB_VIEW, limit: 2 * JOBS_PAGE } });
+  const second = windows().at(-1)!;
+  assert.deepEqual(second.ids, ids.slice(0, 2 * JOBS_PAGE));
+  assert.deepEqual(second.rows.map((r) => r.id), ids.slice(JOBS_PAGE, 2 * JOBS_PAGE));
+
+  // Filters and sort run over all 10,000 jobs, not over the rows the webview holds.
+  await session.receive({ method: 'jobs/view', params: { ...DEFAULT_JOB_VIEW, stateFilter: 'failed', tagFilter: 'nightly', sortDesc: false } });
+  const failedNightly = ids.filter((_, i) => i % 70 === 0).reverse();
+  const filtered = windows().at(-1)!;
+  assert.equal(filtered.matched, failedNightly.length);
+  assert.equal(filtered.total, N);
+  assert.deepEqual(filtered.ids, failedNightly.slice(0, JOBS_PAGE), 'oldest first');
+  await session.receive({ method: 'jobs/view', params: { ...DEFAULT_JOB_VIEW, textFilter: ids[9_999] } });
+  assert.deepEqual(windows().at(-1)!.ids, [ids[9_999]]);
+
+  // A new job in the store: one window, with just its row on top.
+  await session.receive({ method: 'jobs/view', params: DEFAULT_JOB_VIEW });
+  const before = windows().length;
+  const fresh = writeFakeJob(root, { id: 'f'.repeat(32), ageSeconds: -60 });
+  await until(posted, () => windows().length > before, 60_000);
+  const changed = windows().at(-1)!;
+  assert.deepEqual(changed.rows.map((r) => r.id), [fresh]);
+  assert.deepEqual(changed.ids, [fresh, ...ids.slice(0, JOBS_PAGE - 1)]);
+  assert.equal(changed.total, N + 1);
 });

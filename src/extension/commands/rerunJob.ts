@@ -5,12 +5,12 @@ import { isTerminal } from '../../core/schema';
 import { Command } from '../ids';
 import { registerCommand, stringArg, type Services } from './command';
 import { targetJobs } from './pickers';
-import { assertTrusted, requireTrust } from './runCommand';
+import { askForTrustedWorkspace } from '../trust';
 
 export function registerRerun(svc: Services): vscode.Disposable {
   return registerCommand(svc, Command.rerun, {
     ui: async (nodes) => {
-      if (!(await requireTrust('Rerunning a command'))) return;
+      if (!(await askForTrustedWorkspace('Rerunning a command'))) return;
       const targets = await targetJobs(svc.jobs(), nodes, (j) => isTerminal(j.state.job.status), {
         placeHolder: 'Finished job to run again',
         canPickMany: false,
@@ -22,7 +22,6 @@ export function registerRerun(svc: Services): vscode.Disposable {
       }
     },
     api: async (args) => {
-      assertTrusted();
       return okEnvelope('run', await svc.jobs().rerun(stringArg(args, 'jobId')));
     },
   });

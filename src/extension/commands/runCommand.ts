@@ -1,6 +1,6 @@
 /**
  * Run Command…: a command line (with history) run as a background job in a workspace folder.
- * Needs a trusted workspace: running code is what Workspace Trust guards.
+ * Needs a trusted workspace (src/extension/trust.ts): running code is what Workspace Trust guards.
  */
 import * as os from 'node:os';
 import * as vscode from 'vscode';
@@ -11,23 +11,10 @@ import { Command } from '../ids';
 import { workspaceCwd } from '../agent/agentCommands';
 import { agentOwner } from '../agent/agentOutput';
 import { registerCommand, type Services } from './command';
+import { askForTrustedWorkspace } from '../trust';
 
 const HISTORY_KEY = 'agentExec.runHistory';
 const HISTORY_MAX = 30;
-
-/** Refuses to run code in an untrusted workspace, with a way to change that. */
-export async function requireTrust(action: string): Promise<boolean> {
-  if (vscode.workspace.isTrusted) return true;
-  const manage = 'Manage Workspace Trust';
-  const answer = await vscode.window.showWarningMessage(`Agent Exec: ${action} needs a trusted workspace.`, manage);
-  if (answer === manage) await vscode.commands.executeCommand('workbench.trust.manage');
-  return false;
-}
-
-/** The programmatic form of `requireTrust`. */
-export function assertTrusted(): void {
-  if (!vscode.workspace.isTrusted) throw new JobError('invalid_request', 'running a command needs a trusted workspace');
-}
 
 /** An input box that also offers the recent command lines (the typed text stays the first item). */
 function askCommandLine(history: readonly string[]): Promise<string | undefined> {
@@ -71,7 +58,7 @@ export function registerRunCommand(svc: Services): vscode.Disposable {
   const state = svc.context.globalState;
   return registerCommand(svc, Command.run, {
     ui: async (): Promise<InlineResult | undefined> => {
-      if (!(await requireTrust('Running a command'))) return undefined;
+      if (!(await askForTrustedWorkspace('Running a command'))) return undefined;
       const history = state.get<string[]>(HISTORY_KEY, []);
       const line = await askCommandLine(history);
       if (!line) return undefined;
@@ -83,7 +70,6 @@ export function registerRunCommand(svc: Services): vscode.Disposable {
       return result;
     },
     api: async (args) => {
-      assertTrusted();
       const tags = Array.isArray(args.tags) ? args.tags.filter((t): t is string => typeof t === 'string') : [];
       const cwd = typeof args.cwd === 'string' ? args.cwd : workspaceCwd();
       return okEnvelope('run', await svc.jobs().run({ command: commandArg(args.command), cwd, tags, owner: agentOwner(args.owner) }));

@@ -49,6 +49,8 @@ export interface JobServiceOptions {
   /** The environment the workload inherits. */
   env: NodeJS.ProcessEnv;
   log: (message: string) => void;
+  /** Throws when no process may be started (the workspace is not trusted): checked before every start. */
+  requireTrust: () => void;
   /** Where the ids of jobs started here (not yet notified) are kept across window reloads. */
   startedStore?: { get(): readonly string[]; set(ids: readonly string[]): void };
 }
@@ -122,7 +124,9 @@ export class JobService extends Disposable {
     return this.enqueue(() => this.loadAll(true));
   }
 
+  /** Every start of this service (a run, a rerun from any surface) passes the trust gate first. */
   async run(input: RunInput): Promise<InlineResult> {
+    this.opts.requireTrust();
     const result = await runJob(
       this.root,
       {

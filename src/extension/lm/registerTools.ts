@@ -16,7 +16,7 @@ import { callTool } from '../../mcp/tools';
 import { parseInput } from '../../serve/input';
 import { registerAgentCommands, workspaceCwd } from '../agent/agentCommands';
 import type { Services } from '../commands/command';
-import { assertTrusted } from '../commands/runCommand';
+import { requireTrustedWorkspace } from '../trust';
 import { killConfirmation, runConfirmation, type Confirmation } from './confirmations';
 import { registerE2eProbe } from './e2eProbe';
 import { COPILOT_OWNER, LM_TOOLS, resultTexts, type LmTool } from './toolCatalog';
@@ -71,7 +71,7 @@ function registerTool(svc: Services, lm: LmTool): vscode.Disposable {
       const abort = new AbortController();
       const sub = token.onCancellationRequested(() => abort.abort());
       try {
-        if (lm.tool.name === 'run') assertTrusted();
+        if (lm.tool.name === 'run') requireTrustedWorkspace();
         const jobs = svc.jobs();
         const ctx = { root: jobs.root, launch: jobs.launchContext(workspaceCwd()), owner: COPILOT_OWNER, signal: abort.signal };
         const result = await callTool(lm.tool, options.input, ctx);

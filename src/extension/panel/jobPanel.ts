@@ -139,7 +139,6 @@ function jobIdOf(arg: unknown): string | undefined {
 export interface JobServiceLike {
   readonly root: string;
   all(): readonly JobRecords[];
-  get(id: string): JobRecords | undefined;
   onDidChangeJobs(listener: (ids: readonly string[] | undefined) => unknown): { dispose(): void };
   kill(id: string, signal: string, graceMs: number): Promise<KillResult>;
   rerun(id: string): Promise<{ job_id: string }>;
@@ -153,7 +152,6 @@ export function panelJobsFromService(jobs: JobServiceLike, graceMs: () => number
       return jobs.root;
     },
     listJobs: async () => jobs.all(),
-    getJob: async (id) => jobs.get(id),
     onDidChangeJobs: (l) => jobs.onDidChangeJobs(l),
     kill: async (id, signal) => {
       const r = await jobs.kill(id, signal, graceMs());

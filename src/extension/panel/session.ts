@@ -1,7 +1,10 @@
 /**
  * The host side of one job panel webview (the bottom-panel view or an editor tab), without
- * `vscode`: it validates what the webview posts, answers `ready` with a full snapshot, then
- * pushes coalesced job deltas and the selected job's log chunks. Side effects (kill, rerun,
+ * `vscode`: it validates what the webview posts, answers `ready` with a snapshot, then pushes
+ * the jobs table again when jobs change (coalesced) and the selected job's log chunks. The table
+ * is a window: the host sorts and filters every job and sends the first `limit` rows of the
+ * view the webview asked for, with the counts, and of those only the rows that changed, so a
+ * store of 100,000 jobs costs the webview one page. Side effects (kill, rerun,
  * delete, open a file, clipboard) go through `PanelBackend`, which the composition root wires to
  * the JobService and VS Code APIs; tests and benches wire it to plain functions.
  */
@@ -13,8 +16,9 @@ import { fileSize } from '../../core/store/jobDir';
 import type { JobMeta, JobState } from '../../core/schema';
 import {
   CopyLog,
+  DEFAULT_JOB_VIEW,
   DeleteJob,
-  JobsDelta,
+  JobsWindow,
   KillJob,
   LoadRange,
   LogChunk,
@@ -26,6 +30,7 @@ import {
   RevealJob,
   SaveUiState,
   SelectJob,
+  SetJobView,
   Snapshot,
   WEBVIEW_TO_HOST,
   describeDropped,
@@ -33,10 +38,13 @@ import {
   uiState,
   type HostMessage,
   type JobRow,
+  type JobView,
+  type JobWindow,
   type LogStream,
   type PanelSignal,
   type UiState,
 } from '../../protocol/jobPanel';
+import { queryJobs, queryOf } from '../../protocol/jobQuery';
 import { DEFAULT_FOLLOWER_OPTIONS, LogFollower, type FollowerOptions } from './logFollower';
 
 export interface Disposable {
@@ -52,9 +60,8 @@ export interface JobRecords {
 export interface PanelBackend {
   /** The job store root (read on every use: the setting may change); log files live under it. */
   readonly root: string;
-  /** Every job now, and one job (undefined when it is gone). */
+  /** Every job now (the JobService's in-memory records: cheap to ask for on every change). */
   listJobs(): Promise<readonly JobRecords[]>;
-  getJob(id: string): Promise<JobRecords | undefined>;
   /** Fires when jobs changed: their ids, or undefined when anything may have changed. */
   onDidChangeJobs(listener: (ids: readonly string[] | undefined) => void): Disposable;
   /** Each action resolves to a short human-readable outcome, or rejects with a teaching error. */
@@ -73,7 +80,7 @@ export interface PanelBackend {
   saveUiState?(state: UiState): void;
 }
 
-/** How long job changes are gathered before one delta goes out. */
+/** How long job changes are gathered before the table goes out again. */
 export const DELTA_MS = 100;
 /** "Copy" copies at most this much (the tail of a larger log). */
 export const MAX_COPY_BYTES = 16 * 1024 * 1024;
@@ -125,11 +132,18 @@ const ANSI_ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|
 
 export class PanelSession implements Disposable {
   private ready = false;
-  /** JSON of each row last sent, to send only what changed. */
+  /** JSON of each row of the window last sent (what the webview holds), to send only what changed. */
   private sent = new Map<string, string>();
+  /** The rest of the last window (view, order, counts, selection), to send nothing when nothing changed. */
+  private sentWindow = '';
+  private view: JobView = DEFAULT_JOB_VIEW;
+  /** The job selected in the webview: its row goes along wherever it is in the list. */
+  private selectedId: string | null = null;
+  /** Rows by the records they were made from (the JobService keeps a job's records until they change). */
+  private rows = new WeakMap<JobState, JobRow>();
   private follower: LogFollower | undefined;
   private followed: { jobId: string; stream: LogStream } | undefined;
-  private pending: Set<string> | 'all' | undefined;
+  private pending = false;
   private deltaTimer: NodeJS.Timeout | undefined;
   private revealOnReady: string | null = null;
   private readonly subscription: Disposable;
@@ -140,7 +154,7 @@ export class PanelSession implements Disposable {
     private readonly post: (msg: HostMessage) => void,
     private readonly followerOptions: FollowerOptions = DEFAULT_FOLLOWER_OPTIONS,
   ) {
-    this.subscription = backend.onDidChangeJobs((ids) => this.jobsChanged(ids));
+    this.subscription = backend.onDidChangeJobs(() => this.jobsChanged());
   }
 
   /** Handles one message from the webview; invalid ones are logged and dropped. */
@@ -161,7 +175,13 @@ export class PanelSession implements Disposable {
     if (Ready.is(msg)) return this.sendSnapshot();
     if (SelectJob.is(msg)) {
       if (this.followed?.jobId !== msg.params.jobId) this.backend.selected?.(msg.params.jobId);
+      this.selectedId = msg.params.jobId;
+      await this.sendWindow();
       return this.follow(msg.params.jobId, msg.params.stream);
+    }
+    if (SetJobView.is(msg)) {
+      this.view = msg.params;
+      return this.sendWindow();
     }
     if (LoadRange.is(msg)) {
       const { jobId, stream, start, end, direction } = msg.params;
@@ -192,7 +212,7 @@ export class PanelSession implements Disposable {
     this.stopFollowing();
     clearTimeout(this.deltaTimer);
     this.deltaTimer = undefined;
-    this.pending = undefined;
+    this.pending = false;
   }
 
   dispose(): void {
@@ -203,15 +223,59 @@ export class PanelSession implements Disposable {
 
   private async sendSnapshot(): Promise<void> {
     // Changes seen while the list is read are covered by the snapshot itself.
-    this.pending = undefined;
+    this.pending = false;
     // A missing or unreadable copy of the UI state only means the webview's own is used.
     const [jobs, saved] = await Promise.all([this.backend.listJobs(), this.backend.loadUiState?.().catch(() => undefined)]);
-    const rows = jobs.map((j) => toJobRow(j.meta, j.state));
     if (this.disposed) return;
-    this.sent = new Map(rows.map((r) => [r.id, JSON.stringify(r)]));
+    const ui = uiState(saved) ? saved : null;
+    // The webview shows the host's copy of its state: the first window is that view, one page.
+    this.view = ui ? { ...queryOf(ui), limit: DEFAULT_JOB_VIEW.limit } : DEFAULT_JOB_VIEW;
+    this.selectedId = this.revealOnReady ?? ui?.selected ?? null;
+    this.sent.clear();
+    const window = this.windowOf(jobs);
     this.ready = true;
-    this.post(Snapshot.create({ jobs: rows, selected: this.revealOnReady, ui: uiState(saved) ? saved : null }));
+    this.post(Snapshot.create({ window, selected: this.revealOnReady, ui }));
     this.revealOnReady = null;
+  }
+
+  /** The table for the current view, with only the rows the webview does not have yet. */
+  private windowOf(jobs: readonly JobRecords[]): JobWindow {
+    const all = jobs.map((j) => this.rowOf(j));
+    const matched = queryJobs(all, this.view, Date.now());
+    const shown = matched.slice(0, this.view.limit);
+    const sent = new Map<string, string>();
+    const rows: JobRow[] = [];
+    for (const row of shown) {
+      const json = JSON.stringify(row);
+      sent.set(row.id, json);
+      if (this.sent.get(row.id) !== json) rows.push(row);
+    }
+    this.sent = sent;
+    const selectedRow = this.selectedId === null ? undefined : all.find((r) => r.id === this.selectedId);
+    const selection = this.selectedId === null ? null : { id: this.selectedId, row: selectedRow ?? null };
+    const window = { view: this.view, ids: shown.map((r) => r.id), rows, matched: matched.length, total: all.length, selection };
+    this.sentWindow = JSON.stringify({ ...window, rows: undefined });
+    return window;
+  }
+
+  private rowOf(job: JobRecords): JobRow {
+    let row = this.rows.get(job.state);
+    if (!row) {
+      row = toJobRow(job.meta, job.state);
+      this.rows.set(job.state, row);
+    }
+    return row;
+  }
+
+  /** Sends the table again if anything in it changed. */
+  private async sendWindow(): Promise<void> {
+    if (!this.ready) return;
+    const jobs = await this.backend.listJobs();
+    if (!this.ready || this.disposed) return;
+    const before = this.sentWindow;
+    const window = this.windowOf(jobs);
+    if (window.rows.length === 0 && this.sentWindow === before) return;
+    this.post(JobsWindow.create(window));
   }
 
   private async follow(jobId: string | null, stream: LogStream): Promise<void> {
@@ -224,7 +288,7 @@ export class PanelSession implements Disposable {
       (chunk) => this.post(LogChunk.create({ jobId, stream, ...chunk })),
       this.followerOptions,
       (name) => {
-        if (name === 'state.json') this.jobsChanged([jobId]);
+        if (name === 'state.json') this.jobsChanged();
       },
     );
     this.follower = follower;
@@ -238,47 +302,15 @@ export class PanelSession implements Disposable {
     this.followed = undefined;
   }
 
-  private jobsChanged(ids: readonly string[] | undefined): void {
+  private jobsChanged(): void {
     if (!this.ready || this.disposed) return;
-    if (ids === undefined) this.pending = 'all';
-    else if (this.pending !== 'all') {
-      this.pending ??= new Set();
-      for (const id of ids) this.pending.add(id);
-    }
+    this.pending = true;
     this.deltaTimer ??= setTimeout(() => {
       this.deltaTimer = undefined;
-      void this.sendDelta().catch((err) => this.backend.log(`job panel: refresh failed: ${String(err)}`));
+      if (!this.pending) return;
+      this.pending = false;
+      void this.sendWindow().catch((err) => this.backend.log(`job panel: refresh failed: ${String(err)}`));
     }, DELTA_MS);
-  }
-
-  private async sendDelta(): Promise<void> {
-    const pending = this.pending;
-    this.pending = undefined;
-    if (!pending || !this.ready) return;
-    const upsert: JobRow[] = [];
-    const removed: string[] = [];
-    if (pending === 'all') {
-      const rows = (await this.backend.listJobs()).map((j) => toJobRow(j.meta, j.state));
-      const seen = new Set(rows.map((r) => r.id));
-      for (const id of this.sent.keys()) if (!seen.has(id)) removed.push(id);
-      for (const r of rows) this.collect(r, upsert);
-    } else {
-      const jobs = await Promise.all([...pending].map(async (id) => [id, await this.backend.getJob(id)] as const));
-      for (const [id, job] of jobs) {
-        if (job) this.collect(toJobRow(job.meta, job.state), upsert);
-        else if (this.sent.has(id)) removed.push(id);
-      }
-    }
-    for (const id of removed) this.sent.delete(id);
-    if (!this.ready || this.disposed || (upsert.length === 0 && removed.length === 0)) return;
-    this.post(JobsDelta.create({ upsert, removed }));
-  }
-
-  private collect(row: JobRow, upsert: JobRow[]): void {
-    const json = JSON.stringify(row);
-    if (this.sent.get(row.id) === json) return;
-    this.sent.set(row.id, json);
-    upsert.push(row);
   }
 
   private async copy(jobId: string, stream: LogStream): Promise<void> {

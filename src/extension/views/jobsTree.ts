@@ -2,10 +2,12 @@
  * The Jobs tree: renders the JobService's snapshots (jobsTreeModel.ts decides what is shown and
  * how it is grouped). Nodes are stable per job id and group key, so a change of some jobs
  * refreshes only their rows; a change of the rows or their grouping refreshes the whole tree,
- * once per coalesced batch of file events.
+ * once per coalesced batch of file events. The tree stays bounded whatever the store holds: the
+ * jobs it leaves out are counted in a last "N more jobs…" row that opens the job panel.
  */
 import * as vscode from 'vscode';
 import { JOBS_VIEW_ID } from '../ids';
+import { OPEN_JOB_PANEL_COMMAND } from '../panel/jobPanel';
 import { Disposable } from '../lifecycle';
 import type { JobService, JobSnapshot } from '../jobs/jobService';
 import { groupJobs, present, visibleJobs, type GroupBy, type JobGroup } from './jobsTreeModel';
@@ -20,7 +22,10 @@ export class GroupNode {
   constructor(readonly key: string) {}
 }
 
-export type Node = JobNode | GroupNode;
+/** The last root row when jobs are left out: how many, and a way to the job panel (which pages through all). */
+export class MoreNode {}
+
+export type Node = JobNode | GroupNode | MoreNode;
 
 export interface TreeOptions {
   maxFinished: number;
@@ -31,6 +36,8 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
   private readonly nodes = new Map<string, JobNode>();
   private readonly groupNodes = new Map<string, GroupNode>();
   private groups = new Map<string, JobGroup>();
+  private readonly moreNode = new MoreNode();
+  private hidden = 0;
   /** The layout last handed to the tree (group keys and job ids), and the snapshot each row was rendered from. */
   private shown = '';
   private readonly rendered = new Map<string, JobSnapshot>();
@@ -56,30 +63,44 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     return visibleJobs(this.jobs.all(), this.options.maxFinished);
   }
 
-  private layout(): { groups: JobGroup[] | undefined; rows: JobSnapshot[] } {
+  private layout(): Layout {
     const rows = this.visible();
-    if (this.options.groupBy === 'none') return { groups: undefined, rows };
+    const hidden = this.jobs.all().length - rows.length;
+    if (this.options.groupBy === 'none') return { groups: undefined, rows, hidden };
     const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath }));
-    return { groups: groupJobs(rows, this.options.groupBy, folders), rows };
+    return { groups: groupJobs(rows, this.options.groupBy, folders), rows, hidden };
   }
 
-  private static signature(l: { groups: JobGroup[] | undefined; rows: JobSnapshot[] }): string {
-    return l.groups ? l.groups.map((g) => `${g.key}:${g.jobs.map((j) => j.id).join(',')}`).join('|') : l.rows.map((j) => j.id).join(',');
+  private static signature(l: Layout): string {
+    const shown = l.groups ? l.groups.map((g) => `${g.key}:${g.jobs.map((j) => j.id).join(',')}`).join('|') : l.rows.map((j) => j.id).join(',');
+    return `${shown}+${l.hidden}`;
   }
 
   getChildren(element?: Node): Node[] {
-    if (element instanceof JobNode) return [];
     if (element instanceof GroupNode) return (this.groups.get(element.key)?.jobs ?? []).map((j) => this.jobNode(j.id));
+    if (element) return [];
     const l = this.layout();
     this.shown = JobsTreeProvider.signature(l);
+    this.hidden = l.hidden;
     this.rendered.clear();
     for (const j of l.rows) this.rendered.set(j.id, j);
-    if (!l.groups) return l.rows.map((j) => this.jobNode(j.id));
+    const more = l.hidden > 0 ? [this.moreNode] : [];
+    if (!l.groups) return [...l.rows.map((j) => this.jobNode(j.id)), ...more];
     this.groups = new Map(l.groups.map((g) => [g.key, g]));
-    return l.groups.map((g) => this.groupNode(g.key));
+    return [...l.groups.map((g) => this.groupNode(g.key)), ...more];
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
+    if (node instanceof MoreNode) {
+      const item = new vscode.TreeItem(`${this.hidden.toLocaleString()} more jobs…`, vscode.TreeItemCollapsibleState.None);
+      item.id = 'more';
+      item.description = 'in the job panel';
+      item.tooltip = 'The Jobs view shows the running jobs and the latest finished ones (agentExec.tree.maxFinishedJobs); the job panel pages through every job.';
+      item.iconPath = new vscode.ThemeIcon('ellipsis');
+      item.contextValue = 'more';
+      item.command = { command: OPEN_JOB_PANEL_COMMAND, title: 'Open Job Panel' };
+      return item;
+    }
     if (node instanceof GroupNode) {
       const g = this.groups.get(node.key);
       const item = new vscode.TreeItem(g?.label ?? node.key, vscode.TreeItemCollapsibleState.Expanded);
@@ -105,7 +126,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
   }
 
   getParent(node: Node): Node | undefined {
-    if (node instanceof GroupNode) return undefined;
+    if (!(node instanceof JobNode)) return undefined;
     for (const g of this.groups.values()) if (this.options.groupBy !== 'none' && g.jobs.some((j) => j.id === node.jobId)) return this.groupNode(g.key);
     return undefined;
   }
@@ -144,6 +165,13 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const touched = l.rows.filter((j) => j !== this.rendered.get(j.id)).map((j) => this.jobNode(j.id));
     if (touched.length > 0) this._onDidChangeTreeData.fire(touched);
   }
+}
+
+interface Layout {
+  groups: JobGroup[] | undefined;
+  rows: JobSnapshot[];
+  /** Jobs of the store that are not rows. */
+  hidden: number;
 }
 
 export function createJobsTree(provider: JobsTreeProvider): vscode.TreeView<Node> {

@@ -146,11 +146,15 @@ export function present(job: JobSnapshot, now: Date): JobPresentation {
 
 const time = (iso: string | undefined) => (iso ? Date.parse(iso) || 0 : 0);
 
+/** Unfinished jobs the tree shows at most (created jobs that never start pile up too); the rest are in the job panel. */
+export const MAX_ACTIVE_JOBS = 500;
+
 /**
- * The tree's rows: unfinished jobs first (newest first), then at most `maxFinished` finished
- * ones, most recently finished first.
+ * The tree's rows: at most `maxActive` unfinished jobs first (newest first), then at most
+ * `maxFinished` finished ones, most recently finished first.
  */
-export function visibleJobs(jobs: readonly JobSnapshot[], maxFinished: number): JobSnapshot[] {
+
+export function visibleJobs(jobs: readonly JobSnapshot[], maxFinished: number, maxActive = MAX_ACTIVE_JOBS): JobSnapshot[] {
   // Sort keys are parsed once per job, not once per comparison (1 000 jobs: ~10 000 comparisons).
   const active: [number, JobSnapshot][] = [];
   const finished: [number, JobSnapshot][] = [];
@@ -161,7 +165,7 @@ export function visibleJobs(jobs: readonly JobSnapshot[], maxFinished: number): 
   const newestFirst = (a: [number, JobSnapshot], b: [number, JobSnapshot]) => b[0] - a[0] || (a[1].id < b[1].id ? -1 : 1);
   active.sort(newestFirst);
   finished.sort(newestFirst);
-  return [...active, ...finished.slice(0, Math.max(0, maxFinished))].map(([, j]) => j);
+  return [...active.slice(0, maxActive), ...finished.slice(0, Math.max(0, maxFinished))].map(([, j]) => j);
 }
 
 export const runningCount = (jobs: readonly JobSnapshot[]): number =>
