@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, promises as fsPromises, readdirSync, renameSync, rmSync, writeFileSync, type PathLike, type StatOptions } from 'node:fs';
 import * as path from 'node:path';
 import { JobService } from '../../src/extension/jobs/jobService';
 import { tempDir } from '../helpers/tempRoot';
@@ -116,6 +116,33 @@ test('the trust gate: a refused start (run, rerun from any surface) rejects befo
     assert.equal(asked, 2);
     assert.deepEqual(readdirSync(root), [finished], 'no job was created');
   } finally {
+    svc.dispose();
+    cleanup();
+  }
+});
+
+test('a job whose files are all written between a failed read and the watch on its directory is still listed', async () => {
+  const { dir: root, cleanup } = tempDir('ae-ext-late-');
+  const { svc } = service(root);
+  const realStat = fsPromises.stat;
+  const id = 'ab'.repeat(16);
+  let completed = false;
+  // The service stats a directory it could not read before it watches it: the job's writer
+  // finishes exactly then, so no event of the directory's files reaches the watcher.
+  fsPromises.stat = (async (p: PathLike, opts?: StatOptions) => {
+    if (!completed && String(p) === path.join(root, id)) {
+      completed = true;
+      writeFakeJob(root, { id, status: 'exited' });
+    }
+    return realStat(p, opts);
+  }) as typeof fsPromises.stat;
+  try {
+    await svc.start();
+    mkdirSync(path.join(root, id));
+    await changed(svc, () => svc.get(id) !== undefined, 5000);
+    assert.ok(completed, 'the interleaving under test happened');
+  } finally {
+    fsPromises.stat = realStat;
     svc.dispose();
     cleanup();
   }

@@ -231,12 +231,13 @@ export class JobService extends Disposable {
       this.jobs.set(id, { id, meta, state });
       this.follow(id, state);
     } catch (err) {
-      this.forget(id);
+      this.jobs.delete(id);
       const exists = await fs.stat(paths.dir).then((st) => st.isDirectory(), () => false);
-      if (!exists) return;
-      // A job directory still being written (no meta.json/state.json yet): its files' events bring it in.
+      if (!exists) return this.forget(id);
+      // A job directory still being written (no meta.json/state.json yet): its files' events bring
+      // it in. The writer may have finished before the watch was armed, so read once more then.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.opts.log(`cannot read job ${id}: ${String(err)}`);
-      this.watchDir(id);
+      if (this.watchDir(id)) this.queue(id);
     }
   }
 
@@ -254,8 +255,9 @@ export class JobService extends Disposable {
     this.watchDir(id);
   }
 
-  private watchDir(id: string): void {
-    if (this.dirWatchers.has(id)) return;
+  /** True when a watcher was armed now (false: one was already there, or the watch failed and a read is queued). */
+  private watchDir(id: string): boolean {
+    if (this.dirWatchers.has(id)) return false;
     try {
       const w = watch(jobPaths(this.root, id).dir, () => this.queue(id));
       w.on('error', () => {
@@ -264,8 +266,10 @@ export class JobService extends Disposable {
         this.queue(id);
       });
       this.dirWatchers.set(id, w);
+      return true;
     } catch {
       this.queue(id);
+      return false;
     }
   }
 
