@@ -122,8 +122,10 @@ export function parseCommand(spec: CommandSpec, tokens: readonly string[], globa
     if (!f) throw unexpected(name);
     const target = own ? flags : globals;
     if (f.optionalBool) {
-      const next = eq > 0 ? tok.slice(eq + 1) : undefined;
-      const v = next ?? 'true';
+      // agent-exec: `--wait` takes a following true/false as its value (anywhere before the
+      // command); bare, it means true (its argv rewrite, docs/agent-exec-compat.md §5.1).
+      const given = eq > 0 ? tok.slice(eq + 1) : /^(true|false)$/i.test(tokens[i + 1] ?? '') ? tokens[++i] : undefined;
+      const v = given ?? 'true';
       if (!/^(true|false)$/i.test(v)) throw new UsageError(`error: '${v}' isn't a valid value for '${placeholder(f)}'`);
       target.set(f.name, [v.toLowerCase()]);
       continue;
@@ -162,36 +164,6 @@ export function parseCommand(spec: CommandSpec, tokens: readonly string[], globa
     throw new UsageError(`error: The following required arguments were not provided:\n    <${spec.requireOneOf.join('|')}>`);
   }
   return { flags, positionals };
-}
-
-/**
- * agent-exec's argv rewrite (contract §5.1): after `run`/`start`, a bare `--wait` not followed
- * by `true`/`false` gets an explicit `true`. The window ends at `--` or at the first token that
- * does not start with `-`.
- */
-export function normalizeWaitFlag(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  let inWindow = false;
-  for (let i = 0; i < argv.length; i++) {
-    const tok = argv[i];
-    out.push(tok);
-    if (!inWindow) {
-      if (tok === 'run' || tok === 'start') inWindow = true;
-      continue;
-    }
-    if (tok === '--' || !tok.startsWith('-')) {
-      inWindow = false;
-      continue;
-    }
-    if (tok === '--wait') {
-      const next = argv[i + 1];
-      if (next !== undefined && /^(true|false)$/i.test(next)) {
-        out[out.length - 1] = `--wait=${next}`;
-        i++;
-      }
-    }
-  }
-  return out;
 }
 
 /** Typed accessors over parsed flags. */

@@ -4,7 +4,7 @@
  */
 import { errorEnvelope } from '../core/envelope';
 import { resolveRoot } from '../core/store/root';
-import { Args, normalizeWaitFlag, parseCommand, UsageError } from './args';
+import { Args, parseCommand, UsageError } from './args';
 import { RawOutput, type CliCommand, type CliContext } from './command';
 import { COMMANDS } from './commands';
 import { completionRequest, printCandidates } from './completion';
@@ -21,13 +21,13 @@ function unknownSubcommand(word: string): string {
   return `error: The subcommand '${word}' wasn't recognized${hint}\n\nUsage: agent-exec [OPTIONS] <COMMAND>\n\nFor more information try '--help'\n`;
 }
 
-function findCommand(tokens: string[]): { command: CliCommand; rest: string[] } | undefined {
-  const [first, second] = tokens;
+function findCommand(argv: string[]): { command: CliCommand; rest: string[] } | undefined {
+  const [first, second] = argv;
   for (const c of COMMANDS) {
     const names = [c.spec.name, ...(c.spec.aliases ?? [])];
-    if (names.includes(first)) return { command: c, rest: tokens.slice(1) };
+    if (names.includes(first)) return { command: c, rest: argv.slice(1) };
     // Two-word subcommands: `tag set`, `notify set`.
-    if (names.includes(`${first} ${second}`)) return { command: c, rest: tokens.slice(2) };
+    if (names.includes(`${first} ${second}`)) return { command: c, rest: argv.slice(2) };
   }
   return undefined;
 }
@@ -40,11 +40,10 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     return 0;
   }
   const globals = new Map<string, string[]>();
-  const tokens = normalizeWaitFlag(argv);
   // Global flags before the subcommand.
   let i = 0;
-  for (; i < tokens.length; i++) {
-    const tok = tokens[i];
+  for (; i < argv.length; i++) {
+    const tok = argv[i];
     if (tok === '--version' || tok === '-V') {
       io.stdout.write(`${VERSION}\n`);
       return 0;
@@ -54,7 +53,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       return 0;
     }
     if (!tok.startsWith('-')) break;
-    if (tok === '--root') globals.set('root', [tokens[++i] ?? '']);
+    if (tok === '--root') globals.set('root', [argv[++i] ?? '']);
     else if (tok.startsWith('--root=')) globals.set('root', [tok.slice(7)]);
     else if (tok === '--yaml') globals.set('yaml', ['true']);
     else if (/^-v+$/.test(tok) || tok === '--verbose') continue;
@@ -63,8 +62,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       return 2;
     }
   }
-  if (tokens[i] === 'help') {
-    const topic = tokens.slice(i + 1);
+  if (argv[i] === 'help') {
+    const topic = argv.slice(i + 1);
     if (topic.length === 0) {
       io.stdout.write(usageText());
       return 0;
@@ -77,9 +76,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     io.stdout.write(commandHelp(sub.command.spec));
     return 0;
   }
-  const found = i < tokens.length ? findCommand(tokens.slice(i)) : undefined;
+  const found = i < argv.length ? findCommand(argv.slice(i)) : undefined;
   if (!found) {
-    if (i < tokens.length) io.stderr.write(unknownSubcommand(tokens[i]));
+    if (i < argv.length) io.stderr.write(unknownSubcommand(argv[i]));
     else io.stderr.write(usageText());
     return 2;
   }

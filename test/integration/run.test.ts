@@ -40,6 +40,21 @@ test('run: inline observation, modes and output heads match agent-exec 0.2.3 tra
   assert.match(logged, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[STDOUT\] L\n$/);
 });
 
+test('run: --wait true|false after an option value is still the flag\'s value, as agent-exec parses it, not the start of the command', async (t) => {
+  const s = scratch(t);
+  for (const [flagValue, observed] of [['false', false], ['TRUE', true]] as const) {
+    const r = await runCli(['--root', s.root, 'run', '--timeout', '5', '--wait', flagValue, 'echo', 'hi'], { cwd: s.cwd, env: s.env });
+    assert.equal(r.code, 0, r.stderr);
+    s.killAtEnd.add(r.json.job_id);
+    assert.deepEqual(readJson(path.join(s.root, r.json.job_id, 'meta.json')).command, ['echo', 'hi']);
+    // Observed: run waited for the first output; not observed: it returned at once without reading any.
+    if (observed) assert.equal(r.json.stdout, 'hi\n');
+    else assert.equal(r.json.waited_ms, 0);
+    const done = await runCli(['--root', s.root, 'wait', r.json.job_id], { cwd: s.cwd, env: s.env });
+    assert.equal(done.json.state, 'exited');
+  }
+});
+
 test('run: silent jobs honour --until and --forever', async (t) => {
   const s = scratch(t);
   await checkTranscript('run_until_short', s);
