@@ -2,8 +2,8 @@
  * The HTTP routes of `agent-exec serve` (contract §6), each a thin adapter over a core op that
  * returns the same envelope as the CLI. Our additions, all optional: `/tail` takes
  * `tail_lines`/`max_bytes`, `/wait` is bounded by `until` (seconds), `/kill` takes `signal`
- * and `force` (the agents' ownership rule, agentJob.ts), `/exec` takes `owner` (within the
- * HTTP surface's namespace), and `GET /list` lists jobs.
+ * and `force` (the agents' ownership rule, src/agent/agentJob.ts), `/exec` takes `owner`
+ * (within the HTTP surface's namespace), and `GET /list` lists jobs.
  */
 import type { IncomingMessage } from 'node:http';
 import { okEnvelope } from '../core/envelope';
@@ -15,9 +15,9 @@ import { getStatus } from '../core/ops/status';
 import { DEFAULT_TAIL_LINES, DEFAULT_TAIL_MAX_BYTES, tailJob } from '../core/ops/tail';
 import { DEFAULT_WAIT_UNTIL_SECONDS, waitJob } from '../core/ops/wait';
 import { tagPatternProblem } from '../core/tags';
+import { agentJobDefinition, checkKillOwner, claimOwner, SURFACE_OWNER } from '../agent/agentJob';
+import { parseInput, type InputSpec } from '../agent/input';
 import { HttpError } from './access';
-import { agentJobDefinition, checkKillOwner, claimOwner, SURFACE_OWNER } from './agentJob';
-import { parseInput, type InputSpec } from './input';
 
 /** Largest request body (`POST /exec`), as agent-exec. */
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -16,8 +16,8 @@ import { waitJob } from '../core/ops/wait';
 import { KILL_SIGNALS } from '../core/process/signals';
 import { resolveJob } from '../core/store/jobDir';
 import { tagPatternProblem } from '../core/tags';
-import { agentJobDefinition, checkKillOwner } from '../serve/agentJob';
-import { parseInput, type InputOf, type InputSpec } from '../serve/input';
+import { agentJobDefinition, checkKillOwner } from './agentJob';
+import { parseInput, type InputOf, type InputSpec } from './input';
 
 /** Default and largest bytes of log text per stream in one result (a model's context is small). */
 export const TOOL_DEFAULT_BYTES = 16 * 1024;
@@ -51,10 +51,19 @@ export interface AgentTool<S extends InputSpec = InputSpec> {
   /** MCP tool annotations. */
   readOnly: boolean;
   destructive: boolean;
+  /** Validates the arguments against `input` and calls the tool; errors are thrown as JobError (envelope material). */
+  invoke(args: unknown, ctx: ToolContext): Promise<ToolResult>;
+}
+
+/** A tool as written below: `call` gets the input parsed by its own table, with that table's type. */
+interface ToolDefinition<S extends InputSpec> extends Omit<AgentTool<S>, 'invoke'> {
   call(input: InputOf<S>, ctx: ToolContext): Promise<ToolResult>;
 }
 
-const define = <S extends InputSpec>(tool: AgentTool<S>): AgentTool => tool as unknown as AgentTool;
+const define = <S extends InputSpec>({ call, ...tool }: ToolDefinition<S>): AgentTool<S> => ({
+  ...tool,
+  invoke: async (args, ctx) => call(parseInput(tool.input, args ?? {}), ctx),
+});
 
 const JOB_ID = { type: 'string', required: true, description: 'Job id (32 hex characters) or a unique prefix of it' } as const;
 
@@ -240,9 +249,7 @@ const list = define({
   },
 });
 
-export const AGENT_TOOLS: readonly AgentTool[] = [run, status, output, wait, kill, list];
+/** Each tool with its own input type, for hosts that read a tool's input (e.g. to confirm a run). */
+export const AGENT_TOOL = { run, status, output, wait, kill, list };
 
-/** Validates the arguments and calls the tool; errors are thrown as JobError (envelope material). */
-export function callTool(tool: AgentTool, args: unknown, ctx: ToolContext): Promise<ToolResult> {
-  return tool.call(parseInput(tool.input, args ?? {}), ctx);
-}
+export const AGENT_TOOLS: readonly AgentTool[] = [run, status, output, wait, kill, list];
