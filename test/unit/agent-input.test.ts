@@ -18,8 +18,9 @@ const SPEC = {
   flag: { type: 'boolean', description: 'f' },
 } as const satisfies InputSpec;
 
-test('input tables: strict validation with serde-like messages; null means absent', () => {
-  assert.deepEqual(parseInput(SPEC, { name: 'x', count: null, argv: ['a'], env: { K: 'v' }, flag: false }), { name: 'x', argv: ['a'], env: { K: 'v' }, flag: false });
+test('input tables: strict validation with serde-like messages; null means absent; absent fields get their default', () => {
+  assert.deepEqual(parseInput(SPEC, { name: 'x', count: null, argv: ['a'], env: { K: 'v' }, flag: false }), { name: 'x', count: 1, argv: ['a'], env: { K: 'v' }, flag: false });
+  assert.deepEqual(parseInput(SPEC, { name: 'x', count: 3 }), { name: 'x', count: 3 }, 'a given value wins over the default');
   const bad: [unknown, string][] = [
     [{}, 'missing field `name`'],
     [{ name: 'x', extra: 1 }, 'unknown field `extra`, expected one of `name`, `count`, `ratio`, `argv`, `env`, `mode`, `flag`'],

@@ -47,7 +47,7 @@ async function confirmationFor(svc: Services, { tool }: LmTool, raw: Input): Pro
     const meta = await readMeta(await resolveJob(root, desc.job_id));
     // Another owner's job without force: invoke refuses it (not_owner), so there is nothing to confirm.
     if (meta.owner !== COPILOT_OWNER && !input.force) return undefined;
-    return killConfirmation(desc, meta, { signal: input.signal ?? 'TERM', graceSeconds: input.grace_seconds ?? 5, noWait: input.no_wait ?? false });
+    return killConfirmation(desc, meta, { signal: input.signal, graceSeconds: input.grace_seconds, noWait: input.no_wait });
   }
   return undefined;
 }
