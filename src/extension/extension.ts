@@ -16,6 +16,7 @@ import { registerRerun } from './commands/rerunJob';
 import { registerRunCommand } from './commands/runCommand';
 import { registerRevealLog } from './commands/revealLog';
 import { registerShowOutput } from './commands/showOutput';
+import { registerAgentCommands } from './agent/agentCommands';
 import { registerTools } from './lm/registerTools';
 import { onDidChangeConfig, readConfig } from './config';
 import { JobService } from './jobs/jobService';
@@ -71,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerCopyCommands(svc),
     registerRevealLog(svc),
     registerTools(svc),
+    registerAgentCommands(svc),
     onDidChangeConfig(() => {
       config = readConfig();
       tree.setOptions({ maxFinished: config.maxFinished, groupBy: config.groupBy });

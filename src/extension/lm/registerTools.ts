@@ -14,7 +14,7 @@ import { describeKillTargets } from '../../core/ops/kill';
 import { readMeta, resolveJob } from '../../core/store/jobDir';
 import { parseInput } from '../../agent/input';
 import { AGENT_TOOL } from '../../agent/tools';
-import { registerAgentCommands, workspaceCwd } from '../agent/agentCommands';
+import { workspaceCwd } from '../agent/agentCommands';
 import type { Services } from '../commands/command';
 import { assertTrusted } from '../commands/runCommand';
 import { killConfirmation, runConfirmation, type Confirmation } from './confirmations';
@@ -89,7 +89,7 @@ function registerTool(svc: Services, lm: LmTool): vscode.Disposable {
   });
 }
 
-/** Everything agents use inside VS Code: the Copilot tools, the JSON commands, and (tests only) the e2e probe. */
+/** The Copilot tools and (tests only) the e2e probe. */
 export function registerTools(svc: Services): vscode.Disposable {
-  return vscode.Disposable.from(...LM_TOOLS.map((lm) => registerTool(svc, lm)), registerAgentCommands(svc), ...registerE2eProbe(svc));
+  return vscode.Disposable.from(...LM_TOOLS.map((lm) => registerTool(svc, lm)), ...registerE2eProbe(svc));
 }
