@@ -16,6 +16,7 @@ import { registerRerun } from './commands/rerunJob';
 import { registerRunCommand } from './commands/runCommand';
 import { registerRevealLog } from './commands/revealLog';
 import { registerShowOutput } from './commands/showOutput';
+import { registerAgentCommands } from './agent/agentCommands';
 import { registerTools } from './lm/registerTools';
 import { registerMcp } from './mcp/registerMcp';
 import { onDidChangeConfig, readConfig } from './config';
@@ -74,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerCopyCommands(svc),
     registerRevealLog(svc),
     registerTools(svc),
+    registerAgentCommands(svc),
     registerMcp(svc),
     onDidChangeConfig(() => {
       config = readConfig();

@@ -10,9 +10,9 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { errorEnvelope } from '../core/envelope';
 import type { LaunchContext } from '../core/ops/run';
-import { ownerNamespace, SURFACE_OWNER } from '../serve/agentJob';
-import { toJsonSchema } from '../serve/input';
-import { AGENT_TOOLS, callTool } from './tools';
+import { ownerNamespace, SURFACE_OWNER } from '../agent/agentJob';
+import { toJsonSchema } from '../agent/input';
+import { AGENT_TOOLS } from '../agent/tools';
 
 export const MCP_SERVER_NAME = 'agent-exec';
 export const DEFAULT_OWNER = SURFACE_OWNER.mcp;
@@ -60,7 +60,7 @@ export function createMcpServer(deps: McpDeps): { server: Server; idle: () => Pr
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `unknown tool: ${request.params.name}`);
     try {
       const owner = ownerFromClient(server.getClientVersion()?.name);
-      const call = callTool(tool, request.params.arguments, { root: deps.root, launch: deps.launch, owner, signal: extra.signal });
+      const call = tool.invoke(request.params.arguments, { root: deps.root, launch: deps.launch, owner, signal: extra.signal });
       inflight.add(call);
       const result = await call.finally(() => inflight.delete(call));
       return { content: [{ type: 'text', text: JSON.stringify(result.envelope) }, ...result.notes.map((text) => ({ type: 'text' as const, text }))] };

@@ -2,22 +2,23 @@
  * The HTTP routes of `agent-exec serve` (contract §6), each a thin adapter over a core op that
  * returns the same envelope as the CLI. Our additions, all optional: `/tail` takes
  * `tail_lines`/`max_bytes`, `/wait` is bounded by `until` (seconds), `/kill` takes `signal`
- * and `force` (the agents' ownership rule, agentJob.ts), `/exec` takes `owner` (within the
- * HTTP surface's namespace), and `GET /list` lists jobs.
+ * and `force` (the agents' ownership rule, src/agent/agentJob.ts), `/exec` takes `owner`
+ * (within the HTTP surface's namespace), and `GET /list` lists jobs.
  */
 import type { IncomingMessage } from 'node:http';
 import { okEnvelope } from '../core/envelope';
 import { JobError } from '../core/errors';
 import { killJob } from '../core/ops/kill';
 import { DEFAULT_LIST_LIMIT, LIST_STATES, listJobs, type ListState } from '../core/ops/list';
-import { runJob, type LaunchContext } from '../core/ops/run';
+import { DEFAULT_OBSERVE, runJob, type LaunchContext } from '../core/ops/run';
 import { getStatus } from '../core/ops/status';
 import { DEFAULT_TAIL_LINES, DEFAULT_TAIL_MAX_BYTES, tailJob } from '../core/ops/tail';
 import { DEFAULT_WAIT_UNTIL_SECONDS, waitJob } from '../core/ops/wait';
+import { DEFAULT_KILL_SIGNAL } from '../core/process/signals';
 import { tagPatternProblem } from '../core/tags';
+import { agentJobDefinition, checkKillOwner, claimOwner, SURFACE_OWNER } from '../agent/agentJob';
+import { parseInput, type InputSpec } from '../agent/input';
 import { HttpError } from './access';
-import { agentJobDefinition, checkKillOwner, claimOwner, SURFACE_OWNER } from './agentJob';
-import { parseInput, type InputSpec } from './input';
 
 /** Largest request body (`POST /exec`), as agent-exec. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -109,9 +110,9 @@ export const EXEC_BODY = {
   cwd: { type: 'string', description: "Working directory (default: the server's)" },
   env: { type: 'string-map', description: 'Extra environment variables (values are masked in meta.json)' },
   timeout: { type: 'number', minimum: 0, description: 'Seconds until the job is terminated (0 = none)' },
-  wait: { type: 'boolean', description: 'Observe the job inline before answering (default true)' },
-  until: { type: 'integer', maximum: MAX_WAIT_SECONDS, description: 'Seconds to observe at most (default 10)' },
-  max_bytes: { type: 'integer', maximum: MAX_READ_BYTES, description: 'Head bytes per stream (default 65536)' },
+  wait: { type: 'boolean', default: DEFAULT_OBSERVE.wait, description: 'Observe the job inline before answering' },
+  until: { type: 'integer', maximum: MAX_WAIT_SECONDS, default: DEFAULT_OBSERVE.untilSec, description: 'Seconds to observe at most' },
+  max_bytes: { type: 'integer', maximum: MAX_READ_BYTES, default: DEFAULT_OBSERVE.maxBytes, description: 'Head bytes per stream' },
   owner: { type: 'string', description: `Who starts the job: ${HTTP_OWNER} (default) or ${HTTP_OWNER}:<name>; a bare <name> means the latter` },
 } as const satisfies InputSpec;
 
@@ -138,7 +139,7 @@ async function exec(ctx: RouteContext): Promise<object> {
     timeout: body.timeout,
     owner: httpOwner(body.owner),
   });
-  const observe = { wait: body.wait ?? true, untilSec: body.until ?? 10, forever: false, maxBytes: body.max_bytes ?? 65536 };
+  const observe = { wait: body.wait, untilSec: body.until, forever: false, maxBytes: body.max_bytes };
   // agent-exec's /exec answer never lists env_vars.
   const { env_vars: _masked, ...result } = await runJob(ctx.root, { definition, observe }, ctx.launch);
   return okEnvelope('run', result);
@@ -183,7 +184,7 @@ export const ROUTES: readonly Route[] = [
     handle: async (c) => {
       const wait = !boolQuery(c.query, 'no_wait');
       const foreign = await checkKillOwner(c.root, c.id, HTTP_OWNER, boolQuery(c.query, 'force'));
-      return okEnvelope('kill', { ...(await killJob(c.root, c.id, { signal: c.query.get('signal') ?? 'TERM', wait })), ...foreign });
+      return okEnvelope('kill', { ...(await killJob(c.root, c.id, { signal: c.query.get('signal') ?? DEFAULT_KILL_SIGNAL, wait })), ...foreign });
     },
   },
   { method: 'GET', path: /^\/list$/, handle: list },

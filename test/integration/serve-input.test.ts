@@ -1,12 +1,10 @@
 /**
- * The pure pieces behind serve and mcp: bind parsing and the loopback rule (contract §6), and
- * the strict input tables (validation messages, JSON Schema) shared by /exec and the tools.
+ * The pure pieces behind serve: bind parsing and the loopback rule (contract §6). The input
+ * tables it shares with the agent tools: test/unit/agent-input.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JobError } from '../../src/core/errors';
-import { agentJobDefinition } from '../../src/serve/agentJob';
-import { parseInput, toJsonSchema, type InputSpec } from '../../src/serve/input';
 import { formatBind, isLoopback, parseBind, resolveServeOptions, StartupRefusal } from '../../src/serve/options';
 
 test('bind addresses parse like a Rust SocketAddr: IP literals with a port, IPv6 in brackets', () => {
@@ -34,71 +32,5 @@ test('start-up options: token from the environment (empty = none), refusals carr
   );
   for (const origin of ['http://x/', 'http://x/path', 'not an origin']) {
     assert.throws(() => resolveServeOptions({ bind: '127.0.0.1:1', insecure: false, allowOrigin: origin }, {}), (e: JobError) => e.code === 'internal_error', origin);
-  }
-});
-
-const SPEC = {
-  name: { type: 'string', required: true, description: 'n' },
-  count: { type: 'integer', maximum: 5, default: 1, description: 'c' },
-  ratio: { type: 'number', minimum: 0.5, description: 'r' },
-  argv: { type: 'string[]', minItems: 1, description: 'a' },
-  env: { type: 'string-map', description: 'e' },
-  mode: { type: 'string', enum: ['a', 'b'], description: 'm' },
-  flag: { type: 'boolean', description: 'f' },
-} as const satisfies InputSpec;
-
-test('input tables: strict validation with serde-like messages; null means absent', () => {
-  assert.deepEqual(parseInput(SPEC, { name: 'x', count: null, argv: ['a'], env: { K: 'v' }, flag: false }), { name: 'x', argv: ['a'], env: { K: 'v' }, flag: false });
-  const bad: [unknown, string][] = [
-    [{}, 'missing field `name`'],
-    [{ name: 'x', extra: 1 }, 'unknown field `extra`, expected one of `name`, `count`, `ratio`, `argv`, `env`, `mode`, `flag`'],
-    [{ name: 1 }, 'field `name`: invalid type: integer `1`, expected a string'],
-    [{ name: 'x', count: 1.5 }, 'field `count`: invalid type: floating point `1.5`, expected a non-negative integer'],
-    [{ name: 'x', count: -1 }, 'field `count`: invalid type: integer `-1`, expected a non-negative integer'],
-    [{ name: 'x', count: 6 }, 'field `count`: invalid value: integer `6`, expected at most 5'],
-    [{ name: 'x', ratio: 0.25 }, 'field `ratio`: invalid value: floating point `0.25`, expected at least 0.5'],
-    [{ name: 'x', argv: [] }, 'field `argv`: invalid length 0, expected at least 1 item(s)'],
-    [{ name: 'x', argv: ['a', 2] }, 'field `argv`: invalid type: sequence, expected a sequence of strings'],
-    [{ name: 'x', env: { K: 1 } }, 'field `env`: invalid type: map, expected a map of strings'],
-    [{ name: 'x', mode: 'c' }, 'field `mode`: unknown variant "c", expected one of `a`, `b`'],
-    [{ name: 'x', flag: 'true' }, 'field `flag`: invalid type: string "true", expected a boolean'],
-    ['x', 'invalid type: string "x", expected an object'],
-  ];
-  for (const [value, message] of bad) {
-    assert.throws(() => parseInput(SPEC, value), (e: JobError) => e.code === 'invalid_request' && e.message === message, JSON.stringify(value));
-  }
-});
-
-test('input tables: JSON Schema for clients (draft-07 subset, no extra properties)', () => {
-  assert.deepEqual(toJsonSchema(SPEC), {
-    type: 'object',
-    properties: {
-      name: { type: 'string', description: 'n' },
-      count: { type: 'integer', description: 'c', minimum: 0, maximum: 5, default: 1 },
-      ratio: { type: 'number', description: 'r', minimum: 0.5 },
-      argv: { type: 'array', items: { type: 'string' }, description: 'a', minItems: 1 },
-      env: { type: 'object', additionalProperties: { type: 'string' }, description: 'e' },
-      mode: { type: 'string', description: 'm', enum: ['a', 'b'] },
-      flag: { type: 'boolean', description: 'f' },
-    },
-    required: ['name'],
-    additionalProperties: false,
-  });
-});
-
-test('agent job definitions: inherited env plus masked entries, timeout rounded up to seconds, owner checked', () => {
-  const def = agentJobDefinition({ command: ['x'], env: { A: '1', B: 'two' }, timeout: 1.5, owner: 'agent:test' });
-  assert.deepEqual(
-    { env: def.env, mask: def.mask, timeout: def.timeoutSec, inherit: def.inheritEnv, owner: def.owner },
-    { env: ['A=1', 'B=two'], mask: ['A', 'B'], timeout: 2, inherit: true, owner: 'agent:test' },
-  );
-  assert.equal(agentJobDefinition({ command: ['x'], timeout: 1.0004, owner: 'o' }).timeoutSec, 1, 'truncated to whole ms first');
-  assert.equal(agentJobDefinition({ command: ['x'], timeout: 0.0005, owner: 'o' }).timeoutSec, 0, 'below a millisecond truncates to none');
-  const badEnvs: Record<string, string>[] = [{ '': 'v' }, { 'A=B': 'v' }, { A: 'v\0' }];
-  for (const env of badEnvs) {
-    assert.throws(() => agentJobDefinition({ command: ['x'], env, owner: 'o' }), (e: JobError) => e.code === 'invalid_request');
-  }
-  for (const owner of ['', ' lead', 'x'.repeat(101), 'tab\there']) {
-    assert.throws(() => agentJobDefinition({ command: ['x'], owner }), (e: JobError) => e.code === 'invalid_request', owner);
   }
 });

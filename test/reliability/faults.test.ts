@@ -13,7 +13,7 @@ import { runJob } from '../../src/core/ops/run';
 import { getStatus } from '../../src/core/ops/status';
 import { findEnvTagged, isProcessAlive, processStartTime } from '../../src/core/process/proc';
 import { newJobId } from '../../src/core/store/jobId';
-import { agentJobDefinition } from '../../src/serve/agentJob';
+import { agentJobDefinition } from '../../src/agent/agentJob';
 import { CLI, runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
 import { alive, PROCS, reap, waitForRoles, writeRunningJob } from '../helpers/jobProcs';

@@ -7,12 +7,13 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { AGENT_TOOLS, TOOL_MAX_BYTES } from '../../src/mcp/tools';
+import { AGENT_TOOL, AGENT_TOOLS, TOOL_MAX_BYTES } from '../../src/agent/tools';
 import { killConfirmation, MAX_LISTED_TARGETS, ownerText, runConfirmation } from '../../src/extension/lm/confirmations';
 import { COPILOT_OWNER, languageModelToolContributions, LM_TOOLS, resultTexts } from '../../src/extension/lm/toolCatalog';
 import { AGENT_COMMANDS, agentOwner, agentResult, snakeCaseKeys, splitWriteTo, toolArgs } from '../../src/extension/agent/agentOutput';
 import { JobError } from '../../src/core/errors';
 import type { KillTargetsDescription } from '../../src/core/ops/kill';
+import { writeFakeJob } from '../helpers/fakeJobs';
 import { tempDir } from '../helpers/tempRoot';
 
 const pkg = JSON.parse(readFileSync(path.resolve('package.json'), 'utf8'));
@@ -57,7 +58,22 @@ test('a result is the envelope as one compact JSON text, then the truncation hin
   assert.equal(texts[0], JSON.stringify(envelope));
   assert.ok(!texts[0].includes('\n  '), 'compact');
   assert.deepEqual(JSON.parse(texts[0]), envelope);
-  assert.ok(TOOL_MAX_BYTES <= 256 * 1024, 'the tools bound what a result can carry');
+});
+
+test('the tools bound what a result can carry: larger reads are refused, a long log comes back cut to the bound', async (t) => {
+  const { dir: root, cleanup } = tempDir('ae-lm-bound-');
+  t.after(cleanup);
+  const id = writeFakeJob(root, { stdout: 'x'.repeat(TOOL_MAX_BYTES + 1000) });
+  const ctx = { root, owner: COPILOT_OWNER, launch: { cwd: root, env: {}, runtime: { execPath: process.execPath, script: 'unused' } } };
+  const output = AGENT_TOOL.output;
+  for (const args of [{ max_bytes: TOOL_MAX_BYTES + 1 }, { offset: 0, length: TOOL_MAX_BYTES + 1 }]) {
+    await assert.rejects(output.invoke({ job_id: id, ...args }, ctx), (e: JobError) => e.code === 'invalid_request' && /expected at most/.test(e.message), JSON.stringify(args));
+  }
+  const tail = await output.invoke({ job_id: id, tail_lines: 0, max_bytes: TOOL_MAX_BYTES }, ctx);
+  assert.equal((tail.envelope as { stdout: string }).stdout.length, TOOL_MAX_BYTES);
+  assert.match(tail.notes[0], /stdout shows bytes \[1000, \d+\)/);
+  const page = (await output.invoke({ job_id: id, offset: 0, length: TOOL_MAX_BYTES }, ctx)).envelope as { text: string; eof: boolean };
+  assert.deepEqual([page.text.length, page.eof], [TOOL_MAX_BYTES, false]);
 });
 
 test('run confirmation shows the command line, the directory, env names (never values) and the owner', () => {

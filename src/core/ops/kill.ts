@@ -13,7 +13,7 @@ import { readState, resolveJob, type JobPaths } from '../store/jobDir';
 import { updateState } from '../store/stateFile';
 import { isProcessAlive } from '../process/proc';
 import { killProcessTree, scanKillTargets, type KillSubject, type TargetReason, type WorkloadIdentity } from '../process/killTree';
-import { normalizeSignal } from '../process/signals';
+import { DEFAULT_KILL_SIGNAL, normalizeSignal } from '../process/signals';
 
 export const DEFAULT_GRACE_MS = 5_000;
 /** How long a live supervisor gets to record the exit once the processes are gone. */
@@ -102,7 +102,7 @@ async function settledState(paths: JobPaths, st: JobState): Promise<JobState> {
  * Never signals a recycled pid, the job's supervisor, this process or its ancestors.
  */
 export async function killJob(root: string, input: string, opts: KillOptions = {}): Promise<KillResult> {
-  const sig = normalizeSignal(opts.signal ?? 'TERM');
+  const sig = normalizeSignal(opts.signal ?? DEFAULT_KILL_SIGNAL);
   const wait = opts.wait ?? true;
   const paths = await resolveJob(root, input);
   let st = await readState(paths);

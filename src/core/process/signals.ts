@@ -9,6 +9,8 @@ import { JobError } from '../errors';
 /** The signals a job can be asked to stop with (agent-exec's completion list plus QUIT). */
 export const KILL_SIGNALS = ['TERM', 'INT', 'KILL', 'HUP', 'QUIT', 'USR1', 'USR2'] as const;
 export type KillSignalName = (typeof KILL_SIGNALS)[number];
+/** What a kill sends when no signal is given (agent-exec's default). */
+export const DEFAULT_KILL_SIGNAL: KillSignalName = 'TERM';
 
 export interface NormalizedSignal {
   /** What agent-exec reports and records: the requested text uppercased (`term` → `TERM`, `15` → `15`). */

@@ -3,12 +3,12 @@
  * agents and scripts (`vscode.commands.executeCommand(id, args)`), returning the CLI's JSON.
  * They have no UI form (the Jobs view and the panel are the person's status, list and tail), so
  * they are registered but not contributed to the palette. Each is the agent tool of the same
- * job (src/mcp/tools.ts) with the commands' camelCase argument names: one validation, one
+ * job (src/agent/tools.ts) with the commands' camelCase argument names: one validation, one
  * bounded implementation for Copilot, MCP and commands. Argument shapes: README "Commands for agents".
  */
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { AGENT_TOOLS, callTool, type AgentTool } from '../../mcp/tools';
+import { AGENT_TOOLS, type AgentTool } from '../../agent/tools';
 import type { Services } from '../commands/command';
 import { COPILOT_OWNER } from '../lm/toolCatalog';
 import { AGENT_COMMANDS, agentResult, snakeCaseKeys, toolArgs } from './agentOutput';
@@ -32,7 +32,7 @@ export function registerAgentCommands(svc: Services): vscode.Disposable {
             const jobs = svc.jobs();
             // None of these tools starts a job; the owner is only a required field of the context.
             const ctx = { root: jobs.root, launch: jobs.launchContext(workspaceCwd()), owner: COPILOT_OWNER };
-            return (await callTool(tool, snakeCaseKeys(args), ctx)).envelope;
+            return (await tool.invoke(snakeCaseKeys(args), ctx)).envelope;
           },
           (m) => svc.log.warn(`${id} ${JSON.stringify(arg)}: ${m}`),
         ),

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { errorEnvelope } from '../../core/envelope';
 import { describeError, JobError } from '../../core/errors';
 import { writeJsonAtomic } from '../../core/store/atomicWrite';
-import { claimOwner, OWNER, SURFACE_OWNER } from '../../serve/agentJob';
+import { claimOwner, OWNER, SURFACE_OWNER } from '../../agent/agentJob';
 
 export const WRITE_TO_ARG = 'writeTo';
 

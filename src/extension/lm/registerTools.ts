@@ -12,9 +12,9 @@ import { errorEnvelope } from '../../core/envelope';
 import { JobError } from '../../core/errors';
 import { describeKillTargets } from '../../core/ops/kill';
 import { readMeta, resolveJob } from '../../core/store/jobDir';
-import { callTool } from '../../mcp/tools';
-import { parseInput } from '../../serve/input';
-import { registerAgentCommands, workspaceCwd } from '../agent/agentCommands';
+import { parseInput } from '../../agent/input';
+import { AGENT_TOOL } from '../../agent/tools';
+import { workspaceCwd } from '../agent/agentCommands';
 import type { Services } from '../commands/command';
 import { requireTrustedWorkspace } from '../trust';
 import { killConfirmation, runConfirmation, type Confirmation } from './confirmations';
@@ -30,9 +30,8 @@ const asPrepared = (c: Confirmation): vscode.PreparedToolInvocation => ({ confir
 /** The confirmation a run or kill needs, or undefined (other tools; input the call will reject; a job that is not running). */
 async function confirmationFor(svc: Services, { tool }: LmTool, raw: Input): Promise<Confirmation | undefined> {
   // Untrusted: invoke refuses to run anything, so there is nothing to confirm.
-  if (tool.name === 'run' && vscode.workspace.isTrusted) {
-    // parseInput checked `raw` against this tool's own table; AGENT_TOOLS erases that table's type.
-    const input = parseInput(tool.input, raw) as unknown as { command: string[]; cwd?: string; env?: Record<string, string>; timeout_seconds?: number };
+  if (tool === AGENT_TOOL.run && vscode.workspace.isTrusted) {
+    const input = parseInput(AGENT_TOOL.run.input, raw);
     return runConfirmation({
       command: input.command,
       cwd: path.resolve(workspaceCwd(), input.cwd ?? '.'),
@@ -40,15 +39,15 @@ async function confirmationFor(svc: Services, { tool }: LmTool, raw: Input): Pro
       timeoutSeconds: input.timeout_seconds,
     });
   }
-  if (tool.name === 'kill') {
-    const input = parseInput(tool.input, raw) as unknown as { job_id: string; signal?: string; grace_seconds?: number; no_wait?: boolean; force?: boolean };
+  if (tool === AGENT_TOOL.kill) {
+    const input = parseInput(AGENT_TOOL.kill.input, raw);
     const root = svc.jobs().root;
     const desc = await describeKillTargets(root, input.job_id);
     if (desc.state !== 'running') return undefined;
     const meta = await readMeta(await resolveJob(root, desc.job_id));
     // Another owner's job without force: invoke refuses it (not_owner), so there is nothing to confirm.
     if (meta.owner !== COPILOT_OWNER && !input.force) return undefined;
-    return killConfirmation(desc, meta, { signal: input.signal ?? 'TERM', graceSeconds: input.grace_seconds ?? 5, noWait: input.no_wait ?? false });
+    return killConfirmation(desc, meta, { signal: input.signal, graceSeconds: input.grace_seconds, noWait: input.no_wait });
   }
   return undefined;
 }
@@ -74,8 +73,8 @@ function registerTool(svc: Services, lm: LmTool): vscode.Disposable {
         if (lm.tool.name === 'run') requireTrustedWorkspace();
         const jobs = svc.jobs();
         const ctx = { root: jobs.root, launch: jobs.launchContext(workspaceCwd()), owner: COPILOT_OWNER, signal: abort.signal };
-        const result = await callTool(lm.tool, options.input, ctx);
-        const jobId = (result.envelope as { job_id?: unknown }).job_id;
+        const result = await lm.tool.invoke(options.input, ctx);
+        const jobId = 'job_id' in result.envelope ? result.envelope.job_id : undefined;
         // The tree shows the change at once rather than on the next file event.
         if (typeof jobId === 'string' && !lm.tool.readOnly) jobs.queue(jobId);
         svc.log.info(`${lm.name} ${JSON.stringify(options.input)} → ${typeof jobId === 'string' ? jobId : 'ok'}`);
@@ -90,7 +89,7 @@ function registerTool(svc: Services, lm: LmTool): vscode.Disposable {
   });
 }
 
-/** Everything agents use inside VS Code: the Copilot tools, the JSON commands, and (tests only) the e2e probe. */
+/** The Copilot tools and (tests only) the e2e probe. */
 export function registerTools(svc: Services): vscode.Disposable {
-  return vscode.Disposable.from(...LM_TOOLS.map((lm) => registerTool(svc, lm)), registerAgentCommands(svc), ...registerE2eProbe(svc));
+  return vscode.Disposable.from(...LM_TOOLS.map((lm) => registerTool(svc, lm)), ...registerE2eProbe(svc));
 }

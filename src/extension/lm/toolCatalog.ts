@@ -1,13 +1,13 @@
 /**
  * The Copilot language-model tools as VS Code sees them: one per host-neutral agent tool
- * (src/mcp/tools.ts), so Copilot and MCP clients get the same names, schemas and results.
+ * (src/agent/tools.ts), so Copilot and MCP clients get the same names, schemas and results.
  * Pure (no `vscode`): package.json `contributes.languageModelTools` must equal
  * `languageModelToolContributions()` (test/unit/lm-tools.test.ts), and the result shaping is
  * tested without an editor.
  */
-import { AGENT_TOOLS, type AgentTool, type ToolResult } from '../../mcp/tools';
-import { SURFACE_OWNER } from '../../serve/agentJob';
-import { toJsonSchema } from '../../serve/input';
+import { SURFACE_OWNER } from '../../agent/agentJob';
+import { toJsonSchema } from '../../agent/input';
+import { AGENT_TOOLS, type AgentTool, type ToolResult } from '../../agent/tools';
 
 /** `meta.owner` of the jobs Copilot starts; the tree and panel show it. */
 export const COPILOT_OWNER = SURFACE_OWNER.copilot;
@@ -60,6 +60,6 @@ export function languageModelToolContributions(): object[] {
 /**
  * The text parts of a tool result: the envelope as compact JSON (the CLI's object), then the
  * hints (e.g. which byte range of a long log was left out and where the full log is).
- * The tools bound their own sizes (src/mcp/tools.ts TOOL_MAX_BYTES), so nothing is cut here.
+ * The tools bound their own sizes (src/agent/tools.ts TOOL_MAX_BYTES), so nothing is cut here.
  */
 export const resultTexts = (result: ToolResult): string[] => [JSON.stringify(result.envelope), ...result.notes];

@@ -1,7 +1,7 @@
 /**
  * Strict input objects for the agent surfaces (HTTP bodies, MCP tool arguments): one field
- * table gives both the JSON Schema shown to clients and the validation, with serde-like
- * messages (`unknown field \`x\`, expected one of …`, `invalid type: …, expected …`).
+ * table gives the JSON Schema shown to clients, the validation, with serde-like messages
+ * (`unknown field \`x\`, expected one of …`, `invalid type: …, expected …`), and the defaults.
  */
 import { JobError } from '../core/errors';
 
@@ -16,6 +16,7 @@ export interface FieldSpec {
   /** Allowed values (strings). */
   enum?: readonly string[];
   minItems?: number;
+  /** Filled in by parseInput when the field is absent (and shown in the schema). */
   default?: unknown;
 }
 
@@ -31,10 +32,11 @@ type TypeOf<F extends FieldSpec> = F['type'] extends 'string'
         ? boolean
         : number;
 
-type RequiredKeys<S extends InputSpec> = { [K in keyof S]: S[K] extends { required: true } ? K : never }[keyof S];
+/** Fields always present after parseInput: the required ones and those with a default. */
+type PresentKeys<S extends InputSpec> = { [K in keyof S]: S[K] extends { required: true } | { default: unknown } ? K : never }[keyof S];
 
-/** The validated object: required fields present, the others optional. */
-export type InputOf<S extends InputSpec> = { [K in RequiredKeys<S>]: TypeOf<S[K]> } & { [K in Exclude<keyof S, RequiredKeys<S>>]?: TypeOf<S[K]> };
+/** The validated object: required and defaulted fields present, the others optional. */
+export type InputOf<S extends InputSpec> = { [K in PresentKeys<S>]: TypeOf<S[K]> } & { [K in Exclude<keyof S, PresentKeys<S>>]?: TypeOf<S[K]> };
 
 const invalid = (message: string) => new JobError('invalid_request', message);
 
@@ -88,7 +90,10 @@ function checkField(name: string, f: FieldSpec, v: unknown): void {
   }
 }
 
-/** Validates `value` against `spec`: an object, no unknown fields, required ones present, types and bounds. */
+/**
+ * Validates `value` against `spec`: an object, no unknown fields, required ones present, types
+ * and bounds. Absent fields that have a default get it.
+ */
 export function parseInput<S extends InputSpec>(spec: S, value: unknown): InputOf<S> {
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw invalid(`invalid type: ${found(value)}, expected an object`);
   const names = Object.keys(spec);
@@ -101,7 +106,9 @@ export function parseInput<S extends InputSpec>(spec: S, value: unknown): InputO
     const v = (value as Record<string, unknown>)[k];
     if (f.required && (v === undefined || v === null)) throw invalid(`missing field \`${k}\``);
   }
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)) as InputOf<S>;
+  const defaults = Object.entries(spec).filter(([, f]) => f.default !== undefined);
+  const given = Object.entries(value).filter(([, v]) => v !== null);
+  return Object.fromEntries([...defaults.map(([k, f]) => [k, f.default]), ...given]) as InputOf<S>;
 }
 
 /** JSON Schema (draft-07 subset) of an input table, for MCP `inputSchema` and documentation. */

@@ -7,17 +7,17 @@
 import { okEnvelope } from '../core/envelope';
 import { JobError } from '../core/errors';
 import { readSlice } from '../core/logs';
-import { killJob } from '../core/ops/kill';
+import { DEFAULT_GRACE_MS, killJob } from '../core/ops/kill';
 import { canonicalCwd, LIST_STATES, listJobs, type ListState } from '../core/ops/list';
-import { runJob, type InlineResult, type LaunchContext } from '../core/ops/run';
+import { DEFAULT_OBSERVE, runJob, type InlineResult, type LaunchContext } from '../core/ops/run';
 import { getStatus } from '../core/ops/status';
 import { DEFAULT_TAIL_LINES, tailJob, type TailResult } from '../core/ops/tail';
 import { waitJob } from '../core/ops/wait';
-import { KILL_SIGNALS } from '../core/process/signals';
+import { DEFAULT_KILL_SIGNAL, KILL_SIGNALS } from '../core/process/signals';
 import { resolveJob } from '../core/store/jobDir';
 import { tagPatternProblem } from '../core/tags';
-import { agentJobDefinition, checkKillOwner } from '../serve/agentJob';
-import { parseInput, type InputOf, type InputSpec } from '../serve/input';
+import { agentJobDefinition, checkKillOwner } from './agentJob';
+import { parseInput, type InputOf, type InputSpec } from './input';
 
 /** Default and largest bytes of log text per stream in one result (a model's context is small). */
 export const TOOL_DEFAULT_BYTES = 16 * 1024;
@@ -51,10 +51,19 @@ export interface AgentTool<S extends InputSpec = InputSpec> {
   /** MCP tool annotations. */
   readOnly: boolean;
   destructive: boolean;
+  /** Validates the arguments against `input` and calls the tool; errors are thrown as JobError (envelope material). */
+  invoke(args: unknown, ctx: ToolContext): Promise<ToolResult>;
+}
+
+/** A tool as written below: `call` gets the input parsed by its own table, with that table's type. */
+interface ToolDefinition<S extends InputSpec> extends Omit<AgentTool<S>, 'invoke'> {
   call(input: InputOf<S>, ctx: ToolContext): Promise<ToolResult>;
 }
 
-const define = <S extends InputSpec>(tool: AgentTool<S>): AgentTool => tool as unknown as AgentTool;
+const define = <S extends InputSpec>({ call, ...tool }: ToolDefinition<S>): AgentTool<S> => ({
+  ...tool,
+  invoke: async (args, ctx) => call(parseInput(tool.input, args ?? {}), ctx),
+});
 
 const JOB_ID = { type: 'string', required: true, description: 'Job id (32 hex characters) or a unique prefix of it' } as const;
 
@@ -90,7 +99,7 @@ const run = define({
     wait_seconds: {
       type: 'integer',
       maximum: TOOL_MAX_WAIT_SECONDS,
-      default: 10,
+      default: DEFAULT_OBSERVE.untilSec,
       description: `Seconds to wait for first output or exit before returning (0 = return at once; at most ${TOOL_MAX_WAIT_SECONDS})`,
     },
     max_bytes: { type: 'integer', maximum: TOOL_MAX_BYTES, default: TOOL_DEFAULT_BYTES, description: 'Bytes of stdout and of stderr to include (from the start)' },
@@ -99,10 +108,10 @@ const run = define({
   destructive: false,
   async call(input, ctx) {
     const definition = agentJobDefinition({ command: input.command, cwd: input.cwd, env: input.env, timeout: input.timeout_seconds, owner: ctx.owner });
-    const waitSec = input.wait_seconds ?? 10;
+    const waitSec = input.wait_seconds;
     const result = await runJob(
       ctx.root,
-      { definition, observe: { wait: waitSec > 0, untilSec: waitSec, forever: false, maxBytes: input.max_bytes ?? TOOL_DEFAULT_BYTES } },
+      { definition, observe: { wait: waitSec > 0, untilSec: waitSec, forever: false, maxBytes: input.max_bytes } },
       ctx.launch,
     );
     return { envelope: okEnvelope('run', result), notes: truncationNotes(result) };
@@ -133,7 +142,7 @@ const output = define({
     job_id: JOB_ID,
     tail_lines: { type: 'integer', default: DEFAULT_TAIL_LINES, description: 'Lines from the end of each log (0 = no line limit, only max_bytes)' },
     max_bytes: { type: 'integer', maximum: TOOL_MAX_BYTES, default: TOOL_DEFAULT_BYTES, description: 'Tail mode: at most this many bytes per log' },
-    stream: { type: 'string', enum: ['stdout', 'stderr'], description: 'Paging mode: which log to read (default stdout)' },
+    stream: { type: 'string', enum: ['stdout', 'stderr'], default: 'stdout', description: 'Paging mode: which log to read' },
     offset: { type: 'integer', description: 'Paging mode: byte offset to start reading at' },
     length: { type: 'integer', maximum: TOOL_MAX_BYTES, default: TOOL_DEFAULT_BYTES, description: 'Paging mode: bytes to read' },
   },
@@ -142,13 +151,13 @@ const output = define({
   async call(input, ctx) {
     // The mode follows offset alone; the other mode's parameters are ignored (clients may fill in defaults).
     if (input.offset === undefined) {
-      const tail = await tailJob(ctx.root, input.job_id, { tailLines: input.tail_lines ?? DEFAULT_TAIL_LINES, maxBytes: input.max_bytes ?? TOOL_DEFAULT_BYTES });
+      const tail = await tailJob(ctx.root, input.job_id, { tailLines: input.tail_lines, maxBytes: input.max_bytes });
       return { envelope: okEnvelope('tail', tail), notes: truncationNotes(tail) };
     }
     const paths = await resolveJob(ctx.root, input.job_id);
-    const stream = input.stream ?? 'stdout';
+    const stream = input.stream;
     const logPath = stream === 'stdout' ? paths.stdout : paths.stderr;
-    const slice = await readSlice(logPath, input.offset, input.offset + (input.length ?? TOOL_DEFAULT_BYTES));
+    const slice = await readSlice(logPath, input.offset, input.offset + input.length);
     const envelope = okEnvelope('output', {
       job_id: paths.id,
       stream,
@@ -177,7 +186,7 @@ const wait = define({
   readOnly: true,
   destructive: false,
   async call(input, ctx) {
-    const timeoutMs = (input.timeout_seconds ?? TOOL_DEFAULT_WAIT_SECONDS) * 1000;
+    const timeoutMs = input.timeout_seconds * 1000;
     return { envelope: okEnvelope('wait', await waitJob(ctx.root, input.job_id, { timeoutMs, signal: ctx.signal })), notes: [] };
   },
 });
@@ -193,18 +202,18 @@ const kill = define({
     'unless you pass force: true (do so only when you are sure it should stop); the answer then includes that owner.',
   input: {
     job_id: JOB_ID,
-    signal: { type: 'string', enum: KILL_SIGNALS, default: 'TERM', description: 'Signal to send first' },
-    grace_seconds: { type: 'number', minimum: 0, maximum: 3600, default: 5, description: 'Seconds to wait before escalating to KILL' },
+    signal: { type: 'string', enum: KILL_SIGNALS, default: DEFAULT_KILL_SIGNAL, description: 'Signal to send first' },
+    grace_seconds: { type: 'number', minimum: 0, maximum: 3600, default: DEFAULT_GRACE_MS / 1000, description: 'Seconds to wait before escalating to KILL' },
     no_wait: { type: 'boolean', default: false, description: 'Send the signal and return without waiting for the processes to exit' },
     force: { type: 'boolean', default: false, description: "Kill even a job you did not start (another agent's or a person's)" },
   },
   readOnly: false,
   destructive: true,
   async call(input, ctx) {
-    const foreign = await checkKillOwner(ctx.root, input.job_id, ctx.owner, input.force ?? false);
+    const foreign = await checkKillOwner(ctx.root, input.job_id, ctx.owner, input.force);
     const result = await killJob(ctx.root, input.job_id, {
-      signal: input.signal ?? 'TERM',
-      graceMs: Math.round((input.grace_seconds ?? 5) * 1000),
+      signal: input.signal,
+      graceMs: Math.round(input.grace_seconds * 1000),
       wait: !input.no_wait,
     });
     return { envelope: okEnvelope('kill', { ...result, ...foreign }), notes: [] };
@@ -234,15 +243,13 @@ const list = define({
       ...(input.cwd !== undefined ? { cwd: canonicalCwd(ctx.launch.cwd, input.cwd) } : {}),
       tags: input.tag ?? [],
       ...(input.state !== undefined ? { state: input.state as ListState } : {}),
-      limit: input.limit ?? TOOL_DEFAULT_LIST_LIMIT,
+      limit: input.limit,
     });
     return { envelope: okEnvelope('list', result), notes: [] };
   },
 });
 
-export const AGENT_TOOLS: readonly AgentTool[] = [run, status, output, wait, kill, list];
+/** Each tool with its own input type, for hosts that read a tool's input (e.g. to confirm a run). */
+export const AGENT_TOOL = { run, status, output, wait, kill, list };
 
-/** Validates the arguments and calls the tool; errors are thrown as JobError (envelope material). */
-export function callTool(tool: AgentTool, args: unknown, ctx: ToolContext): Promise<ToolResult> {
-  return tool.call(parseInput(tool.input, args ?? {}), ctx);
-}
+export const AGENT_TOOLS: readonly AgentTool[] = [run, status, output, wait, kill, list];
