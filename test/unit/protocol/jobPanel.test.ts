@@ -15,7 +15,7 @@ import {
   parseMessage,
   type JobRow,
   type UiState,
-} from '../../src/protocol/jobPanel';
+} from '../../../src/protocol/jobPanel';
 
 const ID = '0123456789abcdef0123456789abcdef';
 const row: JobRow = {

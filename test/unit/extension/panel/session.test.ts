@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, openSync, closeSync, ftruncateSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { LogFollower, type FollowerChunk } from '../../src/extension/panel/logFollower';
-import { PanelSession, readStoreJob, readStoreJobs, type PanelBackend } from '../../src/extension/panel/session';
-import { HOST_TO_WEBVIEW, parseMessage, type HostMessage } from '../../src/protocol/jobPanel';
-import { installFixtureJobs, tempDir } from '../helpers/tempRoot';
+import { LogFollower, type FollowerChunk } from '../../../../src/extension/panel/logFollower';
+import { PanelSession, readStoreJob, readStoreJobs, type PanelBackend } from '../../../../src/extension/panel/session';
+import { HOST_TO_WEBVIEW, parseMessage, type HostMessage } from '../../../../src/protocol/jobPanel';
+import { installFixtureJobs, tempDir } from '../../../helpers/tempRoot';
 
 /** Resolves when `pred` holds for the collected items; fails after `ms`. */
 function until<T>(items: T[], pred: (items: T[]) => boolean, ms = 5000): Promise<void> {

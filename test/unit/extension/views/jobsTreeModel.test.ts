@@ -1,9 +1,9 @@
 /** What the Jobs tree shows (src/extension/views/jobsTreeModel.ts), from real job records. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import type { JobMeta, JobState } from '../../src/core/schema';
-import type { JobSnapshot } from '../../src/extension/jobs/jobService';
-import { commandLine, describe, formatDuration, groupJobs, lookOf, present, runningCount, signalName, visibleJobs } from '../../src/extension/views/jobsTreeModel';
+import type { JobMeta, JobState } from '../../../../src/core/schema';
+import type { JobSnapshot } from '../../../../src/extension/jobs/jobService';
+import { commandLine, describe, formatDuration, groupJobs, lookOf, present, runningCount, signalName, visibleJobs } from '../../../../src/extension/views/jobsTreeModel';
 
 let n = 0;
 function job(status: JobState['job']['status'], opts: { exit?: number; signal?: string; created?: string; finished?: string; error?: string; command?: string[] } = {}): JobSnapshot {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Command, JOBS_VIEW_ID, VIEW_CONTAINER_ID } from '../../src/extension/ids';
+import { Command, JOBS_VIEW_ID, VIEW_CONTAINER_ID } from '../../../src/extension/ids';
 
 const pkg = JSON.parse(readFileSync(path.resolve('package.json'), 'utf8'));
 const contributes = pkg.contributes;
