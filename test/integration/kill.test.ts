@@ -11,8 +11,8 @@ import { processStartTime } from '../../src/core/process/proc';
 import { runCli } from '../helpers/cli';
 import { alive, reap, startWorkload, waitForRoles, writeRunningJob } from '../helpers/jobProcs';
 import { installFixtureJobs, tempDir } from '../helpers/tempRoot';
+import { NEEDS_LINUX } from '../helpers/platform';
 
-const linux = process.platform === 'linux';
 const AGENT_EXEC_KEYS = ['schema_version', 'ok', 'type', 'job_id', 'signal', 'state', 'terminated_signal', 'observed_within_ms'];
 
 function setup(t: { after: (fn: () => unknown) => void }) {
@@ -29,7 +29,7 @@ function setup(t: { after: (fn: () => unknown) => void }) {
 
 const stateOf = (root: string, id: string) => JSON.parse(readFileSync(`${root}/${id}/state.json`, 'utf8'));
 
-test('kill TERM: whole tree gone, then recorded killed; agent-exec keys first, then ours', { skip: !linux }, async (t) => {
+test('kill TERM: whole tree gone, then recorded killed; agent-exec keys first, then ours', { skip: NEEDS_LINUX }, async (t) => {
   const { root, jobs } = setup(t);
   const w = startWorkload(root, ['node', 'forever.js', 'root', 'child', 'grandchild']);
   jobs.push(w.jobId);
@@ -54,7 +54,7 @@ test('kill TERM: whole tree gone, then recorded killed; agent-exec keys first, t
   assert.match(st.finished_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 });
 
-test('kill --signal term --grace 300ms on a TERM-ignoring job escalates to KILL and records KILL', { skip: !linux }, async (t) => {
+test('kill --signal term --grace 300ms on a TERM-ignoring job escalates to KILL and records KILL', { skip: NEEDS_LINUX }, async (t) => {
   const { root, jobs } = setup(t);
   const w = startWorkload(root, ['node', 'ignore-sigterm.js']);
   jobs.push(w.jobId);
@@ -71,7 +71,7 @@ test('kill --signal term --grace 300ms on a TERM-ignoring job escalates to KILL 
   assert.equal(alive(w.pid), false);
 });
 
-test('kill --no-wait signals and answers job_id, signal and ours without observing', { skip: !linux }, async (t) => {
+test('kill --no-wait signals and answers job_id, signal and ours without observing', { skip: NEEDS_LINUX }, async (t) => {
   const { root, jobs } = setup(t);
   const w = startWorkload(root, ['node', 'forever.js', 'root']);
   jobs.push(w.jobId);
@@ -85,7 +85,7 @@ test('kill --no-wait signals and answers job_id, signal and ours without observi
   assert.equal(alive(w.pid), false);
 });
 
-test('a record whose pid was recycled: no signal to the live process, the job is recorded killed', { skip: !linux }, async (t) => {
+test('a record whose pid was recycled: no signal to the live process, the job is recorded killed', { skip: NEEDS_LINUX }, async (t) => {
   const { root, jobs, extra } = setup(t);
   const bystander = startWorkload(root, ['node', 'forever.js', 'bystander'], newJobId(), { AGENT_EXEC_JOB_ID: '' });
   await waitForRoles(bystander, ['bystander']);
@@ -165,7 +165,7 @@ test('kill of an unknown job is job_not_found', async (t) => {
   assert.equal(r.stdout, '{"schema_version":"0.1","ok":false,"type":"error","error":{"code":"job_not_found","message":"job not found: 0000000000000000000000000000000f","retryable":false}}\n');
 });
 
-test('core API: describeKillTargets lists the processes with reasons and command lines, signalling none; killJob kills them', { skip: !linux }, async (t) => {
+test('core API: describeKillTargets lists the processes with reasons and command lines, signalling none; killJob kills them', { skip: NEEDS_LINUX }, async (t) => {
   const { root, jobs } = setup(t);
   const w = startWorkload(root, ['node', 'setsid-escapee.js']);
   jobs.push(w.jobId);

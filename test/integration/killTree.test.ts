@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { alive, PROCS, reap, startWorkload, waitForRoles } from '../helpers/jobProcs';
 import { tempDir } from '../helpers/tempRoot';
+import { NEEDS_LINUX, needsWritableCgroup2 } from '../helpers/platform';
 
-const linux = process.platform === 'linux';
 const opts = { graceMs: 2_000, wait: true };
 
 /** A temp dir plus a cleanup that reaps the job's processes and asserts none were left. */
@@ -28,7 +28,7 @@ function setup(t: { after: (fn: () => unknown) => void }) {
   return { dir, jobs, extra, expectLeft };
 }
 
-test('TERM reaches root, child and grandchild; all verified gone without escalation', { skip: !linux }, async (t) => {
+test('TERM reaches root, child and grandchild; all verified gone without escalation', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, jobs } = setup(t);
   const w = startWorkload(dir, ['node', 'forever.js', 'root', 'child', 'grandchild']);
   jobs.push(w.jobId);
@@ -49,7 +49,7 @@ test('TERM reaches root, child and grandchild; all verified gone without escalat
   for (const pid of Object.values(roles)) assert.equal(alive(pid), false, `pid ${pid} survived`);
 });
 
-test('a TERM-ignoring process is escalated to KILL after the grace period', { skip: !linux }, async (t) => {
+test('a TERM-ignoring process is escalated to KILL after the grace period', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, jobs } = setup(t);
   const w = startWorkload(dir, ['node', 'ignore-sigterm.js']);
   jobs.push(w.jobId);
@@ -61,7 +61,7 @@ test('a TERM-ignoring process is escalated to KILL after the grace period', { sk
   assert.equal(alive(w.pid), false);
 });
 
-test('a stopped (SIGSTOP) workload is continued so that its INT handler runs, without escalation', { skip: !linux }, async (t) => {
+test('a stopped (SIGSTOP) workload is continued so that its INT handler runs, without escalation', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, jobs } = setup(t);
   const w = startWorkload(dir, ['sh', 'trap-int.sh']);
   jobs.push(w.jobId);
@@ -73,7 +73,7 @@ test('a stopped (SIGSTOP) workload is continued so that its INT handler runs, wi
   assert.deepEqual(r.survivors, []);
 });
 
-test('a setsid escapee (new session, still a descendant) is found and killed', { skip: !linux }, async (t) => {
+test('a setsid escapee (new session, still a descendant) is found and killed', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, jobs } = setup(t);
   const w = startWorkload(dir, ['node', 'setsid-escapee.js']);
   jobs.push(w.jobId);
@@ -86,7 +86,7 @@ test('a setsid escapee (new session, still a descendant) is found and killed', {
   assert.equal(alive(roles.escapee), false);
 });
 
-test('a double-forked daemon (reparented, own session) is found by its env tag and killed', { skip: !linux }, async (t) => {
+test('a double-forked daemon (reparented, own session) is found by its env tag and killed', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, jobs } = setup(t);
   const w = startWorkload(dir, ['sh', 'double-fork.sh']);
   jobs.push(w.jobId);
@@ -98,7 +98,7 @@ test('a double-forked daemon (reparented, own session) is found by its env tag a
   assert.equal(alive(roles.daemon), false);
 });
 
-test('a nohup child that outlived its workload is killed though the recorded pid is gone', { skip: !linux }, async (t) => {
+test('a nohup child that outlived its workload is killed though the recorded pid is gone', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, jobs } = setup(t);
   const w = startWorkload(dir, ['sh', 'nohup.sh']);
   jobs.push(w.jobId);
@@ -110,7 +110,7 @@ test('a nohup child that outlived its workload is killed though the recorded pid
   assert.equal(alive(roles.nohup), false);
 });
 
-test('a recycled pid (live, other start time) gets no signal', { skip: !linux }, async (t) => {
+test('a recycled pid (live, other start time) gets no signal', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, jobs, extra } = setup(t);
   // An unrelated, untagged process stands in for whatever now holds the job's old pid.
   const bystander = startWorkload(dir, ['node', 'forever.js', 'bystander'], newJobId(), { AGENT_EXEC_JOB_ID: '' });
@@ -128,7 +128,7 @@ test('a recycled pid (live, other start time) gets no signal', { skip: !linux },
   assert.equal(alive(bystander.pid, startTime), true, 'the bystander was signalled');
 });
 
-test('agent-exec records (no start time): a session leader started near started_at is plausible, one started long before is not', { skip: !linux }, async (t) => {
+test('agent-exec records (no start time): a session leader started near started_at is plausible, one started long before is not', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, jobs, extra } = setup(t);
   const w = startWorkload(dir, ['node', 'forever.js', 'legacy'], newJobId(), { AGENT_EXEC_JOB_ID: '' });
   await waitForRoles(w, ['legacy']);
@@ -149,7 +149,7 @@ test('agent-exec records (no start time): a session leader started near started_
   assert.equal(alive(w.pid, startTime), false);
 });
 
-test('spared pids (the supervisor) are never signalled even when tagged', { skip: !linux }, async (t) => {
+test('spared pids (the supervisor) are never signalled even when tagged', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, jobs, expectLeft } = setup(t);
   const w = startWorkload(dir, ['node', 'forever.js', 'root']);
   jobs.push(w.jobId);
@@ -164,7 +164,7 @@ test('spared pids (the supervisor) are never signalled even when tagged', { skip
   assert.equal(alive(sup.pid, supStart), true, 'the supervisor was signalled');
 });
 
-test('--no-wait semantics: signals and returns at once without observing', { skip: !linux }, async (t) => {
+test('--no-wait semantics: signals and returns at once without observing', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, jobs, expectLeft } = setup(t);
   const w = startWorkload(dir, ['node', 'ignore-sigterm.js']);
   jobs.push(w.jobId);
@@ -177,10 +177,10 @@ test('--no-wait semantics: signals and returns at once without observing', { ski
 });
 
 for (const workloadGone of [false, true]) {
-  test(`with a job cgroup (cgroup v2, where writable): an env -i, setsid, reparented daemon is found and killed${workloadGone ? ' after its workload exited' : ''}`, async (t) => {
+  test(`with a job cgroup (cgroup v2, where writable): an env -i, setsid, reparented daemon is found and killed${workloadGone ? ' after its workload exited' : ''}`, { skip: needsWritableCgroup2() }, async (t) => {
     const jobId = newJobId();
-    const cg = linux ? createJobCgroup(jobId) : undefined;
-    if (!cg) return t.skip('no writable cgroup v2 hierarchy here');
+    const cg = createJobCgroup(jobId);
+    assert.ok(cg, 'cgroup v2 is writable here, yet no job cgroup was made');
     const { dir, jobs, extra } = setup(t);
     t.after(() => removeCgroup(cg));
     jobs.push(jobId);
@@ -204,10 +204,10 @@ for (const workloadGone of [false, true]) {
   });
 }
 
-test('spawnInJobCgroup: the child is born in the job cgroup, the caller is back in its own, kill uses it', async (t) => {
+test('spawnInJobCgroup: the child is born in the job cgroup, the caller is back in its own, kill uses it', { skip: needsWritableCgroup2() }, async (t) => {
   const jobId = newJobId();
   const cgroupLine = (pid: number | 'self') => readFileSync(`/proc/${pid}/cgroup`, 'utf8').match(/^0::(.*)$/m)?.[1];
-  const before = linux ? cgroupLine('self') : undefined;
+  const before = cgroupLine('self');
   const { dir, jobs } = setup(t);
   jobs.push(jobId);
   const pidsFile = path.join(dir, 'pids');
@@ -220,10 +220,7 @@ test('spawnInJobCgroup: the child is born in the job cgroup, the caller is back 
     }),
   );
   child.unref();
-  if (!cgroup) {
-    await reap(jobId);
-    return t.skip('no writable cgroup v2 hierarchy here');
-  }
+  assert.ok(cgroup, 'cgroup v2 is writable here, yet the child was not spawned in a job cgroup');
   t.after(() => removeCgroup(cgroup));
   assert.equal(cgroupLine('self'), before, 'the caller did not move back to its own cgroup');
   assert.equal(cgroupLine(child.pid!), `${before === '/' ? '' : before}/agent-exec/${jobId}`);

@@ -20,8 +20,8 @@ import { alive, PROCS, reap, waitForRoles, writeRunningJob } from '../helpers/jo
 import { tempDir } from '../helpers/tempRoot';
 import { jobRoot } from '../helpers/jobProcs';
 import { assertJobGone, poll, Tally, TRIALS } from './reliability';
+import { NEEDS_LINUX } from '../helpers/platform';
 
-const linux = process.platform === 'linux';
 const tally = new Tally('faults');
 after(() => tally.print());
 
@@ -31,7 +31,7 @@ const TICKER = ['sh', '-c', 'echo "root $$" >> "$FIXTURE_PIDS"; i=0; while :; do
 
 const stateOf = (root: string, id: string) => JSON.parse(readFileSync(path.join(root, id, 'state.json'), 'utf8'));
 
-test('fault: supervisor SIGKILLed while the workload runs — status/list/wait tell the truth within 1 s, kill works, logs intact', { skip: !linux }, async (t) => {
+test('fault: supervisor SIGKILLed while the workload runs — status/list/wait tell the truth within 1 s, kill works, logs intact', { skip: NEEDS_LINUX }, async (t) => {
   const { root, run, cli } = jobRoot(t, 'ae-rel-sup-');
   for (let i = 0; i < TRIALS; i++) {
     const job = await run([...TICKER]);
@@ -62,7 +62,7 @@ test('fault: supervisor SIGKILLed while the workload runs — status/list/wait t
   }
 });
 
-test('fault: recycled pid — a stale record naming a live unrelated process (wrong start time, or an old agent-exec record) signals nothing', { skip: !linux }, async (t) => {
+test('fault: recycled pid — a stale record naming a live unrelated process (wrong start time, or an old agent-exec record) signals nothing', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, cleanup } = tempDir('ae-rel-recycle-');
   const bystander = spawn(node, [path.join(PROCS, 'forever.js'), 'bystander'], { detached: true, stdio: 'ignore' });
   bystander.unref();
@@ -97,7 +97,7 @@ function mountTmpfs(dir: string, size: string): boolean {
   return spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]).status === 0;
 }
 
-test('fault: disk full on the job root — run fails clearly, no half-written record, other jobs unaffected', { skip: !linux }, async (t) => {
+test('fault: disk full on the job root — run fails clearly, no half-written record, other jobs unaffected', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, cleanup } = tempDir('ae-rel-full-');
   const root = path.join(dir, 'root');
   if (!mountTmpfs(root, '64k')) {
@@ -157,7 +157,7 @@ test('fault: disk full on the job root — run fails clearly, no half-written re
   }
 });
 
-test('fault: job directory deleted while running — status says not found, list goes on, the supervisor ends with its job', { skip: !linux }, async (t) => {
+test('fault: job directory deleted while running — status says not found, list goes on, the supervisor ends with its job', { skip: NEEDS_LINUX }, async (t) => {
   const { root, run, cli } = jobRoot(t, 'ae-rel-rmdir-');
   const job = await run([...TICKER]);
   await waitForRoles(job, ['root']);
@@ -177,7 +177,7 @@ test('fault: job directory deleted while running — status says not found, list
   tally.add('job dir deleted', 'survived');
 });
 
-test('fault: logs truncated and deleted while the job writes and tail reads them', { skip: !linux }, async (t) => {
+test('fault: logs truncated and deleted while the job writes and tail reads them', { skip: NEEDS_LINUX }, async (t) => {
   const { root, run, cli } = jobRoot(t, 'ae-rel-trunc-');
   const job = await run([...TICKER]);
   await waitForRoles(job, ['root']);
@@ -201,7 +201,7 @@ test('fault: logs truncated and deleted while the job writes and tail reads them
   await assertJobGone(job, 'truncated-log job');
 });
 
-test('fault: corrupt, empty, huge, deeply nested, wrong-typed and non-file records — an error per job, list shows every other job', { skip: !linux }, async (t) => {
+test('fault: corrupt, empty, huge, deeply nested, wrong-typed and non-file records — an error per job, list shows every other job', { skip: NEEDS_LINUX }, async (t) => {
   const { dir: root, cleanup } = tempDir('ae-rel-corrupt-');
   t.after(cleanup);
   const good = Array.from({ length: 5 }, () => writeFakeJob(root, { status: 'exited' }));
@@ -281,7 +281,7 @@ function processDiagnosis(st: { pid?: number; supervisor_pid?: number }): string
 const CONCURRENT_PER_PROCESS = TRIALS >= 10 ? 50 : 20;
 const CONCURRENT_RUNS = 4 * CONCURRENT_PER_PROCESS;
 
-test(`fault: ${CONCURRENT_RUNS} runs at once from 4 processes (3 CLI shells and one in-process) — distinct ids, a terminal record each, run told the truth`, { skip: !linux }, async (t) => {
+test(`fault: ${CONCURRENT_RUNS} runs at once from 4 processes (3 CLI shells and one in-process) — distinct ids, a terminal record each, run told the truth`, { skip: NEEDS_LINUX }, async (t) => {
   const { dir, cleanup } = tempDir('ae-rel-conc-');
   const root = path.join(dir, 'root');
   const codes = path.join(dir, 'codes');
@@ -328,7 +328,7 @@ test(`fault: ${CONCURRENT_RUNS} runs at once from 4 processes (3 CLI shells and 
   tally.add('concurrency', 'distinct_ids', all.length);
 });
 
-test('fault: tag set and kill racing the end of the job — no lost update, a consistent terminal record', { skip: !linux }, async (t) => {
+test('fault: tag set and kill racing the end of the job — no lost update, a consistent terminal record', { skip: NEEDS_LINUX }, async (t) => {
   const { root, run, cli } = jobRoot(t, 'ae-rel-race-');
   for (let i = 0; i < TRIALS * 2; i++) {
     const job = await run(['sh', '-c', `echo "root $$" >> "$FIXTURE_PIDS"; sleep 0.${1 + (i % 3)}`]);
@@ -350,7 +350,7 @@ test('fault: tag set and kill racing the end of the job — no lost update, a co
 
 // The system clock cannot be changed here (it would disturb every other process on the
 // machine): the check is that recorded durations agree with a monotonic wall measurement.
-test('fault: durations are monotonic and agree with the measured run time', { skip: !linux }, async (t) => {
+test('fault: durations are monotonic and agree with the measured run time', { skip: NEEDS_LINUX }, async (t) => {
   const { root, cli } = jobRoot(t, 'ae-rel-clock-');
   for (let i = 0; i < TRIALS; i++) {
     const t0 = performance.now();
