@@ -11,14 +11,13 @@ import * as path from 'node:path';
 import { listJobs } from '../../src/core/ops/list';
 import { runJob } from '../../src/core/ops/run';
 import { getStatus } from '../../src/core/ops/status';
-import { findEnvTagged, isProcessAlive, processStartTime } from '../../src/core/process/proc';
+import { findEnvTagged, isProcessAlive } from '../../src/core/process/proc';
 import { newJobId } from '../../src/core/store/jobId';
 import { agentJobDefinition } from '../../src/serve/agentJob';
 import { CLI, runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
-import { alive, PROCS, reap, waitForRoles, writeRunningJob } from '../helpers/jobProcs';
+import { alive, jobRoot, killScratch, reap, waitForRoles, writeRunningJob } from '../helpers/jobProcs';
 import { tempDir } from '../helpers/tempRoot';
-import { jobRoot } from '../helpers/jobProcs';
 import { assertJobGone, poll, Tally, TRIALS } from './reliability';
 import { NEEDS_LINUX } from '../helpers/platform';
 
@@ -63,14 +62,9 @@ test('fault: supervisor SIGKILLed while the workload runs — status/list/wait t
 });
 
 test('fault: recycled pid — a stale record naming a live unrelated process (wrong start time, or an old agent-exec record) signals nothing', { skip: NEEDS_LINUX }, async (t) => {
-  const { dir, cleanup } = tempDir('ae-rel-recycle-');
-  const bystander = spawn(node, [path.join(PROCS, 'forever.js'), 'bystander'], { detached: true, stdio: 'ignore' });
-  bystander.unref();
-  const startTime = processStartTime(bystander.pid!)!;
-  t.after(async () => {
-    await reap('none', [{ pid: bystander.pid!, startTime }]);
-    cleanup();
-  });
+  const { dir, startUntagged } = killScratch(t, 'ae-rel-recycle-');
+  const bystander = await startUntagged('bystander');
+  const startTime = bystander.startTime;
   for (let i = 0; i < TRIALS; i++) {
     const records = [
       { pid_start_time: startTime - 1 - i },
@@ -81,11 +75,11 @@ test('fault: recycled pid — a stale record naming a live unrelated process (wr
     for (const extra of records) {
       const id = newJobId();
       if (extra.job) extra.job.id = id;
-      await writeRunningJob(dir, id, bystander.pid!, extra);
+      await writeRunningJob(dir, id, bystander.pid, extra);
       const r = await runCli(['--root', dir, 'kill', '--signal', 'KILL', '--grace', '0.1', id]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.ok(!r.json.signalled.includes(bystander.pid), `record ${JSON.stringify(extra)} signalled the bystander`);
-      assert.ok(alive(bystander.pid!, startTime), 'the bystander died');
+      assert.ok(alive(bystander.pid, startTime), 'the bystander died');
       tally.add('recycled pid', 'survived');
     }
   }
