@@ -1,6 +1,6 @@
 // Bundles every entry point into dist/. `node esbuild.mjs --watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { chmodSync, existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -49,11 +49,13 @@ function testEntries(dir) {
 }
 if (testDirs.length > 0) {
   builds.length = 0;
-  // Each item is a folder under test/ or a single test file (test/unit/x.test.ts → `unit/x.test.ts`).
-  const entryPoints = testDirs
-    .map((d) => path.join('test', d))
-    .filter((p) => existsSync(p))
-    .flatMap((p) => (p.endsWith('.test.ts') ? [p] : testEntries(p)));
+  // Each item is a folder under test/ or a single test file (test/unit/core/logs.test.ts →
+  // `unit/core/logs.test.ts`). A missing one is an error: skipping it would pass with no tests.
+  const missing = testDirs.filter((d) => !existsSync(path.join('test', d)));
+  if (missing.length > 0) throw new Error(`--tests: no such folder or file under test/: ${missing.join(', ')}`);
+  const entryPoints = testDirs.map((d) => path.join('test', d)).flatMap((p) => (p.endsWith('.test.ts') ? [p] : testEntries(p)));
+  // A test moved or deleted since the last build must not keep running from a stale bundle.
+  rmSync(testOut, { recursive: true, force: true });
   builds.push({ ...node, sourcemap: 'inline', entryPoints, outdir: testOut, outbase: 'test', packages: 'external' });
 }
 

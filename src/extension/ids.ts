@@ -1,4 +1,4 @@
-/** Every id the extension contributes; package.json must match (test/unit/extension-manifest.test.ts). */
+/** Every id the extension contributes; package.json must match (test/unit/extension/manifest.test.ts). */
 
 export const Command = {
   run: 'agentExec.run',

@@ -104,13 +104,19 @@ export function alive(pid: number, startTime?: number): boolean {
   return !!st && st.state !== 'Z' && (startTime === undefined || st.startTime === startTime);
 }
 
+/** A process started by a test, known by pid and start time (so a recycled pid is never hit). */
+export interface StartedProc {
+  pid: number;
+  startTime?: number;
+}
+
 /**
- * Ends every process tagged with `jobId` and every `extra` process that is still the same one
- * (pid + start time), with SIGKILL by pid; returns the tagged pids that were alive before that
- * (a test asserts it is empty after a kill).
+ * Ends every process tagged with `jobId` (none when undefined) and every `extra` process that is
+ * still the same one (pid + start time), with SIGKILL by pid; returns the tagged pids that were
+ * alive before that (a test asserts it is empty after a kill).
  */
-export async function reap(jobId: string, extra: { pid: number; startTime?: number }[] = []): Promise<number[]> {
-  const leftover = findEnvTagged(jobId);
+export async function reap(jobId: string | undefined, extra: StartedProc[] = []): Promise<number[]> {
+  const leftover = jobId === undefined ? [] : findEnvTagged(jobId);
   const victims = [...leftover, ...extra.filter((p) => p.startTime !== undefined && alive(p.pid, p.startTime)).map((p) => p.pid)];
   for (const pid of new Set(victims)) {
     try {
@@ -120,8 +126,40 @@ export async function reap(jobId: string, extra: { pid: number; startTime?: numb
     }
   }
   const deadline = Date.now() + 5_000;
-  while (findEnvTagged(jobId).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  while (jobId !== undefined && findEnvTagged(jobId).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   return leftover;
+}
+
+/**
+ * A scratch dir for kill tests on processes started here, without a supervisor. A test pushes
+ * to `jobs` the ids whose tagged processes must all be gone by its end, to `untagged` what it
+ * started without a job tag (`startUntagged` does both for a bystander), and to `expectLeft` the
+ * tagged pids it leaves alive on purpose. At the end everything is SIGKILLed by pid, the dir
+ * removed, and the test fails if a tagged process other than `expectLeft` was still alive.
+ */
+export function killScratch(t: { after: (fn: () => unknown) => void }, prefix = 'ae-kill-') {
+  const { dir, cleanup } = tempDir(prefix);
+  const jobs: string[] = [];
+  const untagged: StartedProc[] = [];
+  const expectLeft: number[] = [];
+  t.after(async () => {
+    const leftovers = (await Promise.all(jobs.map((j) => reap(j)))).flat();
+    await reap(undefined, untagged);
+    cleanup();
+    assert.deepEqual(leftovers.filter((p) => !expectLeft.includes(p)), [], 'processes tagged with the job survived the test');
+  });
+  /**
+   * Starts `forever.js <role>` with no job tag: a bystander that holds a pid a stale record names,
+   * or a workload of agent-exec 0.2.3 (which tags nothing). Killed by pid at the end if still alive.
+   */
+  const startUntagged = async (role: string): Promise<Required<StartedProc>> => {
+    const w = startWorkload(dir, ['node', 'forever.js', role], newJobId(), { AGENT_EXEC_JOB_ID: '' });
+    await waitForRoles(w, [role]);
+    const proc = { pid: w.pid, startTime: processStartTime(w.pid)! };
+    untagged.push(proc);
+    return proc;
+  };
+  return { dir, jobs, untagged, expectLeft, startUntagged };
 }
 
 export interface Launched extends Workload {

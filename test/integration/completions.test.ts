@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { CLI, runCli } from '../helpers/cli';
 import { jobRoot, PROCS, waitForRoles } from '../helpers/jobProcs';
 import { tempDir } from '../helpers/tempRoot';
+import { NEEDS_LINUX } from '../helpers/platform';
 
 /** A PATH whose `agent-exec` is the built dist/cli.js (and whose `node` runs it), as after an install. */
 function installedPath(t: { after: (fn: () => void) => void }): string {
@@ -36,7 +37,7 @@ function bashComplete(line: string, env: NodeJS.ProcessEnv, cwd: string): string
   return r.stdout.split('\n').filter(Boolean);
 }
 
-test('completions bash: `agent-exec kill <TAB>` offers the running job of this directory, not finished or other directories\' jobs', { skip: process.platform === 'win32' }, async (t) => {
+test('completions bash: `agent-exec kill <TAB>` offers the running job of this directory, not finished or other directories\' jobs', { skip: NEEDS_LINUX }, async (t) => {
   const { root, run } = jobRoot(t, 'ae-compl-');
   const { dir: other, cleanup } = tempDir('ae-compl-other-');
   t.after(cleanup);

@@ -14,8 +14,7 @@ import type { JobState } from '../../src/core/schema';
 import { runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/tempRoot';
 import { readIf, scratch, until } from './runHelpers';
-
-const linux = process.platform === 'linux';
+import { NEEDS_LINUX } from '../helpers/platform';
 
 function events(root: string, jobId?: string): JobStateEvent[] {
   return readIf(eventsPath(root))
@@ -25,7 +24,7 @@ function events(root: string, jobId?: string): JobStateEvent[] {
     .filter((e) => jobId === undefined || e.job_id === jobId);
 }
 
-test('create, start, exit and kill each append one job.state line, in order, with agent-exec key order', { skip: !linux }, async (t) => {
+test('create, start, exit and kill each append one job.state line, in order, with agent-exec key order', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const cli = (...args: string[]) => runCli(['--root', s.root, ...args], { cwd: s.cwd, env: s.env });
 
@@ -57,7 +56,7 @@ test('create, start, exit and kill each append one job.state line, in order, wit
   assert.equal(events(s.root, sid).filter((e) => e.state === 'killed').length, 1);
 });
 
-test('an agent following the feed with tail -n 0 -F sees a job it did not start finish', { skip: !linux }, async (t) => {
+test('an agent following the feed with tail -n 0 -F sees a job it did not start finish', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   mkdirSync(s.root, { recursive: true });
   // Started before the feed exists, as an agent would at the start of a session.
@@ -82,7 +81,7 @@ test('an agent following the feed with tail -n 0 -F sees a job it did not start 
   assert.equal(finished.exit_code, 0);
 });
 
-test('the feed is best effort: an unwritable feed never fails a state change', { skip: !linux }, async (t) => {
+test('the feed is best effort: an unwritable feed never fails a state change', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   mkdirSync(eventsPath(s.root), { recursive: true });
   const r = await runCli(['--root', s.root, 'run', '--', 'true'], { cwd: s.cwd, env: s.env });

@@ -7,30 +7,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { newJobId } from '../../src/core/store/jobId';
 import { describeKillTargets, killJob } from '../../src/core/ops/kill';
-import { processStartTime } from '../../src/core/process/proc';
 import { runCli } from '../helpers/cli';
-import { alive, reap, startWorkload, waitForRoles, writeRunningJob } from '../helpers/jobProcs';
-import { installFixtureJobs, tempDir } from '../helpers/tempRoot';
+import { alive, killScratch, startWorkload, waitForRoles, writeRunningJob } from '../helpers/jobProcs';
+import { installFixtureJobs } from '../helpers/tempRoot';
+import { NEEDS_LINUX } from '../helpers/platform';
 
-const linux = process.platform === 'linux';
 const AGENT_EXEC_KEYS = ['schema_version', 'ok', 'type', 'job_id', 'signal', 'state', 'terminated_signal', 'observed_within_ms'];
-
-function setup(t: { after: (fn: () => unknown) => void }) {
-  const { dir, cleanup } = tempDir('ae-kill-cli-');
-  const jobs: string[] = [];
-  const extra: { pid: number; startTime?: number }[] = [];
-  t.after(async () => {
-    const leftovers = (await Promise.all(jobs.map((j) => reap(j, extra)))).flat();
-    cleanup();
-    assert.deepEqual(leftovers, [], 'processes tagged with the job survived the test');
-  });
-  return { root: dir, jobs, extra };
-}
 
 const stateOf = (root: string, id: string) => JSON.parse(readFileSync(`${root}/${id}/state.json`, 'utf8'));
 
-test('kill TERM: whole tree gone, then recorded killed; agent-exec keys first, then ours', { skip: !linux }, async (t) => {
-  const { root, jobs } = setup(t);
+test('kill TERM: whole tree gone, then recorded killed; agent-exec keys first, then ours', { skip: NEEDS_LINUX }, async (t) => {
+  const { dir: root, jobs } = killScratch(t, 'ae-kill-cli-');
   const w = startWorkload(root, ['node', 'forever.js', 'root', 'child', 'grandchild']);
   jobs.push(w.jobId);
   const roles = await waitForRoles(w, ['root', 'child', 'grandchild']);
@@ -54,8 +41,8 @@ test('kill TERM: whole tree gone, then recorded killed; agent-exec keys first, t
   assert.match(st.finished_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 });
 
-test('kill --signal term --grace 300ms on a TERM-ignoring job escalates to KILL and records KILL', { skip: !linux }, async (t) => {
-  const { root, jobs } = setup(t);
+test('kill --signal term --grace 300ms on a TERM-ignoring job escalates to KILL and records KILL', { skip: NEEDS_LINUX }, async (t) => {
+  const { dir: root, jobs } = killScratch(t, 'ae-kill-cli-');
   const w = startWorkload(root, ['node', 'ignore-sigterm.js']);
   jobs.push(w.jobId);
   await waitForRoles(w, ['stubborn']);
@@ -71,8 +58,8 @@ test('kill --signal term --grace 300ms on a TERM-ignoring job escalates to KILL 
   assert.equal(alive(w.pid), false);
 });
 
-test('kill --no-wait signals and answers job_id, signal and ours without observing', { skip: !linux }, async (t) => {
-  const { root, jobs } = setup(t);
+test('kill --no-wait signals and answers job_id, signal and ours without observing', { skip: NEEDS_LINUX }, async (t) => {
+  const { dir: root, jobs } = killScratch(t, 'ae-kill-cli-');
   const w = startWorkload(root, ['node', 'forever.js', 'root']);
   jobs.push(w.jobId);
   await waitForRoles(w, ['root']);
@@ -85,25 +72,22 @@ test('kill --no-wait signals and answers job_id, signal and ours without observi
   assert.equal(alive(w.pid), false);
 });
 
-test('a record whose pid was recycled: no signal to the live process, the job is recorded killed', { skip: !linux }, async (t) => {
-  const { root, jobs, extra } = setup(t);
-  const bystander = startWorkload(root, ['node', 'forever.js', 'bystander'], newJobId(), { AGENT_EXEC_JOB_ID: '' });
-  await waitForRoles(bystander, ['bystander']);
-  const startTime = processStartTime(bystander.pid)!;
-  extra.push({ pid: bystander.pid, startTime });
+test('a record whose pid was recycled: no signal to the live process, the job is recorded killed', { skip: NEEDS_LINUX }, async (t) => {
+  const { dir: root, jobs, startUntagged } = killScratch(t, 'ae-kill-cli-');
+  const bystander = await startUntagged('bystander');
   const jobId = newJobId();
   jobs.push(jobId);
-  await writeRunningJob(root, jobId, bystander.pid, { pid_start_time: startTime + 7 });
+  await writeRunningJob(root, jobId, bystander.pid, { pid_start_time: bystander.startTime + 7 });
   const r = await runCli(['--root', root, 'kill', '--signal', 'KILL', jobId]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.deepEqual(r.json.signalled, []);
   assert.equal(r.json.state, 'killed');
   assert.equal(r.json.observed_within_ms, 0);
-  assert.equal(alive(bystander.pid, startTime), true, 'the recycled pid was signalled');
+  assert.equal(alive(bystander.pid, bystander.startTime), true, 'the recycled pid was signalled');
 });
 
 test('the stale agent-exec 0.2.3 running-stale job is recorded killed without signalling anything', async (t) => {
-  const { root } = setup(t);
+  const { dir: root } = killScratch(t, 'ae-kill-cli-');
   const { 'running-stale': id } = installFixtureJobs(root, ['running-stale']);
   const r = await runCli(['--root', root, 'kill', id]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -118,7 +102,7 @@ test('the stale agent-exec 0.2.3 running-stale job is recorded killed without si
 });
 
 test('kill on a finished job answers exactly like agent-exec 0.2.3 and writes nothing', async (t) => {
-  const { root } = setup(t);
+  const { dir: root } = killScratch(t, 'ae-kill-cli-');
   const { 'killed-by-kill-term': id } = installFixtureJobs(root, ['killed-by-kill-term']);
   const before = readFileSync(`${root}/${id}/state.json`, 'utf8');
   const r = await runCli(['--root', root, 'kill', id]);
@@ -130,7 +114,7 @@ test('kill on a finished job answers exactly like agent-exec 0.2.3 and writes no
 });
 
 test('kill on a created job is invalid_state with agent-exec message, with and without --no-wait', async (t) => {
-  const { root } = setup(t);
+  const { dir: root } = killScratch(t, 'ae-kill-cli-');
   const { created: id } = installFixtureJobs(root, ['created']);
   for (const extraArgs of [[], ['--no-wait']]) {
     const r = await runCli(['--root', root, 'kill', ...extraArgs, id]);
@@ -143,7 +127,7 @@ test('kill on a created job is invalid_state with agent-exec message, with and w
 });
 
 test('an unknown signal is an invalid_signal error envelope (not a silent KILL); a bad --grace is a usage error', async (t) => {
-  const { root } = setup(t);
+  const { dir: root } = killScratch(t, 'ae-kill-cli-');
   const { 'running-stale': id } = installFixtureJobs(root, ['running-stale']);
   const r = await runCli(['--root', root, 'kill', '--signal', 'FOO', id]);
   assert.equal(r.code, 1);
@@ -159,14 +143,14 @@ test('an unknown signal is an invalid_signal error envelope (not a silent KILL);
 });
 
 test('kill of an unknown job is job_not_found', async (t) => {
-  const { root } = setup(t);
+  const { dir: root } = killScratch(t, 'ae-kill-cli-');
   const r = await runCli(['--root', root, 'kill', '0000000000000000000000000000000f']);
   assert.equal(r.code, 1);
   assert.equal(r.stdout, '{"schema_version":"0.1","ok":false,"type":"error","error":{"code":"job_not_found","message":"job not found: 0000000000000000000000000000000f","retryable":false}}\n');
 });
 
-test('core API: describeKillTargets lists the processes with reasons and command lines, signalling none; killJob kills them', { skip: !linux }, async (t) => {
-  const { root, jobs } = setup(t);
+test('core API: describeKillTargets lists the processes with reasons and command lines, signalling none; killJob kills them', { skip: NEEDS_LINUX }, async (t) => {
+  const { dir: root, jobs } = killScratch(t, 'ae-kill-cli-');
   const w = startWorkload(root, ['node', 'setsid-escapee.js']);
   jobs.push(w.jobId);
   const roles = await waitForRoles(w, ['root', 'escapee']);

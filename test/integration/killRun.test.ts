@@ -8,8 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CLI, runCli } from '../helpers/cli';
 import { alive, jobRoot, waitForRoles, type Launched } from '../helpers/jobProcs';
-
-const linux = process.platform === 'linux';
+import { NEEDS_LINUX } from '../helpers/platform';
 
 function setup(t: { after: (fn: () => unknown) => void }) {
   const { root, run } = jobRoot(t, 'ae-kill-run-');
@@ -24,7 +23,7 @@ function setup(t: { after: (fn: () => unknown) => void }) {
   return { root, run, kill, supervisorExits };
 }
 
-test('kill right after run --no-wait kills the workload, not just the supervisor (no early-kill race)', { skip: !linux }, async (t) => {
+test('kill right after run --no-wait kills the workload, not just the supervisor (no early-kill race)', { skip: NEEDS_LINUX }, async (t) => {
   const { run, kill, supervisorExits } = setup(t);
   const job = await run([process.execPath, 'forever.js', 'root', 'child', 'grandchild']);
   const r = await kill(job);
@@ -38,7 +37,7 @@ test('kill right after run --no-wait kills the workload, not just the supervisor
   await supervisorExits(job);
 });
 
-test('INT on a job that traps INT and exits 130 is recorded exited 130', { skip: !linux }, async (t) => {
+test('INT on a job that traps INT and exits 130 is recorded exited 130', { skip: NEEDS_LINUX }, async (t) => {
   const { run, kill, supervisorExits } = setup(t);
   const job = await run(['sh', 'trap-int.sh']);
   await waitForRoles(job, ['trap']);
@@ -52,7 +51,7 @@ test('INT on a job that traps INT and exits 130 is recorded exited 130', { skip:
   await supervisorExits(job);
 });
 
-test('TERM on a TERM-ignoring job escalates to KILL and the job is recorded killed by 9', { skip: !linux }, async (t) => {
+test('TERM on a TERM-ignoring job escalates to KILL and the job is recorded killed by 9', { skip: NEEDS_LINUX }, async (t) => {
   const { run, kill, supervisorExits } = setup(t);
   const job = await run([process.execPath, 'ignore-sigterm.js']);
   await waitForRoles(job, ['stubborn']);
@@ -66,7 +65,7 @@ test('TERM on a TERM-ignoring job escalates to KILL and the job is recorded kill
   await supervisorExits(job);
 });
 
-test('a setsid escapee, a double-forked daemon and a nohup child are all gone after kill', { skip: !linux }, async (t) => {
+test('a setsid escapee, a double-forked daemon and a nohup child are all gone after kill', { skip: NEEDS_LINUX }, async (t) => {
   const { run, kill, supervisorExits } = setup(t);
   // [argv, role, outside the workload's group (so signalled on its own and listed)]
   const cases: [string[], string, boolean][] = [
@@ -89,7 +88,7 @@ test('a setsid escapee, a double-forked daemon and a nohup child are all gone af
   );
 });
 
-test('kill --no-wait on a launched job signals it; the supervisor then records the exit', { skip: !linux }, async (t) => {
+test('kill --no-wait on a launched job signals it; the supervisor then records the exit', { skip: NEEDS_LINUX }, async (t) => {
   const { root, run, kill, supervisorExits } = setup(t);
   const job = await run([process.execPath, 'forever.js', 'root']);
   await waitForRoles(job, ['root']);
@@ -101,7 +100,7 @@ test('kill --no-wait on a launched job signals it; the supervisor then records t
   assert.equal(st.result.signal, '15');
 });
 
-test('kill run from inside its own job spares its ancestors (the workload) and does not record the job as over', { skip: !linux }, async (t) => {
+test('kill run from inside its own job spares its ancestors (the workload) and does not record the job as over', { skip: NEEDS_LINUX }, async (t) => {
   const { root, run, kill, supervisorExits } = setup(t);
   const out = path.join(root, 'inner-kill.json');
   const script = '"$NODE" "$CLI" --root "$ROOT" kill --grace 200ms "$AGENT_EXEC_JOB_ID" > "$OUT"; echo "root $$" >> "$FIXTURE_PIDS"; while :; do sleep 1; done';

@@ -12,8 +12,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { CLI } from '../helpers/cli';
 import { findEnvTagged, readProcStat } from '../../src/core/process/proc';
 import { readJson, scratch, until, type Scratch } from './runHelpers';
+import { NEEDS_LINUX } from '../helpers/platform';
 
-const linux = process.platform === 'linux';
 const CLIENT_NAME = 'mcp-test-client';
 
 interface Session {
@@ -75,7 +75,7 @@ test('tools are listed with model-facing descriptions and strict JSON Schemas', 
   assert.equal(byName.kill.annotations?.destructiveHint, true);
 });
 
-test('run, status, output (tail and paging), wait and list return the CLI envelopes; jobs carry the client as owner', { skip: !linux }, async (t) => {
+test('run, status, output (tail and paging), wait and list return the CLI envelopes; jobs carry the client as owner', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const { call } = await connect(t, s);
 
@@ -126,7 +126,7 @@ test('run, status, output (tail and paging), wait and list return the CLI envelo
   assert.equal((await call('list', { cwd: s.tmp })).json.jobs.length, 0);
 });
 
-test('wait is bounded (running at the deadline); kill ends the whole job; no job process is left', { skip: !linux }, async (t) => {
+test('wait is bounded (running at the deadline); kill ends the whole job; no job process is left', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const { call } = await connect(t, s);
   const run = await call('run', { command: ['sh', '-c', 'sleep 300 & sleep 300; wait'], wait_seconds: 0 });
@@ -178,7 +178,7 @@ test('failures are tool errors whose text is the error envelope; unknown tools a
   await assert.rejects(client.callTool({ name: 'nope', arguments: {} }), /unknown tool: nope/);
 });
 
-test('ownership: a client kills its own jobs; another client needs force (the answer names the owner); a client cannot take another surface\'s owner', { skip: !linux }, async (t) => {
+test('ownership: a client kills its own jobs; another client needs force (the answer names the owner); a client cannot take another surface\'s owner', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const a = await connect(t, s, 'client-a');
   const b = await connect(t, s, 'client-b');
@@ -212,7 +212,7 @@ test('ownership: a client kills its own jobs; another client needs force (the an
   assert.equal(readJson(path.join(s.root, faked.json.job_id, 'meta.json')).owner, 'agent:mcp:copilot');
 });
 
-test('masked values: env values printed by the job come back as *** from run and output (tail and pages)', { skip: !linux }, async (t) => {
+test('masked values: env values printed by the job come back as *** from run and output (tail and pages)', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const { call } = await connect(t, s);
   const secret = `mcp-s3cret-${process.pid}`;

@@ -7,6 +7,7 @@ import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
 import { installFixtureJobs, tempStore } from '../helpers/tempRoot';
 import { killJob, readIf, readJson, scratch, until } from './runHelpers';
+import { NEEDS_LINUX } from '../helpers/platform';
 
 const meta = (root: string, id: string) => JSON.parse(readFileSync(path.join(root, id, 'meta.json'), 'utf8'));
 
@@ -57,7 +58,7 @@ test('notify set: invalid choices are usage errors, unknown jobs job_not_found, 
   assert.deepEqual(local.json.notification, { notify_command: 'x' });
 });
 
-test('notify set on a running job applies to the next lines of both streams, as a config given to run', { skip: process.platform === 'win32' }, async (t) => {
+test('notify set on a running job applies to the next lines of both streams, as a config given to run', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   // Several jobs: each first line after `notify set` makes the supervisor re-read meta.json, and
   // a line of the other stream arriving meanwhile must wait for that read, not use the old config.
@@ -83,7 +84,7 @@ test('notify set on a running job applies to the next lines of both streams, as 
   }
 });
 
-test('notify set on a job that is printing applies from the first line written after it returned', { skip: process.platform === 'win32' }, async (t) => {
+test('notify set on a job that is printing applies from the first line written after it returned', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const gate = path.join(s.tmp, 'gate');
   const nd = path.join(s.tmp, 'matches.ndjson');

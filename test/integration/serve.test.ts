@@ -14,8 +14,8 @@ import * as path from 'node:path';
 import { CLI, runCli } from '../helpers/cli';
 import { findEnvTagged, readProcStat } from '../../src/core/process/proc';
 import { jobIds, readJson, scratch, until, type Scratch } from './runHelpers';
+import { NEEDS_LINUX } from '../helpers/platform';
 
-const linux = process.platform === 'linux';
 const TOKEN = 'test-token-1234';
 
 interface Server {
@@ -141,7 +141,7 @@ test('start-up guards print their envelope as JSON (even with --yaml) and exit 1
   assert.equal(both.stdout, '');
 });
 
-test('routes: health, exec, status, tail (bounded by query), wait, list; agent-exec envelopes', { skip: !linux }, async (t) => {
+test('routes: health, exec, status, tail (bounded by query), wait, list; agent-exec envelopes', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const server = await startServe(t, s);
 
@@ -201,7 +201,7 @@ test('routes: health, exec, status, tail (bounded by query), wait, list; agent-e
   assert.equal(timedOut.json.state, 'killed');
 });
 
-test('errors map to §6 statuses with envelopes; unknown routes 404 and wrong methods 405 with empty bodies', { skip: !linux }, async (t) => {
+test('errors map to §6 statuses with envelopes; unknown routes 404 and wrong methods 405 with empty bodies', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const server = await startServe(t, s);
   const missing = '0123456789abcdef0123456789abcdef';
@@ -285,7 +285,7 @@ test('errors map to §6 statuses with envelopes; unknown routes 404 and wrong me
   assert.deepEqual([wrongMethod.status, wrongMethod.text, wrongMethod.headers.get('allow')], [405, '', 'POST']);
 });
 
-test('a job started via /exec is killed via /kill: processes gone, supervisor reaped (no zombie)', { skip: !linux }, async (t) => {
+test('a job started via /exec is killed via /kill: processes gone, supervisor reaped (no zombie)', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const server = await startServe(t, s);
   const run = await exec(server, { command: ['sh', '-c', 'sleep 300 & sleep 300; wait'], wait: false });
@@ -313,14 +313,14 @@ test('a job started via /exec is killed via /kill: processes gone, supervisor re
   assert.equal(status.json.state, 'killed');
 });
 
-test('SIGINT ends the server cleanly too', { skip: !linux }, async (t) => {
+test('SIGINT ends the server cleanly too', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const server = await startServe(t, s);
   assert.equal((await call(server, 'GET', '/health')).status, 200);
   await server.stop('SIGINT');
 });
 
-test('/wait is bounded: it answers with the current state at the deadline; shutdown ends pending waits', { skip: !linux }, async (t) => {
+test('/wait is bounded: it answers with the current state at the deadline; shutdown ends pending waits', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const server = await startServe(t, s);
   const run = await exec(server, { command: ['sleep', '300'], wait: false });
@@ -346,7 +346,7 @@ test('/wait is bounded: it answers with the current state at the deadline; shutd
   assert.equal(readJson(path.join(s.root, id, 'state.json')).job.status, 'running');
 });
 
-test('with AGENT_EXEC_SERVE_TOKEN every route but /health needs the Bearer token', { skip: !linux }, async (t) => {
+test('with AGENT_EXEC_SERVE_TOKEN every route but /health needs the Bearer token', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const server = await startServe(t, s, [], { AGENT_EXEC_SERVE_TOKEN: TOKEN });
   const missing = '0123456789abcdef0123456789abcdef';
@@ -375,7 +375,7 @@ test('with AGENT_EXEC_SERVE_TOKEN every route but /health needs the Bearer token
   assert.equal(run.json.stdout, 'unset\n', 'jobs do not inherit the server token');
 });
 
-test('browser origins: only the server itself and --allow-origin; loopback Host only (DNS rebinding)', { skip: !linux }, async (t) => {
+test('browser origins: only the server itself and --allow-origin; loopback Host only (DNS rebinding)', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const allowed = 'http://localhost:5173';
   const server = await startServe(t, s, ['--allow-origin', allowed]);
@@ -408,7 +408,7 @@ test('browser origins: only the server itself and --allow-origin; loopback Host 
   assert.equal((await rawGet(server.url, '/health', { host: `[::1]:${port}` })).status, 200);
 });
 
-test('without AGENT_EXEC_SERVE_TOKEN a token is made: 0600 file beside the root, named on stderr, never printed; reused on restart', { skip: !linux }, async (t) => {
+test('without AGENT_EXEC_SERVE_TOKEN a token is made: 0600 file beside the root, named on stderr, never printed; reused on restart', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const server = await startServe(t, s);
   const file = path.join(path.dirname(s.root), 'serve-token');
@@ -441,7 +441,7 @@ test('without AGENT_EXEC_SERVE_TOKEN a token is made: 0600 file beside the root,
   assert.ok(!loose.stderr.includes(token) && !loose.stdout.includes(token));
 });
 
-test('--no-auth serves without a token on loopback only; refused with a non-loopback bind or with a token', { skip: !linux }, async (t) => {
+test('--no-auth serves without a token on loopback only; refused with a non-loopback bind or with a token', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const env = { ...s.env, AGENT_EXEC_SERVE_TOKEN: '' };
   const wide = await runCli(['--root', s.root, 'serve', '--bind', '0.0.0.0:0', '--insecure', '--no-auth'], { env });
@@ -459,7 +459,7 @@ test('--no-auth serves without a token on loopback only; refused with a non-loop
   assert.equal(run.status, 200, run.text);
 });
 
-test('POST routes need Content-Type: application/json (a text/plain POST skips the CORS preflight)', { skip: !linux }, async (t) => {
+test('POST routes need Content-Type: application/json (a text/plain POST skips the CORS preflight)', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const server = await startServe(t, s);
   for (const type of [undefined, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx']) {
@@ -476,7 +476,7 @@ test('POST routes need Content-Type: application/json (a text/plain POST skips t
   assert.equal(ok.status, 200, ok.text);
 });
 
-test('ownership: HTTP kills its own jobs; another owner\'s job needs force=true and the answer names the owner; other surfaces\' owners cannot be claimed', { skip: !linux }, async (t) => {
+test('ownership: HTTP kills its own jobs; another owner\'s job needs force=true and the answer names the owner; other surfaces\' owners cannot be claimed', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const server = await startServe(t, s);
 
@@ -515,7 +515,7 @@ test('ownership: HTTP kills its own jobs; another owner\'s job needs force=true 
   assert.deepEqual(findEnvTagged(theirs), []);
 });
 
-test('masked values: /exec env values printed by the job come back as *** from /exec and /tail', { skip: !linux }, async (t) => {
+test('masked values: /exec env values printed by the job come back as *** from /exec and /tail', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const server = await startServe(t, s);
   const secret = `http-s3cret-${process.pid}`;

@@ -22,8 +22,8 @@ import { alive, commandLines, jobRoot, waitForRoles, writeRunningJob } from '../
 import { tempDir } from '../helpers/tempRoot';
 import { writeFakeJob } from '../helpers/fakeJobs';
 import { poll, Tally } from './reliability';
+import { NEEDS_LINUX } from '../helpers/platform';
 
-const linux = process.platform === 'linux';
 const tally = new Tally('abuse');
 after(() => tally.print());
 
@@ -139,7 +139,7 @@ async function serve(t: TestContext, root: string, token: string): Promise<strin
   return poll('serve to listen', () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1]);
 }
 
-test('abuse: hostile ids over HTTP, and the gate: token, Host, Origin, body size', { skip: !linux }, async (t) => {
+test('abuse: hostile ids over HTTP, and the gate: token, Host, Origin, body size', { skip: NEEDS_LINUX }, async (t) => {
   const a = arena(t);
   const token = 'reliability-token-0123456789';
   const url = await serve(t, a.root, token);
@@ -208,7 +208,7 @@ test('abuse: hostile ids over HTTP, and the gate: token, Host, Origin, body size
   assert.deepEqual(readdirSync(a.root).sort(), [a.linked, a.real].sort(), 'no job was created by a refused request');
 });
 
-test('abuse: secrets from --env and --env-file appear in no argv, no record of ours, no completion event', { skip: !linux }, async (t) => {
+test('abuse: secrets from --env and --env-file appear in no argv, no record of ours, no completion event', { skip: NEEDS_LINUX }, async (t) => {
   const { root, run, cli } = jobRoot(t, 'ae-rel-secret-');
   const v1 = `s3cret-env-${process.pid}-${Date.now()}`;
   const v2 = `s3cret-file-${process.pid}-${Date.now()}`;
@@ -253,7 +253,7 @@ test('abuse: secrets from --env and --env-file appear in no argv, no record of o
   tally.add('secrets', 'files_scanned', files.length);
 });
 
-test('abuse: kill through forged records aimed at pid 1, this process and its ancestors signals nothing', { skip: !linux }, async (t) => {
+test('abuse: kill through forged records aimed at pid 1, this process and its ancestors signals nothing', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, cleanup } = tempDir('ae-rel-protect-');
   t.after(cleanup);
   const protectedPids: number[] = [1, process.pid];
@@ -274,7 +274,7 @@ test('abuse: kill through forged records aimed at pid 1, this process and its an
   }
 });
 
-test('abuse: job directories are 0700, records and logs 0600 (not readable by other users)', { skip: !linux }, async (t) => {
+test('abuse: job directories are 0700, records and logs 0600 (not readable by other users)', { skip: NEEDS_LINUX }, async (t) => {
   const { root, cli } = jobRoot(t, 'ae-rel-perm-');
   // Every kind of file a job directory holds: records, env file, stdin, logs, events.
   const r = await cli('run', '--env', 'K=v', '--stdin', 'in', '--output-pattern', 'out', '--notify-command', 'true', '--', 'sh', '-c', 'cat; echo out; echo err >&2');
@@ -296,7 +296,7 @@ test('abuse: job directories are 0700, records and logs 0600 (not readable by ot
 // WITH its true start time is taken as the job's workload — whoever can write the job root can
 // already run commands through a job's notify command, so the record is trusted. Recorded here
 // with a process this test owns, ended by pid.
-test('abuse: a forged record naming an unrelated process with its true start time (recorded, not asserted)', { skip: !linux }, async (t) => {
+test('abuse: a forged record naming an unrelated process with its true start time (recorded, not asserted)', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, cleanup } = tempDir('ae-rel-forged-');
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { detached: true, stdio: 'ignore' });
   child.unref();

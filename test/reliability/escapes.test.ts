@@ -17,8 +17,8 @@ import { alive, reap, startWorkload, waitForRoles, writeRunningJob } from '../he
 import { tempDir } from '../helpers/tempRoot';
 import { jobRoot, type Launched } from '../helpers/jobProcs';
 import { assertJobGone, freePort, poll, portBindable, portOpen, Tally, TRIALS } from './reliability';
+import { NEEDS_LINUX } from '../helpers/platform';
 
-const linux = process.platform === 'linux';
 const tally = new Tally('escapes');
 after(() => tally.print());
 
@@ -100,14 +100,14 @@ async function oneTrial(run: (argv: string[]) => Promise<Launched>, cli: (...a: 
 }
 
 for (const w of WORKLOADS) {
-  test(`escape: ${w.name} — ${TRIALS} TERM trials (+1 INT, +1 KILL) leave nothing alive`, { skip: !linux }, async (t) => {
+  test(`escape: ${w.name} — ${TRIALS} TERM trials (+1 INT, +1 KILL) leave nothing alive`, { skip: NEEDS_LINUX }, async (t) => {
     const { run, cli } = jobRoot(t, 'ae-rel-esc-');
     const total = TRIALS + 2;
     for (let i = 0; i < total; i++) await oneTrial(run, cli, w, signalOf(i));
   });
 }
 
-test('escape: a TERM-ignoring workload is escalated to KILL after the grace period', { skip: !linux }, async (t) => {
+test('escape: a TERM-ignoring workload is escalated to KILL after the grace period', { skip: NEEDS_LINUX }, async (t) => {
   const { run, cli } = jobRoot(t, 'ae-rel-esc-');
   const job = await run([node, 'ignore-sigterm.js']);
   await waitForRoles(job, ['stubborn']);
@@ -121,7 +121,7 @@ test('escape: a TERM-ignoring workload is escalated to KILL after the grace peri
 // Without the job cgroup (a workload started outside a supervisor, as on a machine without a
 // writable cgroup2): the `env -i` daemon has no env tag, no ppid link, its own session — nothing
 // ties it to the job. Recorded, not asserted; the daemon is then ended by pid.
-test('escape: what is caught without a cgroup (env -i daemon of a workload started outside one)', { skip: !linux }, async (t) => {
+test('escape: what is caught without a cgroup (env -i daemon of a workload started outside one)', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, cleanup } = tempDir('ae-rel-nocg-');
   const id = newJobId();
   const w = startWorkload(dir, ['sh', 'env-scrub.sh'], id);

@@ -11,17 +11,16 @@ import * as path from 'node:path';
 import { listJobs } from '../../src/core/ops/list';
 import { runJob } from '../../src/core/ops/run';
 import { getStatus } from '../../src/core/ops/status';
-import { findEnvTagged, isProcessAlive, processStartTime } from '../../src/core/process/proc';
+import { findEnvTagged, isProcessAlive } from '../../src/core/process/proc';
 import { newJobId } from '../../src/core/store/jobId';
 import { agentJobDefinition } from '../../src/agent/agentJob';
 import { CLI, runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
-import { alive, PROCS, reap, waitForRoles, writeRunningJob } from '../helpers/jobProcs';
+import { alive, jobRoot, killScratch, reap, waitForRoles, writeRunningJob } from '../helpers/jobProcs';
 import { tempDir } from '../helpers/tempRoot';
-import { jobRoot } from '../helpers/jobProcs';
 import { assertJobGone, poll, Tally, TRIALS } from './reliability';
+import { NEEDS_LINUX } from '../helpers/platform';
 
-const linux = process.platform === 'linux';
 const tally = new Tally('faults');
 after(() => tally.print());
 
@@ -31,7 +30,7 @@ const TICKER = ['sh', '-c', 'echo "root $$" >> "$FIXTURE_PIDS"; i=0; while :; do
 
 const stateOf = (root: string, id: string) => JSON.parse(readFileSync(path.join(root, id, 'state.json'), 'utf8'));
 
-test('fault: supervisor SIGKILLed while the workload runs — status/list/wait tell the truth within 1 s, kill works, logs intact', { skip: !linux }, async (t) => {
+test('fault: supervisor SIGKILLed while the workload runs — status/list/wait tell the truth within 1 s, kill works, logs intact', { skip: NEEDS_LINUX }, async (t) => {
   const { root, run, cli } = jobRoot(t, 'ae-rel-sup-');
   for (let i = 0; i < TRIALS; i++) {
     const job = await run([...TICKER]);
@@ -62,15 +61,10 @@ test('fault: supervisor SIGKILLed while the workload runs — status/list/wait t
   }
 });
 
-test('fault: recycled pid — a stale record naming a live unrelated process (wrong start time, or an old agent-exec record) signals nothing', { skip: !linux }, async (t) => {
-  const { dir, cleanup } = tempDir('ae-rel-recycle-');
-  const bystander = spawn(node, [path.join(PROCS, 'forever.js'), 'bystander'], { detached: true, stdio: 'ignore' });
-  bystander.unref();
-  const startTime = processStartTime(bystander.pid!)!;
-  t.after(async () => {
-    await reap('none', [{ pid: bystander.pid!, startTime }]);
-    cleanup();
-  });
+test('fault: recycled pid — a stale record naming a live unrelated process (wrong start time, or an old agent-exec record) signals nothing', { skip: NEEDS_LINUX }, async (t) => {
+  const { dir, startUntagged } = killScratch(t, 'ae-rel-recycle-');
+  const bystander = await startUntagged('bystander');
+  const startTime = bystander.startTime;
   for (let i = 0; i < TRIALS; i++) {
     const records = [
       { pid_start_time: startTime - 1 - i },
@@ -81,11 +75,11 @@ test('fault: recycled pid — a stale record naming a live unrelated process (wr
     for (const extra of records) {
       const id = newJobId();
       if (extra.job) extra.job.id = id;
-      await writeRunningJob(dir, id, bystander.pid!, extra);
+      await writeRunningJob(dir, id, bystander.pid, extra);
       const r = await runCli(['--root', dir, 'kill', '--signal', 'KILL', '--grace', '0.1', id]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.ok(!r.json.signalled.includes(bystander.pid), `record ${JSON.stringify(extra)} signalled the bystander`);
-      assert.ok(alive(bystander.pid!, startTime), 'the bystander died');
+      assert.ok(alive(bystander.pid, startTime), 'the bystander died');
       tally.add('recycled pid', 'survived');
     }
   }
@@ -97,7 +91,7 @@ function mountTmpfs(dir: string, size: string): boolean {
   return spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]).status === 0;
 }
 
-test('fault: disk full on the job root — run fails clearly, no half-written record, other jobs unaffected', { skip: !linux }, async (t) => {
+test('fault: disk full on the job root — run fails clearly, no half-written record, other jobs unaffected', { skip: NEEDS_LINUX }, async (t) => {
   const { dir, cleanup } = tempDir('ae-rel-full-');
   const root = path.join(dir, 'root');
   if (!mountTmpfs(root, '64k')) {
@@ -157,7 +151,7 @@ test('fault: disk full on the job root — run fails clearly, no half-written re
   }
 });
 
-test('fault: job directory deleted while running — status says not found, list goes on, the supervisor ends with its job', { skip: !linux }, async (t) => {
+test('fault: job directory deleted while running — status says not found, list goes on, the supervisor ends with its job', { skip: NEEDS_LINUX }, async (t) => {
   const { root, run, cli } = jobRoot(t, 'ae-rel-rmdir-');
   const job = await run([...TICKER]);
   await waitForRoles(job, ['root']);
@@ -177,7 +171,7 @@ test('fault: job directory deleted while running — status says not found, list
   tally.add('job dir deleted', 'survived');
 });
 
-test('fault: logs truncated and deleted while the job writes and tail reads them', { skip: !linux }, async (t) => {
+test('fault: logs truncated and deleted while the job writes and tail reads them', { skip: NEEDS_LINUX }, async (t) => {
   const { root, run, cli } = jobRoot(t, 'ae-rel-trunc-');
   const job = await run([...TICKER]);
   await waitForRoles(job, ['root']);
@@ -201,7 +195,7 @@ test('fault: logs truncated and deleted while the job writes and tail reads them
   await assertJobGone(job, 'truncated-log job');
 });
 
-test('fault: corrupt, empty, huge, deeply nested, wrong-typed and non-file records — an error per job, list shows every other job', { skip: !linux }, async (t) => {
+test('fault: corrupt, empty, huge, deeply nested, wrong-typed and non-file records — an error per job, list shows every other job', { skip: NEEDS_LINUX }, async (t) => {
   const { dir: root, cleanup } = tempDir('ae-rel-corrupt-');
   t.after(cleanup);
   const good = Array.from({ length: 5 }, () => writeFakeJob(root, { status: 'exited' }));
@@ -281,7 +275,7 @@ function processDiagnosis(st: { pid?: number; supervisor_pid?: number }): string
 const CONCURRENT_PER_PROCESS = TRIALS >= 10 ? 50 : 20;
 const CONCURRENT_RUNS = 4 * CONCURRENT_PER_PROCESS;
 
-test(`fault: ${CONCURRENT_RUNS} runs at once from 4 processes (3 CLI shells and one in-process) — distinct ids, a terminal record each, run told the truth`, { skip: !linux }, async (t) => {
+test(`fault: ${CONCURRENT_RUNS} runs at once from 4 processes (3 CLI shells and one in-process) — distinct ids, a terminal record each, run told the truth`, { skip: NEEDS_LINUX }, async (t) => {
   const { dir, cleanup } = tempDir('ae-rel-conc-');
   const root = path.join(dir, 'root');
   const codes = path.join(dir, 'codes');
@@ -328,7 +322,7 @@ test(`fault: ${CONCURRENT_RUNS} runs at once from 4 processes (3 CLI shells and 
   tally.add('concurrency', 'distinct_ids', all.length);
 });
 
-test('fault: tag set and kill racing the end of the job — no lost update, a consistent terminal record', { skip: !linux }, async (t) => {
+test('fault: tag set and kill racing the end of the job — no lost update, a consistent terminal record', { skip: NEEDS_LINUX }, async (t) => {
   const { root, run, cli } = jobRoot(t, 'ae-rel-race-');
   for (let i = 0; i < TRIALS * 2; i++) {
     const job = await run(['sh', '-c', `echo "root $$" >> "$FIXTURE_PIDS"; sleep 0.${1 + (i % 3)}`]);
@@ -350,7 +344,7 @@ test('fault: tag set and kill racing the end of the job — no lost update, a co
 
 // The system clock cannot be changed here (it would disturb every other process on the
 // machine): the check is that recorded durations agree with a monotonic wall measurement.
-test('fault: durations are monotonic and agree with the measured run time', { skip: !linux }, async (t) => {
+test('fault: durations are monotonic and agree with the measured run time', { skip: NEEDS_LINUX }, async (t) => {
   const { root, cli } = jobRoot(t, 'ae-rel-clock-');
   for (let i = 0; i < TRIALS; i++) {
     const t0 = performance.now();

@@ -2,7 +2,7 @@
  * The Copilot language-model tools as VS Code sees them: one per host-neutral agent tool
  * (src/agent/tools.ts), so Copilot and MCP clients get the same names, schemas and results.
  * Pure (no `vscode`): package.json `contributes.languageModelTools` must equal
- * `languageModelToolContributions()` (test/unit/lm-tools.test.ts), and the result shaping is
+ * `languageModelToolContributions()` (test/unit/extension/lm/toolCatalog.test.ts), and the result shaping is
  * tested without an editor.
  */
 import { SURFACE_OWNER } from '../../agent/agentJob';

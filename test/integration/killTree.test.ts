@@ -7,29 +7,13 @@ import { createJobCgroup, removeCgroup, spawnInJobCgroup } from '../../src/core/
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { alive, PROCS, reap, startWorkload, waitForRoles } from '../helpers/jobProcs';
-import { tempDir } from '../helpers/tempRoot';
+import { alive, killScratch, PROCS, startWorkload, waitForRoles } from '../helpers/jobProcs';
+import { NEEDS_LINUX, needsWritableCgroup2 } from '../helpers/platform';
 
-const linux = process.platform === 'linux';
 const opts = { graceMs: 2_000, wait: true };
 
-/** A temp dir plus a cleanup that reaps the job's processes and asserts none were left. */
-function setup(t: { after: (fn: () => unknown) => void }) {
-  const { dir, cleanup } = tempDir('ae-kill-');
-  const jobs: string[] = [];
-  const extra: { pid: number; startTime?: number }[] = [];
-  /** Tagged pids a test leaves alive on purpose (the spared supervisor, a --no-wait target). */
-  const expectLeft: number[] = [];
-  t.after(async () => {
-    const leftovers = (await Promise.all(jobs.map((j) => reap(j, extra)))).flat();
-    cleanup();
-    assert.deepEqual(leftovers.filter((p) => !expectLeft.includes(p)), [], 'processes tagged with the job survived the test');
-  });
-  return { dir, jobs, extra, expectLeft };
-}
-
-test('TERM reaches root, child and grandchild; all verified gone without escalation', { skip: !linux }, async (t) => {
-  const { dir, jobs } = setup(t);
+test('TERM reaches root, child and grandchild; all verified gone without escalation', { skip: NEEDS_LINUX }, async (t) => {
+  const { dir, jobs } = killScratch(t);
   const w = startWorkload(dir, ['node', 'forever.js', 'root', 'child', 'grandchild']);
   jobs.push(w.jobId);
   const roles = await waitForRoles(w, ['root', 'child', 'grandchild']);
@@ -49,8 +33,8 @@ test('TERM reaches root, child and grandchild; all verified gone without escalat
   for (const pid of Object.values(roles)) assert.equal(alive(pid), false, `pid ${pid} survived`);
 });
 
-test('a TERM-ignoring process is escalated to KILL after the grace period', { skip: !linux }, async (t) => {
-  const { dir, jobs } = setup(t);
+test('a TERM-ignoring process is escalated to KILL after the grace period', { skip: NEEDS_LINUX }, async (t) => {
+  const { dir, jobs } = killScratch(t);
   const w = startWorkload(dir, ['node', 'ignore-sigterm.js']);
   jobs.push(w.jobId);
   await waitForRoles(w, ['stubborn']);
@@ -61,8 +45,8 @@ test('a TERM-ignoring process is escalated to KILL after the grace period', { sk
   assert.equal(alive(w.pid), false);
 });
 
-test('a stopped (SIGSTOP) workload is continued so that its INT handler runs, without escalation', { skip: !linux }, async (t) => {
-  const { dir, jobs } = setup(t);
+test('a stopped (SIGSTOP) workload is continued so that its INT handler runs, without escalation', { skip: NEEDS_LINUX }, async (t) => {
+  const { dir, jobs } = killScratch(t);
   const w = startWorkload(dir, ['sh', 'trap-int.sh']);
   jobs.push(w.jobId);
   await waitForRoles(w, ['trap']);
@@ -73,8 +57,8 @@ test('a stopped (SIGSTOP) workload is continued so that its INT handler runs, wi
   assert.deepEqual(r.survivors, []);
 });
 
-test('a setsid escapee (new session, still a descendant) is found and killed', { skip: !linux }, async (t) => {
-  const { dir, jobs } = setup(t);
+test('a setsid escapee (new session, still a descendant) is found and killed', { skip: NEEDS_LINUX }, async (t) => {
+  const { dir, jobs } = killScratch(t);
   const w = startWorkload(dir, ['node', 'setsid-escapee.js']);
   jobs.push(w.jobId);
   const roles = await waitForRoles(w, ['root', 'escapee']);
@@ -86,8 +70,8 @@ test('a setsid escapee (new session, still a descendant) is found and killed', {
   assert.equal(alive(roles.escapee), false);
 });
 
-test('a double-forked daemon (reparented, own session) is found by its env tag and killed', { skip: !linux }, async (t) => {
-  const { dir, jobs } = setup(t);
+test('a double-forked daemon (reparented, own session) is found by its env tag and killed', { skip: NEEDS_LINUX }, async (t) => {
+  const { dir, jobs } = killScratch(t);
   const w = startWorkload(dir, ['sh', 'double-fork.sh']);
   jobs.push(w.jobId);
   const roles = await waitForRoles(w, ['root', 'daemon']);
@@ -98,8 +82,8 @@ test('a double-forked daemon (reparented, own session) is found by its env tag a
   assert.equal(alive(roles.daemon), false);
 });
 
-test('a nohup child that outlived its workload is killed though the recorded pid is gone', { skip: !linux }, async (t) => {
-  const { dir, jobs } = setup(t);
+test('a nohup child that outlived its workload is killed though the recorded pid is gone', { skip: NEEDS_LINUX }, async (t) => {
+  const { dir, jobs } = killScratch(t);
   const w = startWorkload(dir, ['sh', 'nohup.sh']);
   jobs.push(w.jobId);
   const start = processStartTime(w.pid);
@@ -110,47 +94,41 @@ test('a nohup child that outlived its workload is killed though the recorded pid
   assert.equal(alive(roles.nohup), false);
 });
 
-test('a recycled pid (live, other start time) gets no signal', { skip: !linux }, async (t) => {
-  const { dir, jobs, extra } = setup(t);
+test('a recycled pid (live, other start time) gets no signal', { skip: NEEDS_LINUX }, async (t) => {
+  const { jobs, startUntagged } = killScratch(t);
   // An unrelated, untagged process stands in for whatever now holds the job's old pid.
-  const bystander = startWorkload(dir, ['node', 'forever.js', 'bystander'], newJobId(), { AGENT_EXEC_JOB_ID: '' });
-  await waitForRoles(bystander, ['bystander']);
-  const startTime = processStartTime(bystander.pid)!;
-  extra.push({ pid: bystander.pid, startTime });
+  const bystander = await startUntagged('bystander');
   const jobId = newJobId();
   jobs.push(jobId);
-  const subject = { jobId, pid: bystander.pid, pidStartTime: startTime - 1 };
+  const subject = { jobId, pid: bystander.pid, pidStartTime: bystander.startTime - 1 };
   assert.equal(scanKillTargets(subject).identity, 'recycled');
   assert.deepEqual(scanKillTargets(subject).targets, []);
   const r = await killProcessTree(subject, 'SIGKILL', opts);
   assert.equal(r.identity, 'recycled');
   assert.deepEqual(r.signalled, []);
-  assert.equal(alive(bystander.pid, startTime), true, 'the bystander was signalled');
+  assert.equal(alive(bystander.pid, bystander.startTime), true, 'the bystander was signalled');
 });
 
-test('agent-exec records (no start time): a session leader started near started_at is plausible, one started long before is not', { skip: !linux }, async (t) => {
-  const { dir, jobs, extra } = setup(t);
-  const w = startWorkload(dir, ['node', 'forever.js', 'legacy'], newJobId(), { AGENT_EXEC_JOB_ID: '' });
-  await waitForRoles(w, ['legacy']);
-  const startTime = processStartTime(w.pid)!;
-  extra.push({ pid: w.pid, startTime });
+test('agent-exec records (no start time): a session leader started near started_at is plausible, one started long before is not', { skip: NEEDS_LINUX }, async (t) => {
+  const { jobs, startUntagged } = killScratch(t);
+  const w = await startUntagged('legacy');
   const jobId = newJobId();
   jobs.push(jobId);
   const hourAgo = { jobId, pid: w.pid, startedAtMs: Date.now() - 3_600_000 };
   assert.equal(scanKillTargets(hourAgo).identity, 'implausible');
   const r0 = await killProcessTree(hourAgo, 'SIGTERM', opts);
   assert.deepEqual(r0.signalled, []);
-  assert.equal(alive(w.pid, startTime), true);
+  assert.equal(alive(w.pid, w.startTime), true);
 
   const justNow = { jobId, pid: w.pid, startedAtMs: Date.now() - 1_000 };
   assert.equal(scanKillTargets(justNow).identity, 'plausible');
   const r1 = await killProcessTree(justNow, 'SIGTERM', opts);
   assert.deepEqual(r1.signalled, [w.pid]);
-  assert.equal(alive(w.pid, startTime), false);
+  assert.equal(alive(w.pid, w.startTime), false);
 });
 
-test('spared pids (the supervisor) are never signalled even when tagged', { skip: !linux }, async (t) => {
-  const { dir, jobs, expectLeft } = setup(t);
+test('spared pids (the supervisor) are never signalled even when tagged', { skip: NEEDS_LINUX }, async (t) => {
+  const { dir, jobs, expectLeft } = killScratch(t);
   const w = startWorkload(dir, ['node', 'forever.js', 'root']);
   jobs.push(w.jobId);
   const sup = startWorkload(dir, ['node', 'forever.js', 'supervisor'], w.jobId);
@@ -164,8 +142,8 @@ test('spared pids (the supervisor) are never signalled even when tagged', { skip
   assert.equal(alive(sup.pid, supStart), true, 'the supervisor was signalled');
 });
 
-test('--no-wait semantics: signals and returns at once without observing', { skip: !linux }, async (t) => {
-  const { dir, jobs, expectLeft } = setup(t);
+test('--no-wait semantics: signals and returns at once without observing', { skip: NEEDS_LINUX }, async (t) => {
+  const { dir, jobs, expectLeft } = killScratch(t);
   const w = startWorkload(dir, ['node', 'ignore-sigterm.js']);
   jobs.push(w.jobId);
   expectLeft.push(w.pid);
@@ -177,11 +155,11 @@ test('--no-wait semantics: signals and returns at once without observing', { ski
 });
 
 for (const workloadGone of [false, true]) {
-  test(`with a job cgroup (cgroup v2, where writable): an env -i, setsid, reparented daemon is found and killed${workloadGone ? ' after its workload exited' : ''}`, async (t) => {
+  test(`with a job cgroup (cgroup v2, where writable): an env -i, setsid, reparented daemon is found and killed${workloadGone ? ' after its workload exited' : ''}`, { skip: needsWritableCgroup2() }, async (t) => {
     const jobId = newJobId();
-    const cg = linux ? createJobCgroup(jobId) : undefined;
-    if (!cg) return t.skip('no writable cgroup v2 hierarchy here');
-    const { dir, jobs, extra } = setup(t);
+    const cg = createJobCgroup(jobId);
+    assert.ok(cg, 'cgroup v2 is writable here, yet no job cgroup was made');
+    const { dir, jobs, untagged } = killScratch(t);
     t.after(() => removeCgroup(cg));
     jobs.push(jobId);
     // What a supervisor does: the workload enters the job cgroup before it runs anything.
@@ -193,7 +171,7 @@ for (const workloadGone of [false, true]) {
       for (const deadline = Date.now() + 5_000; alive(w.pid) && Date.now() < deadline; ) await new Promise((res) => setTimeout(res, 10));
     }
     const scrubbedStart = processStartTime(roles.scrubbed)!;
-    extra.push({ pid: roles.scrubbed, startTime: scrubbedStart });
+    untagged.push({ pid: roles.scrubbed, startTime: scrubbedStart });
     const subject = { jobId, pid: w.pid, pidStartTime: workloadStart ?? 1 };
     assert.equal(scanKillTargets(subject).targets.find((x) => x.pid === roles.scrubbed)?.reason, 'cgroup');
     const r = await killProcessTree(subject, 'SIGTERM', opts);
@@ -204,11 +182,11 @@ for (const workloadGone of [false, true]) {
   });
 }
 
-test('spawnInJobCgroup: the child is born in the job cgroup, the caller is back in its own, kill uses it', async (t) => {
+test('spawnInJobCgroup: the child is born in the job cgroup, the caller is back in its own, kill uses it', { skip: needsWritableCgroup2() }, async (t) => {
   const jobId = newJobId();
   const cgroupLine = (pid: number | 'self') => readFileSync(`/proc/${pid}/cgroup`, 'utf8').match(/^0::(.*)$/m)?.[1];
-  const before = linux ? cgroupLine('self') : undefined;
-  const { dir, jobs } = setup(t);
+  const before = cgroupLine('self');
+  const { dir, jobs } = killScratch(t);
   jobs.push(jobId);
   const pidsFile = path.join(dir, 'pids');
   const { result: child, cgroup } = spawnInJobCgroup(jobId, () =>
@@ -220,10 +198,7 @@ test('spawnInJobCgroup: the child is born in the job cgroup, the caller is back 
     }),
   );
   child.unref();
-  if (!cgroup) {
-    await reap(jobId);
-    return t.skip('no writable cgroup v2 hierarchy here');
-  }
+  assert.ok(cgroup, 'cgroup v2 is writable here, yet the child was not spawned in a job cgroup');
   t.after(() => removeCgroup(cgroup));
   assert.equal(cgroupLine('self'), before, 'the caller did not move back to its own cgroup');
   assert.equal(cgroupLine(child.pid!), `${before === '/' ? '' : before}/agent-exec/${jobId}`);

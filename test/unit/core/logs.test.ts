@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSync, closeSync, ftruncateSync, writeSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { readHead, readSlice, readTail } from '../../src/core/logs';
-import { tempDir } from '../helpers/tempRoot';
+import { readHead, readSlice, readTail } from '../../../src/core/logs';
+import { tempDir } from '../../helpers/tempRoot';
 
 /** Contract §5.4 literally: whole file, split on '\n', drop the final empty chunk, keep the last N. */
 function referenceTail(data: Buffer, tailLines: number, maxBytes: number) {

@@ -7,14 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { readHead, readSlice, readTail } from '../../src/core/logs';
-import { maskedValues, recordMaskedValues, REDACT_FILE } from '../../src/core/redact';
-import { LogFollower, type FollowerChunk } from '../../src/extension/panel/logFollower';
-import { AGENT_TOOLS } from '../../src/agent/tools';
-import { snakeCaseKeys } from '../../src/extension/agent/agentOutput';
-import { COPILOT_OWNER } from '../../src/extension/lm/toolCatalog';
-import { writeFakeJob } from '../helpers/fakeJobs';
-import { tempDir } from '../helpers/tempRoot';
+import { readHead, readSlice, readTail } from '../../../src/core/logs';
+import { maskedValues, recordMaskedValues, REDACT_FILE } from '../../../src/core/redact';
+import { LogFollower, type FollowerChunk } from '../../../src/extension/panel/logFollower';
+import { AGENT_TOOLS } from '../../../src/agent/tools';
+import { snakeCaseKeys } from '../../../src/extension/agent/agentOutput';
+import { COPILOT_OWNER } from '../../../src/extension/lm/toolCatalog';
+import { writeFakeJob } from '../../helpers/fakeJobs';
+import { tempDir } from '../../helpers/tempRoot';
 
 const SECRET = 'hunter2-s3cr3t';
 

@@ -1,16 +1,16 @@
 /** What the Jobs tree shows (src/extension/views/jobsTreeModel.ts), from real job records. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import type { JobMeta, JobState } from '../../src/core/schema';
-import type { JobSnapshot } from '../../src/extension/jobs/jobService';
-import { commandLine, describe, formatDuration, groupJobs, lookOf, MAX_ACTIVE_JOBS, present, runningCount, signalName, visibleJobs } from '../../src/extension/views/jobsTreeModel';
+import type { JobMeta, JobState } from '../../../../src/core/schema';
+import type { JobSnapshot } from '../../../../src/extension/jobs/jobService';
+import { commandLine, describe, formatDuration, groupJobs, lookOf, MAX_ACTIVE_JOBS, present, runningCount, signalName, visibleJobs } from '../../../../src/extension/views/jobsTreeModel';
 
 let n = 0;
-function job(status: JobState['job']['status'], opts: { exit?: number; signal?: string; created?: string; finished?: string; error?: string; command?: string[] } = {}): JobSnapshot {
+function job(status: JobState['job']['status'], opts: { exit?: number; signal?: string; created?: string; finished?: string; error?: string; command?: string[]; cwd?: string } = {}): JobSnapshot {
   const id = (++n).toString(16).padStart(32, '0');
   const created = opts.created ?? '2026-11-30T10:00:00.000Z';
   const terminal = status !== 'running' && status !== 'created';
-  const meta = { job: { id }, schema_version: '0.1', command: opts.command ?? ['sleep', '5'], created_at: created, root: '/r', env_keys: [], cwd: '/work/app', tags: ['web', 'dev'], inherit_env: true, timeout_ms: 0, kill_after_ms: 0, progress_every_ms: 0 } as JobMeta;
+  const meta = { job: { id }, schema_version: '0.1', command: opts.command ?? ['sleep', '5'], created_at: created, root: '/r', env_keys: [], cwd: opts.cwd ?? '/work/app', tags: ['web', 'dev'], inherit_env: true, timeout_ms: 0, kill_after_ms: 0, progress_every_ms: 0 } as JobMeta;
   const state: JobState = {
     job: { id, status, started_at: created },
     result: { exit_code: opts.exit ?? null, signal: opts.signal ?? null, duration_ms: terminal ? 1500 : null },
@@ -45,11 +45,15 @@ test('icons and menu context follow the state', () => {
   assert.equal(present(job('failed', { error: 'process 1 is gone and no exit was recorded (supervisor lost)' }), now).contextValue, 'job.failed.lost');
 });
 
-test('the tooltip carries id, pid, cwd, tags and times; the label is the command line', () => {
-  const j = job('exited', { exit: 0, command: ['echo', 'hello world'] });
+test('the tooltip carries id, pid, cwd (Markdown-escaped), tags and times; the label is the command line', () => {
+  const j = job('exited', { exit: 0, command: ['echo', 'hello world'], cwd: '/work/my_app-2.0' });
   const p = present(j, new Date());
   assert.equal(p.label, "echo 'hello world'");
-  for (const part of [j.id, '4242', '/work/app', '`web`', 'Started', 'Finished', 'Duration']) assert.ok(p.tooltip.includes(part.replace('/', '/')) || p.tooltip.includes(part), part);
+  const rows = p.tooltip.split('\n');
+  for (const row of [`**Job id:** \`${j.id}\`  `, '**PID:** 4242  ', '**Cwd:** /work/my\\_app\\-2\\.0  ', '**Tags:** `web` `dev`  ', '**Duration:** 1.5 s  ']) {
+    assert.ok(rows.includes(row), `${row} in\n${p.tooltip}`);
+  }
+  for (const key of ['Started', 'Finished']) assert.ok(rows.some((r) => r.startsWith(`**${key}:** `)), key);
   assert.equal(commandLine(['sh -c "x"']), 'sh -c "x"');
 });
 

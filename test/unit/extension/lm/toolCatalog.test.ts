@@ -7,14 +7,14 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { AGENT_TOOL, AGENT_TOOLS, TOOL_MAX_BYTES } from '../../src/agent/tools';
-import { killConfirmation, MAX_LISTED_TARGETS, ownerText, runConfirmation } from '../../src/extension/lm/confirmations';
-import { COPILOT_OWNER, languageModelToolContributions, LM_TOOLS, resultTexts } from '../../src/extension/lm/toolCatalog';
-import { AGENT_COMMANDS, agentOwner, agentResult, snakeCaseKeys, splitWriteTo, toolArgs } from '../../src/extension/agent/agentOutput';
-import { JobError } from '../../src/core/errors';
-import type { KillTargetsDescription } from '../../src/core/ops/kill';
-import { writeFakeJob } from '../helpers/fakeJobs';
-import { tempDir } from '../helpers/tempRoot';
+import { AGENT_TOOL, AGENT_TOOLS, TOOL_MAX_BYTES } from '../../../../src/agent/tools';
+import { killConfirmation, MAX_LISTED_TARGETS, ownerText, runConfirmation } from '../../../../src/extension/lm/confirmations';
+import { COPILOT_OWNER, languageModelToolContributions, LM_TOOLS, resultTexts } from '../../../../src/extension/lm/toolCatalog';
+import { AGENT_COMMANDS, agentOwner, agentResult, snakeCaseKeys, splitWriteTo, toolArgs } from '../../../../src/extension/agent/agentOutput';
+import { JobError } from '../../../../src/core/errors';
+import type { KillTargetsDescription } from '../../../../src/core/ops/kill';
+import { writeFakeJob } from '../../../helpers/fakeJobs';
+import { tempDir } from '../../../helpers/tempRoot';
 
 const pkg = JSON.parse(readFileSync(path.resolve('package.json'), 'utf8'));
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants } from 'node:os';
-import { JobError } from '../../src/core/errors';
-import { KILL_SIGNALS, normalizeSignal } from '../../src/core/process/signals';
+import { JobError } from '../../../../src/core/errors';
+import { KILL_SIGNALS, normalizeSignal } from '../../../../src/core/process/signals';
 
 test('signal names: bare, lowercase, SIG-prefixed and numbers all normalize', () => {
   for (const input of ['TERM', 'term', 'SIGTERM', 'sigterm', 'SigTerm', String(constants.signals.SIGTERM)]) {

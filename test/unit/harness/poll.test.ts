@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { poll } from '../helpers/poll';
-import { tempDir } from '../helpers/tempRoot';
+import { poll } from '../../helpers/poll';
+import { tempDir } from '../../helpers/tempRoot';
 
 test('poll: a file that does not exist yet is "not yet", then its content is returned', async (t) => {
   const { dir, cleanup } = tempDir('ae-poll-');

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, openSync, closeSync, ftruncateSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { LogFollower, type FollowerChunk } from '../../src/extension/panel/logFollower';
-import { PanelSession, readStoreJobs, type PanelBackend } from '../../src/extension/panel/session';
-import { DEFAULT_JOB_VIEW, HOST_TO_WEBVIEW, JOBS_PAGE, parseMessage, type HostMessage } from '../../src/protocol/jobPanel';
-import { installFixtureJobs, tempDir } from '../helpers/tempRoot';
-import { writeFakeJob } from '../helpers/fakeJobs';
-import { JobService } from '../../src/extension/jobs/jobService';
+import { LogFollower, type FollowerChunk } from '../../../../src/extension/panel/logFollower';
+import { PanelSession, readStoreJobs, type PanelBackend } from '../../../../src/extension/panel/session';
+import { DEFAULT_JOB_VIEW, HOST_TO_WEBVIEW, JOBS_PAGE, parseMessage, type HostMessage } from '../../../../src/protocol/jobPanel';
+import { installFixtureJobs, tempDir } from '../../../helpers/tempRoot';
+import { writeFakeJob } from '../../../helpers/fakeJobs';
+import { JobService } from '../../../../src/extension/jobs/jobService';
 
 /** Resolves when `pred` holds for the collected items; fails after `ms`. */
 function until<T>(items: T[], pred: (items: T[]) => boolean, ms = 5000): Promise<void> {

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { toYaml } from '../../src/cli/output';
-import { FIXTURES } from '../helpers/tempRoot';
+import { toYaml } from '../../../src/cli/output';
+import { FIXTURES } from '../../helpers/tempRoot';
 
 const record = (name: string) =>
   readFileSync(path.join(FIXTURES, 'transcripts.jsonl'), 'utf8')

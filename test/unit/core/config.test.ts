@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { configuredShellWrapper, loadConfig, parseShellWrapperFlag } from '../../src/core/config';
-import { tempDir } from '../helpers/tempRoot';
+import { configuredShellWrapper, loadConfig, parseShellWrapperFlag } from '../../../src/core/config';
+import { tempDir } from '../../helpers/tempRoot';
 
 test('config.toml: [gc] and [shell] values; missing default file = defaults', async (t) => {
   const { dir, cleanup } = tempDir();

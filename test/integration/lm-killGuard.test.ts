@@ -14,6 +14,7 @@ import { AGENT_TOOLS, type ToolContext } from '../../src/agent/tools';
 import { COPILOT_OWNER } from '../../src/extension/lm/toolCatalog';
 import { poll } from '../helpers/poll';
 import { tempDir } from '../helpers/tempRoot';
+import { NEEDS_LINUX } from '../helpers/platform';
 
 const tool = (name: string) => AGENT_TOOLS.find((t) => t.name === name)!;
 
@@ -32,7 +33,7 @@ if (inner) {
   );
   setInterval(() => undefined, 1000);
 } else {
-  test('agentExec_kill run by an agent inside the job spares the agent and its ancestors; a kill from outside ends the job', { skip: process.platform !== 'linux' }, async (t) => {
+  test('agentExec_kill run by an agent inside the job spares the agent and its ancestors; a kill from outside ends the job', { skip: NEEDS_LINUX }, async (t) => {
     const { dir, cleanup } = tempDir('ae-lm-guard-');
     t.after(cleanup);
     const root = path.join(dir, 'jobs');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Command, JOBS_VIEW_ID, VIEW_CONTAINER_ID } from '../../src/extension/ids';
+import { Command, JOBS_VIEW_ID, VIEW_CONTAINER_ID } from '../../../src/extension/ids';
 
 const pkg = JSON.parse(readFileSync(path.resolve('package.json'), 'utf8'));
 const contributes = pkg.contributes;
@@ -27,6 +27,8 @@ test('commands have a Title Case title and the "Agent Exec" category', () => {
 test('menus, keybindings and welcome content only refer to contributed commands and views', () => {
   const views = Object.values(contributes.views).flat().map((v) => (v as { id: string }).id);
   assert.ok(views.includes(JOBS_VIEW_ID));
+  // JOB_PANEL_VIEW_ID (panel/jobPanel.ts imports vscode, which a unit test cannot load).
+  assert.ok(views.includes('agentExec.jobPanel'), 'the job panel view is not contributed');
   assert.ok(contributes.viewsContainers.activitybar.some((c: { id: string }) => c.id === VIEW_CONTAINER_ID));
   for (const [menu, items] of Object.entries(contributes.menus) as [string, { command: string; when?: string }[]][]) {
     for (const item of items) {

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { demoDir } from '../e2e/harness/demo';
-import { tempDir } from '../helpers/tempRoot';
+import { demoDir } from '../../e2e/harness/demo';
+import { tempDir } from '../../helpers/tempRoot';
 
 const REPO = path.resolve('.');
 

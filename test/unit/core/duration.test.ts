@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDurationSeconds } from '../../src/core/duration';
-import { JobError } from '../../src/core/errors';
+import { parseDurationSeconds } from '../../../src/core/duration';
+import { JobError } from '../../../src/core/errors';
 
 test('gc durations: N, Ns, Nm, Nh, Nd, trimmed', () => {
   const cases: [string, number][] = [['30d', 30 * 86400], ['24h', 86400], ['60m', 3600], ['3600s', 3600], ['45', 45], [' 2h ', 7200], ['0s', 0]];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FrameBatcher, LogWindow, mergeContiguous, utf8Length, visibleRange, type ChunkLike } from '../../webview/logWindow';
+import { FrameBatcher, LogWindow, mergeContiguous, utf8Length, visibleRange, type ChunkLike } from '../../../webview/logWindow';
 
 /** A file's bytes, and chunks of it as the host would send them. */
 function file(text: string) {

@@ -18,7 +18,7 @@ import {
   type JobRow,
   type JobWindow,
   type UiState,
-} from '../../src/protocol/jobPanel';
+} from '../../../src/protocol/jobPanel';
 
 const ID = '0123456789abcdef0123456789abcdef';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildMeta, maskEnvVars, parseEnvFile, workloadArgv, workloadEnv, type JobDefinition } from '../../src/core/jobSpec';
+import { buildMeta, maskEnvVars, parseEnvFile, workloadArgv, workloadEnv, type JobDefinition } from '../../../src/core/jobSpec';
 
 const def: JobDefinition & { shellWrapper: string[] } = {
   command: ['npm', 'test'],

@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdirSync, promises as fsPromises, readdirSync, renameSync, rmSync, writeFileSync, type PathLike, type StatOptions } from 'node:fs';
 import * as path from 'node:path';
-import { JobService } from '../../src/extension/jobs/jobService';
-import { tempDir } from '../helpers/tempRoot';
-import { writeFakeJob } from '../helpers/fakeJobs';
+import { JobService } from '../../../../src/extension/jobs/jobService';
+import { tempDir } from '../../../helpers/tempRoot';
+import { writeFakeJob } from '../../../helpers/fakeJobs';
 
 function service(root: string) {
   const events: (readonly string[] | undefined)[] = [];
