@@ -4,9 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JobError } from '../../src/core/errors';
-import { agentJobDefinition } from '../../src/agent/agentJob';
-import { parseInput, toJsonSchema, type InputSpec } from '../../src/agent/input';
+import { JobError } from '../../../src/core/errors';
+import { agentJobDefinition } from '../../../src/agent/agentJob';
+import { parseInput, toJsonSchema, type InputSpec } from '../../../src/agent/input';
 
 const SPEC = {
   name: { type: 'string', required: true, description: 'n' },
