@@ -60,7 +60,8 @@ const RESERVED = new Set([
 function needsQuotes(s: string): boolean {
   if (s === '' || s.startsWith(' ') || s.endsWith(' ')) return true;
   if (/^[&*?|\-<>=!%@]/.test(s)) return true;
-  if (/[:{}\[\],#`"'\\\x00-\x06\t\n\r\x0e-\x1a\x1c-\x1f]/.test(s)) return true;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must be quoted
+  if (/[:{}[\],#`"'\\\x00-\x06\t\n\r\x0e-\x1a\x1c-\x1f]/.test(s)) return true;
   if (RESERVED.has(s) || s.startsWith('.') || s.startsWith('0x')) return true;
   // Rust's str::parse::<i64>() / ::<f64>() (which also takes inf, infinity and nan in any case).
   return /^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|infinity|nan)$/i.test(s);

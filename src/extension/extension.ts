@@ -3,7 +3,7 @@
  * Everything heavier (reading the store) happens after `activate` returns.
  */
 import { performance } from 'node:perf_hooks';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { registerCopyCommands } from './commands/copyJob';
 import type { Services } from './commands/command';
 import { registerDeleteFinished } from './commands/deleteFinished';

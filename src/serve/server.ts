@@ -70,7 +70,7 @@ function matchRoute(method: string, pathname: string): Match {
     const m = route.path.exec(pathname);
     if (!m) continue;
     if (route.method === method) {
-      let id = '';
+      let id: string;
       try {
         id = m[1] === undefined ? '' : decodeURIComponent(m[1]);
       } catch {

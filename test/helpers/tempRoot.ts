@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -12,7 +12,7 @@ export const FIXTURES = path.resolve('test/fixtures/agent-exec-0.2.3');
 
 /** Copies fixture job directories (by their stable names) into `root` under their real ids. */
 export function installFixtureJobs(root: string, names: string[]): Record<string, string> {
-  const manifest = require(path.join(FIXTURES, 'jobs', 'manifest.json')) as Record<string, { id: string }>;
+  const manifest = JSON.parse(readFileSync(path.join(FIXTURES, 'jobs', 'manifest.json'), 'utf8')) as Record<string, { id: string }>;
   const ids: Record<string, string> = {};
   for (const name of names) {
     const id = manifest[name].id;

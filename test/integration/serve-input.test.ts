@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JobError } from '../../src/core/errors';
-import { formatBind, isLoopback, parseBind, resolveServeOptions, StartupRefusal } from '../../src/serve/options';
+import { type JobError } from '../../src/core/errors';
+import { formatBind, isLoopback, parseBind, resolveServeOptions, type StartupRefusal } from '../../src/serve/options';
 
 test('bind addresses parse like a Rust SocketAddr: IP literals with a port, IPv6 in brackets', () => {
   assert.deepEqual(parseBind('127.0.0.1:19263'), { host: '127.0.0.1', port: 19263 });

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
-import * as path from 'node:path';
 import { findEnvTagged, isProcessAlive } from '../../src/core/process/proc';
 import type { Launched } from '../helpers/jobProcs';
 import { poll } from '../helpers/poll';

@@ -53,7 +53,7 @@ async function readLock(file: string): Promise<unknown> {
     return lock;
   } catch (err) {
     // Never overwrite a lock file we cannot read: it records other skills.
-    throw new Error(`cannot update ${file}: ${err instanceof Error ? err.message : String(err)}; fix or remove it and run install-skills again`);
+    throw new Error(`cannot update ${file}: ${err instanceof Error ? err.message : String(err)}; fix or remove it and run install-skills again`, { cause: err });
   }
 }
 

@@ -17,6 +17,7 @@ export const mcpCommand: CliCommand = {
   run: async (_args, ctx) => {
     // The SDK (~650 KB with zod and ajv) is its own bundle, dist/mcp.js, so that no other
     // command compiles it at start-up.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/consistent-type-imports -- a run-time load of the separate bundle, typed by its source
     const { serveMcpStdio } = require(path.join(__dirname, 'mcp.js')) as typeof import('../../mcp/server');
     const stop = () => process.exit(0);
     process.once('SIGTERM', stop);

@@ -1,5 +1,5 @@
 /** Delete Job: removes finished jobs (the clicked one, the selection, or picked ones) from the store. */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { okEnvelope } from '../../core/envelope';
 import { describeError } from '../../core/errors';
 import { isTerminal } from '../../core/schema';

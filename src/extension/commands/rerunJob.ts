@@ -1,5 +1,5 @@
 /** Rerun: the job's command again, same cwd, tags and shell wrapper, as a new job. */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { okEnvelope } from '../../core/envelope';
 import { isTerminal } from '../../core/schema';
 import { Command } from '../ids';

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JobError } from '../../../src/core/errors';
+import { type JobError } from '../../../src/core/errors';
 import { agentJobDefinition } from '../../../src/agent/agentJob';
 import { parseInput, toJsonSchema, type InputSpec } from '../../../src/agent/input';
 
