@@ -1,6 +1,6 @@
 /**
  * Jobs launched for an agent (HTTP `POST /exec`, MCP `run`): the job definition agent-exec's
- * `/exec` builds (contract §6: inherited env plus the given entries, no env files, no
+ * `/exec` builds (agent-exec-compat.md §6: inherited env plus the given entries, no env files, no
  * notifications, kill-after 0), with our fixes: the env values given are masked in
  * `meta.json` (§10.12), and the job records who started it (`meta.owner`).
  *

@@ -2,7 +2,7 @@ import type { Args, CommandSpec } from './args';
 
 /** What a subcommand receives besides its arguments. */
 export interface CliContext {
-  /** Resolved job root (contract §1.1). */
+  /** Resolved job root (agent-exec-compat.md §1.1). */
   root: string;
   cwd: string;
   env: NodeJS.ProcessEnv;

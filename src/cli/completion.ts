@@ -1,9 +1,9 @@
 /**
  * Shell completion. `completions <shell>` prints a registration script; the script calls the CLI
  * back with `COMPLETE=<shell>` and the words typed so far (`agent-exec -- agent-exec kill 3f`),
- * the way agent-exec's clap_complete does (contract §4.0), and the CLI prints one candidate a
+ * the way agent-exec's clap_complete does (agent-exec-compat.md §4.0), and the CLI prints one candidate a
  * line. Job-id arguments complete from the job store: the caller's directory's jobs in the
- * states the subcommand accepts (contract §4.13), running jobs first.
+ * states the subcommand accepts (agent-exec-compat.md §4.13), running jobs first.
  */
 import { findFlag, GLOBAL_FLAGS, type CommandSpec, type FlagSpec } from './args';
 import type { CliCommand } from './command';

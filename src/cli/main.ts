@@ -1,5 +1,5 @@
 /**
- * `agent-exec` CLI: argv → one subcommand → exactly one envelope on stdout (contract §4).
+ * `agent-exec` CLI: argv → one subcommand → exactly one envelope on stdout (agent-exec-compat.md §4).
  * Exit codes: 0 success, 1 error envelope, 2 usage error (stdout left empty).
  */
 import { errorEnvelope } from '../core/envelope';
@@ -33,7 +33,7 @@ function findCommand(argv: string[]): { command: CliCommand; rest: string[] } | 
 }
 
 export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
-  // Shell completion (the registration script calls back with COMPLETE=<shell>, contract §4.0).
+  // Shell completion (the registration script calls back with COMPLETE=<shell>, agent-exec-compat.md §4.0).
   const completion = completionRequest(argv, process.env);
   if (completion) {
     io.stdout.write(await printCandidates(completion, COMMANDS, { cwd: process.cwd(), env: process.env }));

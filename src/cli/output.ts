@@ -1,4 +1,4 @@
-/** Prints one envelope: compact JSON + newline, or YAML with `--yaml` (contract §4.0). */
+/** Prints one envelope: compact JSON + newline, or YAML with `--yaml` (agent-exec-compat.md §4.0). */
 export function formatEnvelope(value: object, yaml: boolean): string {
   return yaml ? toYaml(value) : `${JSON.stringify(value)}\n`;
 }

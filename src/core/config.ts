@@ -1,5 +1,5 @@
 /**
- * `config.toml` (contract §8.1): `[gc]` auto-GC policy and `[shell]` wrappers. A missing file
+ * `config.toml` (agent-exec-compat.md §8.1): `[gc]` auto-GC policy and `[shell]` wrappers. A missing file
  * means defaults; malformed TOML or wrong value types are `internal_error`.
  */
 import { promises as fs } from 'node:fs';
@@ -91,7 +91,7 @@ export async function loadConfig(configPath?: string, env: NodeJS.ProcessEnv = p
 
 export const DEFAULT_SHELL_WRAPPER: readonly string[] = process.platform === 'win32' ? ['cmd', '/C'] : ['sh', '-lc'];
 
-/** `--shell-wrapper "<PROG FLAGS>"`: split on whitespace, no quoting (contract §4.1). */
+/** `--shell-wrapper "<PROG FLAGS>"`: split on whitespace, no quoting (agent-exec-compat.md §4.1). */
 export function parseShellWrapperFlag(flag: string): string[] {
   const parts = flag.split(/\s+/).filter((p) => p !== '');
   if (parts.length === 0) throw new JobError('internal_error', 'shell wrapper must not be empty');

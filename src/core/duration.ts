@@ -1,5 +1,5 @@
 /**
- * gc retention durations (contract §8.1): an integer followed by `d`, `h`, `m`, `s` or nothing
+ * gc retention durations (agent-exec-compat.md §8.1): an integer followed by `d`, `h`, `m`, `s` or nothing
  * (seconds), surrounding whitespace ignored, case-sensitive.
  */
 import { JobError } from './errors';

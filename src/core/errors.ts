@@ -1,4 +1,4 @@
-/** Error codes of agent-exec 0.2.3 (contract §4.0) plus serve-only ones (§6) and the agent surfaces' `not_owner`. */
+/** Error codes of agent-exec 0.2.3 (agent-exec-compat.md §4.0) plus serve-only ones (§6) and the agent surfaces' `not_owner`. */
 export type ErrorCode =
   | 'job_not_found'
   | 'ambiguous_job_id'

@@ -1,5 +1,5 @@
 /**
- * Job definitions (contract §2.1, §3.3, §4.1, §4.2): from user flags to `meta.json`, and from
+ * Job definitions (agent-exec-compat.md §2.1, §3.3, §4.1, §4.2): from user flags to `meta.json`, and from
  * `meta.json` to what the workload is spawned with (argv, env, cwd). Pure data work plus the
  * few reads needed to validate a definition before any job directory exists.
  */
@@ -34,7 +34,7 @@ export interface JobDefinition {
   owner?: string;
 }
 
-/** `KEY=VALUE` → [KEY, VALUE]; a bare `KEY` has an empty value (contract §3.3). */
+/** `KEY=VALUE` → [KEY, VALUE]; a bare `KEY` has an empty value (agent-exec-compat.md §3.3). */
 export function splitAssignment(entry: string): [string, string] {
   const eq = entry.indexOf('=');
   return eq < 0 ? [entry, ''] : [entry.slice(0, eq), entry.slice(eq + 1)];
@@ -105,7 +105,7 @@ export function effectiveCwd(callerCwd: string, flag?: string): string {
   }
 }
 
-/** Refuses a cwd the workload could not be started in (contract §10.3). */
+/** Refuses a cwd the workload could not be started in (agent-exec-compat.md §10.3). */
 export async function checkCwd(dir: string): Promise<void> {
   const st = await fs.stat(dir).catch((err: unknown) => {
     throw new JobError('spawn_failed', `working directory ${dir}: ${describeError(err)}`);
@@ -114,7 +114,7 @@ export async function checkCwd(dir: string): Promise<void> {
 }
 
 /**
- * The argv that runs `command` under `wrapper` (contract §3.3): one element = shell string;
+ * The argv that runs `command` under `wrapper` (agent-exec-compat.md §3.3): one element = shell string;
  * several = `sh -lc 'exec "$@"' -- argv…` on Unix, a joined string for `cmd /C` on Windows.
  */
 export function workloadArgv(wrapper: readonly string[], command: readonly string[], platform = process.platform): string[] {
@@ -182,7 +182,7 @@ export interface CallerContext {
 }
 
 /**
- * The supervisor spec for a job, from its persisted definition (contract §4.3: launches use only
+ * The supervisor spec for a job, from its persisted definition (agent-exec-compat.md §4.3: launches use only
  * persisted values, env files re-read now) plus the real `--env` values.
  */
 export async function supervisorSpec(

@@ -1,5 +1,5 @@
 /**
- * Bounded log reads (contract §5.3, §5.4, §10.13): head and tail read only the byte ranges
+ * Bounded log reads (agent-exec-compat.md §5.3, §5.4, §10.13): head and tail read only the byte ranges
  * they return, whatever the size of the log. Offsets are byte offsets into the raw file;
  * text is decoded lossily (invalid UTF-8 → U+FFFD) like Rust's `from_utf8_lossy`, with the
  * job's masked values shown as `***` (redact.ts; the log lives in its job directory). A

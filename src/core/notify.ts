@@ -1,7 +1,7 @@
 /**
- * Notification sinks (contract §7): `job.finished` and `job.output.matched` events delivered to
+ * Notification sinks (agent-exec-compat.md §7): `job.finished` and `job.output.matched` events delivered to
  * a command (event JSON on stdin) and/or an NDJSON file. Command sinks are bounded by a timeout
- * and then killed with their process group (contract §10.11).
+ * and then killed with their process group (agent-exec-compat.md §10.11).
  */
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -51,7 +51,7 @@ export interface OutputMatchedEvent {
   stderr_log_path: string;
 }
 
-/** The `job.finished` event, keys in the contract's order. */
+/** The `job.finished` event, keys in agent-exec's order (agent-exec-compat.md §7.1). */
 export function finishedEvent(meta: JobMeta, state: JobState, paths: JobPaths): JobFinishedEvent {
   const r = state.result;
   return {
@@ -190,7 +190,7 @@ export const OUTPUT_MATCH_EVENT_FILE = 'output_match_event.json';
 /**
  * Delivers one `job.output.matched` event, then appends it with its delivery results to
  * `notification_events.ndjson` (also when no sink is configured). A command sink's
- * `AGENT_EXEC_EVENT_PATH` names a file that already holds this event (contract §10.11; agent-exec
+ * `AGENT_EXEC_EVENT_PATH` names a file that already holds this event (agent-exec-compat.md §10.11; agent-exec
  * pointed it at the NDJSON file, which did not contain the event yet).
  */
 export async function emitOutputMatched(

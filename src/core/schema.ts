@@ -1,5 +1,5 @@
 /**
- * On-disk and wire shapes of agent-exec 0.2.3 (contract §2, §4). Key order in these
+ * On-disk and wire shapes of agent-exec 0.2.3 (agent-exec-compat.md §2, §4). Key order in these
  * interfaces is the serialization order: objects are built in this order so that
  * `JSON.stringify` output is byte-compatible with the Rust CLI.
  * Fields marked "ours" are optional additions that agent-exec ignores.

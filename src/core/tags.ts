@@ -1,5 +1,5 @@
 /**
- * Tags (contract §8.3): dot-separated segments of ASCII letters, digits and `-`. Filters are a
+ * Tags (agent-exec-compat.md §8.3): dot-separated segments of ASCII letters, digits and `-`. Filters are a
  * tag (exact) or `<tag>.*` (the namespace itself or anything under it).
  */
 const SEGMENT = /^[A-Za-z0-9-]+$/;

@@ -1,5 +1,5 @@
 /**
- * Event-driven waiting on a job (contract §10.4): wakes on file-system events in the job
+ * Event-driven waiting on a job (agent-exec-compat.md §10.4): wakes on file-system events in the job
  * directory (state.json is replaced by rename, logs are appended), not on a poll. A slow
  * liveness tick remains because a supervisor that dies writes nothing: that is the only way to
  * notice it (and `readCurrentState` then reports the job as failed).

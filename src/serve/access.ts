@@ -1,5 +1,5 @@
 /**
- * Who may talk to the server (contract §6 and its fixes, §10.19):
+ * Who may talk to the server (agent-exec-compat.md §6 and its fixes, §10.19):
  * - a browser page may only call it from the server's own origin (the exact host and port it
  *   listens on) or the `--allow-origin` one (a page elsewhere, loopback ports included, must
  *   not be able to POST /exec: CSRF);

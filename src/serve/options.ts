@@ -1,5 +1,5 @@
 /**
- * `serve` start-up options and guards (contract §6): the bind address must be loopback unless
+ * `serve` start-up options and guards (agent-exec-compat.md §6): the bind address must be loopback unless
  * `--insecure` is given together with a token; CORS never allows `*`.
  */
 import { isIP } from 'node:net';
@@ -44,7 +44,7 @@ export function parseBind(text: string): BindAddress {
   return { host: host!, port };
 }
 
-/** `127.0.0.0/8` or `::1` (contract §6). */
+/** `127.0.0.0/8` or `::1` (agent-exec-compat.md §6). */
 export function isLoopback(host: string): boolean {
   if (isIP(host) === 4) return host.startsWith('127.');
   try {

@@ -1,5 +1,5 @@
 /**
- * The HTTP routes of `agent-exec serve` (contract §6), each a thin adapter over a core op that
+ * The HTTP routes of `agent-exec serve` (agent-exec-compat.md §6), each a thin adapter over a core op that
  * returns the same envelope as the CLI. Our additions, all optional: `/tail` takes
  * `tail_lines`/`max_bytes`, `/wait` is bounded by `until` (seconds), `/kill` takes `signal`
  * and `force` (the agents' ownership rule, src/agent/agentJob.ts), `/exec` takes `owner`
@@ -104,7 +104,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** `POST /exec` body (contract §6 field names; `timeout` in seconds) plus our `owner`. */
+/** `POST /exec` body (agent-exec-compat.md §6 field names; `timeout` in seconds) plus our `owner`. */
 export const EXEC_BODY = {
   command: { type: 'string[]', description: 'Command argv; one element is run by the shell' },
   cwd: { type: 'string', description: "Working directory (default: the server's)" },

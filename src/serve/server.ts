@@ -1,5 +1,5 @@
 /**
- * `agent-exec serve`: the HTTP API on node:http (contract §6). Every response is one JSON
+ * `agent-exec serve`: the HTTP API on node:http (agent-exec-compat.md §6). Every response is one JSON
  * envelope (errors mapped to statuses as in §6); unknown paths are 404 and wrong methods 405
  * with empty bodies, like axum. Jobs are launched through the core ops, so their supervisors
  * are detached into their own sessions and reaped by Node when they exit (no zombies, §10.19).

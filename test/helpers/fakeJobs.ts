@@ -1,5 +1,5 @@
 /**
- * Job directories written the way agent-exec 0.2.3 writes them (contract §2), with chosen
+ * Job directories written the way agent-exec 0.2.3 writes them (agent-exec-compat.md §2), with chosen
  * states and timestamps, for tests of the reading commands (list, gc, delete, wait, …).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

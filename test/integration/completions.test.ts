@@ -54,7 +54,7 @@ test('completions bash: `agent-exec kill <TAB>` offers the running job of this d
   assert.deepEqual(bashComplete('agent-exec kill ', env, PROCS), [running.jobId]);
   assert.deepEqual(bashComplete(`agent-exec kill ${running.jobId.slice(0, 4)}`, env, PROCS), [running.jobId]);
   assert.deepEqual(bashComplete(`agent-exec kill ${running.jobId} `, env, PROCS), [], 'kill takes one job id');
-  // Other subcommands offer the states they accept (contract §4.13); running jobs come first.
+  // Other subcommands offer the states they accept (agent-exec-compat.md §4.13); running jobs come first.
   assert.deepEqual(bashComplete('agent-exec start ', env, PROCS), [created]);
   assert.deepEqual(bashComplete('agent-exec delete ', env, PROCS), [finished]);
   assert.deepEqual(bashComplete('agent-exec status ', env, PROCS)[0], running.jobId);

@@ -1,5 +1,5 @@
 /**
- * Lookup hygiene (contract §1.4, §10.18) and hostile records. Intentional deviation from
+ * Lookup hygiene (agent-exec-compat.md §1.4, §10.18) and hostile records. Intentional deviation from
  * agent-exec: a directory without meta.json/state.json is not a job, so it is neither resolved
  * nor a prefix candidate (agent-exec counts any directory; see the transcript harness).
  */

@@ -1,5 +1,5 @@
 /**
- * The pure pieces behind serve: bind parsing and the loopback rule (contract §6). The input
+ * The pure pieces behind serve: bind parsing and the loopback rule (agent-exec-compat.md §6). The input
  * tables it shares with the agent tools: test/unit/agent-input.test.ts.
  */
 import { test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * `agent-exec serve` over real HTTP on 127.0.0.1 (contract §6 and its fixes): the built CLI is
+ * `agent-exec serve` over real HTTP on 127.0.0.1 (agent-exec-compat.md §6 and its fixes): the built CLI is
  * started as a server on a free port, requests come from this test's fetch, and the server is
  * ended by pid (SIGTERM, clean exit, nothing on stdout). Jobs started through /exec are swept
  * at the end: no process carrying their AGENT_EXEC_JOB_ID may be left.

@@ -140,7 +140,7 @@ const CWD_OF: Record<string, (g: Group) => string> = { delete_all_other_cwd: (g)
 const SECOND_ALIGNED = new Set(['g07-list']);
 
 // ---------------------------------------------------------------------------------------------
-// Intentional deviations (contract §10) and open incompatibilities
+// Intentional deviations (agent-exec-compat.md §10) and open incompatibilities
 
 interface Deviation {
   why: string;

@@ -1,7 +1,7 @@
 import { RawOutput, type CliCommand } from '../command';
 import { registrationScript, SHELLS, type Shell } from '../completion';
 
-/** `completions <shell>` (contract §4.13): prints the shell's registration script, not an envelope. */
+/** `completions <shell>` (agent-exec-compat.md §4.13): prints the shell's registration script, not an envelope. */
 export const completionsCommand: CliCommand = {
   spec: {
     name: 'completions',

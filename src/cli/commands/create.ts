@@ -7,7 +7,7 @@ import { dedupeTags, tagProblem } from '../../core/tags';
 import type { Args, FlagSpec } from '../args';
 import type { CliCommand, CliContext } from '../command';
 
-/** Definition-time flags shared by `run` and `create` (contract §4.1, §4.2). */
+/** Definition-time flags shared by `run` and `create` (agent-exec-compat.md §4.1, §4.2). */
 export const DEFINITION_FLAGS: readonly FlagSpec[] = [
   { name: 'timeout', value: '<SECONDS>', default: '0', help: 'Seconds before the job is terminated (0 = none)' },
   { name: 'kill-after', value: '<SECONDS>', default: '0', help: 'Seconds between TERM and KILL on timeout' },

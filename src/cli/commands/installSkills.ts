@@ -1,5 +1,5 @@
 /**
- * `install-skills [--global] [--claude]` (contract §4.13): writes this CLI's skill (how an agent
+ * `install-skills [--global] [--claude]` (agent-exec-compat.md §4.13): writes this CLI's skill (how an agent
  * should use it) to `<base>/skills/agent-exec/` and records it in `<base>/.skill-lock.json`,
  * where base is `.agents` or `.claude` in the current directory, or in $HOME with `--global`.
  */

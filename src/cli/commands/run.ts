@@ -6,7 +6,7 @@ import type { Args, FlagSpec } from '../args';
 import type { CliCommand, CliContext } from '../command';
 import { COMMAND_POSITIONAL, createRequestFromArgs, DEFINITION_FLAGS } from './create';
 
-/** Inline-observation and auto-GC flags shared by `run` and `start` (contract §5.1, §8.1). */
+/** Inline-observation and auto-GC flags shared by `run` and `start` (agent-exec-compat.md §5.1, §8.1). */
 export const LAUNCH_FLAGS: readonly FlagSpec[] = [
   { name: 'wait', optionalBool: true, default: 'true', help: 'Observe the job inline' },
   { name: 'until', value: '<UNTIL>', conflicts: ['forever'], default: String(DEFAULT_OBSERVE.untilSec), help: 'Seconds to observe: return at the first output or exit, or after this long' },

@@ -14,7 +14,7 @@ function refuseStart(err: StartupRefusal): never {
 }
 
 /**
- * `serve` (contract §6): prints nothing on stdout while serving (one line on stderr says where
+ * `serve` (agent-exec-compat.md §6): prints nothing on stdout while serving (one line on stderr says where
  * it listens, and where the token is: never the token itself) and ends cleanly on
  * SIGTERM/SIGINT. Start-up refusals print their envelope as JSON even with `--yaml`.
  */
@@ -60,7 +60,7 @@ export const serveCommand: CliCommand = {
     });
     process.stderr.write(`agent-exec serve: ${signal}, shutting down\n`);
     await server.close();
-    // No envelope after serving (contract §4.0); jobs started here keep running, detached.
+    // No envelope after serving (agent-exec-compat.md §4.0); jobs started here keep running, detached.
     process.exit(0);
   },
 };

@@ -1,5 +1,5 @@
 /**
- * `create` (contract §4.2) and the job-directory materialisation shared with `run` (§4.1):
+ * `create` (agent-exec-compat.md §4.2) and the job-directory materialisation shared with `run` (§4.1):
  * everything that can be checked is checked before the directory exists, and a failure after
  * that removes the directory again (no orphan job dirs, §10.14).
  */

@@ -1,5 +1,5 @@
 /**
- * `delete` / `rm` (contract §8.2): one job by id, or every finished job of the caller's
+ * `delete` / `rm` (agent-exec-compat.md §8.2): one job by id, or every finished job of the caller's
  * directory. A `running` record whose processes are gone counts as `failed` (§10.1), so it can
  * be deleted; a recorded pid is only "alive" if its start time still matches (§10.7).
  */

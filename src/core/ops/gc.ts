@@ -1,5 +1,5 @@
 /**
- * `gc` and auto-GC (contract §8.1). Same selection as agent-exec — retention, then
+ * `gc` and auto-GC (agent-exec-compat.md §8.1). Same selection as agent-exec — retention, then
  * `--max-jobs` / `--max-bytes` inside the expired set, reasons joined with `+` — with two
  * fixes (§10.16): the auto-GC lock expires (old or owner dead), and `scan_limit` scans exactly
  * that many directories. Lost `running` jobs are settled to `failed` by the state read, so
@@ -91,7 +91,7 @@ async function scanOne(root: string, name: string, cutoff: string): Promise<Scan
   return { candidate: { name, state, stamp, bytes: await dirSize(paths.dir), reasons: ['older_than'] } };
 }
 
-/** Applies `--max-jobs` then `--max-bytes` to candidates sorted oldest first (contract §8.1 steps 5–6). */
+/** Applies `--max-jobs` then `--max-bytes` to candidates sorted oldest first (agent-exec-compat.md §8.1 steps 5–6). */
 function applyLimits(candidates: Candidate[], maxJobs: number | undefined, maxBytes: number | undefined): void {
   if (maxJobs !== undefined && candidates.length > maxJobs) {
     const cut = candidates.length - maxJobs;

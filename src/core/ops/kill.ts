@@ -1,5 +1,5 @@
 /**
- * `kill` (contract §4.7) done honestly (§10.5–§10.7): every process of the job is signalled
+ * `kill` (agent-exec-compat.md §4.7) done honestly (§10.5–§10.7): every process of the job is signalled
  * after its identity is verified, the op waits until they are all gone (escalating to KILL
  * after the grace period), and only then is the job recorded as terminal — by its supervisor
  * when one is alive, by us otherwise.

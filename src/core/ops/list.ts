@@ -1,5 +1,5 @@
 /**
- * `list` / `ps` (contract §4.8, §8.4): cwd scope → tags (AND) → state → sort → limit. Reads
+ * `list` / `ps` (agent-exec-compat.md §4.8, §8.4): cwd scope → tags (AND) → state → sort → limit. Reads
  * only meta.json and state.json, and for settled jobs not even those (a summary cache validated
  * by the job directory's mtime, see listCache.ts; without a tag filter only the listed finished
  * jobs are validated); only `running` records get a liveness check,

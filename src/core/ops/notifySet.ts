@@ -17,7 +17,7 @@ export interface NotifySetResult {
   notification: Notification;
 }
 
-/** The output-match config after applying `c` (contract §4.12); undefined = none. */
+/** The output-match config after applying `c` (agent-exec-compat.md §4.12); undefined = none. */
 function mergeOutputMatch(current: OutputMatch | undefined, c: NotifyChanges): OutputMatch | undefined {
   const touched = [c.outputPattern, c.outputMatchType, c.outputStream, c.outputCommand, c.outputFile].some((v) => v !== undefined);
   if (!touched) return current;
@@ -36,7 +36,7 @@ function mergeOutputMatch(current: OutputMatch | undefined, c: NotifyChanges): O
 }
 
 /**
- * `notify set` (contract §4.12): metadata only, never runs a sink. `--command` replaces the
+ * `notify set` (agent-exec-compat.md §4.12): metadata only, never runs a sink. `--command` replaces the
  * completion command; `notify_file` is kept as is; output-match flags overlay the current
  * config, and an empty pattern removes it.
  */

@@ -1,5 +1,5 @@
 /**
- * `run` (contract §4.1, §5): create the job, launch its supervisor, observe inline, auto-GC.
+ * `run` (agent-exec-compat.md §4.1, §5): create the job, launch its supervisor, observe inline, auto-GC.
  * Spawn problems are reported, not hidden (§10.3): bad `--cwd`, unreadable env files or `--log`
  * are refused before the job exists; anything that fails at launch records the job `failed`
  * and raises `spawn_failed`.
@@ -57,7 +57,7 @@ export interface RunRequest extends CreateRequest {
   autoGc?: AutoGcFlags;
 }
 
-/** `run`/`start` response payload, keys in the contract's order (§4.1); ours last. */
+/** `run`/`start` response payload, keys in agent-exec's order (agent-exec-compat.md §4.1); ours last. */
 export interface InlineResult {
   job_id: string;
   state: JobStatus;
@@ -83,7 +83,7 @@ export interface InlineResult {
 }
 
 /**
- * Inline observation (contract §5.2), event-driven: returns at the first output byte, a
+ * Inline observation (agent-exec-compat.md §5.2), event-driven: returns at the first output byte, a
  * terminal state, or the deadline, then reads both log heads (bounded).
  */
 export async function observeInline(paths: JobPaths, opts: ObserveOptions): Promise<{ state: JobState; waitedMs: number }> {
@@ -155,7 +155,7 @@ export function launchingState(id: string): JobState {
   };
 }
 
-/** Auto-GC after a launch (contract §8.1); never fails the command. */
+/** Auto-GC after a launch (agent-exec-compat.md §8.1); never fails the command. */
 export async function runAutoGc(root: string, flags: AutoGcFlags | undefined, config: AgentExecConfig, warn?: (m: string) => void): Promise<void> {
   if (flags?.disabled || config.gc.auto === false) return;
   const policy: AutoGcPolicy = {

@@ -7,7 +7,7 @@ export interface SchemaResult {
 }
 
 /**
- * `schema` (contract §4.13): agent-exec 0.2.3's JSON schema, embedded in the bundle so the
+ * `schema` (agent-exec-compat.md §4.13): agent-exec 0.2.3's JSON schema, embedded in the bundle so the
  * command works wherever the CLI is installed (§10.20).
  */
 export function getSchema(): SchemaResult {

@@ -1,5 +1,5 @@
 /**
- * `start` (contract §4.3): launch a `created` job from its persisted definition. The
+ * `start` (agent-exec-compat.md §4.3): launch a `created` job from its persisted definition. The
  * created→running flip happens under the job lock, so two concurrent starts launch it once
  * (§10.17); the second gets `invalid_state`.
  */

@@ -13,7 +13,7 @@ export interface StatusResult {
   error?: string;
 }
 
-/** `status` (contract §4.4), with lost jobs reported as `failed` instead of `running` forever. */
+/** `status` (agent-exec-compat.md §4.4), with lost jobs reported as `failed` instead of `running` forever. */
 export async function getStatus(root: string, input: string): Promise<StatusResult> {
   const paths = await resolveJob(root, input);
   const meta = await readMeta(paths);

@@ -7,7 +7,7 @@ export interface TagSetResult {
   tags: string[];
 }
 
-/** `tag set` (contract §4.11): replaces the job's tags (deduplicated; none = clear), in any state. */
+/** `tag set` (agent-exec-compat.md §4.11): replaces the job's tags (deduplicated; none = clear), in any state. */
 export async function setTags(root: string, input: string, tags: readonly string[]): Promise<TagSetResult> {
   const paths = await resolveJob(root, input);
   const meta = await updateMeta(paths, (m) => ({ ...m, tags: dedupeTags(tags) }));

@@ -18,7 +18,7 @@ export interface TailResult {
 }
 
 /**
- * `tail` (contract §4.5, §5.4): the last lines of both logs within a byte window, reading only
+ * `tail` (agent-exec-compat.md §4.5, §5.4): the last lines of both logs within a byte window, reading only
  * that window (§10.13). Works in every state; state.json is not read.
  */
 export async function tailJob(

@@ -20,7 +20,7 @@ export interface WaitResult {
 const sizeOf = (file: string) => fs.stat(file).then((s) => s.size, () => undefined);
 
 /**
- * `wait` (contract §4.6): returns when the job is terminal or `timeoutMs` has passed
+ * `wait` (agent-exec-compat.md §4.6): returns when the job is terminal or `timeoutMs` has passed
  * (undefined = `--forever`). Event-driven (§10.4): wakes on the state change instead of
  * polling, and a job whose supervisor and workload are gone is reported `failed` rather than
  * waited on forever (§10.1).

@@ -1,6 +1,6 @@
 /**
  * Finding and signalling every process of a job, and waiting until they are verifiably gone
- * (contract §10.5–§10.7). On Linux a job's processes are: its workload (identified by pid AND
+ * (agent-exec-compat.md §10.5–§10.7). On Linux a job's processes are: its workload (identified by pid AND
  * start time), the workload's process group and session, every descendant reachable through
  * /proc ppid links, and every process carrying `AGENT_EXEC_JOB_ID=<id>` in its environment
  * (escapees that called setsid or were double-forked away), every member of the job's cgroup

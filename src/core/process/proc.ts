@@ -1,7 +1,7 @@
 /**
  * Process identity and liveness. On Linux a process is identified by its pid *and* its start
  * time (field 22 of /proc/<pid>/stat, clock ticks since boot), so a recycled pid is never
- * mistaken for the original (contract §10.7). Elsewhere only `kill(pid, 0)` is available.
+ * mistaken for the original (agent-exec-compat.md §10.7). Elsewhere only `kill(pid, 0)` is available.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 

@@ -1,5 +1,5 @@
 /**
- * Signal names accepted by `kill --signal` (contract §4.7, §10.5). agent-exec turns every
+ * Signal names accepted by `kill --signal` (agent-exec-compat.md §4.7, §10.5). agent-exec turns every
  * unknown name into a silent SIGKILL; we accept a fixed set and refuse the rest with an
  * error that says what is accepted.
  */

@@ -1,5 +1,5 @@
 /**
- * Job lookup and record reading (contract §1.4, §2). Lookup is exact-then-prefix like
+ * Job lookup and record reading (agent-exec-compat.md §1.4, §2). Lookup is exact-then-prefix like
  * agent-exec, but hardened (§10.18): the input must be a plain id token, and only real
  * directories (not symlinks) holding a `meta.json` or `state.json` count as jobs.
  */

@@ -1,6 +1,6 @@
 /**
  * A per-job mutex (`<job>/.lock`, created with O_EXCL) that serializes read-modify-write of
- * `meta.json` and `state.json` across processes (contract §10.17). A lock whose owner died is
+ * `meta.json` and `state.json` across processes (agent-exec-compat.md §10.17). A lock whose owner died is
  * taken over; waiting is bounded.
  */
 import { promises as fs } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * Read-modify-write of `meta.json` (`tag set`, `notify set`) under the job lock, so concurrent
- * updates are serialized instead of losing each other (contract §10.17), written atomically
+ * updates are serialized instead of losing each other (agent-exec-compat.md §10.17), written atomically
  * in agent-exec's key order (§2.1).
  */
 import type { JobMeta } from '../schema';
@@ -8,7 +8,7 @@ import { writeJsonAtomic } from './atomicWrite';
 import { readMeta, type JobPaths } from './jobDir';
 import { withJobLock } from './lock';
 
-/** Serialization order of `meta.json` (contract §2.1), our optional `owner` last. */
+/** Serialization order of `meta.json` (agent-exec-compat.md §2.1), our optional `owner` last. */
 const META_KEYS: readonly (keyof JobMeta)[] = [
   'job', 'schema_version', 'command', 'created_at', 'root', 'env_keys', 'env_vars', 'env_vars_runtime', 'mask', 'cwd',
   'notification', 'tags', 'inherit_env', 'env_files', 'timeout_ms', 'kill_after_ms', 'progress_every_ms',

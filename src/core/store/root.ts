@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
- * Job root resolution (contract §1.1): `--root`, then `AGENT_EXEC_ROOT`, then
+ * Job root resolution (agent-exec-compat.md §1.1): `--root`, then `AGENT_EXEC_ROOT`, then
  * `$XDG_DATA_HOME/agent-exec/jobs`, then the platform default. Used verbatim (not made absolute).
  */
 export function resolveRoot(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {

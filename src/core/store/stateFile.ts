@@ -1,7 +1,7 @@
 /**
- * The one way to change `state.json` (contract §10.8): under the job lock, and never replacing
+ * The one way to change `state.json` (agent-exec-compat.md §10.8): under the job lock, and never replacing
  * a terminal state with a non-terminal one. Reads reconcile `running` records whose
- * processes are gone into an honest `failed` (contract §10.1).
+ * processes are gone into an honest `failed` (agent-exec-compat.md §10.1).
  */
 import * as path from 'node:path';
 import { appendStateEvent } from '../events';
@@ -12,7 +12,7 @@ import { writeJsonAtomic } from './atomicWrite';
 import { readState, type JobPaths } from './jobDir';
 import { withJobLock } from './lock';
 
-/** Serialization order of `state.json` (contract §2.2), our optional fields last. */
+/** Serialization order of `state.json` (agent-exec-compat.md §2.2), our optional fields last. */
 export function orderState(s: JobState): JobState {
   const ordered: Record<string, unknown> = {
     job: { id: s.job.id, status: s.job.status, ...(s.job.started_at !== undefined ? { started_at: s.job.started_at } : {}) },

@@ -1,5 +1,5 @@
 /**
- * Starting a job's supervisor (contract §3.1, hardened per §10.2, §10.3, §10.6, §10.12).
+ * Starting a job's supervisor (agent-exec-compat.md §3.1, hardened per §10.2, §10.3, §10.6, §10.12).
  * The supervisor runs detached in its own session, receives its spec (real env values
  * included) on a stdin pipe — never in argv — and answers with one handshake line on stdout
  * once the workload is spawned and recorded, so that when the launcher returns, `state.json`

@@ -1,8 +1,8 @@
 /**
  * Follows a job's `stdout.log`/`stderr.log` (which the workload writes directly) and turns
- * them into `full.log` lines (`<timestamp> [STDOUT] <line>`, contract §3.4) and line
+ * them into `full.log` lines (`<timestamp> [STDOUT] <line>`, agent-exec-compat.md §3.4) and line
  * callbacks for output matching. It only reads files the workload has already written, so it
- * can never slow the workload down (contract §10.11).
+ * can never slow the workload down (agent-exec-compat.md §10.11).
  */
 import { watch, promises as fs, type FSWatcher } from 'node:fs';
 import { lossyDecode } from '../logs';

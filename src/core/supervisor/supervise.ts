@@ -1,5 +1,5 @@
 /**
- * The per-job supervisor (contract §3.2–§3.6, hardened per §10): spawns the workload in its own
+ * The per-job supervisor (agent-exec-compat.md §3.2–§3.6, hardened per §10): spawns the workload in its own
  * session with its stdout/stderr going straight into the log files, records every state
  * change through `updateState`, enforces `--timeout`/`--kill-after`, follows the logs for
  * `full.log` and output matching, and emits `job.finished`.
@@ -61,7 +61,7 @@ function groupAlive(pid: number): boolean {
 
 /**
  * The KILL that follows a timeout's TERM after `--kill-after` (0 = at once), sent only if
- * something of the job is still there (contract §10.9) — including env-tagged escapees.
+ * something of the job is still there (agent-exec-compat.md §10.9) — including env-tagged escapees.
  * It runs beside the completion sequence, never in front of it.
  */
 class Escalation {
