@@ -48,6 +48,7 @@ import {
   type UiState,
   type WebviewMessage,
 } from '../src/protocol/jobPanel';
+import { SIGNAL_DESCRIPTIONS } from '../src/shared/signals';
 import { queryOf, sameQuery } from '../src/protocol/jobQuery';
 import { FrameBatcher, LogWindow, mergeContiguous, type WindowChange } from './logWindow';
 import { COLUMNS, LogView, countMatches, detailHeader, h, jobRowElement, matchingLines } from './render';
@@ -276,15 +277,6 @@ function subscribe(): void {
 
 // ---- Kill menu ---------------------------------------------------------------------------
 
-const SIGNAL_HELP: Record<PanelSignal, string> = {
-  TERM: 'ask to stop',
-  INT: 'like Ctrl-C',
-  KILL: 'force',
-  HUP: 'hang up',
-  QUIT: 'quit with core dump',
-  USR1: 'user signal 1',
-  USR2: 'user signal 2',
-};
 let menu: HTMLElement | undefined;
 
 function closeMenu(): void {
@@ -295,7 +287,7 @@ function closeMenu(): void {
 function openKillMenu(anchor: HTMLElement, id: string): void {
   closeMenu();
   const items = PANEL_SIGNALS.map((sig) =>
-    h('button', { role: 'menuitem', class: 'menu-item', 'data-signal': sig, 'data-id': id }, h('strong', {}, sig), ` — ${SIGNAL_HELP[sig]}`),
+    h('button', { role: 'menuitem', class: 'menu-item', 'data-signal': sig, 'data-id': id }, h('strong', {}, sig), ` — ${SIGNAL_DESCRIPTIONS[sig]}`),
   );
   menu = h('div', { class: 'menu', role: 'menu', id: 'kill-menu', 'aria-label': 'Signal' }, ...items);
   const r = anchor.getBoundingClientRect();

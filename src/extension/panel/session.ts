@@ -44,8 +44,9 @@ import {
   type PanelSignal,
   type UiState,
 } from '../../protocol/jobPanel';
+import { stripAnsi } from '../../shared/ansi';
 import { queryJobs, queryOf } from '../../protocol/jobQuery';
-import { DEFAULT_FOLLOWER_OPTIONS, LogFollower, type FollowerOptions } from './logFollower';
+import { DEFAULT_LOG_FEED_OPTIONS, LogFeed, type LogFeedOptions } from './logFeed';
 
 export interface Disposable {
   dispose(): void;
@@ -128,8 +129,6 @@ export async function readStoreJobs(root: string): Promise<JobRecords[]> {
   return jobs.filter((j): j is JobRecords => j !== undefined);
 }
 
-const ANSI_ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()#]?./g;
-
 export class PanelSession implements Disposable {
   private ready = false;
   /** JSON of each row of the window last sent (what the webview holds), to send only what changed. */
@@ -141,7 +140,7 @@ export class PanelSession implements Disposable {
   private selectedId: string | null = null;
   /** Rows by the records they were made from (the JobService keeps a job's records until they change). */
   private rows = new WeakMap<JobState, JobRow>();
-  private follower: LogFollower | undefined;
+  private feed: LogFeed | undefined;
   private followed: { jobId: string; stream: LogStream } | undefined;
   private pending = false;
   private deltaTimer: NodeJS.Timeout | undefined;
@@ -152,7 +151,7 @@ export class PanelSession implements Disposable {
   constructor(
     private readonly backend: PanelBackend,
     private readonly post: (msg: HostMessage) => void,
-    private readonly followerOptions: FollowerOptions = DEFAULT_FOLLOWER_OPTIONS,
+    private readonly feedOptions: LogFeedOptions = DEFAULT_LOG_FEED_OPTIONS,
   ) {
     this.subscription = backend.onDidChangeJobs(() => this.jobsChanged());
   }
@@ -185,7 +184,7 @@ export class PanelSession implements Disposable {
     }
     if (LoadRange.is(msg)) {
       const { jobId, stream, start, end, direction } = msg.params;
-      if (this.followed?.jobId === jobId && this.followed.stream === stream) await this.follower?.loadRange(start, end, direction);
+      if (this.followed?.jobId === jobId && this.followed.stream === stream) await this.feed?.loadRange(start, end, direction);
       return;
     }
     if (KillJob.is(msg)) return this.notice('info', await this.backend.kill(msg.params.jobId, msg.params.signal));
@@ -282,23 +281,23 @@ export class PanelSession implements Disposable {
     this.stopFollowing();
     if (jobId === null) return;
     const paths = jobPaths(this.backend.root, jobId);
-    const follower = new LogFollower(
+    const feed = new LogFeed(
       logFile(paths, stream),
       paths.dir,
       (chunk) => this.post(LogChunk.create({ jobId, stream, ...chunk })),
-      this.followerOptions,
+      this.feedOptions,
       (name) => {
         if (name === 'state.json') this.jobsChanged();
       },
     );
-    this.follower = follower;
+    this.feed = feed;
     this.followed = { jobId, stream };
-    await follower.start();
+    await feed.start();
   }
 
   private stopFollowing(): void {
-    this.follower?.dispose();
-    this.follower = undefined;
+    this.feed?.dispose();
+    this.feed = undefined;
     this.followed = undefined;
   }
 
@@ -317,7 +316,7 @@ export class PanelSession implements Disposable {
     const file = logFile(jobPaths(this.backend.root, jobId), stream);
     const size = await fileSize(file);
     const slice = await readSlice(file, Math.max(0, size - MAX_COPY_BYTES), size);
-    await this.backend.copyText(slice.text.replace(ANSI_ESCAPES, ''));
+    await this.backend.copyText(slice.text.split('\n').map(stripAnsi).join('\n'));
     const what = size > MAX_COPY_BYTES ? `the last ${MAX_COPY_BYTES / 1024 / 1024} MB of the ${stream} log` : `the ${stream} log`;
     this.notice('info', `Copied ${what} to the clipboard.`);
   }

@@ -4,8 +4,13 @@
  */
 import { constants } from 'node:os';
 import { isTerminal } from '../../core/schema';
+import { commandLine } from '../../shared/commandLine';
+import { formatDuration } from '../../shared/duration';
 import { jobContextValue } from '../ids';
 import { JobService, type JobSnapshot } from '../jobs/jobService';
+
+/** The tree's label rule, also what the Copilot confirmations show. */
+export { commandLine };
 
 /** The state a job is drawn as: its status, with failures split into lost and non-zero exits. */
 export type JobLook = 'running' | 'created' | 'succeeded' | 'exitedNonZero' | 'killed' | 'failed' | 'lost';
@@ -45,21 +50,6 @@ export function lookOf(job: JobSnapshot): JobLook {
     case 'exited':
       return st.result.exit_code === 0 ? 'succeeded' : 'exitedNonZero';
   }
-}
-
-/** The command as one line: a shell string as is, an argv joined with minimal quoting. */
-export function commandLine(command: readonly string[]): string {
-  if (command.length === 1) return command[0];
-  return command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${Math.round(s % 60)}s`;
-  return `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 
 // Formatters are built once: creating one per call costs ~1 ms, a tree of 50 rows would stall.
