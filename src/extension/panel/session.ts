@@ -45,12 +45,9 @@ import {
   type UiState,
 } from '../../protocol/jobPanel';
 import { stripAnsi } from '../../shared/ansi';
+import type { Event, IDisposable } from '../lifecycle';
 import { queryJobs, queryOf } from '../../protocol/jobQuery';
 import { DEFAULT_LOG_FEED_OPTIONS, LogFeed, type LogFeedOptions } from './logFeed';
-
-export interface Disposable {
-  dispose(): void;
-}
 
 /** A job's records, as the JobService keeps them (or as read from the store). */
 export interface JobRecords {
@@ -58,13 +55,18 @@ export interface JobRecords {
   readonly state: JobState;
 }
 
+/**
+ * Everything a panel session needs from its host: the jobs and their actions (the JobService,
+ * or the store directly in tests and benches) and the editor's side (files, clipboard, panels,
+ * storage). JobPanel builds the one the extension uses.
+ */
 export interface PanelBackend {
   /** The job store root (read on every use: the setting may change); log files live under it. */
   readonly root: string;
   /** Every job now (the JobService's in-memory records: cheap to ask for on every change). */
   listJobs(): Promise<readonly JobRecords[]>;
   /** Fires when jobs changed: their ids, or undefined when anything may have changed. */
-  onDidChangeJobs(listener: (ids: readonly string[] | undefined) => void): Disposable;
+  readonly onDidChangeJobs: Event<readonly string[] | undefined>;
   /** Each action resolves to a short human-readable outcome, or rejects with a teaching error. */
   kill(jobId: string, signal: PanelSignal): Promise<string>;
   rerun(jobId: string): Promise<string>;
@@ -129,7 +131,7 @@ export async function readStoreJobs(root: string): Promise<JobRecords[]> {
   return jobs.filter((j): j is JobRecords => j !== undefined);
 }
 
-export class PanelSession implements Disposable {
+export class PanelSession implements IDisposable {
   private ready = false;
   /** JSON of each row of the window last sent (what the webview holds), to send only what changed. */
   private sent = new Map<string, string>();
@@ -145,7 +147,7 @@ export class PanelSession implements Disposable {
   private pending = false;
   private deltaTimer: NodeJS.Timeout | undefined;
   private revealOnReady: string | null = null;
-  private readonly subscription: Disposable;
+  private readonly subscription: IDisposable;
   private disposed = false;
 
   constructor(
