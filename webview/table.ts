@@ -61,16 +61,16 @@ export class JobsTable {
     },
   ) {
     const { ui } = ctx.state;
-    this.textFilter.addEventListener('input', () => {
-      ui.textFilter = this.textFilter.value;
-      ctx.save({ typing: true });
-      this.requestView({ typing: true });
-    });
-    this.tagFilter.addEventListener('input', () => {
-      ui.tagFilter = this.tagFilter.value;
-      ctx.save({ typing: true });
-      this.requestView({ typing: true });
-    });
+    for (const [input, key] of [
+      [this.textFilter, 'textFilter'],
+      [this.tagFilter, 'tagFilter'],
+    ] as const) {
+      input.addEventListener('input', () => {
+        ui[key] = input.value;
+        ctx.save({ typing: true });
+        this.requestView({ typing: true });
+      });
+    }
     this.stateFilter.addEventListener('change', () => {
       const value = this.stateFilter.value;
       ui.stateFilter = (JOB_STATES as readonly string[]).includes(value) ? (value as UiState['stateFilter']) : '';

@@ -10,15 +10,10 @@ import { watch, type FSWatcher } from 'node:fs';
 import { fileSize } from '../../core/store/jobDir';
 import { readSlice, readTail, type LogSlice } from '../../core/logs';
 import { REDACTED } from '../../core/redact';
-import { MAX_RANGE_BYTES, type LogChunkKind } from '../../protocol/jobPanel';
+import { MAX_RANGE_BYTES, type LogChunk } from '../../protocol/jobPanel';
 
-export interface LogFeedChunk {
-  kind: LogChunkKind;
-  start: number;
-  end: number;
-  total: number;
-  text: string;
-}
+/** A `log/chunk` message's payload, less the job and stream the session adds. */
+export type LogFeedChunk = Omit<Parameters<typeof LogChunk.create>[0], 'jobId' | 'stream'>;
 
 export interface LogFeedOptions {
   /** Bytes of the first window. */
