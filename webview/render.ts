@@ -8,6 +8,7 @@ import { endState, parseAnsiLine, stripAnsi, type SgrState, type Span } from '..
 import { visibleRange, type LogWindow, type WindowChange } from './logWindow';
 import { outcomeText } from './state';
 import { formatDuration } from '../src/shared/duration';
+import { formatShortTime } from '../src/shared/time';
 import { commandText, durationMs } from '../src/protocol/jobQuery';
 import type { JobRow } from '../src/protocol/jobPanel';
 
@@ -33,16 +34,6 @@ export function formatTime(ts: string | undefined): string {
   if (!ts) return '';
   const d = new Date(ts);
   return Number.isNaN(d.getTime()) ? ts : d.toLocaleString();
-}
-
-/** Time of day for today's jobs, else a short date and time (the cell's title has the full stamp). */
-export function formatShortTime(ts: string | undefined, now: number): string {
-  if (!ts) return '';
-  const d = new Date(ts);
-  if (Number.isNaN(d.getTime())) return ts;
-  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  if (new Date(now).toDateString() === d.toDateString()) return time;
-  return `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
 }
 
 /** The state badge: text plus a state class the stylesheet colours with theme variables. */
@@ -78,6 +69,7 @@ export function jobRowElement(row: JobRow, selected: boolean, now: number, actio
     h('td', { class: 'mono ellipsis', title: cmd }, cmd),
     h('td', { class: 'ellipsis', title: row.cwd ?? '' }, row.cwd ?? ''),
     h('td', { title: row.tags.join(', ') }, ...row.tags.map((t) => h('span', { class: 'tag' }, t))),
+    // The cell's title has the full stamp.
     h('td', { title: row.startedAt ?? row.createdAt }, formatShortTime(row.startedAt ?? row.createdAt, now)),
     h('td', { class: 'num' }, durationText(durationMs(row, now))),
     h('td', { title: outcomeText(row) }, outcomeText(row)),

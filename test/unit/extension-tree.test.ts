@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import type { JobMeta, JobState } from '../../src/core/schema';
 import type { JobSnapshot } from '../../src/extension/jobs/jobService';
 import { formatDuration } from '../../src/shared/duration';
+import { formatShortTime } from '../../src/shared/time';
 import { commandLine, describe, groupJobs, lookOf, MAX_ACTIVE_JOBS, present, runningCount, signalName, visibleJobs } from '../../src/extension/views/jobsTreeModel';
 
 let n = 0;
@@ -84,6 +85,15 @@ test('durations read well (one rule for the tree and the panel)', () => {
   assert.equal(formatDuration(59_600), '59 s');
   assert.equal(formatDuration(119_600), '1m 59s');
   assert.equal(formatDuration(999.6), '999 ms');
+});
+
+test('start times: the time of day today, a short date before (one rule for the tree and the panel)', () => {
+  const now = new Date(2026, 10, 30, 15, 0, 0);
+  assert.match(formatShortTime(new Date(2026, 10, 30, 14, 3, 7).toISOString(), now), /03:07/);
+  const before = formatShortTime(new Date(2026, 10, 29, 14, 3, 7).toISOString(), now.getTime());
+  assert.match(before, /29/);
+  assert.doesNotMatch(before, /03:07/);
+  assert.equal(formatShortTime('not a date', now), 'not a date');
 });
 
 test('grouping by state and by workspace folder keeps the row order inside each group', () => {
