@@ -4,9 +4,11 @@
  * theme's CSS variables (styles.css); ANSI colours outside the 16 theme colours are set with
  * CSSOM, which the CSP allows.
  */
-import { endState, parseAnsiLine, stripAnsi, type SgrState, type Span } from './ansi';
+import { endState, parseAnsiLine, stripAnsi, type SgrState, type Span } from '../src/shared/ansi';
 import { visibleRange, type LogWindow, type WindowChange } from './logWindow';
 import { outcomeText } from './state';
+import { formatDuration } from '../src/shared/duration';
+import { formatShortTime } from '../src/shared/time';
 import { commandText, durationMs } from '../src/protocol/jobQuery';
 import type { JobRow } from '../src/protocol/jobPanel';
 
@@ -25,30 +27,13 @@ export function h(tag: string, attrs: Attrs = {}, ...children: (Node | string)[]
   return el;
 }
 
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined) return '';
-  if (ms < 1000) return `${ms} ms`;
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${(ms / 1000).toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${s % 60}s`;
-  return `${Math.floor(m / 60)}h ${m % 60}m`;
-}
+/** The duration cell: empty while a job has none (created, or never started). */
+const durationText = (ms: number | undefined): string => (ms === undefined ? '' : formatDuration(ms));
 
 export function formatTime(ts: string | undefined): string {
   if (!ts) return '';
   const d = new Date(ts);
   return Number.isNaN(d.getTime()) ? ts : d.toLocaleString();
-}
-
-/** Time of day for today's jobs, else a short date and time (the cell's title has the full stamp). */
-export function formatShortTime(ts: string | undefined, now: number): string {
-  if (!ts) return '';
-  const d = new Date(ts);
-  if (Number.isNaN(d.getTime())) return ts;
-  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  if (new Date(now).toDateString() === d.toDateString()) return time;
-  return `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
 }
 
 /** The state badge: text plus a state class the stylesheet colours with theme variables. */
@@ -84,8 +69,9 @@ export function jobRowElement(row: JobRow, selected: boolean, now: number, actio
     h('td', { class: 'mono ellipsis', title: cmd }, cmd),
     h('td', { class: 'ellipsis', title: row.cwd ?? '' }, row.cwd ?? ''),
     h('td', { title: row.tags.join(', ') }, ...row.tags.map((t) => h('span', { class: 'tag' }, t))),
+    // The cell's title has the full stamp.
     h('td', { title: row.startedAt ?? row.createdAt }, formatShortTime(row.startedAt ?? row.createdAt, now)),
-    h('td', { class: 'num' }, formatDuration(durationMs(row, now))),
+    h('td', { class: 'num' }, durationText(durationMs(row, now))),
     h('td', { title: outcomeText(row) }, outcomeText(row)),
     h('td', { title: row.owner ?? '' }, row.owner ?? ''),
     h('td', { class: 'actions' }, actions),
@@ -100,7 +86,7 @@ export function detailHeader(row: JobRow, now: number): HTMLElement {
     ['pid', row.pid !== undefined ? String(row.pid) : ''],
     ['started', formatTime(row.startedAt)],
     ['finished', formatTime(row.finishedAt)],
-    ['duration', formatDuration(durationMs(row, now))],
+    ['duration', durationText(durationMs(row, now))],
     ['result', outcomeText(row)],
     ['cwd', row.cwd ?? ''],
     ['owner', row.owner ?? ''],

@@ -1,10 +1,12 @@
 /**
- * The panel's UI state: the window of the job list the host last sent, and what the user chose
- * (selection, stream, filters, sort, search, follow). The user's choices are persisted with the
- * webview's getState/setState and backed up by the host, so hiding or reloading the panel keeps
- * them. Pure: no DOM.
+ * The panel's state, in one object that main.ts creates and passes to the table, the kill menu
+ * and the log pane: the window of the job list the host last sent, the loaded log, and what the
+ * user chose (selection, stream, filters, sort, search, follow). The user's choices are
+ * persisted with the webview's getState/setState and backed up by the host, so hiding or
+ * reloading the panel keeps them. Pure: no DOM.
  */
-import { DEFAULT_JOB_VIEW, JOBS_PAGE, uiState, type JobRow, type JobView, type JobWindow, type UiState } from '../src/protocol/jobPanel';
+import { DEFAULT_JOB_VIEW, JOBS_PAGE, uiState, type JobRow, type JobView, type JobWindow, type UiState, type WebviewMessage } from '../src/protocol/jobPanel';
+import { LogWindow } from './logWindow';
 
 const { limit: _limit, ...defaultQuery } = DEFAULT_JOB_VIEW;
 
@@ -19,6 +21,35 @@ export const DEFAULT_UI_STATE: UiState = {
 /** The saved UI state if it is valid (it may come from an older version of the panel), else the defaults. */
 export function restoreUiState(saved: unknown): UiState {
   return uiState(saved) ? saved : { ...DEFAULT_UI_STATE };
+}
+
+/** Everything the panel knows; the modules get it passed and keep no copy of their own. */
+export interface PanelState {
+  /** The user's choices (persisted). */
+  readonly ui: UiState;
+  /** The window of the job list as last sent by the host. */
+  readonly jobs: JobStore;
+  /** The rows the table shows: the last window drawn (one for an outdated query is not drawn). */
+  shownRows: JobRow[];
+  /** The loaded part of the selected job's log. */
+  log: LogWindow;
+  /** An earlier/later range request in flight (one at a time). */
+  loading: boolean;
+  /** Lines of the log window that match the search, and the one last jumped to. */
+  matches: number[];
+  currentMatch: number;
+}
+
+export function createPanelState(saved: unknown): PanelState {
+  return { ui: restoreUiState(saved), jobs: new JobStore(), shownRows: [], log: new LogWindow(), loading: false, matches: [], currentMatch: -1 };
+}
+
+/** What each part of the panel works with: the state, and the way to the host. */
+export interface PanelContext {
+  readonly state: PanelState;
+  post(msg: WebviewMessage): void;
+  /** Persists the UI state; `typing` debounces the host's backup (a discrete choice reaches it at once). */
+  save(opts?: { typing?: boolean }): void;
 }
 
 /** "exit 0", "SIGINT", "exit 130 (SIGINT)" … or '' while running. */

@@ -21,11 +21,3 @@ export function tagPatternProblem(pattern: string): string | undefined {
 }
 
 export const dedupeTags = (tags: readonly string[]): string[] => [...new Set(tags)];
-
-export function tagMatches(pattern: string, tags: readonly string[]): boolean {
-  if (pattern.endsWith('.*')) {
-    const ns = pattern.slice(0, -2);
-    return tags.some((t) => t === ns || t.startsWith(`${ns}.`));
-  }
-  return tags.includes(pattern);
-}

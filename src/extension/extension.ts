@@ -23,7 +23,7 @@ import { onDidChangeConfig, readConfig } from './config';
 import { JobService } from './jobs/jobService';
 import { createLogger } from './log';
 import { notifyFinished } from './notifications';
-import { panelJobsFromService, registerJobPanel } from './panel/jobPanel';
+import { registerJobPanel } from './panel/jobPanel';
 import { JobsStatusBar } from './statusBar';
 import { createJobsTree, JobsTreeProvider } from './views/jobsTree';
 import { syncTreeAndPanel } from './views/selectionSync';
@@ -84,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): void {
       void jobs.setRoot(config.root);
     }),
   );
-  const panel = registerJobPanel(context, panelJobsFromService(jobs, () => config.graceMs, (m) => log.info(m)));
+  const panel = registerJobPanel(context, jobs, () => config.graceMs, (m) => log.info(m));
   context.subscriptions.push(syncTreeAndPanel(treeView, tree, panel));
   statusBar.update(jobs);
   log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms; job root ${config.root}`);

@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import type { NotifyMode } from './config';
 import type { JobSnapshot } from './jobs/jobService';
 import { Command } from './ids';
-import { commandLine, lookOf, outcome } from './views/jobsTreeModel';
+import { commandLine } from '../shared/commandLine';
+import { lookOf, outcome } from './views/jobsTreeModel';
 import { showOutput } from './commands/showOutput';
 import { JobNode } from './views/jobsTree';
 

@@ -3,19 +3,14 @@
  * only ever holds a window of the result), and the row texts both sides agree on.
  * Pure: no `vscode`, no DOM.
  */
+import { commandLine } from '../shared/commandLine';
+import { tagMatches } from '../shared/tags';
 import type { JobQuery, JobRow, JobStateName, SortKey, UiState } from './jobPanel';
 
 /** Ordered like the tree: running jobs first. */
 const STATE_ORDER: Record<JobStateName, number> = { running: 0, created: 1, failed: 2, killed: 3, exited: 4 };
 
-/** A one-element command is a shell command line (run through the shell wrapper): shown as is; an argv is quoted. */
-export const commandText = (row: JobRow): string => (row.command.length === 1 ? row.command[0] : row.command.map(quoteArg).join(' '));
-
-/** Shell-style quoting for display, so the exact argv can be read back. */
-export function quoteArg(arg: string): string {
-  if (arg !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
+export const commandText = (row: JobRow): string => commandLine(row.command);
 
 /** Started time (else created time) in ms since the epoch. */
 export const startedMs = (row: JobRow): number => Date.parse(row.startedAt ?? row.createdAt) || 0;
@@ -55,12 +50,7 @@ function compareValues(a: number | string, b: number | string): number {
 /** A tag filter `a.*` matches the namespace `a` and everything under it (like the CLI's --tag). */
 export function tagFilterMatches(filter: string, tags: readonly string[]): boolean {
   const f = filter.trim();
-  if (f === '') return true;
-  if (f.endsWith('.*')) {
-    const ns = f.slice(0, -2);
-    return tags.some((t) => t === ns || t.startsWith(`${ns}.`));
-  }
-  return tags.includes(f);
+  return f === '' || tagMatches(f, tags);
 }
 
 function matches(r: JobRow, q: JobQuery, text: string): boolean {

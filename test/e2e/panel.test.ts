@@ -302,17 +302,32 @@ describe('Job panel in VS Code', { timeout: 300_000 }, () => {
     copyFileSync(await s.screenshot('panel-high-contrast'), path.join(RESULTS, 'panel-high-contrast.png'));
   });
 
+  /** Waits until the bottom panel's webview and the editor tab's both list job `id`. */
+  async function bothWebviewsList(id: string): Promise<void> {
+    await s.page.locator('iframe.webview.ready').nth(1).waitFor({ state: 'attached', timeout: T });
+    const rowIn = (i: number) => s.page.frameLocator(`iframe.webview.ready >> nth=${i}`).frameLocator('#active-frame').locator(`tr[data-id="${id}"]`);
+    const t0 = Date.now();
+    while ((await rowIn(0).count()) + (await rowIn(1).count()) < 2) {
+      if (Date.now() - t0 > T) throw new Error(`both webviews should list job ${id}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   step('"Open in Editor" opens the same panel as an editor tab', async () => {
     await panel.frame.locator('#open-in-editor').click();
     await s.page.locator('.tabs-container .tab', { hasText: 'Agent Exec Jobs' }).waitFor({ timeout: T });
     // A second webview (the editor's) comes up beside the bottom panel's and lists the same jobs.
-    await s.page.locator('iframe.webview.ready').nth(1).waitFor({ state: 'attached', timeout: T });
-    const rowIn = (i: number) => s.page.frameLocator(`iframe.webview.ready >> nth=${i}`).frameLocator('#active-frame').locator(`tr[data-id="${chatty}"]`);
-    const t0 = Date.now();
-    while ((await rowIn(0).count()) + (await rowIn(1).count()) < 2) {
-      if (Date.now() - t0 > T) throw new Error('both webviews should list the job');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await bothWebviewsList(chatty);
     await s.screenshot('panel-open-in-editor');
+  });
+
+  step('closing the editor tab lets it go: "Open in Editor" opens a fresh, live one', async () => {
+    const tab = s.page.locator('.tabs-container .tab', { hasText: 'Agent Exec Jobs' });
+    await tab.hover();
+    await tab.locator('.tab-actions .action-label').click();
+    await tab.waitFor({ state: 'detached', timeout: T });
+    await panel.frame.locator('#open-in-editor').click();
+    await tab.waitFor({ timeout: T });
+    await bothWebviewsList(chatty);
   });
 });

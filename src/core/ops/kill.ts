@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { invalidState } from '../errors';
 import { isTerminal, type JobState, type JobStatus } from '../schema';
 import { nowTimestamp } from '../time';
-import { waitForJob } from '../watch';
+import { waitForJob } from './wait';
 import { readState, resolveJob, type JobPaths } from '../store/jobDir';
 import { updateState } from '../store/stateFile';
 import { isProcessAlive } from '../process/proc';

@@ -11,7 +11,7 @@ import type { JobMeta, JobState, JobStatus } from '../schema';
 import { jobPaths, metaFromRecord, readRecordSync, stateFromRecord } from '../store/jobDir';
 import { SHORT_ID_LENGTH } from '../store/jobId';
 import { lostReason, readCurrentState } from '../store/stateFile';
-import { tagMatches } from '../tags';
+import { tagMatches } from '../../shared/tags';
 import { ListCache, type Summary } from './listCache';
 import { jobDirNames } from './scan';
 

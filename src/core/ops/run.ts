@@ -17,7 +17,7 @@ import { LOG_FILE_MODE, fileSize, type JobPaths } from '../store/jobDir';
 import { readCurrentState, updateState } from '../store/stateFile';
 import { launchJob, type SupervisorRuntime } from '../supervisor/launch';
 import { monotonicMs, nowTimestamp } from '../time';
-import { waitForJob } from '../watch';
+import { waitForJob } from './wait';
 import { autoGc, type AutoGcPolicy } from './gc';
 import { materializeJob, type CreateRequest } from './create';
 

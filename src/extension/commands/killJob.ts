@@ -9,7 +9,7 @@ import { describeError } from '../../core/errors';
 import type { KillSignalName } from '../../core/process/signals';
 import { Command, type CommandId } from '../ids';
 import type { JobSnapshot } from '../jobs/jobService';
-import { commandLine } from '../views/jobsTreeModel';
+import { commandLine } from '../../shared/commandLine';
 import { registerCommand, stringArg, type Services } from './command';
 import { pickSignal, targetJobs } from './pickers';
 

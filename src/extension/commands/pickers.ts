@@ -1,26 +1,18 @@
 /** Quick picks shared by several commands: jobs and signals. */
 import * as vscode from 'vscode';
 import { KILL_SIGNALS, type KillSignalName } from '../../core/process/signals';
+import { SIGNAL_DESCRIPTIONS } from '../../shared/signals';
 import type { JobService, JobSnapshot } from '../jobs/jobService';
-import { describe, visibleJobs, commandLine } from '../views/jobsTreeModel';
+import { commandLine } from '../../shared/commandLine';
+import { describe, visibleJobs } from '../views/jobsTreeModel';
 import type { JobNode } from '../views/jobsTree';
-
-export const SIGNAL_DESCRIPTIONS: Record<KillSignalName, string> = {
-  TERM: 'ask to stop (SIGTERM)',
-  INT: 'interrupt, like Ctrl-C (SIGINT)',
-  KILL: 'force, cannot be caught (SIGKILL)',
-  HUP: 'hang up, often "reload" (SIGHUP)',
-  QUIT: 'quit with a core dump (SIGQUIT)',
-  USR1: 'user-defined signal 1 (SIGUSR1)',
-  USR2: 'user-defined signal 2 (SIGUSR2)',
-};
 
 /** The signals, the configured default first. */
 export function signalItems(defaultSignal: KillSignalName): (vscode.QuickPickItem & { signal: KillSignalName })[] {
   const order = [defaultSignal, ...KILL_SIGNALS.filter((s) => s !== defaultSignal)];
   return order.map((signal) => ({
     label: signal,
-    description: SIGNAL_DESCRIPTIONS[signal] + (signal === defaultSignal ? ' — default' : ''),
+    description: `${SIGNAL_DESCRIPTIONS[signal]} (SIG${signal})${signal === defaultSignal ? ' — default' : ''}`,
     signal,
   }));
 }

@@ -4,7 +4,7 @@ import { okEnvelope } from '../../core/envelope';
 import { tailJob } from '../../core/ops/tail';
 import { Command } from '../ids';
 import type { JobSnapshot } from '../jobs/jobService';
-import { commandLine } from '../views/jobsTreeModel';
+import { commandLine } from '../../shared/commandLine';
 import { logUri } from '../views/logDocument';
 import { registerCommand, stringArg, type Services } from './command';
 import { pickOneJob } from './pickers';

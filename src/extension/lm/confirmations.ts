@@ -5,7 +5,7 @@
  */
 import type { KillTargetsDescription } from '../../core/ops/kill';
 import type { JobMeta } from '../../core/schema';
-import { commandLine } from '../views/jobsTreeModel';
+import { commandLine } from '../../shared/commandLine';
 import { COPILOT_OWNER } from './toolCatalog';
 
 export interface Confirmation {

@@ -8,38 +8,86 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { writeJsonAtomic } from '../../core/store/atomicWrite';
-import { panelWebviewOptions, renderPanelHtml } from './html';
-import { PanelSession, type JobRecords, type PanelBackend } from './session';
 import type { KillResult } from '../../core/ops/kill';
 import { jobId } from '../../protocol/jobPanel';
+import type { JobService } from '../jobs/jobService';
+import { Disposable } from '../lifecycle';
+import { panelWebviewOptions, renderPanelHtml } from './html';
+import { PanelSession, type PanelBackend } from './session';
 
 export const JOB_PANEL_VIEW_ID = 'agentExec.jobPanel';
 export const OPEN_JOB_PANEL_COMMAND = 'agentExec.openJobPanel';
 const EDITOR_PANEL_TYPE = 'agentExec.jobPanelEditor';
 
-/** The parts of the backend that need VS Code (files, clipboard, panels, storage), added by JobPanel. */
-type VscodeSide = 'openFile' | 'copyText' | 'openInEditor' | 'selected' | 'loadUiState' | 'saveUiState';
-/** What the panel needs from the job service. */
-export type PanelJobs = Omit<PanelBackend, VscodeSide>;
+/** One webview showing the panel (the bottom view or the editor tab): its session and the listeners feeding it, gone with the webview. */
+class PanelWebview extends Disposable {
+  readonly session: PanelSession;
 
-export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
-  private view: { view: vscode.WebviewView; session: PanelSession } | undefined;
-  private editor: { panel: vscode.WebviewPanel; session: PanelSession } | undefined;
+  constructor(
+    webview: vscode.Webview,
+    extensionUri: vscode.Uri,
+    backend: PanelBackend,
+    /** The view or editor panel holding the webview: hidden → the session stops following; disposed → this goes. */
+    holder: { readonly visible: boolean; readonly onDidDispose: vscode.Event<void> },
+    onDidChangeVisibility: vscode.Event<unknown>,
+    onGone: () => void,
+  ) {
+    super();
+    webview.options = panelWebviewOptions(extensionUri);
+    const session = (this.session = this._register(new PanelSession(backend, (msg) => void webview.postMessage(msg))));
+    this._register(webview.onDidReceiveMessage((msg: unknown) => void session.receive(msg)));
+    this._register(
+      onDidChangeVisibility(() => {
+        if (!holder.visible) session.suspend();
+      }),
+    );
+    this._register(
+      holder.onDidDispose(() => {
+        this.dispose();
+        onGone();
+      }),
+    );
+    webview.html = renderPanelHtml(webview, extensionUri);
+  }
+}
+
+export class JobPanel extends Disposable implements vscode.WebviewViewProvider {
+  private view: { view: vscode.WebviewView; webview: PanelWebview } | undefined;
+  private editor: { panel: vscode.WebviewPanel; webview: PanelWebview } | undefined;
   /** A job to select once the view exists (revealed before it was ever opened). */
   private pendingReveal: string | undefined;
   private readonly backend: PanelBackend;
-  private readonly selectEmitter = new vscode.EventEmitter<string>();
+  private readonly selectEmitter = this._register(new vscode.EventEmitter<string>());
   /** The user selected a job in a panel webview (the tree can reveal it). */
   readonly onDidSelectJob = this.selectEmitter.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    jobs: PanelJobs,
+    jobs: JobService,
+    /** The kill grace period now (the setting may change). */
+    graceMs: () => number,
+    log: (message: string) => void,
     /** Where the host keeps its copy of the panel's UI state (undefined: none). */
     stateFile?: string,
   ) {
-    // The job side delegates to `jobs` (its `root` getter stays live); the VS Code side is added here.
-    const vscodeSide: Pick<PanelBackend, VscodeSide> = {
+    super();
+    this.backend = {
+      get root() {
+        return jobs.root;
+      },
+      listJobs: async () => jobs.all(),
+      onDidChangeJobs: jobs.onDidChangeJobs,
+      kill: async (id, signal) => {
+        const r = await jobs.kill(id, signal, graceMs());
+        log(`panel: kill ${id} ${signal}: ${JSON.stringify(r)}`);
+        return describeKill(r);
+      },
+      rerun: async (id) => `Started job ${(await jobs.rerun(id)).job_id}.`,
+      remove: async (id) => {
+        await jobs.remove(id);
+        return `Deleted job ${id}.`;
+      },
+      log,
       openFile: async (file) => {
         await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true, preserveFocus: false });
       },
@@ -57,23 +105,17 @@ export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
         void fs
           .mkdir(path.dirname(stateFile), { recursive: true })
           .then(() => writeJsonAtomic(stateFile, state))
-          .catch((err: unknown) => jobs.log(`job panel: cannot save its state: ${String(err)}`));
+          .catch((err: unknown) => log(`job panel: cannot save its state: ${String(err)}`));
       },
     };
-    this.backend = Object.assign(Object.create(jobs) as PanelJobs, vscodeSide);
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
-    const session = this.attach(view.webview);
-    this.view = { view, session };
-    view.onDidChangeVisibility(() => {
-      if (!view.visible) session.suspend();
-    });
-    view.onDidDispose(() => {
-      session.dispose();
+    const webview = new PanelWebview(view.webview, this.extensionUri, this.backend, view, view.onDidChangeVisibility, () => {
       if (this.view?.view === view) this.view = undefined;
     });
-    if (this.pendingReveal) session.reveal(this.pendingReveal);
+    this.view = { view, webview };
+    if (this.pendingReveal) webview.session.reveal(this.pendingReveal);
     this.pendingReveal = undefined;
   }
 
@@ -85,12 +127,12 @@ export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
   /** Shows the panel view and selects `jobId` in it (from the tree, or a command). */
   async reveal(jobId?: string): Promise<void> {
     if (this.editor?.panel.visible) {
-      if (jobId) this.editor.session.reveal(jobId);
+      if (jobId) this.editor.webview.session.reveal(jobId);
       this.editor.panel.reveal(undefined, true);
       return;
     }
     if (jobId) {
-      if (this.view) this.view.session.reveal(jobId);
+      if (this.view) this.view.webview.session.reveal(jobId);
       else this.pendingReveal = jobId;
     }
     if (this.view) this.view.view.show(true);
@@ -103,29 +145,17 @@ export class JobPanel implements vscode.WebviewViewProvider, vscode.Disposable {
       return;
     }
     const panel = vscode.window.createWebviewPanel(EDITOR_PANEL_TYPE, 'Agent Exec Jobs', vscode.ViewColumn.Active, panelWebviewOptions(this.extensionUri));
-    const session = this.attach(panel.webview);
-    this.editor = { panel, session };
-    panel.onDidChangeViewState(() => {
-      if (!panel.visible) session.suspend();
-    });
-    panel.onDidDispose(() => {
-      session.dispose();
+    const webview = new PanelWebview(panel.webview, this.extensionUri, this.backend, panel, panel.onDidChangeViewState, () => {
       this.editor = undefined;
     });
+    this.editor = { panel, webview };
   }
 
-  dispose(): void {
-    this.selectEmitter.dispose();
-    this.view?.session.dispose();
+  /** The bottom view's webview belongs to VS Code (only its session and listeners go); the editor tab is ours and closes. */
+  override dispose(): void {
+    this.view?.webview.dispose();
     this.editor?.panel.dispose();
-  }
-
-  private attach(webview: vscode.Webview): PanelSession {
-    webview.options = panelWebviewOptions(this.extensionUri);
-    const session = new PanelSession(this.backend, (msg) => void webview.postMessage(msg));
-    webview.onDidReceiveMessage((msg: unknown) => void session.receive(msg));
-    webview.html = renderPanelHtml(webview, this.extensionUri);
-    return session;
+    super.dispose();
   }
 }
 
@@ -135,40 +165,8 @@ function jobIdOf(arg: unknown): string | undefined {
   return jobId(candidate) ? candidate : undefined;
 }
 
-/** What the panel uses of the extension's JobService (src/extension/jobs/jobService.ts). */
-export interface JobServiceLike {
-  readonly root: string;
-  all(): readonly JobRecords[];
-  onDidChangeJobs(listener: (ids: readonly string[] | undefined) => unknown): { dispose(): void };
-  kill(id: string, signal: string, graceMs: number): Promise<KillResult>;
-  rerun(id: string): Promise<{ job_id: string }>;
-  remove(id: string): Promise<unknown>;
-}
-
-/** The panel's view of the JobService: its in-memory snapshots and its actions, with outcomes worded for people. */
-export function panelJobsFromService(jobs: JobServiceLike, graceMs: () => number, log: (message: string) => void): PanelJobs {
-  return {
-    get root() {
-      return jobs.root;
-    },
-    listJobs: async () => jobs.all(),
-    onDidChangeJobs: (l) => jobs.onDidChangeJobs(l),
-    kill: async (id, signal) => {
-      const r = await jobs.kill(id, signal, graceMs());
-      log(`panel: kill ${id} ${signal}: ${JSON.stringify(r)}`);
-      return describeKill(r);
-    },
-    rerun: async (id) => `Started job ${(await jobs.rerun(id)).job_id}.`,
-    remove: async (id) => {
-      await jobs.remove(id);
-      return `Deleted job ${id}.`;
-    },
-    log,
-  };
-}
-
 /** "Sent INT: job exited 130 within 12 ms", with escalation and survivors spelled out. */
-export function describeKill(r: KillResult): string {
+function describeKill(r: KillResult): string {
   const parts = [`Sent ${r.signal} to job ${r.job_id}`];
   if (r.escalated) parts.push('escalated to KILL after the grace period');
   if (r.state) {
@@ -180,9 +178,9 @@ export function describeKill(r: KillResult): string {
 }
 
 /** Registers the panel view and the "Open Job Panel" command; returns the panel for tree → panel reveals. */
-export function registerJobPanel(context: vscode.ExtensionContext, jobs: PanelJobs): JobPanel {
+export function registerJobPanel(context: vscode.ExtensionContext, jobs: JobService, graceMs: () => number, log: (message: string) => void): JobPanel {
   const storage = context.storageUri ?? context.globalStorageUri;
-  const panel = new JobPanel(context.extensionUri, jobs, path.join(storage.fsPath, 'job-panel-state.json'));
+  const panel = new JobPanel(context.extensionUri, jobs, graceMs, log, path.join(storage.fsPath, 'job-panel-state.json'));
   context.subscriptions.push(
     panel,
     vscode.window.registerWebviewViewProvider(JOB_PANEL_VIEW_ID, panel),

@@ -44,12 +44,10 @@ import {
   type PanelSignal,
   type UiState,
 } from '../../protocol/jobPanel';
+import { stripAnsi } from '../../shared/ansi';
+import type { Event, IDisposable } from '../lifecycle';
 import { queryJobs, queryOf } from '../../protocol/jobQuery';
-import { DEFAULT_FOLLOWER_OPTIONS, LogFollower, type FollowerOptions } from './logFollower';
-
-export interface Disposable {
-  dispose(): void;
-}
+import { DEFAULT_LOG_FEED_OPTIONS, LogFeed, type LogFeedOptions } from './logFeed';
 
 /** A job's records, as the JobService keeps them (or as read from the store). */
 export interface JobRecords {
@@ -57,13 +55,18 @@ export interface JobRecords {
   readonly state: JobState;
 }
 
+/**
+ * Everything a panel session needs from its host: the jobs and their actions (the JobService,
+ * or the store directly in tests and benches) and the editor's side (files, clipboard, panels,
+ * storage). JobPanel builds the one the extension uses.
+ */
 export interface PanelBackend {
   /** The job store root (read on every use: the setting may change); log files live under it. */
   readonly root: string;
   /** Every job now (the JobService's in-memory records: cheap to ask for on every change). */
   listJobs(): Promise<readonly JobRecords[]>;
   /** Fires when jobs changed: their ids, or undefined when anything may have changed. */
-  onDidChangeJobs(listener: (ids: readonly string[] | undefined) => void): Disposable;
+  readonly onDidChangeJobs: Event<readonly string[] | undefined>;
   /** Each action resolves to a short human-readable outcome, or rejects with a teaching error. */
   kill(jobId: string, signal: PanelSignal): Promise<string>;
   rerun(jobId: string): Promise<string>;
@@ -128,9 +131,7 @@ export async function readStoreJobs(root: string): Promise<JobRecords[]> {
   return jobs.filter((j): j is JobRecords => j !== undefined);
 }
 
-const ANSI_ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()#]?./g;
-
-export class PanelSession implements Disposable {
+export class PanelSession implements IDisposable {
   private ready = false;
   /** JSON of each row of the window last sent (what the webview holds), to send only what changed. */
   private sent = new Map<string, string>();
@@ -141,18 +142,18 @@ export class PanelSession implements Disposable {
   private selectedId: string | null = null;
   /** Rows by the records they were made from (the JobService keeps a job's records until they change). */
   private rows = new WeakMap<JobState, JobRow>();
-  private follower: LogFollower | undefined;
+  private feed: LogFeed | undefined;
   private followed: { jobId: string; stream: LogStream } | undefined;
   private pending = false;
   private deltaTimer: NodeJS.Timeout | undefined;
   private revealOnReady: string | null = null;
-  private readonly subscription: Disposable;
+  private readonly subscription: IDisposable;
   private disposed = false;
 
   constructor(
     private readonly backend: PanelBackend,
     private readonly post: (msg: HostMessage) => void,
-    private readonly followerOptions: FollowerOptions = DEFAULT_FOLLOWER_OPTIONS,
+    private readonly feedOptions: LogFeedOptions = DEFAULT_LOG_FEED_OPTIONS,
   ) {
     this.subscription = backend.onDidChangeJobs(() => this.jobsChanged());
   }
@@ -185,7 +186,7 @@ export class PanelSession implements Disposable {
     }
     if (LoadRange.is(msg)) {
       const { jobId, stream, start, end, direction } = msg.params;
-      if (this.followed?.jobId === jobId && this.followed.stream === stream) await this.follower?.loadRange(start, end, direction);
+      if (this.followed?.jobId === jobId && this.followed.stream === stream) await this.feed?.loadRange(start, end, direction);
       return;
     }
     if (KillJob.is(msg)) return this.notice('info', await this.backend.kill(msg.params.jobId, msg.params.signal));
@@ -282,23 +283,23 @@ export class PanelSession implements Disposable {
     this.stopFollowing();
     if (jobId === null) return;
     const paths = jobPaths(this.backend.root, jobId);
-    const follower = new LogFollower(
+    const feed = new LogFeed(
       logFile(paths, stream),
       paths.dir,
       (chunk) => this.post(LogChunk.create({ jobId, stream, ...chunk })),
-      this.followerOptions,
+      this.feedOptions,
       (name) => {
         if (name === 'state.json') this.jobsChanged();
       },
     );
-    this.follower = follower;
+    this.feed = feed;
     this.followed = { jobId, stream };
-    await follower.start();
+    await feed.start();
   }
 
   private stopFollowing(): void {
-    this.follower?.dispose();
-    this.follower = undefined;
+    this.feed?.dispose();
+    this.feed = undefined;
     this.followed = undefined;
   }
 
@@ -317,7 +318,7 @@ export class PanelSession implements Disposable {
     const file = logFile(jobPaths(this.backend.root, jobId), stream);
     const size = await fileSize(file);
     const slice = await readSlice(file, Math.max(0, size - MAX_COPY_BYTES), size);
-    await this.backend.copyText(slice.text.replace(ANSI_ESCAPES, ''));
+    await this.backend.copyText(slice.text.split('\n').map(stripAnsi).join('\n'));
     const what = size > MAX_COPY_BYTES ? `the last ${MAX_COPY_BYTES / 1024 / 1024} MB of the ${stream} log` : `the ${stream} log`;
     this.notice('info', `Copied ${what} to the clipboard.`);
   }

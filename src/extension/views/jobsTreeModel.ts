@@ -4,8 +4,13 @@
  */
 import { constants } from 'node:os';
 import { isTerminal } from '../../core/schema';
+import { commandLine } from '../../shared/commandLine';
+import { formatDuration } from '../../shared/duration';
+import { formatShortTime } from '../../shared/time';
 import { jobContextValue } from '../ids';
 import { JobService, type JobSnapshot } from '../jobs/jobService';
+
+/** The tree's label rule, also what the Copilot confirmations show. */
 
 /** The state a job is drawn as: its status, with failures split into lost and non-zero exits. */
 export type JobLook = 'running' | 'created' | 'succeeded' | 'exitedNonZero' | 'killed' | 'failed' | 'lost';
@@ -47,33 +52,6 @@ export function lookOf(job: JobSnapshot): JobLook {
   }
 }
 
-/** The command as one line: a shell string as is, an argv joined with minimal quoting. */
-export function commandLine(command: readonly string[]): string {
-  if (command.length === 1) return command[0];
-  return command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${Math.round(s % 60)}s`;
-  return `${Math.floor(m / 60)}h ${m % 60}m`;
-}
-
-// Formatters are built once: creating one per call costs ~1 ms, a tree of 50 rows would stall.
-const TIME = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const DAY_TIME = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-
-/** "14:03:07" for today, "Nov 29, 14:03" otherwise (in the user's locale). */
-export function formatTime(iso: string, now: Date): string {
-  const t = new Date(iso);
-  if (Number.isNaN(t.getTime())) return iso;
-  const sameDay = t.getFullYear() === now.getFullYear() && t.getMonth() === now.getMonth() && t.getDate() === now.getDate();
-  return (sameDay ? TIME : DAY_TIME).format(t);
-}
-
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [String(n), name.replace(/^SIG/, '')]));
 
 /** `9` → `KILL`, `SIGTERM` → `TERM` (agent-exec records either form). */
@@ -102,7 +80,7 @@ export function describe(job: JobSnapshot, now: Date): string {
   const st = job.state;
   if (!isTerminal(st.job.status)) {
     const since = st.job.started_at ?? job.meta.created_at;
-    return `${outcome(job)} · since ${formatTime(since, now)}`;
+    return `${outcome(job)} · since ${formatShortTime(since, now)}`;
   }
   const d = durationOf(job);
   return d === undefined ? outcome(job) : `${outcome(job)} · ${formatDuration(d)}`;
@@ -118,9 +96,9 @@ export function tooltipMarkdown(job: JobSnapshot, now: Date): string {
     ['PID', st.pid !== undefined ? String(st.pid) : undefined],
     ['Cwd', meta.cwd !== undefined ? md(meta.cwd) : undefined],
     ['Tags', meta.tags.length > 0 ? meta.tags.map((t) => `\`${t}\``).join(' ') : undefined],
-    ['Created', formatTime(meta.created_at, now)],
-    ['Started', st.job.started_at ? formatTime(st.job.started_at, now) : undefined],
-    ['Finished', st.finished_at ? formatTime(st.finished_at, now) : undefined],
+    ['Created', formatShortTime(meta.created_at, now)],
+    ['Started', st.job.started_at ? formatShortTime(st.job.started_at, now) : undefined],
+    ['Finished', st.finished_at ? formatShortTime(st.finished_at, now) : undefined],
     ['Duration', isTerminal(st.job.status) ? (durationOf(job) !== undefined ? formatDuration(durationOf(job)!) : undefined) : undefined],
     ['Error', st.error !== undefined ? md(st.error) : undefined],
   ];

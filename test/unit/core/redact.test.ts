@@ -9,7 +9,7 @@ import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } fr
 import * as path from 'node:path';
 import { readHead, readSlice, readTail } from '../../../src/core/logs';
 import { maskedValues, recordMaskedValues, REDACT_FILE } from '../../../src/core/redact';
-import { LogFollower, type FollowerChunk } from '../../../src/extension/panel/logFollower';
+import { LogFeed, type LogFeedChunk } from '../../../src/extension/panel/logFeed';
 import { AGENT_TOOLS } from '../../../src/agent/tools';
 import { snakeCaseKeys } from '../../../src/extension/agent/agentOutput';
 import { COPILOT_OWNER } from '../../../src/extension/lm/toolCatalog';
@@ -88,8 +88,8 @@ test('a damaged record hides the whole log rather than showing a value', async (
 
 test('panel log follower: tail, appends (a value written in two pieces) and earlier ranges never show the value', async (t) => {
   const { dir, file } = await jobWith(t, `first ${SECRET}\n`);
-  const chunks: FollowerChunk[] = [];
-  const f = new LogFollower(file, dir, (c) => chunks.push(c), { tailBytes: 4096, catchUpBytes: 2048, tailLines: 100, maxAppendBytes: 65536, flushMs: 20, partialMs: 100 });
+  const chunks: LogFeedChunk[] = [];
+  const f = new LogFeed(file, dir, (c) => chunks.push(c), { tailBytes: 4096, catchUpBytes: 2048, tailLines: 100, maxAppendBytes: 65536, flushMs: 20, partialMs: 100 });
   t.after(() => f.dispose());
   await f.start();
   assert.equal(chunks[0].text, 'first ***\n');
@@ -108,8 +108,8 @@ test('panel log follower: tail, appends (a value written in two pieces) and earl
 
 test('panel log follower: a value in an unterminated last line keeps the byte offsets exact', async (t) => {
   const { dir, file } = await jobWith(t, `a\nkey=${SECRET}`);
-  const chunks: FollowerChunk[] = [];
-  const f = new LogFollower(file, dir, (c) => chunks.push(c), { tailBytes: 4096, catchUpBytes: 2048, tailLines: 100, maxAppendBytes: 65536, flushMs: 20, partialMs: 50 });
+  const chunks: LogFeedChunk[] = [];
+  const f = new LogFeed(file, dir, (c) => chunks.push(c), { tailBytes: 4096, catchUpBytes: 2048, tailLines: 100, maxAppendBytes: 65536, flushMs: 20, partialMs: 50 });
   t.after(() => f.dispose());
   await f.start();
   appendFileSync(file, ' tail\n');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dedupeTags, tagMatches, tagPatternProblem, tagProblem } from '../../../src/core/tags';
+import { dedupeTags, tagPatternProblem, tagProblem } from '../../../src/core/tags';
+import { tagMatches } from '../../../src/shared/tags';
 
 test('stored tags: dot-separated segments of letters, digits and hyphens', () => {
   for (const ok of ['ci', 'project.build', 'hoge-fuga.v2', 'A.b-1.C']) assert.equal(tagProblem(ok), undefined, ok);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, openSync, closeSync, ftruncateSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { LogFollower, type FollowerChunk } from '../../../../src/extension/panel/logFollower';
+import { LogFeed, type LogFeedChunk } from '../../../../src/extension/panel/logFeed';
 import { PanelSession, readStoreJobs, type PanelBackend } from '../../../../src/extension/panel/session';
 import { DEFAULT_JOB_VIEW, HOST_TO_WEBVIEW, JOBS_PAGE, parseMessage, type HostMessage } from '../../../../src/protocol/jobPanel';
 import { installFixtureJobs, tempDir } from '../../../helpers/tempRoot';
@@ -28,8 +28,8 @@ function follower(t: { after(fn: () => void): void }, opts = FAST) {
   const { dir, cleanup } = tempDir('ae-panel-');
   const file = path.join(dir, 'stdout.log');
   writeFileSync(file, '');
-  const chunks: FollowerChunk[] = [];
-  const f = new LogFollower(file, dir, (c) => chunks.push(c), opts);
+  const chunks: LogFeedChunk[] = [];
+  const f = new LogFeed(file, dir, (c) => chunks.push(c), opts);
   t.after(() => {
     f.dispose();
     cleanup();
@@ -38,7 +38,7 @@ function follower(t: { after(fn: () => void): void }, opts = FAST) {
 }
 
 /** The text the panel would show: the last tail, then contiguous appends. */
-const shown = (chunks: FollowerChunk[]) => {
+const shown = (chunks: LogFeedChunk[]) => {
   let text = '';
   let end = -1;
   for (const c of chunks) {
@@ -210,6 +210,17 @@ test('session: invalid messages are dropped and logged; valid intents reach the 
   await session.receive({ method: 'log/copy', params: { jobId: id, stream: 'stdout' } });
   assert.deepEqual(calls, [`kill ${id} INT`, `rerun ${id}`, `open ${path.join(root, id, 'full.log')}`, `copy ${readFileSync(path.join(root, id, 'stdout.log'), 'utf8')}`]);
   assert.ok(posted.some((m) => m.method === 'notice' && m.params.text === 'Sent INT'));
+});
+
+test('session: Copy puts on the clipboard the text the panel shows (escapes and control characters stripped, lines kept)', async (t) => {
+  const { dir: root, cleanup } = tempDir();
+  t.after(cleanup);
+  const { 'exited-0': id } = installFixtureJobs(root, ['exited-0']);
+  writeFileSync(path.join(root, id, 'stdout.log'), '\x1b]0;title\x07\x1b[1;31mred\x1b[0m done\r\nnext\b!\n\tend\n');
+  const { session, calls } = backend(root, t);
+  await session.receive({ method: 'ready', params: {} });
+  await session.receive({ method: 'log/copy', params: { jobId: id, stream: 'stdout' } });
+  assert.deepEqual(calls, ['copy red done\nnext!\n\tend\n']);
 });
 
 test('session: job changes become one coalesced window with only the rows that changed; removed jobs leave it', async (t) => {

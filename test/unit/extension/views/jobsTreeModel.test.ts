@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { JobMeta, JobState } from '../../../../src/core/schema';
 import type { JobSnapshot } from '../../../../src/extension/jobs/jobService';
-import { commandLine, describe, formatDuration, groupJobs, lookOf, MAX_ACTIVE_JOBS, present, runningCount, signalName, visibleJobs } from '../../../../src/extension/views/jobsTreeModel';
+import { formatDuration } from '../../../../src/shared/duration';
+import { formatShortTime } from '../../../../src/shared/time';
+import { describe, groupJobs, lookOf, MAX_ACTIVE_JOBS, present, runningCount, signalName, visibleJobs } from '../../../../src/extension/views/jobsTreeModel';
+import { commandLine } from '../../../../src/shared/commandLine';
 
 let n = 0;
 function job(status: JobState['job']['status'], opts: { exit?: number; signal?: string; created?: string; finished?: string; error?: string; command?: string[]; cwd?: string } = {}): JobSnapshot {
@@ -76,12 +79,26 @@ test('unfinished jobs are bounded too: at most MAX_ACTIVE_JOBS, the newest (10,0
   assert.deepEqual(visibleJobs(running.slice(0, 3), 50, 2).map((j) => j.id), [running[2].id, running[1].id]);
 });
 
-test('durations read well', () => {
+test('durations read well (one rule for the tree and the panel)', () => {
   assert.equal(formatDuration(450), '450 ms');
   assert.equal(formatDuration(1500), '1.5 s');
   assert.equal(formatDuration(42_000), '42 s');
   assert.equal(formatDuration(125_000), '2m 5s');
   assert.equal(formatDuration(3_700_000), '1h 1m');
+  // Truncated, never rounded up: no "10.0 s", "60 s" or "1m 60s" on the way to the next unit.
+  assert.equal(formatDuration(9_999), '9.9 s');
+  assert.equal(formatDuration(59_600), '59 s');
+  assert.equal(formatDuration(119_600), '1m 59s');
+  assert.equal(formatDuration(999.6), '999 ms');
+});
+
+test('start times: the time of day today, a short date before (one rule for the tree and the panel)', () => {
+  const now = new Date(2026, 10, 30, 15, 0, 0);
+  assert.match(formatShortTime(new Date(2026, 10, 30, 14, 3, 7).toISOString(), now), /03:07/);
+  const before = formatShortTime(new Date(2026, 10, 29, 14, 3, 7).toISOString(), now.getTime());
+  assert.match(before, /29/);
+  assert.doesNotMatch(before, /03:07/);
+  assert.equal(formatShortTime('not a date', now), 'not a date');
 });
 
 test('grouping by state and by workspace folder keeps the row order inside each group', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applySgr, endState, parseAnsiLine, stripAnsi } from '../../../webview/ansi';
+import { applySgr, endState, parseAnsiLine, stripAnsi } from '../../../src/shared/ansi';
 
 const parse = (line: string) => parseAnsiLine(line, {}).spans;
 

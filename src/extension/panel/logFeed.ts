@@ -10,17 +10,12 @@ import { watch, type FSWatcher } from 'node:fs';
 import { fileSize } from '../../core/store/jobDir';
 import { readSlice, readTail, type LogSlice } from '../../core/logs';
 import { REDACTED } from '../../core/redact';
-import { MAX_RANGE_BYTES, type LogChunkKind } from '../../protocol/jobPanel';
+import { MAX_RANGE_BYTES, type LogChunk } from '../../protocol/jobPanel';
 
-export interface FollowerChunk {
-  kind: LogChunkKind;
-  start: number;
-  end: number;
-  total: number;
-  text: string;
-}
+/** A `log/chunk` message's payload, less the job and stream the session adds. */
+export type LogFeedChunk = Omit<Parameters<typeof LogChunk.create>[0], 'jobId' | 'stream'>;
 
-export interface FollowerOptions {
+export interface LogFeedOptions {
   /** Bytes of the first window. */
   tailBytes: number;
   /** Bytes of a catch-up tail (the writer outran the panel): small, the panel only shows its end. */
@@ -35,7 +30,7 @@ export interface FollowerOptions {
   partialMs: number;
 }
 
-export const DEFAULT_FOLLOWER_OPTIONS: FollowerOptions = {
+export const DEFAULT_LOG_FEED_OPTIONS: LogFeedOptions = {
   tailBytes: 256 * 1024,
   catchUpBytes: 64 * 1024,
   tailLines: 5000,
@@ -74,7 +69,7 @@ function skipPartialFirstLine(slice: LogSlice): LogSlice {
   return { text: slice.text.slice(nl + 1), range: [slice.range[0] + bytes, slice.range[1]], totalBytes: slice.totalBytes };
 }
 
-export class LogFollower {
+export class LogFeed {
   /** Bytes [0, sent) have been shown (or skipped over by a tail). */
   private sent = 0;
   private watcher: FSWatcher | undefined;
@@ -90,8 +85,8 @@ export class LogFollower {
     private readonly file: string,
     /** The job directory: watched for appends, and `onDirEvent` hears about other files (state.json). */
     private readonly dir: string,
-    private readonly send: (chunk: FollowerChunk) => void,
-    private readonly opts: FollowerOptions = DEFAULT_FOLLOWER_OPTIONS,
+    private readonly send: (chunk: LogFeedChunk) => void,
+    private readonly opts: LogFeedOptions = DEFAULT_LOG_FEED_OPTIONS,
     private readonly onDirEvent?: (filename: string) => void,
   ) {}
 
