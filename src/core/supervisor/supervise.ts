@@ -12,6 +12,7 @@ import { describeError } from '../errors';
 import { checkCwd } from '../jobSpec';
 import { emitJobFinished, emitOutputMatched } from '../notify';
 import { cgroupMembers, killCgroup, removeCgroup, spawnInJobCgroup } from '../process/cgroup';
+import { signalGroup, groupExists } from '../process/group';
 import { identify, findEnvTagged } from '../process/proc';
 import { isTerminal, SCHEMA_VERSION, type JobMeta, type JobState, type OutputMatch } from '../schema';
 import { LOG_FILE_MODE, jobPaths, readMeta, type JobPaths } from '../store/jobDir';
@@ -37,29 +38,6 @@ async function readSpec(input: NodeJS.ReadableStream): Promise<SupervisorSpec> {
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as SupervisorSpec;
 }
 
-/** Signals the workload's process group (falling back to the process itself). */
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(process.platform === 'win32' ? pid : -pid, signal);
-    return;
-  } catch {
-    /* no such group: try the process */
-  }
-  try {
-    process.kill(pid, signal);
-  } catch {
-    /* already gone */
-  }
-}
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(process.platform === 'win32' ? pid : -pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * The KILL that follows a timeout's TERM after `--kill-after` (0 = at once), sent only if
@@ -79,7 +57,7 @@ class Escalation {
 
   /** Anything of the job still alive: its group, its cgroup, env-tagged escapees. */
   anythingLeft(): boolean {
-    return groupAlive(this.pid) || (this.cgroup !== undefined && cgroupMembers(this.cgroup).length > 0) || findEnvTagged(this.jobId).length > 0;
+    return groupExists(this.pid) || (this.cgroup !== undefined && cgroupMembers(this.cgroup).length > 0) || findEnvTagged(this.jobId).length > 0;
   }
 
   /** Resolves once the KILL was sent or cancelled (immediately when never armed). */
@@ -91,9 +69,9 @@ class Escalation {
     this.pending = new Promise((resolve) => {
       this.settle = resolve;
       this.timer = setLongTimeout(() => {
-        if (groupAlive(this.pid)) signalGroup(this.pid, 'SIGKILL');
+        if (groupExists(this.pid)) signalGroup(this.pid, 'SIGKILL', true);
         if (this.cgroup) killCgroup(this.cgroup);
-        for (const p of findEnvTagged(this.jobId)) signalGroup(p, 'SIGKILL');
+        for (const p of findEnvTagged(this.jobId)) signalGroup(p, 'SIGKILL', true);
         resolve();
       }, afterMs);
     });
@@ -276,7 +254,7 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
   if (running?.job.status !== 'running' || running.pid !== pid) {
     // The job was settled meanwhile (e.g. the launcher gave up) or cannot be recorded: a
     // workload nobody accounts for must not run on.
-    signalGroup(pid, 'SIGKILL');
+    signalGroup(pid, 'SIGKILL', true);
     if (workload.cgroup) killCgroup(workload.cgroup);
     await writeHandshake(output, { ok: false, error: running ? `job is already ${running.job.status}` : `cannot record the job state: ${recordError}` });
     await workload.exited;
@@ -314,7 +292,7 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
     spec.timeoutMs > 0
       ? setLongTimeout(() => {
           timedOut = true;
-          signalGroup(pid, 'SIGTERM');
+          signalGroup(pid, 'SIGTERM', true);
           escalation.arm(spec.killAfterMs);
         }, spec.timeoutMs)
       : undefined;
