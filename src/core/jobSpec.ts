@@ -207,6 +207,7 @@ export async function supervisorSpec(
     progressEveryMs: meta.progress_every_ms,
     shellWrapper: wrapper,
     sinkEnv: definedEnv(caller.env),
+    outputMatch: meta.notification?.on_output_match !== undefined,
   };
 }
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { isTerminal, type JobMeta, type JobState, type JobStatus } from '../schema';
 import { jobPaths, metaFromRecord, readRecordSync, stateFromRecord } from '../store/jobDir';
 import { SHORT_ID_LENGTH } from '../store/jobId';
-import { lostReason, readCurrentState } from '../store/stateFile';
+import { readCurrentState } from '../store/stateFile';
 import { tagMatches } from '../tags';
 import { BodyReader, dirMtime, HeldBody, indexHolds, lineName, MERGE_AT, parseAll, parseEntry, readBodyLines, readHeader, rootStamp, saveIndex, settledNow, type EntrySource, type IndexEntry, type RootStamp, type Summary } from './listIndex';
 
@@ -94,7 +94,8 @@ async function readSummary(root: string, name: string): Promise<Summary | undefi
   const meta = tryRead(() => metaFromRecord(readRecordSync(path.join(dir, 'meta.json'))));
   if (!meta) return undefined;
   let st = tryRead(() => stateFromRecord(readRecordSync(path.join(dir, 'state.json'))));
-  if (st && lostReason(st)) st = await readCurrentState(jobPaths(root, name)).catch(() => st);
+  // A running record may be settled already (a recorded exit) or a lie (processes gone).
+  if (st?.job.status === 'running') st = await readCurrentState(jobPaths(root, name)).catch(() => st);
   return summarize(meta, st);
 }
 

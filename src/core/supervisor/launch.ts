@@ -12,6 +12,7 @@ import { killProcessTree } from '../process/killTree';
 import { updateState } from '../store/stateFile';
 import { isTerminal } from '../schema';
 import { nowTimestamp } from '../time';
+import { launchShim, shimCanSupervise } from './shim';
 
 /** What the supervisor needs to run one job. Sent as JSON over its stdin. */
 export interface SupervisorSpec {
@@ -34,6 +35,8 @@ export interface SupervisorSpec {
   shellWrapper: string[];
   /** Environment of notification command sinks: the caller's (no job secrets). */
   sinkEnv: Record<string, string>;
+  /** meta.json asks for output matching at launch. */
+  outputMatch: boolean;
 }
 
 /**
@@ -72,13 +75,28 @@ export const supervisorArgs = (script: string, jobId: string, root: string): str
   root,
 ];
 
-/** Spawns the detached supervisor, sends the spec, and waits (bounded) for its handshake. */
-export function launchSupervisor(spec: SupervisorSpec, runtime: SupervisorRuntime, handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS): Promise<LaunchResult> {
+/**
+ * Starts the job's supervisor: the Perl shim where it can supervise the job (shim.ts), else (or
+ * without perl) a Node supervisor. Resolves once the workload runs and is recorded.
+ */
+export async function launchSupervisor(spec: SupervisorSpec, runtime: SupervisorRuntime, handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS): Promise<LaunchResult> {
   const env = { ...(runtime.env ?? process.env) };
   // The kill sweep finds job processes by this variable; the supervisor must not carry it.
   delete env.AGENT_EXEC_JOB_ID;
   // The supervisor makes no TLS connections; loading an extra CA bundle doubles its start-up.
   delete env.NODE_EXTRA_CA_CERTS;
+  if (shimCanSupervise(spec, env)) {
+    try {
+      return await launchShim(spec, runtime, env, handshakeTimeoutMs, spec.outputMatch);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return launchNodeSupervisor(spec, runtime, env, handshakeTimeoutMs);
+}
+
+/** Spawns the detached Node supervisor, sends the spec, and waits (bounded) for its handshake. */
+function launchNodeSupervisor(spec: SupervisorSpec, runtime: SupervisorRuntime, env: NodeJS.ProcessEnv, handshakeTimeoutMs: number): Promise<LaunchResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(runtime.execPath, supervisorArgs(runtime.script, spec.jobId, spec.root), {
       detached: true,

@@ -10,21 +10,21 @@ import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
 import { describeError } from '../errors';
 import { checkCwd } from '../jobSpec';
-import { emitJobFinished, emitOutputMatched } from '../notify';
+import { emitJobFinished } from '../notify';
 import { cgroupMembers, killCgroup, removeCgroup, spawnInJobCgroup } from '../process/cgroup';
 import { signalGroup, groupExists } from '../process/group';
 import { identify, findEnvTagged } from '../process/proc';
-import { isTerminal, SCHEMA_VERSION, type JobMeta, type JobState, type OutputMatch } from '../schema';
+import { isTerminal, type JobMeta } from '../schema';
+import { exitState } from '../store/exitRecord';
 import { LOG_FILE_MODE, jobPaths, readMeta, type JobPaths } from '../store/jobDir';
 import { isValidIdInput } from '../store/jobId';
 import { updateState } from '../store/stateFile';
 import { monotonicMs, nowTimestamp } from '../time';
 import { recordFailed, type Handshake, type SupervisorSpec } from './launch';
-import { LogFollower, type StreamName } from './logFollower';
+import { LogFollower } from './logFollower';
+import { outputMatcher } from './outputMatch';
 
 const MAX_SPEC_BYTES = 16 * 1024 * 1024;
-/** How often the output-match config is re-read from meta.json (so `notify set` applies). */
-const MATCH_CONFIG_REFRESH_MS = 250;
 
 async function readSpec(input: NodeJS.ReadableStream): Promise<SupervisorSpec> {
   const chunks: Buffer[] = [];
@@ -94,54 +94,6 @@ function setLongTimeout(fn: () => void, ms: number): { clear(): void } {
   };
   arm(ms);
   return { clear: () => clearTimeout(timer) };
-}
-
-/** Output-match config from meta.json, refreshed at most every MATCH_CONFIG_REFRESH_MS. */
-class MatchConfig {
-  private cached?: OutputMatch;
-  private regex?: RegExp | null;
-  private checkedAt = -Infinity;
-  private mtimeMs = -1;
-
-  constructor(
-    private readonly paths: JobPaths,
-    initial: JobMeta,
-  ) {
-    this.set(initial);
-  }
-
-  private set(meta: JobMeta): void {
-    const m = meta.notification?.on_output_match;
-    if (m?.pattern !== this.cached?.pattern || m?.match_type !== this.cached?.match_type) this.regex = undefined;
-    this.cached = m;
-  }
-
-  async current(): Promise<OutputMatch | undefined> {
-    const now = monotonicMs();
-    if (now - this.checkedAt >= MATCH_CONFIG_REFRESH_MS) {
-      this.checkedAt = now;
-      const st = await fs.stat(this.paths.meta).catch(() => undefined);
-      if (st && st.mtimeMs !== this.mtimeMs) {
-        this.mtimeMs = st.mtimeMs;
-        const meta = await readMeta(this.paths).catch(() => undefined);
-        if (meta) this.set(meta);
-      }
-    }
-    return this.cached;
-  }
-
-  matches(m: OutputMatch, line: string): boolean {
-    if (m.match_type !== 'regex') return line.includes(m.pattern);
-    if (this.regex === undefined) {
-      try {
-        this.regex = new RegExp(m.pattern, 'u');
-      } catch {
-        // agent-exec: an invalid pattern never matches.
-        this.regex = null;
-      }
-    }
-    return this.regex !== null && this.regex.test(line);
-  }
 }
 
 interface Workload {
@@ -263,28 +215,7 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
   }
   await writeHandshake(output, { ok: true, pid });
 
-  const matchConfig = new MatchConfig(paths, meta);
-  const follower = await LogFollower.start(paths, full, async (stream: StreamName, line: string) => {
-    const m = await matchConfig.current();
-    if (!m || (m.stream !== 'either' && m.stream !== stream) || !matchConfig.matches(m, line)) return;
-    await emitOutputMatched(
-      paths,
-      {
-        schema_version: SCHEMA_VERSION,
-        event_type: 'job.output.matched',
-        job_id: jobId,
-        pattern: m.pattern,
-        match_type: m.match_type,
-        stream,
-        line,
-        stdout_log_path: paths.stdout,
-        stderr_log_path: paths.stderr,
-      },
-      { command: m.command, file: m.file },
-      spec.shellWrapper,
-      spec.sinkEnv,
-    ).catch(() => undefined);
-  });
+  const follower = await LogFollower.start(paths, full, outputMatcher(paths, meta, spec.shellWrapper, spec.sinkEnv));
 
   let timedOut = false;
   const escalation = new Escalation(jobId, pid, workload.cgroup);
@@ -308,21 +239,18 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
   const durationMs = monotonicMs() - spawnedAt;
   timeout?.clear();
   clearInterval(progress);
-  const final = await updateState(paths, (cur) => {
-    const now = nowTimestamp();
-    const next: JobState = {
-      job: { id: jobId, status: signal ? 'killed' : 'exited', started_at: startedAt },
-      result: { exit_code: signal ? null : code, signal: signal ? String(osConstants.signals[signal]) : null, duration_ms: durationMs },
+  const final = await updateState(paths, (cur) =>
+    exitState(cur, {
+      jobId,
       pid,
-      finished_at: now,
-      updated_at: now,
-      pid_start_time: cur?.pid_start_time,
-      supervisor_pid: me.pid,
-      supervisor_start_time: me.startTime,
-    };
-    if (timedOut) next.timed_out = true;
-    return next;
-  }).catch(() => undefined);
+      code,
+      signal: signal ? osConstants.signals[signal] : null,
+      durationMs,
+      timedOut,
+      startedAt,
+      supervisor: me,
+    }),
+  ).catch(() => undefined);
 
   // Nothing of the job left: no reason to hold a KILL for later.
   if (!escalation.anythingLeft()) escalation.cancel();
