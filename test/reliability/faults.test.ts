@@ -171,6 +171,8 @@ test('fault: job directory deleted while running — status says not found, list
   assert.ok(l.json.jobs.some((j: any) => j.job_id === other));
   // Nothing can address the job by id any more: end its workload by pid; its supervisor must not hang.
   process.kill(-job.pid, 'SIGKILL');
+  // kill(2) returns before the group has died: wait (bounded) for that, then check.
+  await poll('the killed group to die', () => findEnvTagged(job.jobId).length === 0, 2_000).catch(() => undefined);
   await assertJobGone(job, 'deleted job');
   tally.add('job dir deleted', 'survived');
 });

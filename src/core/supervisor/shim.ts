@@ -12,6 +12,7 @@ import { JobError } from '../errors';
 import { checkCwd } from '../jobSpec';
 import { prepareJobCgroup } from '../process/cgroup';
 import { signalGroup } from '../process/group';
+import { readHandshake } from './handshake';
 import { isTerminal } from '../schema';
 import { jobPaths } from '../store/jobDir';
 import { updateState } from '../store/stateFile';
@@ -61,40 +62,8 @@ function parseAnswer(line: string): ShimAnswer {
 
 /** Runs the shim and reads its answer (bounded); ENOENT when there is no perl. */
 function startShim(spec: SupervisorSpec, runtime: SupervisorRuntime, env: NodeJS.ProcessEnv, args: string[], timeoutMs: number): Promise<ShimAnswer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PERL, ['-e', SHIM_BOOT, '_supervise', '--job-id', spec.jobId, '--supervise-root', spec.root, ...args], { detached: true, stdio: ['pipe', 'pipe', 'ignore'], env, cwd: runtime.cwd });
-    let line = '';
-    let settled = false;
-    const finish = (err: Error | undefined, answer?: ShimAnswer) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.stdout?.destroy();
-      child.stdin?.destroy();
-      child.unref();
-      if (err) reject(err);
-      else resolve(answer!);
-    };
-    const timer = setTimeout(() => {
-      if (child.pid) signalGroup(child.pid, 'SIGKILL', true);
-      finish(new JobError('spawn_failed', `supervisor did not report within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('error', (err) => finish(err));
-    child.stdin!.on('error', () => undefined);
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      line += chunk;
-      const nl = line.indexOf('\n');
-      if (nl < 0) return;
-      try {
-        finish(undefined, parseAnswer(line.slice(0, nl)));
-      } catch (err) {
-        finish(err as Error);
-      }
-    });
-    child.stdout!.on('end', () => finish(new JobError('spawn_failed', 'supervisor exited before reporting')));
-    child.stdin!.end(stdinFor(spec));
-  });
+  const child = spawn(PERL, ['-e', SHIM_BOOT, '_supervise', '--job-id', spec.jobId, '--supervise-root', spec.root, ...args], { detached: true, stdio: ['pipe', 'pipe', 'ignore'], env, cwd: runtime.cwd });
+  return readHandshake(child, stdinFor(spec), timeoutMs, parseAnswer, (err) => err);
 }
 
 /**

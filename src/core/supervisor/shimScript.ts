@@ -170,7 +170,7 @@ for (;;) {
     $status = $?;
     my $duration = mono_ms() - $spawned;
     my $rec = "pid=$pid\nstatus=$status\nduration_ms=$duration\ntimed_out=$timed_out\nstarted_ms=$started\nfinished_ms=" . now_ms() . "\n";
-    if (open(my $t, '>', "$dir/.exit.rec.tmp")) { print $t $rec; close $t; rename "$dir/.exit.rec.tmp", "$dir/exit.rec"; }
+    if (sysopen(my $t, "$dir/.exit.rec.tmp", O_WRONLY | O_CREAT | O_TRUNC, 0600)) { write_all($t, $rec); close $t; rename "$dir/.exit.rec.tmp", "$dir/exit.rec"; }
     drain();
     for my $w ('out', 'err') { emit($w, "$pend{$w}\n") if length $pend{$w}; $pend{$w} = ''; }
     close $full;
