@@ -20,14 +20,15 @@
 export const SHIM_BOOT = 'read(STDIN, my $n, 9) == 9 or exit 2; read(STDIN, my $s, $n) == $n or exit 2; eval $s; die $@ if $@;';
 
 export const SHIM_SCRIPT = String.raw`
-use strict; use warnings;
-use POSIX ();
-use Fcntl qw(O_WRONLY O_CREAT O_TRUNC O_APPEND O_RDONLY);
+use strict;
+# No POSIX or Fcntl in this process: each costs more memory than the rest of the shim (the
+# forked child loads POSIX for setsid, then execs). Files are made 0600 through the umask.
+my $umask = umask 077;
 my (undef, undef, $id, undef, $root, $dir, $fullpath, $cwd, $stdinfile, $timeout_ms, $kill_after_ms, $cg, $node, $script, $match) = @ARGV;
 my $hires = eval { require Time::HiRes; 1 };
-my $tck = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
 sub now_ms { $hires ? int(Time::HiRes::time() * 1000) : time() * 1000 }
-sub mono_ms { $hires ? int(Time::HiRes::clock_gettime(Time::HiRes::CLOCK_MONOTONIC()) * 1000) : int((POSIX::times())[0] * 1000 / $tck) }
+sub uptime_ms { open(my $f, '<', '/proc/uptime') or return time() * 1000; my $u = <$f>; close $f; int(($u =~ /^([\d.]+)/)[0] * 1000) }
+sub mono_ms { $hires ? int(Time::HiRes::clock_gettime(Time::HiRes::CLOCK_MONOTONIC()) * 1000) : uptime_ms() }
 sub answer { syswrite STDOUT, "$_[0]\n"; }
 sub fail { answer("error $_[0]"); rmdir $cg if $cg ne ''; exit 1; }
 sub start_time { my $s = ''; open(my $f, '<', "/proc/$_[0]/stat") or return ''; $s = <$f>; close $f; $s =~ s/^.*\)\s+//s; (split / /, $s)[19] // '' }
@@ -38,21 +39,24 @@ my $argc = shift @f; fail('bad spec') unless defined $argc && $argc =~ /^\d+$/ &
 my @argv = splice @f, 0, $argc;
 my @env = @f;
 
-my $logflags = O_WRONLY | O_CREAT | O_TRUNC | O_APPEND;
-sysopen(my $out, "$dir/stdout.log", $logflags, 0600) or fail("cannot open $dir/stdout.log: $!");
-sysopen(my $err, "$dir/stderr.log", $logflags, 0600) or fail("cannot open $dir/stderr.log: $!");
-sysopen(my $full, $fullpath, O_WRONLY | O_CREAT | O_TRUNC, 0600) or fail("cannot open log $fullpath: $!");
+# O_APPEND: the workload and every descendant append atomically, even after a truncation.
+sub log_for_append { open(my $h, '>>', $_[0]) or fail("cannot open $_[0]: $!"); truncate($h, 0); $h }
+my $out = log_for_append("$dir/stdout.log");
+my $err = log_for_append("$dir/stderr.log");
+open(my $full, '>', $fullpath) or fail("cannot open log $fullpath: $!");
 my %rd;
-sysopen($rd{out}, "$dir/stdout.log", O_RDONLY) or fail("cannot read $dir/stdout.log: $!");
-sysopen($rd{err}, "$dir/stderr.log", O_RDONLY) or fail("cannot read $dir/stderr.log: $!");
+open($rd{out}, '<', "$dir/stdout.log") or fail("cannot read $dir/stdout.log: $!");
+open($rd{err}, '<', "$dir/stderr.log") or fail("cannot read $dir/stderr.log: $!");
 pipe(my $xr, my $xw) or fail("pipe: $!");
 
 my $pid = fork;
 fail("fork: $!") unless defined $pid;
 if ($pid == 0) {
   close $xr;
+  require POSIX;
   my $die = sub { syswrite $xw, $_[0]; POSIX::_exit(127) };
   POSIX::setsid();
+  umask $umask;
   if ($cg ne '' && open(my $p, '>>', "$cg/cgroup.procs")) { syswrite $p, '0'; close $p; }
   chdir $cwd or $die->("working directory $cwd: $!");
   if ($stdinfile ne '') { open(STDIN, '<', $stdinfile) or $die->("cannot open stdin file $stdinfile: $!"); }
@@ -85,8 +89,9 @@ sub spawn_node {
   if ($p == 0) {
     close $in;
     open(STDIN, '<&', $r); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null');
+    umask $umask;
     exec $node, $script, $sub, '--job-id', $id, '--supervise-root', $root, @extra;
-    POSIX::_exit(127);
+    require POSIX; POSIX::_exit(127);
   }
   close $r; push @children, $p;
   return $in;
@@ -115,7 +120,7 @@ my $VALID = qr/[\x00-\x7f]|[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\x
 sub lossy { my $s = shift; return $s unless $s =~ /[\x80-\xff]/; my $c = $s; return $s if utf8::decode($c); $s =~ s/\G(?:($VALID+)|.)/defined $1 ? $1 : "\xef\xbf\xbd"/gse; $s }
 my %pend = (out => '', err => '');
 my %tag = (out => '[STDOUT]', err => '[STDERR]');
-sub emit { my ($w, $lines) = @_; my $ts = POSIX::strftime('%Y-%m-%dT%H:%M:%SZ', gmtime); $lines = lossy($lines); $lines =~ s/^/$ts $tag{$w} /mg; write_all($full, $lines); }
+sub emit { my ($w, $lines) = @_; my @t = gmtime; my $ts = sprintf('%04d-%02d-%02dT%02d:%02d:%02dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]); $lines = lossy($lines); $lines =~ s/^/$ts $tag{$w} /mg; write_all($full, $lines); }
 sub take {
   my ($w, $data) = @_;
   my $b = $pend{$w} . $data;
@@ -151,7 +156,8 @@ sub pid_env_tagged {
   closedir $d; return @found;
 }
 sub cg_members { return () if $cg eq ''; open(my $f, '<', "$cg/cgroup.procs") or return (); my @p = grep { /\d/ } <$f>; close $f; @p }
-sub anything_left { return 1 if kill(0, -$pid) || $!{EPERM}; return 1 if cg_members(); return scalar pid_env_tagged(); }
+# EPERM (1 on Linux and macOS) from kill 0: the group is alive.
+sub anything_left { return 1 if kill(0, -$pid) || $! == 1; return 1 if cg_members(); return scalar pid_env_tagged(); }
 sub escalate {
   kill('KILL', -$pid) or kill('KILL', $pid);
   if ($cg ne '' && open(my $k, '>', "$cg/cgroup.kill")) { syswrite $k, '1'; close $k; }
@@ -166,11 +172,12 @@ $SIG{CHLD} = sub {};
 $SIG{PIPE} = 'IGNORE';
 $SIG{$_} = 'IGNORE' for qw(INT HUP);
 for (;;) {
-  if (!defined $status && waitpid($pid, POSIX::WNOHANG()) == $pid) {
+  # WNOHANG is 1 on Linux and macOS.
+  if (!defined $status && waitpid($pid, 1) == $pid) {
     $status = $?;
     my $duration = mono_ms() - $spawned;
     my $rec = "pid=$pid\nstatus=$status\nduration_ms=$duration\ntimed_out=$timed_out\nstarted_ms=$started\nfinished_ms=" . now_ms() . "\n";
-    if (sysopen(my $t, "$dir/.exit.rec.tmp", O_WRONLY | O_CREAT | O_TRUNC, 0600)) { write_all($t, $rec); close $t; rename "$dir/.exit.rec.tmp", "$dir/exit.rec"; }
+    if (open(my $t, '>', "$dir/.exit.rec.tmp")) { write_all($t, $rec); close $t; rename "$dir/.exit.rec.tmp", "$dir/exit.rec"; }
     drain();
     for my $w ('out', 'err') { emit($w, "$pend{$w}\n") if length $pend{$w}; $pend{$w} = ''; }
     close $full;
