@@ -26,6 +26,10 @@ try {
   list(); // builds the index, as the first listing after an upgrade does
   list();
   const node = () => timeCommand([process.execPath, '-e', '0']).ms;
+  const { dir: empty, cleanup: cleanupEmpty } = tempRoot();
+  // The CLI's own cost (bundle load, envelope) with nothing to list: the floor of any listing.
+  const floor = sideBySide(RUNS, node, () => timeCommand([process.execPath, CLI, '--root', empty, 'list', '--all', '--limit', '50']).ms);
+  cleanupEmpty();
   const r = sideBySide(RUNS, node, list);
   const added = sideBySide(RUNS, node, (i) => {
     mkdirSync(path.join(root, `new-${i}`));
@@ -37,6 +41,7 @@ try {
   });
   report(`list --limit 50 over ${JOBS} jobs`, '≤ 30 ms beyond node start-up', [
     `node -e 0: ${fmt(r.baseline)}`,
+    `list of an empty root: ${fmt(floor.subject)} (beyond node start-up: ${fmt(floor.subject - floor.baseline)})`,
     `list: ${fmt(r.subject)} (beyond node start-up: ${fmt(r.subject - r.baseline)})`,
     `list after our create: ${fmt(created.subject)} (beyond node start-up: ${fmt(created.subject - created.baseline)})`,
     `list after a directory appeared behind its back: ${fmt(added.subject)} (beyond node start-up: ${fmt(added.subject - added.baseline)})`,
