@@ -25,13 +25,13 @@ import { isTerminal } from '../schema';
 import { writeFileAtomic } from '../store/atomicWrite';
 import type { ListState } from './list';
 
-export const LIST_INDEX_NAME = '.list-index';
-export const LIST_INDEX_BODY_NAME = '.list-index.body';
+const LIST_INDEX_NAME = '.list-index';
+const LIST_INDEX_BODY_NAME = '.list-index.body';
 /** The summary cache of the previous version; removed when the index is built. */
 const OLD_CACHE_NAME = '.list-cache.json';
 const VERSION = 2;
 /** A job directory unchanged for this long is settled enough to index. */
-export const SETTLE_MS = 2000;
+const SETTLE_MS = 2000;
 /** Settled jobs kept live (re-read on each listing) before the body is rewritten to take them. */
 export const MERGE_AT = 32;
 /** Larger index files are not ours, or cost more than they save: ignored (rebuilt). */
@@ -100,7 +100,7 @@ const isSaneSummary = (s: unknown): s is Summary => {
 };
 
 /** A settled summary fit for the body: finished, and its own directory. */
-export const isSettledSummary = (name: string, s: Summary): boolean => name === s.job_id && s.state !== 'unknown' && s.state !== 'running' && isTerminal(s.state);
+const isSettledSummary = (name: string, s: Summary): boolean => name === s.job_id && s.state !== 'unknown' && s.state !== 'running' && isTerminal(s.state);
 
 export function parseEntry(line: string): IndexEntry | undefined {
   try {
@@ -306,7 +306,7 @@ export async function saveIndex(root: string, stamp: RootStamp, dirs: number, li
 }
 
 /** The index as it stands before a job directory is made, when it holds. */
-export interface IndexBefore {
+interface IndexBefore {
   header: IndexHeader;
   stamp: RootStamp;
 }

@@ -11,7 +11,7 @@ import type { JobState } from '../schema';
 import { formatTimestamp, nowTimestamp } from '../time';
 import { SAFE_READ_FLAGS } from './jobDir';
 
-export const EXIT_RECORD_NAME = 'exit.rec';
+const EXIT_RECORD_NAME = 'exit.rec';
 
 export interface ExitRecord {
   pid: number;
@@ -47,12 +47,12 @@ export function readExitRecord(dir: string): ExitRecord | undefined {
 }
 
 /** Exit code or terminating signal number of a raw wait status (POSIX layout). */
-export function decodeWaitStatus(status: number): { code: number | null; signal: number | null } {
+function decodeWaitStatus(status: number): { code: number | null; signal: number | null } {
   const sig = status & 0x7f;
   return sig !== 0 && sig !== 0x7f ? { code: null, signal: sig } : { code: (status >> 8) & 0xff, signal: null };
 }
 
-export interface WorkloadExit {
+interface WorkloadExit {
   jobId: string;
   pid: number;
   code: number | null;

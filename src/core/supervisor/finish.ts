@@ -7,40 +7,32 @@
  * Sinks get this process's environment, which is the caller's without the job's secrets.
  */
 import { promises as fs } from 'node:fs';
-import { DEFAULT_SHELL_WRAPPER } from '../config';
+import { shellWrapperOf, definedEnv } from '../jobSpec';
 import { emitJobFinished } from '../notify';
 import { readExitRecord, stateFromExitRecord } from '../store/exitRecord';
 import { jobPaths, readMeta, type JobPaths } from '../store/jobDir';
 import { isValidIdInput } from '../store/jobId';
 import { updateState } from '../store/stateFile';
-import type { JobMeta } from '../schema';
 import { LogFollower } from './logFollower';
 import { outputMatcher } from './outputMatch';
 
-const sinkEnv = (): Record<string, string> => {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'AGENT_EXEC_JOB_ID') out[k] = v;
-  return out;
-};
-
-const wrapperOf = (meta: JobMeta): string[] => (meta.shell_wrapper && meta.shell_wrapper.length > 0 ? meta.shell_wrapper : [...DEFAULT_SHELL_WRAPPER]);
 
 /** `_finish`: 0 when the exit was recorded (by this step or before it). */
-export async function finishJob(paths: JobPaths): Promise<number> {
+async function finishJob(paths: JobPaths): Promise<number> {
   const rec = readExitRecord(paths.dir);
   if (!rec) return 1;
   const final = await updateState(paths, (cur) => stateFromExitRecord(cur, paths.id, rec));
   if (!final) return 1;
   const meta = await readMeta(paths);
-  await emitJobFinished(paths, meta, final, wrapperOf(meta), sinkEnv());
+  await emitJobFinished(paths, meta, final, shellWrapperOf(meta), definedEnv(process.env));
   return 0;
 }
 
 /** `_follow`: output matching from the given offsets until stdin closes. */
-export async function followJob(paths: JobPaths, from: { stdout: number; stderr: number }, until: NodeJS.ReadableStream): Promise<number> {
+async function followJob(paths: JobPaths, from: { stdout: number; stderr: number }, until: NodeJS.ReadableStream): Promise<number> {
   const meta = await readMeta(paths);
   const sink = await fs.open('/dev/null', 'w');
-  const follower = await LogFollower.start(paths, sink, outputMatcher(paths, meta, wrapperOf(meta), sinkEnv()), from);
+  const follower = await LogFollower.start(paths, sink, outputMatcher(paths, meta, shellWrapperOf(meta), definedEnv(process.env)), from);
   await new Promise<void>((resolve) => {
     until.on('end', resolve).on('error', () => resolve()).resume();
   });

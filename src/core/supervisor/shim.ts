@@ -21,7 +21,7 @@ import type { LaunchResult, SupervisorRuntime, SupervisorSpec } from './launch';
 import { SHIM_BOOT, SHIM_SCRIPT } from './shimScript';
 
 /** `AGENT_EXEC_SUPERVISOR=node` in the launcher's environment: every job gets a Node supervisor. */
-export const SUPERVISOR_SWITCH = 'AGENT_EXEC_SUPERVISOR';
+const SUPERVISOR_SWITCH = 'AGENT_EXEC_SUPERVISOR';
 
 /**
  * Whether the shim can supervise this job: POSIX, and no `--progress-every` (the shim does not
