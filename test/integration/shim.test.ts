@@ -32,12 +32,18 @@ test('shim: the supervisor is a perl process; exit 130 and a SIGINT death are to
   assert.ok(!cmdline(sup).includes('sleep'), 'the workload is not on the shim\'s command line');
 });
 
-test('shim: AGENT_EXEC_SUPERVISOR=node selects the Node supervisor', { skip: !posix }, async (t) => {
+test('shim: AGENT_EXEC_SUPERVISOR=node selects the Node supervisor; its jobs (as the previous version started them) are listed and killed', { skip: !posix }, async (t) => {
   const s = scratch(t);
   const r = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sleep', '30'], { cwd: s.cwd, env: { ...s.env, AGENT_EXEC_SUPERVISOR: 'node' } });
-  s.killAtEnd.add(r.json.job_id);
-  const sup = readJson(path.join(s.root, r.json.job_id, 'state.json')).supervisor_pid;
-  assert.match(cmdline(sup), /supervisor\.js\0_supervise\0/);
+  const id = r.json.job_id;
+  s.killAtEnd.add(id);
+  const st = readJson(path.join(s.root, id, 'state.json'));
+  assert.match(cmdline(st.supervisor_pid), /supervisor\.js\0_supervise\0/);
+  assert.deepEqual((await runCli(['--root', s.root, 'list', '--all'], { env: s.env })).json.jobs.map((j: { state: string }) => j.state), ['running']);
+  const k = await runCli(['--root', s.root, 'kill', id], { env: s.env });
+  assert.deepEqual([k.json.state, k.json.survivors], ['killed', []]);
+  await until('Node supervisor gone', () => !isProcessAlive(st.supervisor_pid, st.supervisor_start_time));
+  assert.deepEqual((await runCli(['--root', s.root, 'list', '--all'], { env: s.env })).json.jobs.map((j: { state: string }) => j.state), ['killed']);
 });
 
 test('shim: the exit it recorded survives the death of every later step (a reader settles from exit.rec)', { skip: !posix }, async (t) => {
