@@ -120,7 +120,15 @@ my $VALID = qr/[\x00-\x7f]|[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\x
 sub lossy { my $s = shift; return $s unless $s =~ /[\x80-\xff]/; my $c = $s; return $s if utf8::decode($c); $s =~ s/\G(?:($VALID+)|.)/defined $1 ? $1 : "\xef\xbf\xbd"/gse; $s }
 my %pend = (out => '', err => '');
 my %tag = (out => '[STDOUT]', err => '[STDERR]');
-sub emit { my ($w, $lines) = @_; my @t = gmtime; my $ts = sprintf('%04d-%02d-%02dT%02d:%02d:%02dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]); $lines = lossy($lines); $lines =~ s/^/$ts $tag{$w} /mg; write_all($full, $lines); }
+# Complete lines (ending in a newline) to full.log, each prefixed with the time and the stream.
+sub emit {
+  my ($w, $lines) = @_;
+  my @t = gmtime;
+  my $p = sprintf('%04d-%02d-%02dT%02d:%02d:%02dZ %s ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0], $tag{$w});
+  my @l = split /\n/, lossy($lines), -1;
+  pop @l;
+  write_all($full, $p . join("\n$p", @l) . "\n");
+}
 sub take {
   my ($w, $data) = @_;
   my $b = $pend{$w} . $data;
@@ -129,15 +137,18 @@ sub take {
   if (length($b) >= 1048576) { emit($w, "$b\n"); $b = ''; }
   $pend{$w} = $b;
 }
-# Reads what the workload wrote since last time; true when there was something.
+# Reads what the workload wrote since last time (at most 16 MB a stream, then the loop gets a
+# turn): 0 when there was nothing, 1 when there was, 2 when there may be more.
 sub drain {
   my $got = 0;
   for my $w ('out', 'err') {
-    for (;;) {
+    for (my $i = 0; ; $i++) {
+      if ($i == 64) { $got = 2; last; }
       my $n = sysread($rd{$w}, my $buf, 262144);
       last unless $n;
       check_meta() unless $got;
-      $got = 1; $off{$w} += $n; take($w, $buf);
+      $got ||= 1; $off{$w} += $n; take($w, $buf);
+      reap();
     }
     my $size = (stat $rd{$w})[7];
     if (defined $size && $size < $off{$w}) { $off{$w} = $size; sysseek($rd{$w}, $size, 0); }
@@ -171,14 +182,22 @@ my $idle = 20;
 $SIG{CHLD} = sub {};
 $SIG{PIPE} = 'IGNORE';
 $SIG{$_} = 'IGNORE' for qw(INT HUP);
-for (;;) {
+# The exit, recorded the moment the workload is reaped (also between log chunks: readers settle
+# from exit.rec, so a backlog of full.log never delays the job's end).
+sub reap {
   # WNOHANG is 1 on Linux and macOS.
-  if (!defined $status && waitpid($pid, 1) == $pid) {
-    $status = $?;
-    my $duration = mono_ms() - $spawned;
-    my $rec = "pid=$pid\nstatus=$status\nduration_ms=$duration\ntimed_out=$timed_out\nstarted_ms=$started\nfinished_ms=" . now_ms() . "\n";
-    if (open(my $t, '>', "$dir/.exit.rec.tmp")) { write_all($t, $rec); close $t; rename "$dir/.exit.rec.tmp", "$dir/exit.rec"; }
-    drain();
+  return if defined $status || waitpid($pid, 1) != $pid;
+  $status = $?;
+  my $duration = mono_ms() - $spawned;
+  my $rec = "pid=$pid\nstatus=$status\nduration_ms=$duration\ntimed_out=$timed_out\nstarted_ms=$started\nfinished_ms=" . now_ms() . "\n";
+  if (open(my $t, '>', "$dir/.exit.rec.tmp")) { write_all($t, $rec); close $t; rename "$dir/.exit.rec.tmp", "$dir/exit.rec"; }
+}
+my $finished = 0;
+for (;;) {
+  reap();
+  if (defined $status && !$finished) {
+    $finished = 1;
+    1 while drain() == 2;
     for my $w ('out', 'err') { emit($w, "$pend{$w}\n") if length $pend{$w}; $pend{$w} = ''; }
     close $full;
     my $fin = spawn_node('_finish');
@@ -200,7 +219,8 @@ for (;;) {
   $wait = 0 if $wait < 0;
   select(undef, undef, undef, $wait / 1000) if $wait > 0;
   next if defined $status;
-  $idle = drain() ? 20 : ($idle * 2 > 1000 ? 1000 : $idle * 2);
+  my $got = drain();
+  $idle = $got == 2 ? 0 : $got ? 20 : ($idle * 2 > 1000 ? 1000 : $idle * 2);
 }
 for my $c (@children) { waitpid($c, 0); }
 rmdir $cg if $cg ne '';
