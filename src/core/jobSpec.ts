@@ -192,7 +192,7 @@ export async function supervisorSpec(
   caller: CallerContext,
   fullLog: string = paths.full,
 ): Promise<SupervisorSpec> {
-  const wrapper = meta.shell_wrapper && meta.shell_wrapper.length > 0 ? meta.shell_wrapper : [...DEFAULT_SHELL_WRAPPER];
+  const wrapper = shellWrapperOf(meta);
   const fromFiles = await readEnvFiles(meta.env_files ?? [], caller.cwd);
   return {
     jobId: paths.id,
@@ -207,10 +207,15 @@ export async function supervisorSpec(
     progressEveryMs: meta.progress_every_ms,
     shellWrapper: wrapper,
     sinkEnv: definedEnv(caller.env),
+    outputMatch: meta.notification?.on_output_match !== undefined,
   };
 }
 
-function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+/** The wrapper a job's commands (workload, notification sinks) run under. */
+export const shellWrapperOf = (meta: JobMeta): string[] => (meta.shell_wrapper && meta.shell_wrapper.length > 0 ? meta.shell_wrapper : [...DEFAULT_SHELL_WRAPPER]);
+
+/** `env` without undefined values and without the job tag (a base for workload and sink environments). */
+export function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && k !== 'AGENT_EXEC_JOB_ID') out[k] = v;
   return out;

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { describeError } from './errors';
+import { signalGroup } from './process/group';
 import { SCHEMA_VERSION, type JobMeta, type JobState, type JobStatus, type MatchType } from './schema';
 import type { JobPaths } from './store/jobDir';
 import { writeFileAtomic, writeJsonAtomic } from './store/atomicWrite';
@@ -106,11 +107,7 @@ export function runCommandSink(
     });
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        if (child.pid) process.kill(process.platform === 'win32' ? child.pid : -child.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
+      if (child.pid) signalGroup(child.pid, 'SIGKILL');
     }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);

@@ -1,7 +1,11 @@
 /**
  * Entry of the detached per-job supervisor: `supervisor.js _supervise --job-id <id>
- * --supervise-root <root>`, spec on stdin, handshake on stdout (see src/core/supervisor).
+ * --supervise-root <root>`, spec on stdin, handshake on stdout (see src/core/supervisor); and
+ * of the short-lived steps a shim-supervised job runs: `_finish` and `_follow` (finish.ts).
  */
+import { runShimStep } from '../core/supervisor/finish';
 import { runSuperviseCommand } from '../core/supervisor/supervise';
 
-runSuperviseCommand(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (argv[0] === '_finish' || argv[0] === '_follow') runShimStep(argv, process.stdin);
+else runSuperviseCommand(argv);

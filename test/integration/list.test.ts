@@ -116,55 +116,113 @@ test('list/ps usage errors: exit 2, empty stdout, clap messages', async (t) => {
   }
 });
 
-/** Makes a job directory look settled (unchanged for a minute), as the cache requires. */
+/** Makes a job directory look settled (unchanged for a minute), as the index requires. */
 const SETTLED = new Date(Date.now() - 60_000);
 const settle = (dir: string) => utimesSync(dir, SETTLED, SETTLED);
 
-test('list cache: settled jobs come from .list-cache.json, validated by the job directory\'s mtime', async (t) => {
-  const { root, cwd } = tempStore(t);
-  const id = writeFakeJob(root, { cwd, tags: ['a'] });
-  const running = writeFakeJob(root, { cwd, status: 'running', pid: process.pid });
-  for (const d of [id, running]) settle(path.join(root, d));
-  await listJobs(root, { cwd });
-  const cacheFile = path.join(root, '.list-cache.json');
-  const cached = JSON.parse(readFileSync(cacheFile, 'utf8'));
-  assert.deepEqual(Object.keys(cached.entries), [id], 'running jobs are never cached');
-  assert.equal(statSync(cacheFile).mode & 0o777, 0o600);
+const header = (root: string) => JSON.parse(readFileSync(path.join(root, '.list-index'), 'utf8').split('\n')[0]);
+const bodyNames = (root: string) => readFileSync(path.join(root, '.list-index.body'), 'utf8').split('\n').slice(1).filter(Boolean).map((l) => JSON.parse(l)[0]);
 
-  // Proof that the cache is used: an in-place edit that keeps the directory's mtime is not seen.
-  const metaFile = path.join(root, id, 'meta.json');
-  const original = readFileSync(metaFile, 'utf8');
-  writeFileSync(metaFile, original.replace('"a"', '"in-place"'));
-  settle(path.join(root, id));
+test('list index: settled jobs are indexed in list order, live ones read from disk; index files 0600', async (t) => {
+  const { root, cwd } = tempStore(t);
+  const older = writeFakeJob(root, { cwd, tags: ['a'], ageSeconds: 20 });
+  const newer = writeFakeJob(root, { cwd, ageSeconds: 10 });
+  const running = writeFakeJob(root, { cwd, status: 'running', pid: process.pid });
+  for (const d of [older, newer, running]) settle(path.join(root, d));
+  await listJobs(root, { cwd });
+  assert.deepEqual(bodyNames(root), [newer, older], 'finished jobs, sorted as list sorts');
+  assert.deepEqual(header(root).live, [running], 'running jobs are never indexed');
+  for (const f of ['.list-index', '.list-index.body']) assert.equal(statSync(path.join(root, f)).mode & 0o777, 0o600);
+
+  // Proof that the index is used: an in-place edit that keeps the directory's mtime is not seen.
+  const metaFile = path.join(root, older, 'meta.json');
+  writeFileSync(metaFile, readFileSync(metaFile, 'utf8').replace('"a"', '"in-place"'));
+  settle(path.join(root, older));
   assert.deepEqual((await listJobs(root, { cwd, tags: ['a'] })).jobs.map((j) => j.tags), [['a']]);
 
-  // Every real writer renames into the directory: the entry is then stale and re-read.
-  const r = await runCli(['--root', root, 'tag', 'set', id, '--tag', 'b']);
-  assert.equal(r.code, 0);
-  assert.deepEqual((await listJobs(root, { cwd, tags: ['b'] })).jobs.map((j) => j.job_id), [id]);
-  rmSync(path.join(root, id), { recursive: true });
-  assert.deepEqual((await listJobs(root, { cwd })).jobs.map((j) => j.job_id), [running]);
-  assert.deepEqual(Object.keys(JSON.parse(readFileSync(cacheFile, 'utf8')).entries), [], 'entries of deleted jobs are dropped');
+  // Every real writer renames into the directory: a tag filter then re-reads the entry.
+  assert.equal((await runCli(['--root', root, 'tag', 'set', older, '--tag', 'b'])).code, 0);
+  assert.deepEqual((await listJobs(root, { cwd, tags: ['b'] })).jobs.map((j) => j.job_id), [older]);
+
+  // Written behind the index's back (agent-exec, a crash, rm -r): new and vanished directories.
+  const added = writeFakeJob(root, { cwd, ageSeconds: 5 });
+  rmSync(path.join(root, newer), { recursive: true });
+  assert.deepEqual((await listJobs(root, { cwd })).jobs.map((j) => j.job_id), [running, added, older]);
+  assert.deepEqual(bodyNames(root), [older], 'entries of deleted jobs are dropped');
+  assert.ok(header(root).live.includes(added), 'a new job is live until it settles');
 });
 
-test('list cache: a corrupt or hostile cache file is ignored and rebuilt; agent-exec-visible behaviour unchanged', async (t) => {
+test('list index: a job we create joins the index at once; the next listing does not read the root again', async (t) => {
+  const { root, cwd } = tempStore(t);
+  const old = writeFakeJob(root, { cwd, ageSeconds: 10 });
+  settle(path.join(root, old));
+  // The first job of a root also starts its event feed (a new file in the root).
+  const first = (await runCli(['--root', root, 'create', '--', 'true'], { cwd })).json.job_id;
+  await listJobs(root, { cwd });
+  await listJobs(root, { cwd });
+  const before = header(root);
+  const r = await runCli(['--root', root, 'create', '--', 'true'], { cwd });
+  const id = r.json.job_id;
+  const after = header(root);
+  assert.deepEqual(after.live, [...before.live, id]);
+  assert.equal(after.dirs, before.dirs + 1);
+  assert.equal(after.body, before.body);
+  assert.deepEqual((await listJobs(root, { cwd })).jobs.map((j) => [j.job_id, j.state]), [[old, 'exited'], ...[id, first].sort().reverse().map((x) => [x, 'created'])]);
+  assert.deepEqual(header(root), after, 'nothing rewritten');
+});
+
+test('list index: a listing reads the body only as far as its page', async (t) => {
+  const { root, cwd } = tempStore(t);
+  const jobs = [10, 20, 30].map((age) => writeFakeJob(root, { cwd, ageSeconds: age }));
+  for (const d of jobs) settle(path.join(root, d));
+  await listJobs(root, { cwd });
+  await listJobs(root, { cwd });
+  const token = header(root).body;
+  // Garbage after the second entry: a one-job page (and one more entry for `truncated`) never
+  // reaches it, and the index stands.
+  const bodyFile = path.join(root, '.list-index.body');
+  const lines = readFileSync(bodyFile, 'utf8').split('\n');
+  writeFileSync(bodyFile, `${lines.slice(0, 3).join('\n')}\ngarbage\n`);
+  const one = await listJobs(root, { cwd, limit: 1 });
+  assert.deepEqual(one.jobs.map((j) => j.job_id), [jobs[0]]);
+  assert.equal(one.truncated, true);
+  assert.equal(header(root).body, token, 'no rebuild');
+  // A listing that reaches the garbage rebuilds from the job directories.
+  assert.deepEqual((await listJobs(root, { cwd, limit: 0 })).jobs.map((j) => j.job_id), jobs);
+  assert.notEqual(header(root).body, token);
+  assert.deepEqual(bodyNames(root), jobs);
+});
+
+test('list index: corrupt or hostile index files are ignored and rebuilt; agent-exec-visible behaviour unchanged', async (t) => {
   const { root, cwd } = tempStore(t);
   const id = writeFakeJob(root, { cwd });
   settle(path.join(root, id));
-  const cacheFile = path.join(root, '.list-cache.json');
-  for (const junk of ['{', '[]', '{"version":1,"entries":{"x":5}}', JSON.stringify({ version: 1, entries: { [id]: [statSync(path.join(root, id)).mtimeMs, { job_id: id, tags: 7 }] } })]) {
-    writeFileSync(cacheFile, junk);
+  await listJobs(root, { cwd });
+  const good = header(root);
+  const outside = JSON.stringify(['..', 1, { job_id: '..', created_at: 'x', state: 'exited', tags: [] }]);
+  const cases: [string, string][] = [
+    ['{', ''],
+    ['[]\n', '[]'],
+    [`${JSON.stringify({ ...good, live: ['../../etc'] })}\n`, ''],
+    [`${JSON.stringify({ ...good, live: [] })}\n`, `${good.body}\n${outside}\n`],
+    [`${JSON.stringify({ ...good, live: [] })}\n`, `another-token\n`],
+    [`${JSON.stringify({ ...good, live: [] })}\n`, `${good.body}\n${JSON.stringify([id, 1, { job_id: 'f'.repeat(32), created_at: 'x', state: 'exited', tags: [] }])}\n`],
+  ];
+  for (const [head, body] of cases) {
+    writeFileSync(path.join(root, '.list-index'), head);
+    writeFileSync(path.join(root, '.list-index.body'), body);
     const r = await runCli(['--root', root, 'list'], { cwd });
-    assert.deepEqual(ids(r), [id], junk);
+    assert.deepEqual(ids(r), [id], `${head} / ${body}`);
     assert.equal(r.json.jobs[0].state, 'exited');
+    assert.equal(r.json.skipped, 0);
   }
-  // gc and delete --all ignore the file; it is not a job.
+  // gc and delete --all ignore the files; they are not jobs.
   const gc = await runCli(['--root', root, 'gc', '--dry-run']);
   assert.equal(gc.json.scanned_dirs, 1);
-  assert.equal((await runCli(['--root', root, 'status', '.list-cache.json'])).json.error.code, 'job_not_found');
+  assert.equal((await runCli(['--root', root, 'status', '.list-index'])).json.error.code, 'job_not_found');
 });
 
-test('list cache without a tag filter: finished jobs are placed from the cache, the page is checked against disk', async (t) => {
+test('list index without a tag filter: finished jobs are placed from the index, the page is checked against disk', async (t) => {
   const { root, cwd } = tempStore(t);
   const newest = writeFakeJob(root, { cwd, ageSeconds: 10 });
   const older = writeFakeJob(root, { cwd, ageSeconds: 20 });

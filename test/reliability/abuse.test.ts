@@ -281,7 +281,7 @@ test('abuse: job directories are 0700, records and logs 0600 (not readable by ot
   assert.equal(r.code, 0, r.stderr);
   const dir = path.join(root, r.json.job_id);
   const has = (f: string) => existsSync(path.join(dir, f));
-  await poll('job finished, events written', () => JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')).job.status === 'exited' && has('notification_events.ndjson') && readFileSync(path.join(dir, 'completion_event.json'), 'utf8').includes('"sink_type"'));
+  await poll('job finished, events written', () => JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')).job.status === 'exited' && has('notification_events.ndjson') && has('completion_event.json') && readFileSync(path.join(dir, 'completion_event.json'), 'utf8').includes('"sink_type"'));
   for (const f of ['stdin.bin', 'stdout.log', 'stderr.log', 'full.log', 'notification_events.ndjson', 'completion_event.json']) assert.ok(has(f), f);
   assert.equal(statSync(dir).mode & 0o777, 0o700, 'job directory mode');
   // Records, env files and logs (the workload's output may hold secrets) are all 0600.

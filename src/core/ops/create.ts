@@ -14,6 +14,7 @@ import { LOG_FILE_MODE, jobPaths, type JobPaths } from '../store/jobDir';
 import { newJobId } from '../store/jobId';
 import { updateState } from '../store/stateFile';
 import { nowTimestamp } from '../time';
+import { indexBeforeNewDir, indexNewDir } from './listIndex';
 
 export const DEFAULT_STDIN_MAX_BYTES = 64 * 1024 * 1024;
 const MAX_ID_ATTEMPTS = 16;
@@ -87,8 +88,10 @@ async function newJobDir(root: string): Promise<JobPaths> {
   for (let i = 0; i < MAX_ID_ATTEMPTS; i++) {
     const paths = jobPaths(root, newJobId());
     try {
+      const index = indexBeforeNewDir(root);
       // 0700: records, logs and env files are the owner's alone.
       await fs.mkdir(paths.dir, { mode: 0o700 });
+      indexNewDir(root, paths.id, index);
       return paths;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

@@ -1,19 +1,18 @@
 /**
  * `list` / `ps` (agent-exec-compat.md §4.8, §8.4): cwd scope → tags (AND) → state → sort → limit. Reads
- * only meta.json and state.json, and for settled jobs not even those (a summary cache validated
- * by the job directory's mtime, see listCache.ts; without a tag filter only the listed finished
- * jobs are validated); only `running` records get a liveness check,
- * so a lost job shows as `failed` (§10.1) without costing anything for the finished ones.
+ * meta.json and state.json of the jobs still moving (running, created, unreadable, just
+ * finished); finished jobs come from an index sorted as list sorts, read from the top until the
+ * page is full (listIndex.ts), and the page shown is checked against disk. Only `running`
+ * records get a liveness check, so a lost job shows as `failed` (§10.1).
  */
-import { lstatSync, realpathSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
-import type { JobMeta, JobState, JobStatus } from '../schema';
+import { isTerminal, type JobMeta, type JobState, type JobStatus } from '../schema';
 import { jobPaths, metaFromRecord, readRecordSync, stateFromRecord } from '../store/jobDir';
 import { SHORT_ID_LENGTH } from '../store/jobId';
-import { lostReason, readCurrentState } from '../store/stateFile';
+import { readCurrentState } from '../store/stateFile';
 import { tagMatches } from '../../shared/tags';
-import { ListCache, type Summary } from './listCache';
-import { jobDirNames } from './scan';
+import { BodyReader, dirMtime, HeldBody, indexHolds, lineName, MERGE_AT, parseAll, parseEntry, readBodyLines, readHeader, rootStamp, saveIndex, settledNow, type EntrySource, type IndexEntry, type RootStamp, type Summary } from './listIndex';
 
 export type ListState = JobStatus | 'unknown';
 export const LIST_STATES: readonly ListState[] = ['created', 'running', 'exited', 'killed', 'failed', 'unknown'];
@@ -95,7 +94,8 @@ async function readSummary(root: string, name: string): Promise<Summary | undefi
   const meta = tryRead(() => metaFromRecord(readRecordSync(path.join(dir, 'meta.json'))));
   if (!meta) return undefined;
   let st = tryRead(() => stateFromRecord(readRecordSync(path.join(dir, 'state.json'))));
-  if (st && lostReason(st)) st = await readCurrentState(jobPaths(root, name)).catch(() => st);
+  // A running record may be settled already (a recorded exit) or a lie (processes gone).
+  if (st?.job.status === 'running') st = await readCurrentState(jobPaths(root, name)).catch(() => st);
   return summarize(meta, st);
 }
 
@@ -125,24 +125,6 @@ function compareSummaries(a: Summary, b: Summary): number {
   return a.job_id < b.job_id ? 1 : a.job_id > b.job_id ? -1 : 0;
 }
 
-const dirMtime = (dir: string): number | undefined => {
-  try {
-    return lstatSync(dir).mtimeMs;
-  } catch {
-    return undefined;
-  }
-};
-
-/** A job directory's summary: from the cache while its mtime matches, else read (and cached). */
-async function currentSummary(root: string, name: string, cache: ListCache | undefined): Promise<Summary | undefined> {
-  const mtime = dirMtime(path.join(root, name));
-  const cached = mtime !== undefined ? cache?.get(name, mtime) : undefined;
-  if (cached) return cached;
-  const s = await readSummary(root, name);
-  if (s && mtime !== undefined) cache?.put(name, mtime, s);
-  return s;
-}
-
 const matches = (s: Summary, opts: ListOptions): boolean =>
   (opts.cwd === undefined || s.cwd === opts.cwd) &&
   (!opts.tags || opts.tags.every((p) => tagMatches(p, s.tags))) &&
@@ -152,43 +134,152 @@ const matches = (s: Summary, opts: ListOptions): boolean =>
 const samePlace = (a: Summary, b: Summary): boolean =>
   a.job_id === b.job_id && a.state === b.state && a.cwd === b.cwd && a.started_at === b.started_at && a.created_at === b.created_at;
 
+const isDir = (p: string): boolean => {
+  try {
+    return lstatSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/** Thrown inside a pass when the index placed a job where disk says it no longer belongs. */
+class IndexMisplaced extends Error {}
+
+/** An indexed entry as it is on disk now: itself while its directory is unchanged, else re-read. */
+async function checked(root: string, e: IndexEntry): Promise<Summary> {
+  if (dirMtime(path.join(root, e[0])) === e[1]) return e[2];
+  const now = await readSummary(root, e[0]);
+  if (!now || !samePlace(now, e[2])) throw new IndexMisplaced();
+  return now;
+}
+
+interface Pass {
+  stamp: RootStamp;
+  /** Directories in the root. */
+  dirs: number;
+  /** Names read from disk on this pass. */
+  live: string[];
+  /** The body's token while the body file is still right for this pass; undefined = rewrite it. */
+  token: string | undefined;
+  /** Settled entries: streamed from the body file, or held (after the root's names were read). */
+  settled: EntrySource;
+  held?: HeldBody;
+  /** Whether the header must be written (it did not hold). */
+  rescanned: boolean;
+}
+
 /**
- * One pass over the store. With `trustFinished`, a finished job's cached summary is taken without
- * touching its directory (only its tags can still change, and they are not filtered on then);
- * the page returned is checked against disk. Undefined when that check finds a summary that
- * would have placed a job differently: the caller then does a fully checked pass.
+ * The index as it stands, or rebuilt from the root's names when someone added or removed a
+ * directory (or there is none): the body's lines of directories still there are kept (after a
+ * misplacement, only valid ones whose directory is unchanged), every other directory is live.
  */
-async function collect(root: string, names: readonly string[], cache: ListCache | undefined, opts: ListOptions, trustFinished: boolean): Promise<ListResult | undefined> {
-  const matched: Summary[] = [];
-  const unchecked = new Set<Summary>();
-  let skipped = 0;
-  for (let i = 0; i < names.length; i++) {
-    if (i > 0 && i % SLICE === 0) await yieldToLoop();
-    let s = trustFinished ? cache?.finished(names[i]) : undefined;
-    if (s) unchecked.add(s);
-    else s = await currentSummary(root, names[i], cache);
-    if (!s) skipped++;
-    else if (matches(s, opts)) matched.push(s);
+async function openIndex(root: string, stamp: RootStamp, verifyAll: boolean): Promise<Pass> {
+  const header = readHeader(root);
+  if (header && !verifyAll && indexHolds(header, stamp)) {
+    const reader = new BodyReader(root, header.body);
+    if (!reader.corrupt) return { stamp, dirs: header.dirs, live: header.live, token: header.body, settled: reader, rescanned: false };
   }
-  matched.sort(compareSummaries);
-  const limit = opts.limit ?? DEFAULT_LIST_LIMIT;
-  const page = limit > 0 ? matched.slice(0, limit) : matched;
-  for (let i = 0; i < page.length; i++) {
-    if (!unchecked.has(page[i])) continue;
-    const now = await currentSummary(root, page[i].job_id, cache);
-    if (!now || !samePlace(now, page[i])) return undefined;
-    page[i] = now;
+  // Names only (a third of the cost of typed entries): the body's names are directories, the
+  // others are checked one by one.
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    names = [];
   }
-  return { root, jobs: page.map(entry), truncated: limit > 0 && matched.length > limit, skipped };
+  const present = new Set(names);
+  const old = readBodyLines(root, header?.body);
+  const still = (line: string): boolean => {
+    const name = lineName(line);
+    if (name === undefined || !present.has(name)) return false;
+    if (!verifyAll) return true;
+    const e = parseEntry(line);
+    return !!e && dirMtime(path.join(root, name)) === e[1];
+  };
+  const lines = (old ?? []).filter(still);
+  const indexed = new Set(lines.map(lineName));
+  const live = names.filter((n) => !indexed.has(n) && isDir(path.join(root, n)));
+  const token = old && lines.length === old.length ? header?.body : undefined;
+  const held = new HeldBody(lines);
+  return { stamp, dirs: lines.length + live.length, live, token, settled: held, held, rescanned: true };
+}
+
+/**
+ * Records what this pass learnt: jobs that settled while live join the body once there are
+ * MERGE_AT of them (or the body is rewritten anyway); a header that did not hold is rewritten.
+ */
+async function keepIndex(root: string, p: Pass, settling: readonly IndexEntry[]): Promise<void> {
+  if (p.token !== undefined && settling.length < MERGE_AT) {
+    if (p.rescanned) await saveIndex(root, p.stamp, p.dirs, p.live, { token: p.token });
+    return;
+  }
+  const lines = p.held?.lines ?? readBodyLines(root, p.token);
+  const body = lines && parseAll(lines);
+  // Replaced meanwhile by another listing: its index stands.
+  if (!body) return;
+  const merged = new Set(settling.map((e) => e[0]));
+  const entries = [...body, ...settling].sort((a, b) => compareSummaries(a[2], b[2]));
+  await saveIndex(root, p.stamp, p.dirs, p.live.filter((n) => !merged.has(n)), { entries });
+}
+
+/** Whether a state filter can match a settled (finished) job at all. */
+const wantsSettled = (state: ListState | undefined): boolean => state === undefined || (state !== 'unknown' && isTerminal(state));
+
+async function pass(root: string, opts: ListOptions, verifyAll: boolean): Promise<ListResult> {
+  const stamp = rootStamp(root);
+  if (!stamp) return { root, jobs: [], truncated: false, skipped: 0 };
+  const p = await openIndex(root, stamp, verifyAll);
+  try {
+    const limit = opts.limit ?? DEFAULT_LIST_LIMIT;
+    const matched: Summary[] = [];
+    const settling: IndexEntry[] = [];
+    let skipped = 0;
+    for (let i = 0; i < p.live.length; i++) {
+      if (i > 0 && i % SLICE === 0) await yieldToLoop();
+      const name = p.live[i];
+      const mtime = dirMtime(path.join(root, name));
+      const s = mtime === undefined ? undefined : await readSummary(root, name);
+      if (!s || mtime === undefined) {
+        skipped++;
+        continue;
+      }
+      if (settledNow(name, s, mtime)) settling.push([name, mtime, s]);
+      if (matches(s, opts)) matched.push(s);
+    }
+
+    const fromBody = new Map<Summary, IndexEntry>();
+    const tagged = !!opts.tags?.length;
+    for (let i = 0; wantsSettled(opts.state); i++) {
+      // Enough for the page, and one more to know that it is truncated.
+      if (limit > 0 && fromBody.size >= limit && matched.length > limit) break;
+      const e = p.settled.entry();
+      if (!e) break;
+      if (i > 0 && i % SLICE === 0) await yieldToLoop();
+      // Tags are the one thing a settled job can change: a tag filter checks what it uses.
+      const s = tagged ? await checked(root, e) : e[2];
+      if (s && matches(s, opts)) {
+        matched.push(s);
+        fromBody.set(s, e);
+      }
+    }
+    if (p.settled.corrupt) return await pass(root, opts, true);
+    matched.sort(compareSummaries);
+    const page = limit > 0 ? matched.slice(0, limit) : matched;
+    // The page shown is checked against disk (a tag set, or a finished record rewritten by hand).
+    for (let i = 0; i < page.length; i++) {
+      const e = fromBody.get(page[i]);
+      if (e && !tagged) page[i] = await checked(root, e);
+    }
+    await keepIndex(root, p, settling);
+    return { root, jobs: page.map(entry), truncated: limit > 0 && matched.length > limit, skipped };
+  } catch (err) {
+    if (err instanceof IndexMisplaced && !verifyAll) return pass(root, opts, true);
+    throw err;
+  } finally {
+    p.settled.close();
+  }
 }
 
 export async function listJobs(root: string, opts: ListOptions = {}): Promise<ListResult> {
-  const names = await jobDirNames(root);
-  const cache = names.length > 0 ? ListCache.load(root) : undefined;
-  // Finished jobs are settled for good but for their tags: with no tag filter their cached
-  // summaries place them, and only the jobs shown are checked (10 000 lstat calls saved).
-  const trustFinished = !opts.tags?.length;
-  const result = (await collect(root, names, cache, opts, trustFinished)) ?? (await collect(root, names, cache, opts, false))!;
-  await cache?.save(names);
-  return result;
+  return pass(root, opts, false);
 }

@@ -102,6 +102,14 @@ export function spawnInJobCgroup<T>(jobId: string, spawn: () => T): { result: T;
   }
 }
 
+/**
+ * The job's cgroup, created for a workload to move itself into before it execs (the shim's
+ * child writes its pid to `cgroup.procs`); undefined where there is no writable cgroup v2.
+ */
+export function prepareJobCgroup(jobId: string): string | undefined {
+  return cgroup2Mount() && cgroupPathOf('self') !== undefined ? createJobCgroup(jobId) : undefined;
+}
+
 /** The job's cgroup directory if `pid` lives in it. */
 export function jobCgroupOf(pid: number, jobId: string): string | undefined {
   const mount = cgroup2Mount();

@@ -9,6 +9,7 @@ import { nowTimestamp } from '../time';
 import { isTerminal, type JobState } from '../schema';
 import { isProcessAlive } from '../process/proc';
 import { writeJsonAtomic } from './atomicWrite';
+import { readExitRecord, stateFromExitRecord, type ExitRecord } from './exitRecord';
 import { readState, type JobPaths } from './jobDir';
 import { withJobLock } from './lock';
 
@@ -64,13 +65,27 @@ export function lostReason(st: JobState): string | undefined {
   return `process ${st.pid} is gone and no exit was recorded (supervisor lost)`;
 }
 
-/** Reads `state.json`, turning a lost `running` job into `failed` on disk and in the answer. */
+/** The exit the job's shim recorded, when it belongs to this `running` record. */
+function recordedExit(paths: JobPaths, st: JobState): ExitRecord | undefined {
+  if (st.job.status !== 'running') return undefined;
+  const exit = readExitRecord(paths.dir);
+  return exit && (st.pid === undefined || st.pid === exit.pid) ? exit : undefined;
+}
+
+/**
+ * Reads `state.json`, settling a `running` record on disk and in the answer when it is no longer
+ * true: from the exit the job's shim recorded (the moment its workload ended, before any later
+ * step ran), else, when its processes are gone, as `failed`.
+ */
 export async function readCurrentState(paths: JobPaths): Promise<JobState> {
   const st = await readState(paths);
-  if (!lostReason(st)) return st;
+  if (!recordedExit(paths, st) && !lostReason(st)) return st;
   const settled = await updateState(paths, (cur) => {
-    const reason = cur && lostReason(cur);
-    if (!cur || !reason) return undefined;
+    if (!cur) return undefined;
+    const exit = recordedExit(paths, cur);
+    if (exit) return stateFromExitRecord(cur, paths.id, exit);
+    const reason = lostReason(cur);
+    if (!reason) return undefined;
     const now = nowTimestamp();
     return { ...cur, job: { ...cur.job, status: 'failed' }, finished_at: now, updated_at: now, error: reason };
   });

@@ -12,6 +12,8 @@ import { killProcessTree } from '../process/killTree';
 import { updateState } from '../store/stateFile';
 import { isTerminal } from '../schema';
 import { nowTimestamp } from '../time';
+import { readHandshake } from './handshake';
+import { launchShim, shimCanSupervise } from './shim';
 
 /** What the supervisor needs to run one job. Sent as JSON over its stdin. */
 export interface SupervisorSpec {
@@ -34,6 +36,8 @@ export interface SupervisorSpec {
   shellWrapper: string[];
   /** Environment of notification command sinks: the caller's (no job secrets). */
   sinkEnv: Record<string, string>;
+  /** meta.json asks for output matching at launch. */
+  outputMatch: boolean;
 }
 
 /**
@@ -72,63 +76,54 @@ export const supervisorArgs = (script: string, jobId: string, root: string): str
   root,
 ];
 
-/** Spawns the detached supervisor, sends the spec, and waits (bounded) for its handshake. */
-export function launchSupervisor(spec: SupervisorSpec, runtime: SupervisorRuntime, handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS): Promise<LaunchResult> {
+/**
+ * Starts the job's supervisor: the Perl shim where it can supervise the job (shim.ts), else (or
+ * without perl) a Node supervisor. Resolves once the workload runs and is recorded.
+ */
+export async function launchSupervisor(spec: SupervisorSpec, runtime: SupervisorRuntime, handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS): Promise<LaunchResult> {
   const env = { ...(runtime.env ?? process.env) };
   // The kill sweep finds job processes by this variable; the supervisor must not carry it.
   delete env.AGENT_EXEC_JOB_ID;
   // The supervisor makes no TLS connections; loading an extra CA bundle doubles its start-up.
   delete env.NODE_EXTRA_CA_CERTS;
-  return new Promise((resolve, reject) => {
-    const child = spawn(runtime.execPath, supervisorArgs(runtime.script, spec.jobId, spec.root), {
-      detached: true,
-      stdio: ['pipe', 'pipe', 'ignore'],
-      env,
-      cwd: runtime.cwd,
-      windowsHide: true,
-    });
-    let settled = false;
-    let line = '';
-    const finish = (err: Error | undefined, result?: LaunchResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.stdout?.destroy();
-      child.stdin?.destroy();
-      child.unref();
-      if (err) reject(err);
-      else resolve(result!);
-    };
-    const timer = setTimeout(() => {
-      // A supervisor that cannot answer in time is not trusted with the job.
-      if (child.pid) {
-        try {
-          process.kill(child.pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
-      finish(new JobError('spawn_failed', `supervisor did not report within ${handshakeTimeoutMs} ms`));
-    }, handshakeTimeoutMs);
-    child.on('error', (err) => finish(new JobError('spawn_failed', `cannot start supervisor ${runtime.execPath}: ${err.message}`)));
-    child.stdin!.on('error', () => undefined);
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      line += chunk;
-      const nl = line.indexOf('\n');
-      if (nl < 0) return;
-      let hs: Handshake;
-      try {
-        hs = JSON.parse(line.slice(0, nl)) as Handshake;
-      } catch {
-        return finish(new JobError('spawn_failed', `unreadable supervisor handshake: ${line.slice(0, nl)}`));
-      }
-      if (hs.ok) finish(undefined, { pid: hs.pid, supervisorPid: child.pid! });
-      else finish(new JobError('spawn_failed', hs.error));
-    });
-    child.stdout!.on('end', () => finish(new JobError('spawn_failed', 'supervisor exited before reporting')));
-    child.stdin!.end(JSON.stringify(spec));
+  if (shimCanSupervise(spec, env)) {
+    try {
+      return await launchShim(spec, runtime, env, handshakeTimeoutMs, spec.outputMatch);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return launchNodeSupervisor(spec, runtime, env, handshakeTimeoutMs);
+}
+
+/** Parses the Node supervisor's answer: the workload's pid, or why it could not start. */
+function nodeAnswer(line: string, supervisorPid: number): LaunchResult {
+  let hs: Handshake;
+  try {
+    hs = JSON.parse(line) as Handshake;
+  } catch {
+    throw new JobError('spawn_failed', `unreadable supervisor handshake: ${line}`);
+  }
+  if (!hs.ok) throw new JobError('spawn_failed', hs.error);
+  return { pid: hs.pid, supervisorPid };
+}
+
+/** Spawns the detached Node supervisor, sends the spec, and waits (bounded) for its handshake. */
+function launchNodeSupervisor(spec: SupervisorSpec, runtime: SupervisorRuntime, env: NodeJS.ProcessEnv, handshakeTimeoutMs: number): Promise<LaunchResult> {
+  const child = spawn(runtime.execPath, supervisorArgs(runtime.script, spec.jobId, spec.root), {
+    detached: true,
+    stdio: ['pipe', 'pipe', 'ignore'],
+    env,
+    cwd: runtime.cwd,
+    windowsHide: true,
   });
+  return readHandshake(
+    child,
+    JSON.stringify(spec),
+    handshakeTimeoutMs,
+    (line) => nodeAnswer(line, child.pid!),
+    (err) => new JobError('spawn_failed', `cannot start supervisor ${runtime.execPath}: ${err.message}`),
+  );
 }
 
 /**

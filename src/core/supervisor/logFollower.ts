@@ -34,8 +34,9 @@ class StreamFollower {
     private readonly onLine: LineHandler,
   ) {}
 
-  static async open(name: StreamName, file: string, out: fs.FileHandle, onLine: LineHandler): Promise<StreamFollower> {
+  static async open(name: StreamName, file: string, out: fs.FileHandle, onLine: LineHandler, from = 0): Promise<StreamFollower> {
     const f = new StreamFollower(name, await fs.open(file, 'r'), out, onLine);
+    f.offset = from;
     try {
       f.watcher = watch(file, { persistent: false }, () => f.kick());
       f.watcher.on('error', () => undefined);
@@ -136,9 +137,12 @@ export class LogFollower {
     private readonly out: fs.FileHandle,
   ) {}
 
-  /** Starts following; `full` is the combined log, opened (appending) by the caller. */
-  static async start(files: { stdout: string; stderr: string }, full: fs.FileHandle, onLine: LineHandler): Promise<LogFollower> {
-    const streams = [await StreamFollower.open('stdout', files.stdout, full, onLine), await StreamFollower.open('stderr', files.stderr, full, onLine)];
+  /** Starts following (at byte offsets `from`); `full` is the combined log, opened (appending) by the caller. */
+  static async start(files: { stdout: string; stderr: string }, full: fs.FileHandle, onLine: LineHandler, from = { stdout: 0, stderr: 0 }): Promise<LogFollower> {
+    const streams = [
+      await StreamFollower.open('stdout', files.stdout, full, onLine, from.stdout),
+      await StreamFollower.open('stderr', files.stderr, full, onLine, from.stderr),
+    ];
     const f = new LogFollower(streams, full);
     f.tick = setInterval(() => streams.forEach((s) => void s.kick()), FALLBACK_TICK_MS);
     f.tick.unref();

@@ -10,16 +10,19 @@ import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
 import { describeError } from '../errors';
 import { checkCwd } from '../jobSpec';
-import { emitJobFinished, emitOutputMatched } from '../notify';
+import { emitJobFinished } from '../notify';
 import { cgroupMembers, killCgroup, removeCgroup, spawnInJobCgroup } from '../process/cgroup';
+import { signalGroup, groupExists } from '../process/group';
 import { identify, findEnvTagged } from '../process/proc';
-import { isTerminal, SCHEMA_VERSION, type JobMeta, type JobState, type OutputMatch } from '../schema';
+import { isTerminal, type JobMeta } from '../schema';
+import { exitState } from '../store/exitRecord';
 import { LOG_FILE_MODE, jobPaths, readMeta, type JobPaths } from '../store/jobDir';
 import { isValidIdInput } from '../store/jobId';
 import { updateState } from '../store/stateFile';
 import { monotonicMs, nowTimestamp } from '../time';
 import { recordFailed, type Handshake, type SupervisorSpec } from './launch';
-import { LogFollower, type StreamName } from './logFollower';
+import { LogFollower } from './logFollower';
+import { outputMatcher } from './outputMatch';
 
 const MAX_SPEC_BYTES = 16 * 1024 * 1024;
 
@@ -35,29 +38,6 @@ async function readSpec(input: NodeJS.ReadableStream): Promise<SupervisorSpec> {
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as SupervisorSpec;
 }
 
-/** Signals the workload's process group (falling back to the process itself). */
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(process.platform === 'win32' ? pid : -pid, signal);
-    return;
-  } catch {
-    /* no such group: try the process */
-  }
-  try {
-    process.kill(pid, signal);
-  } catch {
-    /* already gone */
-  }
-}
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(process.platform === 'win32' ? pid : -pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * The KILL that follows a timeout's TERM after `--kill-after` (0 = at once), sent only if
@@ -77,7 +57,7 @@ class Escalation {
 
   /** Anything of the job still alive: its group, its cgroup, env-tagged escapees. */
   anythingLeft(): boolean {
-    return groupAlive(this.pid) || (this.cgroup !== undefined && cgroupMembers(this.cgroup).length > 0) || findEnvTagged(this.jobId).length > 0;
+    return groupExists(this.pid) || (this.cgroup !== undefined && cgroupMembers(this.cgroup).length > 0) || findEnvTagged(this.jobId).length > 0;
   }
 
   /** Resolves once the KILL was sent or cancelled (immediately when never armed). */
@@ -89,9 +69,9 @@ class Escalation {
     this.pending = new Promise((resolve) => {
       this.settle = resolve;
       this.timer = setLongTimeout(() => {
-        if (groupAlive(this.pid)) signalGroup(this.pid, 'SIGKILL');
+        if (groupExists(this.pid)) signalGroup(this.pid, 'SIGKILL', true);
         if (this.cgroup) killCgroup(this.cgroup);
-        for (const p of findEnvTagged(this.jobId)) signalGroup(p, 'SIGKILL');
+        for (const p of findEnvTagged(this.jobId)) signalGroup(p, 'SIGKILL', true);
         resolve();
       }, afterMs);
     });
@@ -114,58 +94,6 @@ function setLongTimeout(fn: () => void, ms: number): { clear(): void } {
   };
   arm(ms);
   return { clear: () => clearTimeout(timer) };
-}
-
-/**
- * Output-match config from meta.json, so that `notify set` on a running job applies to the next
- * lines of both streams. Each batch of lines the follower reads asks for it: meta.json is
- * stat()ed after those lines were read (and read again only when it changed), one check after
- * the other, so a change made before a line was written applies to that line.
- */
-class MatchConfig {
-  private cached?: OutputMatch;
-  /** The compiled regex of `pattern` (null: invalid); a batch may still match with the previous config. */
-  private regex?: { pattern: string; re: RegExp | null };
-  /** inode, mtime and size of the meta.json last read. */
-  private seen = '';
-  private checks: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly paths: JobPaths,
-    initial: JobMeta,
-  ) {
-    this.cached = initial.notification?.on_output_match;
-  }
-
-  current(): Promise<OutputMatch | undefined> {
-    this.checks = this.checks.then(() => this.refresh());
-    return this.checks.then(() => this.cached);
-  }
-
-  private async refresh(): Promise<void> {
-    const st = await fs.stat(this.paths.meta).catch(() => undefined);
-    const seen = st ? `${st.ino}:${st.mtimeMs}:${st.size}` : '';
-    if (!st || seen === this.seen) return;
-    const meta = await readMeta(this.paths).catch(() => undefined);
-    if (!meta) return;
-    this.seen = seen;
-    this.cached = meta.notification?.on_output_match;
-  }
-
-  matches(m: OutputMatch, line: string): boolean {
-    if (m.match_type !== 'regex') return line.includes(m.pattern);
-    if (this.regex?.pattern !== m.pattern) {
-      let re: RegExp | null;
-      try {
-        re = new RegExp(m.pattern, 'u');
-      } catch {
-        // agent-exec: an invalid pattern never matches.
-        re = null;
-      }
-      this.regex = { pattern: m.pattern, re };
-    }
-    return this.regex.re !== null && this.regex.re.test(line);
-  }
 }
 
 interface Workload {
@@ -278,7 +206,7 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
   if (running?.job.status !== 'running' || running.pid !== pid) {
     // The job was settled meanwhile (e.g. the launcher gave up) or cannot be recorded: a
     // workload nobody accounts for must not run on.
-    signalGroup(pid, 'SIGKILL');
+    signalGroup(pid, 'SIGKILL', true);
     if (workload.cgroup) killCgroup(workload.cgroup);
     await writeHandshake(output, { ok: false, error: running ? `job is already ${running.job.status}` : `cannot record the job state: ${recordError}` });
     await workload.exited;
@@ -287,30 +215,7 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
   }
   await writeHandshake(output, { ok: true, pid });
 
-  const matchConfig = new MatchConfig(paths, meta);
-  const emitOutputMatch = (m: OutputMatch, stream: StreamName, line: string): Promise<unknown> =>
-    emitOutputMatched(
-      paths,
-      {
-        schema_version: SCHEMA_VERSION,
-        event_type: 'job.output.matched',
-        job_id: jobId,
-        pattern: m.pattern,
-        match_type: m.match_type,
-        stream,
-        line,
-        stdout_log_path: paths.stdout,
-        stderr_log_path: paths.stderr,
-      },
-      { command: m.command, file: m.file },
-      spec.shellWrapper,
-      spec.sinkEnv,
-    ).catch(() => undefined);
-  const follower = await LogFollower.start(paths, full, async (stream: StreamName, lines: readonly string[]) => {
-    const m = await matchConfig.current();
-    if (!m || (m.stream !== 'either' && m.stream !== stream)) return;
-    for (const line of lines) if (matchConfig.matches(m, line)) await emitOutputMatch(m, stream, line);
-  });
+  const follower = await LogFollower.start(paths, full, outputMatcher(paths, meta, spec.shellWrapper, spec.sinkEnv));
 
   let timedOut = false;
   const escalation = new Escalation(jobId, pid, workload.cgroup);
@@ -318,7 +223,7 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
     spec.timeoutMs > 0
       ? setLongTimeout(() => {
           timedOut = true;
-          signalGroup(pid, 'SIGTERM');
+          signalGroup(pid, 'SIGTERM', true);
           escalation.arm(spec.killAfterMs);
         }, spec.timeoutMs)
       : undefined;
@@ -334,21 +239,18 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
   const durationMs = monotonicMs() - spawnedAt;
   timeout?.clear();
   clearInterval(progress);
-  const final = await updateState(paths, (cur) => {
-    const now = nowTimestamp();
-    const next: JobState = {
-      job: { id: jobId, status: signal ? 'killed' : 'exited', started_at: startedAt },
-      result: { exit_code: signal ? null : code, signal: signal ? String(osConstants.signals[signal]) : null, duration_ms: durationMs },
+  const final = await updateState(paths, (cur) =>
+    exitState(cur, {
+      jobId,
       pid,
-      finished_at: now,
-      updated_at: now,
-      pid_start_time: cur?.pid_start_time,
-      supervisor_pid: me.pid,
-      supervisor_start_time: me.startTime,
-    };
-    if (timedOut) next.timed_out = true;
-    return next;
-  }).catch(() => undefined);
+      code,
+      signal: signal ? osConstants.signals[signal] : null,
+      durationMs,
+      timedOut,
+      startedAt,
+      supervisor: me,
+    }),
+  ).catch(() => undefined);
 
   // Nothing of the job left: no reason to hold a KILL for later.
   if (!escalation.anythingLeft()) escalation.cancel();

@@ -1,0 +1,60 @@
+/**
+ * The short-lived Node steps of a shim-supervised job (shimScript.ts), started by the shim:
+ * - `_finish`: the workload has exited and `exit.rec` says how; writes the terminal state and
+ *   emits `job.finished` to the job's sinks.
+ * - `_follow --from <stdout>,<stderr>`: output matching from those log offsets until the shim
+ *   closes this process's stdin (the job ended), then a last read.
+ * Sinks get this process's environment, which is the caller's without the job's secrets.
+ */
+import { promises as fs } from 'node:fs';
+import { shellWrapperOf, definedEnv } from '../jobSpec';
+import { emitJobFinished } from '../notify';
+import { readExitRecord, stateFromExitRecord } from '../store/exitRecord';
+import { jobPaths, readMeta, type JobPaths } from '../store/jobDir';
+import { isValidIdInput } from '../store/jobId';
+import { updateState } from '../store/stateFile';
+import { LogFollower } from './logFollower';
+import { outputMatcher } from './outputMatch';
+
+
+/** `_finish`: 0 when the exit was recorded (by this step or before it). */
+async function finishJob(paths: JobPaths): Promise<number> {
+  const rec = readExitRecord(paths.dir);
+  if (!rec) return 1;
+  const final = await updateState(paths, (cur) => stateFromExitRecord(cur, paths.id, rec));
+  if (!final) return 1;
+  const meta = await readMeta(paths);
+  await emitJobFinished(paths, meta, final, shellWrapperOf(meta), definedEnv(process.env));
+  return 0;
+}
+
+/** `_follow`: output matching from the given offsets until stdin closes. */
+async function followJob(paths: JobPaths, from: { stdout: number; stderr: number }, until: NodeJS.ReadableStream): Promise<number> {
+  const meta = await readMeta(paths);
+  const sink = await fs.open('/dev/null', 'w');
+  const follower = await LogFollower.start(paths, sink, outputMatcher(paths, meta, shellWrapperOf(meta), definedEnv(process.env)), from);
+  await new Promise<void>((resolve) => {
+    until.on('end', resolve).on('error', () => resolve()).resume();
+  });
+  await follower.finish();
+  return 0;
+}
+
+/** `_finish|_follow --job-id <id> --supervise-root <root> [--from <o>,<e>]`; exits the process when done. */
+export function runShimStep(argv: readonly string[], input: NodeJS.ReadableStream): void {
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const jobId = value('--job-id');
+  const root = value('--supervise-root');
+  if (!jobId || !root || !isValidIdInput(jobId)) process.exit(2);
+  process.on('unhandledRejection', () => undefined);
+  const paths = jobPaths(root, jobId);
+  const [o, e] = (value('--from') ?? '0,0').split(',').map(Number);
+  const step = argv[0] === '_follow' ? followJob(paths, { stdout: o || 0, stderr: e || 0 }, input) : finishJob(paths);
+  step.then(
+    (code) => process.exit(code),
+    () => process.exit(1),
+  );
+}

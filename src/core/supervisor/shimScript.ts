@@ -1,0 +1,228 @@
+/**
+ * The per-job supervisor shim, in Perl (perl-base is an essential package on Debian/Ubuntu and
+ * ships with macOS): about 0.6 MB per job where a Node supervisor costs 8 MB. Run by SHIM_BOOT
+ * (see shim.ts for the arguments and the stdin spec).
+ *
+ * It forks the workload into a session of its own with stdout/stderr going straight into the
+ * log files (no copy in the data path; the workload keeps writing if the shim dies), waits
+ * with waitpid (exact wait status: `exit 130` and a SIGINT death differ), enforces the timeout
+ * and kill-after, builds full.log from the logs, records the exit in `exit.rec` and then runs
+ * the short-lived Node step `_finish` (state.json, events, notification sinks). Output
+ * matching, when configured (at launch or later by `notify set`), runs in a Node `_follow`
+ * started on demand. It sleeps between log reads (20 ms after output, backing off to 1 s when
+ * the job is quiet) and wakes at once on the workload's exit (SIGCHLD).
+ */
+/**
+ * `perl -e SHIM_BOOT _supervise --job-id <id> --supervise-root <root> …`: reads the script
+ * (9-digit length, then the text) and then the spec from stdin, so that the command line is
+ * short and names the job the way `pgrep -f "_supervise.*<id>"` expects.
+ */
+export const SHIM_BOOT = 'read(STDIN, my $n, 9) == 9 or exit 2; read(STDIN, my $s, $n) == $n or exit 2; eval $s; die $@ if $@;';
+
+export const SHIM_SCRIPT = String.raw`
+use strict;
+# No POSIX or Fcntl in this process: each costs more memory than the rest of the shim (the
+# forked child loads POSIX for setsid, then execs). Files are made 0600 through the umask.
+my $umask = umask 077;
+my (undef, undef, $id, undef, $root, $dir, $fullpath, $cwd, $stdinfile, $timeout_ms, $kill_after_ms, $cg, $node, $script, $match) = @ARGV;
+my $hires = eval { require Time::HiRes; 1 };
+sub now_ms { $hires ? int(Time::HiRes::time() * 1000) : time() * 1000 }
+sub uptime_ms { open(my $f, '<', '/proc/uptime') or return time() * 1000; my $u = <$f>; close $f; int(($u =~ /^([\d.]+)/)[0] * 1000) }
+sub mono_ms { $hires ? int(Time::HiRes::clock_gettime(Time::HiRes::CLOCK_MONOTONIC()) * 1000) : uptime_ms() }
+sub answer { syswrite STDOUT, "$_[0]\n"; }
+sub fail { answer("error $_[0]"); rmdir $cg if $cg ne ''; exit 1; }
+sub start_time { my $s = ''; open(my $f, '<', "/proc/$_[0]/stat") or return ''; $s = <$f>; close $f; $s =~ s/^.*\)\s+//s; (split / /, $s)[19] // '' }
+
+my $spec = do { local $/; <STDIN> } // '';
+my @f = split /\0/, $spec, -1; pop @f if @f && $f[-1] eq '';
+my $argc = shift @f; fail('bad spec') unless defined $argc && $argc =~ /^\d+$/ && $argc > 0 && @f >= $argc;
+my @argv = splice @f, 0, $argc;
+my @env = @f;
+
+# O_APPEND: the workload and every descendant append atomically, even after a truncation.
+sub log_for_append { open(my $h, '>>', $_[0]) or fail("cannot open $_[0]: $!"); truncate($h, 0); $h }
+my $out = log_for_append("$dir/stdout.log");
+my $err = log_for_append("$dir/stderr.log");
+open(my $full, '>', $fullpath) or fail("cannot open log $fullpath: $!");
+my %rd;
+open($rd{out}, '<', "$dir/stdout.log") or fail("cannot read $dir/stdout.log: $!");
+open($rd{err}, '<', "$dir/stderr.log") or fail("cannot read $dir/stderr.log: $!");
+pipe(my $xr, my $xw) or fail("pipe: $!");
+
+my $pid = fork;
+fail("fork: $!") unless defined $pid;
+if ($pid == 0) {
+  close $xr;
+  require POSIX;
+  my $die = sub { syswrite $xw, $_[0]; POSIX::_exit(127) };
+  POSIX::setsid();
+  umask $umask;
+  if ($cg ne '' && open(my $p, '>>', "$cg/cgroup.procs")) { syswrite $p, '0'; close $p; }
+  chdir $cwd or $die->("working directory $cwd: $!");
+  if ($stdinfile ne '') { open(STDIN, '<', $stdinfile) or $die->("cannot open stdin file $stdinfile: $!"); }
+  else { open(STDIN, '<', '/dev/null') or $die->("/dev/null: $!"); }
+  open(STDOUT, '>&', $out) or $die->("stdout: $!");
+  open(STDERR, '>&', $err) or $die->("stderr: $!");
+  %ENV = ();
+  for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v // ''; }
+  $SIG{$_} = 'DEFAULT' for qw(PIPE CHLD INT TERM HUP);
+  { no warnings 'exec'; exec { $argv[0] } @argv; }
+  $die->("cannot run $argv[0]: $!");
+}
+close $xw; close $out; close $err;
+my $spawned = mono_ms();
+my $started = now_ms();
+my $xmsg = '';
+sysread($xr, $xmsg, 65536);
+close $xr;
+if ($xmsg ne '') { waitpid($pid, 0); fail($xmsg); }
+answer(join ' ', 'ok', $pid, start_time($pid), $$, start_time($$), $started);
+open(STDOUT, '>', '/dev/null'); open(STDIN, '<', '/dev/null');
+
+my @children;
+sub spawn_node {
+  my ($sub, @extra) = @_;
+  my $in;
+  pipe(my $r, $in) or return undef;
+  my $p = fork;
+  return undef unless defined $p;
+  if ($p == 0) {
+    close $in;
+    open(STDIN, '<&', $r); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null');
+    umask $umask;
+    exec $node, $script, $sub, '--job-id', $id, '--supervise-root', $root, @extra;
+    require POSIX; POSIX::_exit(127);
+  }
+  close $r; push @children, $p;
+  return $in;
+}
+
+# Output matching: a Node follower, started when meta.json asks for it.
+my $follower;
+# Writers replace meta.json by rename: a new inode (mtime alone has a resolution of seconds).
+sub meta_stamp { my @s = stat "$dir/meta.json"; @s ? "$s[1]:$s[9]:$s[7]" : '' }
+my $meta_stamp = meta_stamp();
+my %off = (out => 0, err => 0);
+sub start_follower { $follower //= spawn_node('_follow', '--from', "$off{out},$off{err}"); }
+start_follower() if $match;
+sub check_meta {
+  return if $follower;
+  my $m = meta_stamp();
+  return if $m eq $meta_stamp;
+  $meta_stamp = $m;
+  open(my $f, '<', "$dir/meta.json") or return;
+  my $text = do { local $/; <$f> } // ''; close $f;
+  start_follower() if index($text, '"on_output_match"') >= 0;
+}
+
+sub write_all { my ($fh, $s) = @_; my $o = 0; while ($o < length $s) { my $n = syswrite($fh, $s, length($s) - $o, $o); last unless $n; $o += $n; } }
+my $VALID = qr/[\x00-\x7f]|[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}/;
+sub lossy { my $s = shift; return $s unless $s =~ /[\x80-\xff]/; my $c = $s; return $s if utf8::decode($c); $s =~ s/\G(?:($VALID+)|.)/defined $1 ? $1 : "\xef\xbf\xbd"/gse; $s }
+my %pend = (out => '', err => '');
+my %tag = (out => '[STDOUT]', err => '[STDERR]');
+# Complete lines (ending in a newline) to full.log, each prefixed with the time and the stream.
+sub emit {
+  my ($w, $lines) = @_;
+  my @t = gmtime;
+  my $p = sprintf('%04d-%02d-%02dT%02d:%02d:%02dZ %s ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0], $tag{$w});
+  my @l = split /\n/, lossy($lines), -1;
+  pop @l;
+  write_all($full, $p . join("\n$p", @l) . "\n");
+}
+sub take {
+  my ($w, $data) = @_;
+  my $b = $pend{$w} . $data;
+  my $nl = rindex($b, "\n");
+  if ($nl >= 0) { emit($w, substr($b, 0, $nl + 1)); $b = substr($b, $nl + 1); }
+  if (length($b) >= 1048576) { emit($w, "$b\n"); $b = ''; }
+  $pend{$w} = $b;
+}
+# Reads what the workload wrote since last time (at most 16 MB a stream, then the loop gets a
+# turn): 0 when there was nothing, 1 when there was, 2 when there may be more.
+sub drain {
+  my $got = 0;
+  for my $w ('out', 'err') {
+    for (my $i = 0; ; $i++) {
+      if ($i == 64) { $got = 2; last; }
+      my $n = sysread($rd{$w}, my $buf, 262144);
+      last unless $n;
+      check_meta() unless $got;
+      $got ||= 1; $off{$w} += $n; take($w, $buf);
+      reap();
+    }
+    my $size = (stat $rd{$w})[7];
+    if (defined $size && $size < $off{$w}) { $off{$w} = $size; sysseek($rd{$w}, $size, 0); }
+  }
+  return $got;
+}
+
+sub pid_env_tagged {
+  my @found;
+  opendir(my $d, '/proc') or return ();
+  for my $p (grep { /^\d+$/ } readdir $d) {
+    open(my $e, '<', "/proc/$p/environ") or next;
+    my $text = do { local $/; <$e> } // ''; close $e;
+    push @found, $p if index("\0$text", "\0AGENT_EXEC_JOB_ID=$id\0") >= 0;
+  }
+  closedir $d; return @found;
+}
+sub cg_members { return () if $cg eq ''; open(my $f, '<', "$cg/cgroup.procs") or return (); my @p = grep { /\d/ } <$f>; close $f; @p }
+# EPERM (1 on Linux and macOS) from kill 0: the group is alive.
+sub anything_left { return 1 if kill(0, -$pid) || $! == 1; return 1 if cg_members(); return scalar pid_env_tagged(); }
+sub escalate {
+  kill('KILL', -$pid) or kill('KILL', $pid);
+  if ($cg ne '' && open(my $k, '>', "$cg/cgroup.kill")) { syswrite $k, '1'; close $k; }
+  kill('KILL', -$_) || kill('KILL', $_) for pid_env_tagged();
+}
+
+my ($status, $timed_out) = (undef, 0);
+my $timeout_at = $timeout_ms > 0 ? $spawned + $timeout_ms : undef;
+my $kill_at;
+my $idle = 20;
+$SIG{CHLD} = sub {};
+$SIG{PIPE} = 'IGNORE';
+$SIG{$_} = 'IGNORE' for qw(INT HUP);
+# The exit, recorded the moment the workload is reaped (also between log chunks: readers settle
+# from exit.rec, so a backlog of full.log never delays the job's end).
+sub reap {
+  # WNOHANG is 1 on Linux and macOS.
+  return if defined $status || waitpid($pid, 1) != $pid;
+  $status = $?;
+  my $duration = mono_ms() - $spawned;
+  my $rec = "pid=$pid\nstatus=$status\nduration_ms=$duration\ntimed_out=$timed_out\nstarted_ms=$started\nfinished_ms=" . now_ms() . "\n";
+  if (open(my $t, '>', "$dir/.exit.rec.tmp")) { write_all($t, $rec); close $t; rename "$dir/.exit.rec.tmp", "$dir/exit.rec"; }
+}
+my $finished = 0;
+for (;;) {
+  reap();
+  if (defined $status && !$finished) {
+    $finished = 1;
+    1 while drain() == 2;
+    for my $w ('out', 'err') { emit($w, "$pend{$w}\n") if length $pend{$w}; $pend{$w} = ''; }
+    close $full;
+    my $fin = spawn_node('_finish');
+    close $fin if $fin;
+    close $follower if $follower;
+    undef $kill_at if defined $kill_at && !anything_left();
+  }
+  my $now = mono_ms();
+  if (defined $timeout_at && !defined $status && $now >= $timeout_at) {
+    $timed_out = 1; undef $timeout_at;
+    kill('TERM', -$pid) or kill('TERM', $pid);
+    $kill_at = $now + $kill_after_ms;
+  }
+  if (defined $kill_at && $now >= $kill_at) { escalate(); undef $kill_at; }
+  last if defined $status && !defined $kill_at;
+  my $wait = $idle;
+  $wait = $timeout_at - $now if defined $timeout_at && $timeout_at - $now < $wait;
+  $wait = $kill_at - $now if defined $kill_at && $kill_at - $now < $wait;
+  $wait = 0 if $wait < 0;
+  select(undef, undef, undef, $wait / 1000) if $wait > 0;
+  next if defined $status;
+  my $got = drain();
+  $idle = $got == 2 ? 0 : $got ? 20 : ($idle * 2 > 1000 ? 1000 : $idle * 2);
+}
+for my $c (@children) { waitpid($c, 0); }
+rmdir $cg if $cg ne '';
+exit 0;
+`;
