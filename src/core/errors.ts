@@ -14,7 +14,10 @@ export type ErrorCode =
   | 'serve_unsafe_bind'
   | 'invalid_config'
   | 'unauthorized'
-  | 'invalid_request';
+  | 'invalid_request'
+  // ours: `kill --port`
+  | 'port_not_job'
+  | 'port_not_listened';
 
 /** A failure that maps to one JSON error envelope. Anything else becomes `internal_error`. */
 export class JobError extends Error {
