@@ -5,7 +5,7 @@
  */
 import { JobError } from '../errors';
 import { allListeners, portsOf, type PortListener, type PortProtocol } from '../process/ports';
-import { readCommandLine } from '../process/proc';
+import { listProcesses, readCommandLine, type ProcStat } from '../process/proc';
 import { scanKillTargets } from '../process/killTree';
 import { readCurrentState } from '../store/stateFile';
 import type { JobState } from '../schema';
@@ -37,6 +37,7 @@ interface RunningJob {
 
 /** The running jobs of the store with their live processes (a lost job reads as failed and has none). */
 async function runningJobs(root: string): Promise<RunningJob[]> {
+  let procs: ProcStat[] | undefined;
   const found = await mapLimit(await jobDirNames(root), SCAN_CONCURRENCY, async (name): Promise<RunningJob | undefined> => {
     const paths = jobPaths(root, name);
     const raw = await readState(paths).catch(() => undefined);
@@ -44,7 +45,8 @@ async function runningJobs(root: string): Promise<RunningJob[]> {
     const st = await readCurrentState(paths).catch(() => undefined);
     if (st?.job.status !== 'running') return undefined;
     const meta = await readMeta(paths).catch(() => undefined);
-    const pids = scanKillTargets(subjectOf(st)).targets.map((t) => t.pid);
+    procs ??= listProcesses();
+    const pids = scanKillTargets(subjectOf(st), procs).targets.map((t) => t.pid);
     return { id: st.job.id, ...(meta?.owner !== undefined ? { owner: meta.owner } : {}), pids };
   });
   return found.filter((j): j is RunningJob => j !== undefined);
@@ -56,24 +58,26 @@ export function jobPorts(st: JobState): PortListener[] {
   return portsOf(scanKillTargets(subjectOf(st)).targets.map((t) => t.pid));
 }
 
-function entry(l: PortListener, jobOf: Map<number, RunningJob>): PortEntry {
+function entry(l: PortListener, jobOf: Map<number, RunningJob>, commands: Map<number, string>): PortEntry {
   const job = l.pid !== undefined ? jobOf.get(l.pid) : undefined;
+  if (l.pid !== undefined && !commands.has(l.pid)) commands.set(l.pid, readCommandLine(l.pid));
   return {
     port: l.port,
     protocol: l.protocol,
     address: l.address,
-    ...(l.pid !== undefined ? { pid: l.pid, command: readCommandLine(l.pid) } : {}),
+    ...(l.pid !== undefined ? { pid: l.pid, command: commands.get(l.pid) } : {}),
     ...(job ? { job_id: job.id, ...(job.owner !== undefined ? { owner: job.owner } : {}) } : {}),
   };
 }
 
 /** Every listening socket (or those on `port`), each with its holder; the store is read only when something listens. */
 export async function listPorts(root: string, opts: { port?: number } = {}): Promise<PortsResult> {
-  const listeners = allListeners().filter((l) => opts.port === undefined || l.port === opts.port);
+  const listeners = allListeners(opts.port);
   if (listeners.length === 0) return { ports: [] };
   const jobOf = new Map<number, RunningJob>();
   for (const job of await runningJobs(root)) for (const pid of job.pids) jobOf.set(pid, job);
-  return { ports: listeners.map((l) => entry(l, jobOf)) };
+  const commands = new Map<number, string>();
+  return { ports: listeners.map((l) => entry(l, jobOf, commands)) };
 }
 
 /**

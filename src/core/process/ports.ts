@@ -4,7 +4,7 @@
  * the `socket:[inode]` links under /proc/<pid>/fd. Elsewhere there is no such table: empty lists.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { hasProcFs, listProcesses } from './proc';
+import { hasProcFs } from './proc';
 
 export type PortProtocol = 'tcp' | 'tcp6' | 'udp' | 'udp6';
 
@@ -112,15 +112,20 @@ export function portsOf(pids: Iterable<number>, sockets: Map<string, ListeningSo
   return collect(pids, sockets, new Set()).sort(byPort);
 }
 
-/** Every listening socket of the machine with the processes holding it; a socket no readable process holds has no pid. */
-export function allListeners(): PortListener[] {
+/** Pids of every process (names of /proc; reading each stat is not needed to look at its fds). */
+function allPids(): number[] {
+  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+}
+
+/**
+ * Every listening socket of the machine (or only those on `port`) with the processes holding it;
+ * a socket no readable process holds has no pid. Without a matching socket no fd is read.
+ */
+export function allListeners(port?: number): PortListener[] {
   const sockets = listeningSockets();
+  if (port !== undefined) for (const [inode, s] of sockets) if (s.port !== port) sockets.delete(inode);
   const held = new Set<string>();
-  const out = collect(
-    listProcesses().map((p) => p.pid),
-    sockets,
-    held,
-  );
+  const out = sockets.size > 0 ? collect(allPids(), sockets, held) : [];
   for (const [inode, s] of sockets) if (!held.has(inode)) out.push({ ...s });
   return out.sort(byPort);
 }
