@@ -126,3 +126,16 @@ test('kill --dry-run signals nothing and lists exactly the pids the real kill th
   assert.equal(k.json.escalated, true);
   for (const pid of pids) assert.equal(alive(pid), false);
 });
+
+test('kill --port refuses (ambiguous_job_id) when two jobs hold the port (TCP and UDP), killing neither', { skip: !linux }, async (t) => {
+  const { cli, run } = jobRoot(t, 'ae-ports-');
+  const tcp = await serverJob(run);
+  const udp = await run(['node', '-e', `require('dgram').createSocket('udp4').bind(${tcp.port}, '127.0.0.1', () => require('./report')('root'))`]);
+  const { root: udpPid } = await waitForRoles(udp, ['root']);
+  const k = await cli('kill', '--port', String(tcp.port));
+  assert.equal(k.code, 1, k.stdout);
+  assert.equal(k.json.error.code, 'ambiguous_job_id');
+  assert.deepEqual([...k.json.error.details.job_ids].sort(), [tcp.job.jobId, udp.jobId].sort());
+  assert.equal(alive(tcp.pid) && alive(udpPid), true, 'neither job was signalled');
+  for (const id of [tcp.job.jobId, udp.jobId]) assert.equal((await cli('kill', id)).json.state, 'killed');
+});

@@ -82,8 +82,8 @@ export async function listPorts(root: string, opts: { port?: number } = {}): Pro
 
 /**
  * The job holding `port` (for `kill --port`). Refuses with `port_not_listened` when nothing
- * listens on it, and `port_not_job` (naming the pid and command) when a holder is not a job of
- * the store: the kill must not guess.
+ * listens on it, `port_not_job` (naming the pid and command) when a holder is not a job of the
+ * store, `ambiguous_job_id` when several jobs hold it (TCP and UDP): the kill must not guess.
  */
 export async function jobHoldingPort(root: string, port: number): Promise<string> {
   const { ports } = await listPorts(root, { port });
@@ -98,6 +98,6 @@ export async function jobHoldingPort(root: string, port: number): Promise<string
     });
   }
   const jobs = [...new Set(ports.map((p) => p.job_id!))];
-  if (jobs.length > 1) throw new JobError('port_not_job', `port ${port} is held by several jobs (${jobs.join(', ')}); kill one by id`, { port, job_ids: jobs });
+  if (jobs.length > 1) throw new JobError('ambiguous_job_id', `port ${port} is held by several jobs (${jobs.join(', ')}); kill one by id`, { port, job_ids: jobs });
   return jobs[0];
 }
