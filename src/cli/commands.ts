@@ -13,10 +13,11 @@ import { tagSetCommand } from './commands/tag';
 import { notifySetCommand } from './commands/notify';
 import { schemaCommand } from './commands/schema';
 import { killCommand } from './commands/kill';
+import { portsCommand } from './commands/ports';
 import { serveCommand } from './commands/serve';
 import { mcpCommand } from './commands/mcp';
 import { completionsCommand } from './commands/completions';
 import { installSkillsCommand } from './commands/installSkills';
 
 /** Every subcommand, in help order. */
-export const COMMANDS: readonly CliCommand[] = [createCommand, startCommand, runCommand, statusCommand, tailCommand, waitCommand, listCommand, psCommand, deleteCommand, gcCommand, tagSetCommand, installSkillsCommand, notifySetCommand, completionsCommand, schemaCommand, killCommand, serveCommand, mcpCommand, superviseCommand];
+export const COMMANDS: readonly CliCommand[] = [createCommand, startCommand, runCommand, statusCommand, tailCommand, waitCommand, listCommand, psCommand, deleteCommand, gcCommand, tagSetCommand, installSkillsCommand, notifySetCommand, completionsCommand, schemaCommand, killCommand, portsCommand, serveCommand, mcpCommand, superviseCommand];

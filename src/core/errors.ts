@@ -15,7 +15,10 @@ export type ErrorCode =
   | 'invalid_config'
   | 'unauthorized'
   | 'not_owner'
-  | 'invalid_request';
+  | 'invalid_request'
+  // ours: `kill --port`
+  | 'port_not_job'
+  | 'port_not_listened';
 
 /** A failure that maps to one JSON error envelope. Anything else becomes `internal_error`. */
 export class JobError extends Error {

@@ -1,7 +1,9 @@
 import { okEnvelope } from '../../core/envelope';
-import { DEFAULT_GRACE_MS, killJob } from '../../core/ops/kill';
+import { DEFAULT_GRACE_MS, describeKillTargets, killJob } from '../../core/ops/kill';
+import { jobHoldingPort } from '../../core/ops/ports';
 import { KILL_SIGNALS } from '../../core/process/signals';
 import { JOB_ID_HELP, type CliCommand } from '../command';
+import { portFlag } from './ports';
 
 /** Longest accepted `--grace`: beyond this a kill is not a kill. */
 const MAX_GRACE_MS = 3_600_000;
@@ -28,14 +30,20 @@ export const killCommand: CliCommand = {
         help: 'How long to wait before escalating to KILL (5s, 500ms, 2m, or seconds)',
       },
       { name: 'no-wait', help: 'Send the signal and return without waiting' },
+      { ...portFlag('Kill the job whose processes listen on this port (refused when the listener is not a job of the store)'), conflictsWithPositional: '[JOB_ID]' },
+      { name: 'dry-run', help: 'Signal nothing: list the processes the kill would signal (pid, command, age), their ports, the owner and how long the job has run' },
     ],
-    positionals: [{ name: 'JOB_ID', required: true, jobStates: ['running'], help: JOB_ID_HELP }],
+    positionals: [{ name: 'JOB_ID', required: false, jobStates: ['running'], help: JOB_ID_HELP }],
+    requireOneOf: ['JOB_ID', 'port'],
   },
   run: async (args, ctx) => {
     const grace = args.str('grace');
+    const port = args.str('port');
+    const job = port !== undefined ? await jobHoldingPort(ctx.root, Number(port)) : args.positional('JOB_ID')!;
+    if (args.bool('dry-run')) return okEnvelope('kill_preview', await describeKillTargets(ctx.root, job));
     return okEnvelope(
       'kill',
-      await killJob(ctx.root, args.positional('JOB_ID')!, {
+      await killJob(ctx.root, job, {
         ...(args.has('signal') ? { signal: args.str('signal')! } : {}),
         ...(grace !== undefined ? { graceMs: parseGraceMs(grace)! } : {}),
         wait: !args.bool('no-wait'),

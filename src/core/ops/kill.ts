@@ -4,14 +4,15 @@
  * after the grace period), and only then is the job recorded as terminal — by its supervisor
  * when one is alive, by us otherwise.
  */
-import { readFileSync } from 'node:fs';
 import { invalidState } from '../errors';
 import { isTerminal, type JobState, type JobStatus } from '../schema';
 import { nowTimestamp } from '../time';
 import { waitForJob } from './wait';
-import { readState, resolveJob, type JobPaths } from '../store/jobDir';
+import { readMeta, readState, resolveJob, type JobPaths } from '../store/jobDir';
 import { updateState } from '../store/stateFile';
-import { isProcessAlive } from '../process/proc';
+import { ageSeconds } from '../process/identity';
+import { portsOf, type PortListener } from '../process/ports';
+import { isProcessAlive, readCommandLine } from '../process/proc';
 import { killProcessTree, scanKillTargets, type KillSubject, type TargetReason, type WorkloadIdentity } from '../process/killTree';
 import { DEFAULT_KILL_SIGNAL, normalizeSignal } from '../process/signals';
 
@@ -48,8 +49,8 @@ export interface KillResult {
   survivors?: number[];
 }
 
-/** Where the op gets the job's processes from a state record. */
-function subjectOf(st: JobState): KillSubject {
+/** Where the ops get the job's processes from a state record (kill, its preview, ports). */
+export function subjectOf(st: JobState): KillSubject {
   const legacy = st.pid_start_time === undefined;
   const startedAtMs = legacy && st.job.started_at ? Date.parse(st.job.started_at) : undefined;
   return {
@@ -97,6 +98,13 @@ async function settledState(paths: JobPaths, st: JobState): Promise<JobState> {
   return state;
 }
 
+/** The job a kill (or its preview) is about, its state settled: both find the processes from it the same way (subjectOf). */
+async function jobToKill(root: string, input: string): Promise<{ paths: JobPaths; st: JobState }> {
+  const paths = await resolveJob(root, input);
+  const st = await readState(paths);
+  return { paths, st: st.job.status === 'running' ? await settledState(paths, st) : st };
+}
+
 /**
  * Kills a job's processes and reports what happened. `input` is a job id or unique prefix.
  * Never signals a recycled pid, the job's supervisor, this process or its ancestors.
@@ -104,10 +112,8 @@ async function settledState(paths: JobPaths, st: JobState): Promise<JobState> {
 export async function killJob(root: string, input: string, opts: KillOptions = {}): Promise<KillResult> {
   const sig = normalizeSignal(opts.signal ?? DEFAULT_KILL_SIGNAL);
   const wait = opts.wait ?? true;
-  const paths = await resolveJob(root, input);
-  let st = await readState(paths);
+  const { paths, st } = await jobToKill(root, input);
   if (st.job.status === 'created') throw notStarted(input);
-  if (st.job.status === 'running') st = await settledState(paths, st);
   const job_id = st.job.id;
   if (isTerminal(st.job.status)) {
     return wait ? { job_id, signal: sig.label, ...stateFields(st), observed_within_ms: 0 } : { job_id, signal: sig.label };
@@ -145,36 +151,51 @@ export interface KillTargetInfo {
   reason: TargetReason;
   /** The process's command line (truncated), for a confirmation dialog. */
   command: string;
+  /** Seconds since the process started (absent where there is no /proc). */
+  age_s?: number;
 }
 
+/** What `kill` would do right now: the processes it would signal, the ports they hold, who started the job and when. */
 export interface KillTargetsDescription {
   job_id: string;
   state: JobStatus;
   identity: WorkloadIdentity;
   targets: KillTargetInfo[];
+  /** The listening sockets of the targets. */
+  ports: PortListener[];
+  owner?: string;
+  started_at?: string;
+  /** Seconds since the job started. */
+  running_for_s?: number;
 }
 
-const MAX_COMMAND_CHARS = 200;
-
-function commandLine(pid: number): string {
-  try {
-    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0').join(' ');
-    return raw.length > MAX_COMMAND_CHARS ? `${raw.slice(0, MAX_COMMAND_CHARS - 1)}…` : raw;
-  } catch {
-    return '';
-  }
-}
-
-/** Which processes `killJob` would signal right now (nothing is signalled); none unless the job is running. */
+/**
+ * Which processes `killJob` would signal right now (nothing is signalled): the same settled
+ * state and the same /proc scan (scanKillTargets → procScan.scanOnce) the kill starts from;
+ * none unless the job is running. `kill --dry-run` answers this.
+ */
 export async function describeKillTargets(root: string, input: string): Promise<KillTargetsDescription> {
-  const paths = await resolveJob(root, input);
-  const st = await readState(paths);
-  if (st.job.status !== 'running') return { job_id: st.job.id, state: st.job.status, identity: 'none', targets: [] };
+  const { paths, st } = await jobToKill(root, input);
+  const meta = await readMeta(paths);
+  const startedMs = st.job.started_at ? Date.parse(st.job.started_at) : NaN;
+  const about = {
+    ...(meta.owner !== undefined ? { owner: meta.owner } : {}),
+    ...(st.job.started_at !== undefined ? { started_at: st.job.started_at } : {}),
+    ...(st.job.status === 'running' && Number.isFinite(startedMs) ? { running_for_s: Math.max(0, Math.floor((Date.now() - startedMs) / 1000)) } : {}),
+  };
+  if (st.job.status !== 'running') return { job_id: st.job.id, state: st.job.status, identity: 'none', targets: [], ports: [], ...about };
   const scan = scanKillTargets(subjectOf(st));
   return {
     job_id: st.job.id,
     state: st.job.status,
     identity: scan.identity,
-    targets: scan.targets.map((t) => ({ pid: t.pid, reason: t.reason, command: commandLine(t.pid) })),
+    targets: scan.targets.map((t) => ({
+      pid: t.pid,
+      reason: t.reason,
+      command: readCommandLine(t.pid),
+      ...(t.startTime > 0 ? { age_s: ageSeconds(t.startTime) } : {}),
+    })),
+    ports: portsOf(scan.targets.map((t) => t.pid)),
+    ...about,
   };
 }

@@ -1,6 +1,8 @@
 import { readCurrentState } from '../store/stateFile';
 import { readMeta, resolveJob } from '../store/jobDir';
 import type { JobStatus } from '../schema';
+import type { PortListener } from '../process/ports';
+import { jobPorts } from './ports';
 
 export interface StatusResult {
   job_id: string;
@@ -11,6 +13,8 @@ export interface StatusResult {
   finished_at?: string;
   /** ours: why a job failed (e.g. its supervisor was lost). */
   error?: string;
+  /** ours: the ports a running job's processes listen on; absent when none (agent-exec's answer unchanged). */
+  ports?: PortListener[];
 }
 
 /** `status` (agent-exec-compat.md §4.4), with lost jobs reported as `failed` instead of `running` forever. */
@@ -18,6 +22,7 @@ export async function getStatus(root: string, input: string): Promise<StatusResu
   const paths = await resolveJob(root, input);
   const meta = await readMeta(paths);
   const st = await readCurrentState(paths);
+  const ports = jobPorts(st);
   return {
     job_id: paths.id,
     state: st.job.status,
@@ -26,5 +31,6 @@ export async function getStatus(root: string, input: string): Promise<StatusResu
     ...(st.job.started_at !== undefined ? { started_at: st.job.started_at } : {}),
     ...(st.finished_at !== undefined ? { finished_at: st.finished_at } : {}),
     ...(st.error !== undefined ? { error: st.error } : {}),
+    ...(ports.length > 0 ? { ports } : {}),
   };
 }

@@ -48,6 +48,9 @@ export function nowTicks(): number {
   return Math.floor(Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]) * CLOCK_TICKS_PER_SECOND);
 }
 
+/** Whole seconds since a process with this /proc start time started. */
+export const ageSeconds = (startTime: number): number => Math.max(0, Math.floor((nowTicks() - startTime) / CLOCK_TICKS_PER_SECOND));
+
 /**
  * No process of the job can be older than its workload, so environments (the costly part of a
  * scan) are only read for processes started since then.

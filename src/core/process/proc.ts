@@ -44,6 +44,18 @@ export function readProcStat(pid: number): ProcStat | undefined {
   };
 }
 
+const MAX_COMMAND_CHARS = 200;
+
+/** A process's command line, arguments joined by spaces and truncated (for a confirmation or a listing); '' when unreadable. */
+export function readCommandLine(pid: number): string {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0').join(' ');
+    return raw.length > MAX_COMMAND_CHARS ? `${raw.slice(0, MAX_COMMAND_CHARS - 1)}…` : raw;
+  } catch {
+    return '';
+  }
+}
+
 export function processStartTime(pid: number): number | undefined {
   return readProcStat(pid)?.startTime;
 }

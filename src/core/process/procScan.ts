@@ -74,9 +74,8 @@ function taggedAmong(jobId: string, procs: ProcStat[], ctx: ScanContext): Set<nu
   return new Set(procs.filter((p) => ctx.tagged.get(key(p))).map((p) => p.pid));
 }
 
-/** One pass over /proc: the job's live processes right now (Linux only). */
-export function scanOnce(subject: KillSubject, ctx: ScanContext): TargetScan {
-  const procs = listProcesses();
+/** One pass over /proc: the job's live processes right now (Linux only). `procs`: a listing to reuse for several jobs. */
+export function scanOnce(subject: KillSubject, ctx: ScanContext, procs: ProcStat[] = listProcesses()): TargetScan {
   const byPid = new Map(procs.map((p) => [p.pid, p]));
   const tagged = taggedAmong(subject.jobId, procs, ctx);
   // A record naming init, this process or an ancestor that is not a job process (no env tag) is
@@ -126,9 +125,12 @@ export function scanOnce(subject: KillSubject, ctx: ScanContext): TargetScan {
   return { identity, targets };
 }
 
-/** The processes `kill` would signal now, without signalling anything. */
-export function scanKillTargets(subject: KillSubject): TargetScan {
-  if (hasProcFs) return scanOnce(subject, newContext(subject));
+/**
+ * The processes `kill` would signal now, without signalling anything. `procs`: one listing of
+ * /proc shared by the scans of several jobs (`ports`).
+ */
+export function scanKillTargets(subject: KillSubject, procs?: ProcStat[]): TargetScan {
+  if (hasProcFs) return scanOnce(subject, newContext(subject), procs);
   const alive = subject.pid !== undefined && isProcessAlive(subject.pid);
   // Without /proc there is no start time to compare: a live recorded pid is taken at its word.
   const identity: WorkloadIdentity = subject.pid === undefined ? 'none' : alive ? 'plausible' : 'gone';

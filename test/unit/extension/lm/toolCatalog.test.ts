@@ -91,6 +91,7 @@ const desc = (n: number): KillTargetsDescription => ({
   state: 'running',
   identity: 'verified',
   targets: Array.from({ length: n }, (_, i) => ({ pid: 1000 + i, reason: i === 0 ? 'workload' : 'group', command: `sleep ${i}` })),
+  ports: [],
 });
 
 test("kill confirmation lists the processes and says so when the job is not Copilot's", () => {
