@@ -22,7 +22,7 @@ test('package.json languageModelTools is exactly what the extension registers (n
   assert.deepEqual(pkg.contributes.languageModelTools, languageModelToolContributions());
   assert.deepEqual(
     LM_TOOLS.map((t) => t.name),
-    ['agentExec_run', 'agentExec_status', 'agentExec_output', 'agentExec_wait', 'agentExec_kill', 'agentExec_list'],
+    ['agentExec_run', 'agentExec_status', 'agentExec_output', 'agentExec_wait', 'agentExec_kill', 'agentExec_list', 'agentExec_ports'],
   );
 });
 
@@ -38,6 +38,16 @@ test('tool contributions follow VS Code rules: names, unique #references, icons,
   const refs = tools.map((t) => t.toolReferenceName);
   assert.equal(new Set(refs).size, refs.length);
   assert.ok(refs.includes('runJob') && refs.includes('killJob'));
+});
+
+test('kill names its job by job_id or by port, exactly one; ports takes a port from 1 to 65535', async () => {
+  const ctx = { root: '/nonexistent-root', launch: { cwd: '/' }, owner: COPILOT_OWNER } as Parameters<typeof AGENT_TOOL.kill.invoke>[1];
+  for (const args of [{}, { job_id: 'abc', port: 8080 }, { dry_run: true }]) {
+    await assert.rejects(AGENT_TOOL.kill.invoke(args, ctx), (e: JobError) => e.code === 'invalid_request' && /exactly one of `job_id` and `port`/.test(e.message), JSON.stringify(args));
+  }
+  for (const port of [0, 65536, 'http']) {
+    await assert.rejects(AGENT_TOOL.ports.invoke({ port }, ctx), (e: JobError) => e.code === 'invalid_request' && /field `port`/.test(e.message), String(port));
+  }
 });
 
 test('API-only agent commands activate the extension and map to agent tools', () => {
