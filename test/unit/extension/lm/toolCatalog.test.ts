@@ -124,6 +124,28 @@ test("kill confirmation lists the processes and says so when the job is not Copi
   assert.equal(ownerText('agent:claude-code'), 'agent:claude-code — not started by Copilot');
 });
 
+test('kill confirmation shows each process\'s age, the ports that will be freed and how long the job has run', () => {
+  const d: KillTargetsDescription = {
+    ...desc(2),
+    targets: [
+      { pid: 1000, reason: 'workload', command: 'node server.js', age_s: 125 },
+      { pid: 1001, reason: 'group', command: 'esbuild --watch', age_s: 7 },
+    ],
+    ports: [
+      { port: 3000, protocol: 'tcp', address: '127.0.0.1', pid: 1000 },
+      { port: 3000, protocol: 'tcp6', address: '::1', pid: 1000 },
+      { port: 5353, protocol: 'udp', address: '0.0.0.0', pid: 1001 },
+    ],
+    owner: COPILOT_OWNER,
+    running_for_s: 3725,
+  };
+  const c = killConfirmation(d, { command: ['npm', 'run', 'dev'], owner: COPILOT_OWNER }, { signal: 'TERM', graceSeconds: 5, noWait: false });
+  assert.match(c.message, /1000 {2}node server\.js {2}\[workload, up 2m 5s\]/);
+  assert.match(c.message, /1001 {2}esbuild --watch {2}\[group, up 7\.0 s\]/);
+  assert.match(c.message, /^Listening on: 3000\/tcp, 5353\/udp \(these ports will be freed\)$/m);
+  assert.match(c.message, /^Running for: 1h 2m$/m);
+});
+
 test('kill confirmation of a large process tree lists a bounded number of processes', () => {
   const c = killConfirmation(desc(MAX_LISTED_TARGETS + 5), { command: ['make -j'], owner: COPILOT_OWNER }, { signal: 'TERM', graceSeconds: 5, noWait: false });
   assert.equal(c.message.split('\n').filter((l) => /^ {2}\d+ {2}/.test(l)).length, MAX_LISTED_TARGETS);
