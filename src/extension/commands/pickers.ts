@@ -35,7 +35,7 @@ export async function targetJobs(
     placeHolder: string;
     canPickMany: boolean;
     emptyMessage: string;
-    /** A detail line per candidate (after its id), computed when the pick opens; a job without one shows its id only. */
+    /** A detail line per candidate (shown before its id, which the pick truncates first), computed when the pick opens; a job without one shows its id only. */
     details?: (candidates: readonly JobSnapshot[]) => Promise<ReadonlyMap<string, string>>;
   },
 ): Promise<JobSnapshot[]> {
@@ -49,7 +49,7 @@ export async function targetJobs(
   const details = (await opts.details?.(candidates)) ?? new Map<string, string>();
   const items = candidates.map((j) => {
     const detail = details.get(j.id);
-    return { label: commandLine(j.meta.command), description: describe(j, now), detail: detail ? `${j.id} · ${detail}` : j.id, job: j };
+    return { label: commandLine(j.meta.command), description: describe(j, now), detail: detail ? `${detail} · ${j.id}` : j.id, job: j };
   });
   if (opts.canPickMany) {
     const picked = await vscode.window.showQuickPick(items, { placeHolder: opts.placeHolder, canPickMany: true, matchOnDetail: true });
