@@ -131,7 +131,7 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
     assert.equal(await dialog().count(), 0);
   });
 
-  step("agentExec_kill dry_run asks nothing, signals nothing, and answers the preview (also for a person's job)", async () => {
+  step("agentExec_kill dry_run asks nothing, signals nothing, and answers the preview", async () => {
     const preview = envelopeOf(await request({ tool: 'agentExec_kill', input: { job_id: agentJob, dry_run: true } })());
     assert.deepEqual([preview.type, preview.job_id, preview.owner], ['kill_preview', agentJob, 'agent:copilot']);
     assert.ok((preview.targets as { pid: number }[]).some((t) => t.pid === readJobState(s, agentJob).pid), JSON.stringify(preview));
