@@ -1,5 +1,5 @@
 /**
- * The agent tools (run, status, output, wait, kill, list) as plain data: name, a description
+ * The agent tools (run, status, output, wait, kill, list, ports) as plain data: name, a description
  * written for a model, a strict input table (JSON Schema + validation) and a call that returns
  * the same envelope as the CLI. No MCP or VS Code types here, so any host can register them.
  * Everything is bounded: output sizes, waits, and the size of a result.
@@ -7,9 +7,10 @@
 import { okEnvelope } from '../core/envelope';
 import { JobError } from '../core/errors';
 import { readSlice } from '../core/logs';
-import { DEFAULT_GRACE_MS, killJob } from '../core/ops/kill';
+import { DEFAULT_GRACE_MS, describeKillTargets, killJob } from '../core/ops/kill';
 import { canonicalCwd, LIST_STATES, listJobs, type ListState } from '../core/ops/list';
 import { DEFAULT_OBSERVE, runJob, type InlineResult, type LaunchContext } from '../core/ops/run';
+import { jobHoldingPort, listPorts } from '../core/ops/ports';
 import { getStatus } from '../core/ops/status';
 import { DEFAULT_TAIL_LINES, tailJob, type TailResult } from '../core/ops/tail';
 import { waitJob } from '../core/ops/wait';
@@ -66,6 +67,7 @@ const define = <S extends InputSpec>({ call, ...tool }: ToolDefinition<S>): Agen
 });
 
 const JOB_ID = { type: 'string', required: true, description: 'Job id (32 hex characters) or a unique prefix of it' } as const;
+const PORT = { type: 'integer', minimum: 1, maximum: 65535 } as const;
 
 /** A hint per stream whose text is only part of its log. */
 function truncationNotes(r: InlineResult | TailResult): string[] {
@@ -191,6 +193,27 @@ const wait = define({
   },
 });
 
+/** The kill tool's input; hosts that confirm a kill read it too. */
+export const KILL_INPUT = {
+  job_id: { ...JOB_ID, required: false, description: 'Job id (32 hex characters) or a unique prefix of it; give this or port' },
+  port: { ...PORT, description: 'Instead of job_id: the job whose processes listen on this TCP/UDP port (refused when the listener is not a job of the store)' },
+  signal: { type: 'string', enum: KILL_SIGNALS, default: DEFAULT_KILL_SIGNAL, description: 'Signal to send first' },
+  grace_seconds: { type: 'number', minimum: 0, maximum: 3600, default: DEFAULT_GRACE_MS / 1000, description: 'Seconds to wait before escalating to KILL' },
+  no_wait: { type: 'boolean', default: false, description: 'Send the signal and return without waiting for the processes to exit' },
+  force: { type: 'boolean', default: false, description: "Kill even a job you did not start (another agent's or a person's)" },
+  dry_run: {
+    type: 'boolean',
+    default: false,
+    description: 'Signal nothing: answer with the processes the kill would signal (pid, command, age_s), the ports they listen on, the owner and running_for_s',
+  },
+} as const satisfies InputSpec;
+
+/** The job a kill names: `job_id`, or the job holding `port` (exactly one of the two). */
+export async function killTarget(root: string, input: InputOf<typeof KILL_INPUT>): Promise<string> {
+  if ((input.job_id === undefined) === (input.port === undefined)) throw new JobError('invalid_request', 'give exactly one of `job_id` and `port`');
+  return input.job_id ?? jobHoldingPort(root, input.port!);
+}
+
 const kill = define({
   name: 'kill',
   title: 'Kill a job',
@@ -198,20 +221,20 @@ const kill = define({
     "Stop a running job: send the signal to every process of the job (its whole process tree, including ones that detached), wait up to grace_seconds for them to exit, " +
     'then force them with KILL. Returns job_id, signal, the final state, exit_code or terminated_signal, escalated (KILL was needed), the pids signalled and any survivors. ' +
     'A job that already ended is reported as is. TERM asks politely, INT is Ctrl-C, KILL cannot be caught. ' +
+    'Name the job by job_id, or by port (the job listening on it; refused with port_not_job naming the pid when the listener is not a job). ' +
     'You may kill the jobs you started; a job started by someone else (a person, another agent) is refused with error not_owner naming its owner, ' +
-    'unless you pass force: true (do so only when you are sure it should stop); the answer then includes that owner.',
-  input: {
-    job_id: JOB_ID,
-    signal: { type: 'string', enum: KILL_SIGNALS, default: DEFAULT_KILL_SIGNAL, description: 'Signal to send first' },
-    grace_seconds: { type: 'number', minimum: 0, maximum: 3600, default: DEFAULT_GRACE_MS / 1000, description: 'Seconds to wait before escalating to KILL' },
-    no_wait: { type: 'boolean', default: false, description: 'Send the signal and return without waiting for the processes to exit' },
-    force: { type: 'boolean', default: false, description: "Kill even a job you did not start (another agent's or a person's)" },
-  },
+    'unless you pass force: true (do so only when you are sure it should stop); the answer then includes that owner. ' +
+    'dry_run: true signals nothing and returns the preview (type kill_preview): the processes that would be signalled with pid, command and age_s, their listening ports, ' +
+    'owner and running_for_s; it needs no force, whoever owns the job.',
+  input: KILL_INPUT,
   readOnly: false,
   destructive: true,
   async call(input, ctx) {
-    const foreign = await checkKillOwner(ctx.root, input.job_id, ctx.owner, input.force);
-    const result = await killJob(ctx.root, input.job_id, {
+    const job = await killTarget(ctx.root, input);
+    // A preview signals nothing, so the ownership rule (which guards signals) does not apply.
+    if (input.dry_run) return { envelope: okEnvelope('kill_preview', await describeKillTargets(ctx.root, job)), notes: [] };
+    const foreign = await checkKillOwner(ctx.root, job, ctx.owner, input.force);
+    const result = await killJob(ctx.root, job, {
       signal: input.signal,
       graceMs: Math.round(input.grace_seconds * 1000),
       wait: !input.no_wait,
@@ -249,7 +272,20 @@ const list = define({
   },
 });
 
-/** Each tool with its own input type, for hosts that read a tool's input (e.g. to confirm a run). */
-export const AGENT_TOOL = { run, status, output, wait, kill, list };
+const ports = define({
+  name: 'ports',
+  title: 'Listening ports',
+  description:
+    'Who listens on each TCP/UDP port of this machine: port, protocol, address, and the holder: pid and command, plus job_id and owner when the process belongs to a running job of the store. ' +
+    'A listener without job_id is a process outside the store (not killable with the kill tool). ' +
+    'Use it before starting a server, to find the job already serving a port (then reuse it, or kill it by port), or after starting one, to see which port it took.',
+  input: { port: { ...PORT, description: 'Only this port (default: every listening port)' } },
+  readOnly: true,
+  destructive: false,
+  call: async (input, ctx) => ({ envelope: okEnvelope('ports', await listPorts(ctx.root, input.port !== undefined ? { port: input.port } : {})), notes: [] }),
+});
 
-export const AGENT_TOOLS: readonly AgentTool[] = [run, status, output, wait, kill, list];
+/** Each tool with its own input type, for hosts that read a tool's input (e.g. to confirm a run). */
+export const AGENT_TOOL = { run, status, output, wait, kill, list, ports };
+
+export const AGENT_TOOLS: readonly AgentTool[] = [run, status, output, wait, kill, list, ports];

@@ -2,15 +2,17 @@
  * The HTTP routes of `agent-exec serve` (agent-exec-compat.md §6), each a thin adapter over a core op that
  * returns the same envelope as the CLI. Our additions, all optional: `/tail` takes
  * `tail_lines`/`max_bytes`, `/wait` is bounded by `until` (seconds), `/kill` takes `signal`
- * and `force` (the agents' ownership rule, src/agent/agentJob.ts), `/exec` takes `owner`
- * (within the HTTP surface's namespace), and `GET /list` lists jobs.
+ * and `force` (the agents' ownership rule, src/agent/agentJob.ts) and `dry_run` (the preview:
+ * nothing signalled, so no ownership check), `/exec` takes `owner` (within the HTTP surface's
+ * namespace), `GET /list` lists jobs and `GET /ports` who listens on each port.
  */
 import type { IncomingMessage } from 'node:http';
 import { okEnvelope } from '../core/envelope';
 import { JobError } from '../core/errors';
-import { killJob } from '../core/ops/kill';
+import { describeKillTargets, killJob } from '../core/ops/kill';
 import { DEFAULT_LIST_LIMIT, LIST_STATES, listJobs, type ListState } from '../core/ops/list';
 import { DEFAULT_OBSERVE, runJob, type LaunchContext } from '../core/ops/run';
+import { listPorts } from '../core/ops/ports';
 import { getStatus } from '../core/ops/status';
 import { DEFAULT_TAIL_LINES, DEFAULT_TAIL_MAX_BYTES, tailJob } from '../core/ops/tail';
 import { DEFAULT_WAIT_UNTIL_SECONDS, waitJob } from '../core/ops/wait';
@@ -70,6 +72,14 @@ function boolQuery(q: URLSearchParams, name: string): boolean {
   if (raw === null || raw === 'false') return false;
   if (raw === 'true') return true;
   throw badQuery(name, 'true or false', raw);
+}
+
+/** `port`, when given: 1 to 65535. */
+function portQuery(q: URLSearchParams): number | undefined {
+  if (!q.has('port')) return undefined;
+  const port = numberQuery(q, 'port', 0, 65535);
+  if (port === 0) throw badQuery('port', 'a port number from 1 to 65535', '0');
+  return port;
 }
 
 /** How much of an oversized body is read and dropped so that the client gets to read the 413. */
@@ -182,10 +192,19 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: /^\/kill\/([^/]+)$/,
     handle: async (c) => {
+      if (boolQuery(c.query, 'dry_run')) return okEnvelope('kill_preview', await describeKillTargets(c.root, c.id));
       const wait = !boolQuery(c.query, 'no_wait');
       const foreign = await checkKillOwner(c.root, c.id, HTTP_OWNER, boolQuery(c.query, 'force'));
       return okEnvelope('kill', { ...(await killJob(c.root, c.id, { signal: c.query.get('signal') ?? DEFAULT_KILL_SIGNAL, wait })), ...foreign });
     },
   },
   { method: 'GET', path: /^\/list$/, handle: list },
+  {
+    method: 'GET',
+    path: /^\/ports$/,
+    handle: async (c) => {
+      const port = portQuery(c.query);
+      return okEnvelope('ports', await listPorts(c.root, port !== undefined ? { port } : {}));
+    },
+  },
 ];

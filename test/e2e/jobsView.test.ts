@@ -4,6 +4,7 @@
  */
 import { after, before, describe } from 'node:test';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
 import { screenshotStep, Session } from './harness/session';
@@ -120,6 +121,33 @@ describe('Jobs view in VS Code', { timeout: 300_000 }, () => {
     await item.click();
     await view.waitForDescription(a, 'killed (KILL)');
     await view.waitForDescription(b, 'killed (KILL)');
+    await status.waitForText('0 running');
+  });
+
+  step('the Kill Quick Pick shows a detail line per job: processes, port, owner, run time', async () => {
+    // A free loopback port, then a job that listens on it.
+    const probe = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => probe.once('listening', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const server = await cliRun(s, `'${process.execPath}' -e "require('http').createServer().listen(${port}, '127.0.0.1')"`);
+    await view.row(server).waitFor({ timeout: 10_000 });
+    await status.waitForText('1 running');
+    // The port is bound a moment after the job starts: reopen the pick until its preview has it (bounded).
+    const row = wb.quickInput.locator('.monaco-list-row', { hasText: `port ${port}/tcp` });
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      await wb.runCommand('Agent Exec: Kill Job…');
+      if (await row.waitFor({ timeout: 3_000 }).then(() => true, () => false)) break;
+      await s.page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw new Error(`the Kill Quick Pick never showed port ${port}`);
+    }
+    assert.match(await row.innerText(), new RegExp(`\\d+ process(es)? · port ${port}/tcp · owner not recorded · running [^·]+ · ${server}`));
+    await s.screenshot('kill-pick-preview');
+    await row.click();
+    await s.page.keyboard.press('Enter');
+    await wb.pickQuickItem('KILL');
+    await view.waitForDescription(server, 'killed (KILL)');
     await status.waitForText('0 running');
   });
 

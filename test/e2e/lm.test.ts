@@ -93,10 +93,10 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
 
   const step = screenshotStep(() => s);
 
-  step('registers the six agentExec_ tools', async () => {
+  step('registers the seven agentExec_ tools', async () => {
     const r = await request({ tool: '*' })();
     const ours = (r.tools ?? []).filter((n) => n.startsWith('agentExec_')).sort();
-    assert.deepEqual(ours, ['agentExec_kill', 'agentExec_list', 'agentExec_output', 'agentExec_run', 'agentExec_status', 'agentExec_wait']);
+    assert.deepEqual(ours, ['agentExec_kill', 'agentExec_list', 'agentExec_output', 'agentExec_ports', 'agentExec_run', 'agentExec_status', 'agentExec_wait']);
   });
 
   step('agentExec_run asks first, then starts a job owned by agent:copilot that appears in the Jobs tree', async () => {
@@ -131,9 +131,17 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
     assert.equal(await dialog().count(), 0);
   });
 
+  step("agentExec_kill dry_run asks nothing, signals nothing, and answers the preview", async () => {
+    const preview = envelopeOf(await request({ tool: 'agentExec_kill', input: { job_id: agentJob, dry_run: true } })());
+    assert.deepEqual([preview.type, preview.job_id, preview.owner], ['kill_preview', agentJob, 'agent:copilot']);
+    assert.ok((preview.targets as { pid: number }[]).some((t) => t.pid === readJobState(s, agentJob).pid), JSON.stringify(preview));
+    assert.equal(await dialog().count(), 0);
+    assert.equal(readJobState(s, agentJob).job.status, 'running');
+  });
+
   step('agentExec_kill: Cancel in the confirmation leaves the job running', async () => {
     const pending = request({ tool: 'agentExec_kill', input: { job_id: agentJob, signal: 'INT' } });
-    await answerDialog('Cancel', 'kill-confirmation-cancel', [new RegExp(`Kill job ${agentJob.slice(0, 8)}`), /send INT/, /Processes that will be signalled/, /\[workload\]/]);
+    await answerDialog('Cancel', 'kill-confirmation-cancel', [new RegExp(`Kill job ${agentJob.slice(0, 8)}`), /send INT/, /Processes that will be signalled/, /\[workload, up [^\]]+\]/, /Running for: /]);
     const r = await pending();
     assert.equal(r.ok, false);
     assert.equal(r.name, 'Canceled');

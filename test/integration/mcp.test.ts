@@ -12,6 +12,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { CLI } from '../helpers/cli';
 import { findEnvTagged, readProcStat } from '../../src/core/process/proc';
 import { readJson, scratch, until, type Scratch } from './runHelpers';
+import { PROCS, waitForRoles } from '../helpers/jobProcs';
 import { NEEDS_LINUX } from '../helpers/platform';
 
 const CLIENT_NAME = 'mcp-test-client';
@@ -60,7 +61,7 @@ test('tools are listed with model-facing descriptions and strict JSON Schemas', 
   const { tools } = await client.listTools();
   assert.deepEqual(
     tools.map((tool) => tool.name),
-    ['run', 'status', 'output', 'wait', 'kill', 'list'],
+    ['run', 'status', 'output', 'wait', 'kill', 'list', 'ports'],
   );
   for (const tool of tools) {
     assert.ok((tool.description ?? '').length > 80, `${tool.name}: description`);
@@ -69,7 +70,9 @@ test('tools are listed with model-facing descriptions and strict JSON Schemas', 
   }
   const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
   assert.deepEqual(byName.run.inputSchema.required, ['command']);
-  assert.deepEqual(byName.kill.inputSchema.required, ['job_id']);
+  assert.equal(byName.kill.inputSchema.required, undefined, 'kill takes job_id or port');
+  assert.deepEqual(Object.keys(byName.ports.inputSchema.properties as object), ['port']);
+  assert.equal(byName.ports.annotations?.readOnlyHint, true);
   assert.deepEqual((byName.kill.inputSchema.properties as any).signal.enum, ['TERM', 'INT', 'KILL', 'HUP', 'QUIT', 'USR1', 'USR2']);
   assert.equal(byName.status.annotations?.readOnlyHint, true);
   assert.equal(byName.kill.annotations?.destructiveHint, true);
@@ -210,6 +213,48 @@ test('ownership: a client kills its own jobs; another client needs force (the an
   const fake = await connect(t, s, 'copilot');
   const faked = await fake.call('run', { command: ['true'], wait_seconds: 5 });
   assert.equal(readJson(path.join(s.root, faked.json.job_id, 'meta.json')).owner, 'agent:mcp:copilot');
+});
+
+test('ports names the job holding a port; kill dry_run (even of another client\'s job) signals nothing; kill by port ends it', { skip: NEEDS_LINUX }, async (t) => {
+  const s = scratch(t);
+  const a = await connect(t, s, 'client-a');
+  const b = await connect(t, s, 'client-b');
+  const pidsFile = path.join(s.tmp, 'server.pids');
+  const run = await a.call('run', { command: [process.execPath, 'http-server.js'], cwd: PROCS, env: { FIXTURE_PIDS: pidsFile }, wait_seconds: 0 });
+  assert.equal(run.isError, false, JSON.stringify(run.json));
+  const id: string = run.json.job_id;
+  s.killAtEnd.add(id);
+  const { port, root: pid } = await waitForRoles({ jobId: id, pid: 0, pidsFile }, ['port', 'root']);
+
+  const ports = await b.call('ports', { port });
+  assert.equal(ports.isError, false, JSON.stringify(ports.json));
+  assert.equal(ports.json.type, 'ports');
+  assert.deepEqual(
+    ports.json.ports.map((p: Record<string, unknown>) => ({ ...p, command: undefined })),
+    [{ port, protocol: 'tcp', address: '127.0.0.1', pid, command: undefined, job_id: id, owner: 'agent:client-a' }],
+  );
+  assert.match(ports.json.ports[0].command, /http-server\.js$/);
+
+  const preview = await b.call('kill', { port, dry_run: true });
+  assert.equal(preview.isError, false, JSON.stringify(preview.json));
+  assert.equal(preview.json.type, 'kill_preview');
+  assert.deepEqual([preview.json.job_id, preview.json.state, preview.json.owner], [id, 'running', 'agent:client-a']);
+  assert.ok(preview.json.targets.some((p: { pid: number; command: string; age_s: number }) => p.pid === pid && /http-server\.js$/.test(p.command) && p.age_s >= 0));
+  assert.deepEqual(preview.json.ports, [{ port, protocol: 'tcp', address: '127.0.0.1', pid }]);
+  assert.equal(typeof preview.json.running_for_s, 'number');
+  assert.equal((await a.call('status', { job_id: id })).json.state, 'running', 'a dry run signals nothing');
+  assert.ok(readProcStat(pid) !== undefined, 'the server is still alive after the dry run');
+
+  const both = await a.call('kill', { job_id: id, port });
+  assert.deepEqual([both.isError, both.json.error.code], [true, 'invalid_request']);
+  const refused = await b.call('kill', { port });
+  assert.deepEqual([refused.isError, refused.json.error.code], [true, 'not_owner'], 'killing by port keeps the ownership rule');
+
+  const killed = await a.call('kill', { port, grace_seconds: 1 });
+  assert.equal(killed.isError, false, JSON.stringify(killed.json));
+  assert.deepEqual([killed.json.job_id, killed.json.state], [id, 'killed']);
+  assert.deepEqual(findEnvTagged(id), []);
+  assert.deepEqual((await a.call('ports', { port })).json.ports, [], 'nobody listens once the job is killed');
 });
 
 test('masked values: env values printed by the job come back as *** from run and output (tail and pages)', { skip: NEEDS_LINUX }, async (t) => {

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { CLI, runCli } from '../helpers/cli';
 import { findEnvTagged, readProcStat } from '../../src/core/process/proc';
 import { jobIds, readJson, scratch, until, type Scratch } from './runHelpers';
+import { PROCS, waitForRoles } from '../helpers/jobProcs';
 import { NEEDS_LINUX } from '../helpers/platform';
 
 const TOKEN = 'test-token-1234';
@@ -513,6 +514,42 @@ test('ownership: HTTP kills its own jobs; another owner\'s job needs force=true 
   assert.equal(forced.status, 200, forced.text);
   assert.deepEqual([forced.json.state, forced.json.owner], ['killed', null]);
   assert.deepEqual(findEnvTagged(theirs), []);
+});
+
+test('GET /ports names the job holding a port; POST /kill?dry_run=true previews (even another owner\'s job) and signals nothing', { skip: NEEDS_LINUX }, async (t) => {
+  const s = scratch(t);
+  const server = await startServe(t, s);
+  const pidsFile = path.join(s.tmp, 'server.pids');
+  const person = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'node', 'http-server.js'], { cwd: PROCS, env: { ...s.env, FIXTURE_PIDS: pidsFile } });
+  assert.equal(person.code, 0, person.stdout + person.stderr);
+  const id: string = person.json.job_id;
+  s.killAtEnd.add(id);
+  const { port, root: pid } = await waitForRoles({ jobId: id, pid: 0, pidsFile }, ['port', 'root']);
+
+  const ports = await call(server, 'GET', `/ports?port=${port}`);
+  assert.equal(ports.status, 200, ports.text);
+  assert.equal(ports.json.type, 'ports');
+  assert.deepEqual(
+    ports.json.ports.map((p: Record<string, unknown>) => ({ ...p, command: undefined })),
+    [{ port, protocol: 'tcp', address: '127.0.0.1', pid, command: undefined, job_id: id }],
+  );
+  const all = await call(server, 'GET', '/ports');
+  assert.ok(all.json.ports.some((p: { port: number; job_id?: string }) => p.port === port && p.job_id === id));
+  for (const bad of ['0', '65536', 'http']) assert.equal((await call(server, 'GET', `/ports?port=${bad}`)).status, 400, bad);
+
+  const preview = await call(server, 'POST', `/kill/${id}?dry_run=true`);
+  assert.equal(preview.status, 200, preview.text);
+  assert.deepEqual([preview.json.type, preview.json.job_id, preview.json.state], ['kill_preview', id, 'running']);
+  assert.ok(preview.json.targets.some((p: { pid: number }) => p.pid === pid));
+  assert.deepEqual(preview.json.ports, [{ port, protocol: 'tcp', address: '127.0.0.1', pid }]);
+  assert.equal(readJson(path.join(s.root, id, 'state.json')).job.status, 'running', 'a dry run signals nothing');
+  assert.ok(readProcStat(pid) !== undefined);
+  assert.equal((await call(server, 'POST', `/kill/${id}?dry_run=maybe`)).status, 400);
+
+  const forced = await call(server, 'POST', `/kill/${id}?force=true`);
+  assert.equal(forced.status, 200, forced.text);
+  assert.equal(forced.json.state, 'killed');
+  assert.deepEqual(findEnvTagged(id), []);
 });
 
 test('masked values: /exec env values printed by the job come back as *** from /exec and /tail', { skip: NEEDS_LINUX }, async (t) => {

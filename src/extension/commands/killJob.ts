@@ -6,14 +6,35 @@
 import * as vscode from 'vscode';
 import { okEnvelope } from '../../core/envelope';
 import { describeError } from '../../core/errors';
+import { describeKillTargets } from '../../core/ops/kill';
+import { mapLimit, SCAN_CONCURRENCY } from '../../core/ops/scan';
 import type { KillSignalName } from '../../core/process/signals';
 import { Command, type CommandId } from '../ids';
 import type { JobSnapshot } from '../jobs/jobService';
 import { commandLine } from '../../shared/commandLine';
 import { registerCommand, stringArg, type Services } from './command';
 import { pickSignal, targetJobs } from './pickers';
+import { killPreviewLine } from '../views/killPreview';
 
 const isRunning = (j: JobSnapshot) => j.state.job.status === 'running';
+
+/** Jobs of the Kill Quick Pick that get a preview line (one /proc scan each); the rest show their id only. */
+export const MAX_PREVIEWED_JOBS = 50;
+
+/** The impact preview of each running job offered for a kill: what the kill would signal, from the kill's own discovery. */
+async function killPreviews(svc: Services, candidates: readonly JobSnapshot[]): Promise<ReadonlyMap<string, string>> {
+  const root = svc.jobs().root;
+  const lines = await mapLimit(candidates.slice(0, MAX_PREVIEWED_JOBS), SCAN_CONCURRENCY, async (j): Promise<[string, string] | undefined> => {
+    try {
+      return [j.id, killPreviewLine(await describeKillTargets(root, j.id))];
+    } catch (err) {
+      // The job may have gone meanwhile: the pick still offers it, without a preview.
+      svc.log.warn(`kill preview ${j.id}: ${describeError(err)}`);
+      return undefined;
+    }
+  });
+  return new Map(lines.filter((l): l is [string, string] => l !== undefined));
+}
 
 async function killAll(svc: Services, targets: readonly JobSnapshot[], signal: KillSignalName): Promise<void> {
   const { graceMs } = svc.config();
@@ -45,6 +66,7 @@ function registerKill(svc: Services, id: CommandId, fixed: KillSignalName | unde
         placeHolder: 'Running jobs to kill',
         canPickMany: true,
         emptyMessage: 'Agent Exec: no running jobs.',
+        details: (candidates) => killPreviews(svc, candidates),
       });
       if (targets.length === 0) return;
       const signal = fixed ?? (await pickSignal(svc.config().defaultSignal, targets));

@@ -31,7 +31,13 @@ export async function targetJobs(
   jobs: JobService,
   nodes: readonly JobNode[],
   filter: (j: JobSnapshot) => boolean,
-  opts: { placeHolder: string; canPickMany: boolean; emptyMessage: string },
+  opts: {
+    placeHolder: string;
+    canPickMany: boolean;
+    emptyMessage: string;
+    /** A detail line per candidate (shown before its id, which the pick truncates first), computed when the pick opens; a job without one shows its id only. */
+    details?: (candidates: readonly JobSnapshot[]) => Promise<ReadonlyMap<string, string>>;
+  },
 ): Promise<JobSnapshot[]> {
   if (nodes.length > 0) return nodes.map((n) => jobs.get(n.jobId)).filter((j): j is JobSnapshot => j !== undefined && filter(j));
   const candidates = visibleJobs(jobs.all(), Number.MAX_SAFE_INTEGER).filter(filter);
@@ -40,7 +46,11 @@ export async function targetJobs(
     return [];
   }
   const now = new Date();
-  const items = candidates.map((j) => ({ label: commandLine(j.meta.command), description: describe(j, now), detail: j.id, job: j }));
+  const details = (await opts.details?.(candidates)) ?? new Map<string, string>();
+  const items = candidates.map((j) => {
+    const detail = details.get(j.id);
+    return { label: commandLine(j.meta.command), description: describe(j, now), detail: detail ? `${detail} · ${j.id}` : j.id, job: j };
+  });
   if (opts.canPickMany) {
     const picked = await vscode.window.showQuickPick(items, { placeHolder: opts.placeHolder, canPickMany: true, matchOnDetail: true });
     return picked?.map((p) => p.job) ?? [];

@@ -1,11 +1,13 @@
 /**
  * What the person reads before Copilot runs or kills a job (prepareInvocation). Pure text, so
  * the wording is unit-tested: the command and where it runs; for a kill, the processes that
- * will be signalled and who owns the job — an agent stopping someone else's job says so.
+ * will be signalled (with their ages), the ports they listen on, who owns the job and how long it
+ * has run — an agent stopping someone else's job says so.
  */
 import type { KillTargetsDescription } from '../../core/ops/kill';
 import type { JobMeta } from '../../core/schema';
 import { commandLine } from '../../shared/commandLine';
+import { ageText, portsText } from '../views/killPreview';
 import { COPILOT_OWNER } from './toolCatalog';
 
 export interface Confirmation {
@@ -57,13 +59,15 @@ export function killConfirmation(desc: KillTargetsDescription, meta: Pick<JobMet
     '',
     `Owner: ${ownerText(meta.owner)}`,
   ];
+  if (desc.running_for_s !== undefined) lines.push(`Running for: ${ageText(desc.running_for_s)}`);
+  if (desc.ports.length > 0) lines.push(`Listening on: ${portsText(desc.ports)} (these ports will be freed)`);
   if (foreign) lines.push('This job was not started by Copilot: allow only if you want it stopped.');
   lines.push('');
   if (desc.targets.length === 0) {
     lines.push('No live process of the job was found right now; the job will only be recorded as killed.');
   } else {
     lines.push(`Processes that will be signalled (${desc.targets.length}):`);
-    for (const t of desc.targets.slice(0, MAX_LISTED_TARGETS)) lines.push(`  ${t.pid}  ${t.command || '?'}  [${t.reason}]`);
+    for (const t of desc.targets.slice(0, MAX_LISTED_TARGETS)) lines.push(`  ${t.pid}  ${t.command || '?'}  [${t.reason}${t.age_s !== undefined ? `, up ${ageText(t.age_s)}` : ''}]`);
     if (desc.targets.length > MAX_LISTED_TARGETS) lines.push(`  … and ${desc.targets.length - MAX_LISTED_TARGETS} more`);
   }
   lines.push('', 'The editor, its extension host and Copilot itself are never signalled, even when they run inside the job.');

@@ -13,7 +13,7 @@ import { JobError } from '../../core/errors';
 import { describeKillTargets } from '../../core/ops/kill';
 import { readMeta, resolveJob } from '../../core/store/jobDir';
 import { parseInput } from '../../agent/input';
-import { AGENT_TOOL } from '../../agent/tools';
+import { AGENT_TOOL, killTarget } from '../../agent/tools';
 import { workspaceCwd } from '../agent/agentCommands';
 import type { Services } from '../commands/command';
 import { requireTrustedWorkspace } from '../trust';
@@ -41,8 +41,10 @@ async function confirmationFor(svc: Services, { tool }: LmTool, raw: Input): Pro
   }
   if (tool === AGENT_TOOL.kill) {
     const input = parseInput(AGENT_TOOL.kill.input, raw);
+    // A dry run signals nothing: nothing to confirm.
+    if (input.dry_run) return undefined;
     const root = svc.jobs().root;
-    const desc = await describeKillTargets(root, input.job_id);
+    const desc = await describeKillTargets(root, await killTarget(root, input));
     if (desc.state !== 'running') return undefined;
     const meta = await readMeta(await resolveJob(root, desc.job_id));
     // Another owner's job without force: invoke refuses it (not_owner), so there is nothing to confirm.

@@ -30,6 +30,7 @@ const PRESENTATION: Readonly<Record<string, Presentation>> = {
   wait: { displayName: 'Wait for Job', toolReferenceName: 'waitForJob', icon: '$(watch)' },
   kill: { displayName: 'Kill Job', toolReferenceName: 'killJob', icon: '$(debug-stop)' },
   list: { displayName: 'List Jobs', toolReferenceName: 'listJobs', icon: '$(list-unordered)' },
+  ports: { displayName: 'Job Ports', toolReferenceName: 'jobPorts', icon: '$(plug)' },
 };
 
 export interface LmTool {

@@ -10,7 +10,8 @@ import { JOBS_VIEW_ID } from '../ids';
 import { OPEN_JOB_PANEL_COMMAND } from '../panel/jobPanel';
 import { Disposable } from '../lifecycle';
 import type { JobService, JobSnapshot } from '../jobs/jobService';
-import { groupJobs, present, visibleJobs, type GroupBy, type JobGroup } from './jobsTreeModel';
+import { jobPorts } from '../../core/ops/ports';
+import { groupJobs, present, tooltipMarkdown, visibleJobs, type GroupBy, type JobGroup } from './jobsTreeModel';
 
 /** A job row. Commands receive it as their argument (and the selection as the second). */
 export class JobNode {
@@ -122,6 +123,18 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     item.tooltip = tooltip;
     item.contextValue = p.contextValue;
     item.accessibilityInformation = { label: `${p.label}, ${p.description}, job ${job.id}` };
+    return item;
+  }
+
+  /** The ports of a running job, looked up when its tooltip is about to show (one /proc scan per hover, none per refresh). */
+  resolveTreeItem(item: vscode.TreeItem, node: Node): vscode.TreeItem {
+    const job = node instanceof JobNode ? this.jobs.get(node.jobId) : undefined;
+    if (job?.state.job.status !== 'running') return item;
+    const ports = jobPorts(job.state);
+    if (ports.length === 0) return item;
+    const tooltip = new vscode.MarkdownString(tooltipMarkdown(job, new Date(), ports));
+    tooltip.supportThemeIcons = true;
+    item.tooltip = tooltip;
     return item;
   }
 

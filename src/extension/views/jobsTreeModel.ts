@@ -9,6 +9,8 @@ import { formatDuration } from '../../shared/duration';
 import { formatShortTime } from '../../shared/time';
 import { jobContextValue } from '../ids';
 import { JobService, type JobSnapshot } from '../jobs/jobService';
+import type { PortListener } from '../../core/process/ports';
+import { portsText } from './killPreview';
 
 /** The tree's label rule, also what the Copilot confirmations show. */
 
@@ -88,12 +90,14 @@ export function describe(job: JobSnapshot, now: Date): string {
 
 const md = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 
-export function tooltipMarkdown(job: JobSnapshot, now: Date): string {
+/** `ports`: the job's listening sockets when they were looked up (the tree does so when the tooltip is shown). */
+export function tooltipMarkdown(job: JobSnapshot, now: Date, ports: readonly PortListener[] = []): string {
   const { meta, state: st } = job;
   const rows: [string, string | undefined][] = [
     ['State', outcome(job)],
     ['Job id', `\`${job.id}\``],
     ['PID', st.pid !== undefined ? String(st.pid) : undefined],
+    ['Ports', ports.length > 0 ? portsText(ports) : undefined],
     ['Cwd', meta.cwd !== undefined ? md(meta.cwd) : undefined],
     ['Tags', meta.tags.length > 0 ? meta.tags.map((t) => `\`${t}\``).join(' ') : undefined],
     ['Created', formatShortTime(meta.created_at, now)],

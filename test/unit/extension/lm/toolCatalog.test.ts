@@ -22,7 +22,7 @@ test('package.json languageModelTools is exactly what the extension registers (n
   assert.deepEqual(pkg.contributes.languageModelTools, languageModelToolContributions());
   assert.deepEqual(
     LM_TOOLS.map((t) => t.name),
-    ['agentExec_run', 'agentExec_status', 'agentExec_output', 'agentExec_wait', 'agentExec_kill', 'agentExec_list'],
+    ['agentExec_run', 'agentExec_status', 'agentExec_output', 'agentExec_wait', 'agentExec_kill', 'agentExec_list', 'agentExec_ports'],
   );
 });
 
@@ -38,6 +38,16 @@ test('tool contributions follow VS Code rules: names, unique #references, icons,
   const refs = tools.map((t) => t.toolReferenceName);
   assert.equal(new Set(refs).size, refs.length);
   assert.ok(refs.includes('runJob') && refs.includes('killJob'));
+});
+
+test('kill names its job by job_id or by port, exactly one; ports takes a port from 1 to 65535', async () => {
+  const ctx = { root: '/nonexistent-root', launch: { cwd: '/' }, owner: COPILOT_OWNER } as Parameters<typeof AGENT_TOOL.kill.invoke>[1];
+  for (const args of [{}, { job_id: 'abc', port: 8080 }, { dry_run: true }]) {
+    await assert.rejects(AGENT_TOOL.kill.invoke(args, ctx), (e: JobError) => e.code === 'invalid_request' && /exactly one of `job_id` and `port`/.test(e.message), JSON.stringify(args));
+  }
+  for (const port of [0, 65536, 'http']) {
+    await assert.rejects(AGENT_TOOL.ports.invoke({ port }, ctx), (e: JobError) => e.code === 'invalid_request' && /field `port`/.test(e.message), String(port));
+  }
 });
 
 test('API-only agent commands activate the extension and map to agent tools', () => {
@@ -112,6 +122,28 @@ test("kill confirmation lists the processes and says so when the job is not Copi
   assert.match(legacy.message, /Owner: not recorded/);
   assert.match(legacy.message, /No live process/);
   assert.equal(ownerText('agent:claude-code'), 'agent:claude-code — not started by Copilot');
+});
+
+test('kill confirmation shows each process\'s age, the ports that will be freed and how long the job has run', () => {
+  const d: KillTargetsDescription = {
+    ...desc(2),
+    targets: [
+      { pid: 1000, reason: 'workload', command: 'node server.js', age_s: 125 },
+      { pid: 1001, reason: 'group', command: 'esbuild --watch', age_s: 7 },
+    ],
+    ports: [
+      { port: 3000, protocol: 'tcp', address: '127.0.0.1', pid: 1000 },
+      { port: 3000, protocol: 'tcp6', address: '::1', pid: 1000 },
+      { port: 5353, protocol: 'udp', address: '0.0.0.0', pid: 1001 },
+    ],
+    owner: COPILOT_OWNER,
+    running_for_s: 3725,
+  };
+  const c = killConfirmation(d, { command: ['npm', 'run', 'dev'], owner: COPILOT_OWNER }, { signal: 'TERM', graceSeconds: 5, noWait: false });
+  assert.match(c.message, /1000 {2}node server\.js {2}\[workload, up 2m 5s\]/);
+  assert.match(c.message, /1001 {2}esbuild --watch {2}\[group, up 7\.0 s\]/);
+  assert.match(c.message, /^Listening on: 3000\/tcp, 5353\/udp \(these ports will be freed\)$/m);
+  assert.match(c.message, /^Running for: 1h 2m$/m);
 });
 
 test('kill confirmation of a large process tree lists a bounded number of processes', () => {

@@ -5,7 +5,7 @@ import type { JobMeta, JobState } from '../../../../src/core/schema';
 import type { JobSnapshot } from '../../../../src/extension/jobs/jobService';
 import { formatDuration } from '../../../../src/shared/duration';
 import { formatShortTime } from '../../../../src/shared/time';
-import { describe, groupJobs, lookOf, MAX_ACTIVE_JOBS, present, runningCount, signalName, visibleJobs } from '../../../../src/extension/views/jobsTreeModel';
+import { describe, groupJobs, lookOf, MAX_ACTIVE_JOBS, present, runningCount, signalName, tooltipMarkdown, visibleJobs } from '../../../../src/extension/views/jobsTreeModel';
 import { commandLine } from '../../../../src/shared/commandLine';
 
 let n = 0;
@@ -58,6 +58,17 @@ test('the tooltip carries id, pid, cwd (Markdown-escaped), tags and times; the l
   }
   for (const key of ['Started', 'Finished']) assert.ok(rows.some((r) => r.startsWith(`**${key}:** `)), key);
   assert.equal(commandLine(['sh -c "x"']), 'sh -c "x"');
+});
+
+test('a running job\'s tooltip lists its listening ports once they are looked up (the tree does so on hover)', () => {
+  const j = job('running');
+  assert.ok(!tooltipMarkdown(j, new Date()).includes('**Ports:**'), 'no lookup, no row');
+  const ports = [
+    { port: 5173, protocol: 'tcp6' as const, address: '::1', pid: 4242 },
+    { port: 3000, protocol: 'tcp' as const, address: '127.0.0.1', pid: 4243 },
+    { port: 3000, protocol: 'tcp6' as const, address: '::', pid: 4243 },
+  ];
+  assert.ok(tooltipMarkdown(j, new Date(), ports).split('\n').includes('**Ports:** 3000/tcp, 5173/tcp  '));
 });
 
 test('running jobs come first (newest first), then at most N finished ones, most recently finished first', () => {
