@@ -10,7 +10,7 @@ import { readSlice } from '../core/logs';
 import { DEFAULT_GRACE_MS, describeKillTargets, killJob } from '../core/ops/kill';
 import { canonicalCwd, LIST_STATES, listJobs, type ListState } from '../core/ops/list';
 import { DEFAULT_OBSERVE, runJob, type InlineResult, type LaunchContext } from '../core/ops/run';
-import { jobHoldingPort, listPorts } from '../core/ops/ports';
+import { jobHoldingPort, listPorts, PORT_RANGE } from '../core/ops/ports';
 import { getStatus } from '../core/ops/status';
 import { DEFAULT_TAIL_LINES, tailJob, type TailResult } from '../core/ops/tail';
 import { waitJob } from '../core/ops/wait';
@@ -67,7 +67,7 @@ const define = <S extends InputSpec>({ call, ...tool }: ToolDefinition<S>): Agen
 });
 
 const JOB_ID = { type: 'string', required: true, description: 'Job id (32 hex characters) or a unique prefix of it' } as const;
-const PORT = { type: 'integer', minimum: 1, maximum: 65535 } as const;
+const PORT = { type: 'integer', minimum: PORT_RANGE.min, maximum: PORT_RANGE.max } as const;
 
 /** A hint per stream whose text is only part of its log. */
 function truncationNotes(r: InlineResult | TailResult): string[] {

@@ -12,7 +12,7 @@ import { JobError } from '../core/errors';
 import { describeKillTargets, killJob } from '../core/ops/kill';
 import { DEFAULT_LIST_LIMIT, LIST_STATES, listJobs, type ListState } from '../core/ops/list';
 import { DEFAULT_OBSERVE, runJob, type LaunchContext } from '../core/ops/run';
-import { listPorts } from '../core/ops/ports';
+import { isPortNumber, listPorts, PORT_RANGE_TEXT } from '../core/ops/ports';
 import { getStatus } from '../core/ops/status';
 import { DEFAULT_TAIL_LINES, DEFAULT_TAIL_MAX_BYTES, tailJob } from '../core/ops/tail';
 import { DEFAULT_WAIT_UNTIL_SECONDS, waitJob } from '../core/ops/wait';
@@ -74,11 +74,12 @@ function boolQuery(q: URLSearchParams, name: string): boolean {
   throw badQuery(name, 'true or false', raw);
 }
 
-/** `port`, when given: 1 to 65535. */
+/** `port`, when given. */
 function portQuery(q: URLSearchParams): number | undefined {
-  if (!q.has('port')) return undefined;
-  const port = numberQuery(q, 'port', 0, 65535);
-  if (port === 0) throw badQuery('port', 'a port number from 1 to 65535', '0');
+  const raw = q.get('port');
+  if (raw === null) return undefined;
+  const port = Number(raw);
+  if (raw.trim() === '' || !isPortNumber(port)) throw badQuery('port', PORT_RANGE_TEXT, raw);
   return port;
 }
 

@@ -1,5 +1,5 @@
 import { okEnvelope } from '../../core/envelope';
-import { listPorts } from '../../core/ops/ports';
+import { isPortNumber, listPorts, PORT_RANGE_TEXT } from '../../core/ops/ports';
 import type { CliCommand } from '../command';
 import type { FlagSpec } from '../args';
 
@@ -7,7 +7,7 @@ import type { FlagSpec } from '../args';
 export const portFlag = (help: string): FlagSpec => ({
   name: 'port',
   value: '<PORT>',
-  validate: (v) => (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535 ? undefined : 'expected a port number from 1 to 65535'),
+  validate: (v) => (/^\d{1,5}$/.test(v) && isPortNumber(Number(v)) ? undefined : `expected ${PORT_RANGE_TEXT}`),
   help,
 });
 

@@ -13,6 +13,11 @@ import { jobPaths, readMeta, readState } from '../store/jobDir';
 import { jobDirNames, mapLimit, SCAN_CONCURRENCY } from './scan';
 import { subjectOf } from './kill';
 
+/** The ports a listener can hold, as every surface accepts them (`--port`, `port`, `?port=`). */
+export const PORT_RANGE = { min: 1, max: 65535 } as const;
+export const PORT_RANGE_TEXT = `a port number from ${PORT_RANGE.min} to ${PORT_RANGE.max}`;
+export const isPortNumber = (n: number): boolean => Number.isInteger(n) && n >= PORT_RANGE.min && n <= PORT_RANGE.max;
+
 export interface PortEntry {
   port: number;
   protocol: PortProtocol;
