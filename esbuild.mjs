@@ -36,7 +36,17 @@ if (existsSync('src/extension/extension.ts')) {
   builds.push({ ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] });
 }
 if (existsSync('webview/main.ts')) {
-  builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning', entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist' });
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: { webview: 'webview/main.ts' },
+    outdir: 'dist',
+  });
 }
 
 /** test/<dir>/**\/*.test.ts → <out>/<dir>/**\/*.test.js, run by `node --test <out>`. */

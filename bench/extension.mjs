@@ -11,7 +11,17 @@ const { dir, cleanup } = tempRoot('ae-bench-ext-');
 try {
   // 1. Bundle size: the production build `npm run package` ships.
   const bundle = path.join(dir, 'extension.js');
-  await esbuild.build({ entryPoints: ['src/extension/extension.ts'], bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, external: ['vscode'], outfile: bundle, logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints: ['src/extension/extension.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    external: ['vscode'],
+    outfile: bundle,
+    logLevel: 'warning',
+  });
   const kb = statSync(bundle).size / 1024;
   const vsix = existsSync('agent-exec-vscode.vsix') ? `; VSIX ${(statSync('agent-exec-vscode.vsix').size / 1024).toFixed(0)} KB` : '';
   report('Extension bundle', '≤ 300 KB', [`dist/extension.js (minified, as packaged): ${kb.toFixed(1)} KB${vsix}`]);
@@ -33,7 +43,9 @@ try {
     for (const m of readFileSync(f, 'utf8').matchAll(/activated in ([\d.]+) ms/g)) activations.push(Number(m[1]));
     for (const m of readFileSync(f, 'utf8').matchAll(/read (\d+) jobs in ([\d.]+) ms/g)) reads.push(`${m[1]} jobs: ${m[2]} ms`);
   }
-  const figures = existsSync('test-results/jobs-view/figures.json') ? JSON.parse(readFileSync('test-results/jobs-view/figures.json', 'utf8')) : {};
+  const figures = existsSync('test-results/jobs-view/figures.json')
+    ? JSON.parse(readFileSync('test-results/jobs-view/figures.json', 'utf8'))
+    : {};
   if (figures.enterToRowMs !== undefined) {
     report('Run Command → row in the tree (real VS Code, last e2e run)', 'job visible ≤ 50 ms after the launch returns', [
       `Enter in the input box → row rendered in the DOM: ${figures.enterToRowMs} ms (launch, store event, tree refresh, browser round trip)`,
@@ -43,13 +55,19 @@ try {
     'Extension activation (real VS Code, code-server 4.100.3)',
     '≤ 30 ms',
     activations.length
-      ? [`activate(): median ${fmt(median(activations))} over ${activations.length} activations (${activations.map((a) => a.toFixed(1)).join(', ')} ms)`, `first store read (async, after activate): ${reads.join('; ')}`]
+      ? [
+          `activate(): median ${fmt(median(activations))} over ${activations.length} activations (${activations.map((a) => a.toFixed(1)).join(', ')} ms)`,
+          `first store read (async, after activate): ${reads.join('; ')}`,
+        ]
       : ['no e2e logs under test-results/: run `npm run test:e2e` first'],
   );
 
   // 3 + 4. The model behind the tree, in plain Node (the same code the extension runs).
   const mod = path.join(dir, 'model.mjs');
-  writeFileSync(path.join(dir, 'entry.ts'), `export { JobService } from '${path.resolve('src/extension/jobs/jobService.ts')}';\nexport { visibleJobs, present } from '${path.resolve('src/extension/views/jobsTreeModel.ts')}';\n`);
+  writeFileSync(
+    path.join(dir, 'entry.ts'),
+    `export { JobService } from '${path.resolve('src/extension/jobs/jobService.ts')}';\nexport { visibleJobs, present } from '${path.resolve('src/extension/views/jobsTreeModel.ts')}';\n`,
+  );
   await esbuild.build({
     entryPoints: [path.join(dir, 'entry.ts')],
     bundle: true,
@@ -68,16 +86,51 @@ try {
     const id = i.toString(16).padStart(32, '0');
     const isRunning = i < 5;
     mkdirSync(path.join(root, id));
-    const meta = { job: { id }, schema_version: '0.1', command: ['sh', '-c', `echo job ${i}`], created_at: stamp(2000 - i), root, env_keys: [], cwd: '/work', tags: ['bench'], inherit_env: true, timeout_ms: 0, kill_after_ms: 0, progress_every_ms: 0 };
+    const meta = {
+      job: { id },
+      schema_version: '0.1',
+      command: ['sh', '-c', `echo job ${i}`],
+      created_at: stamp(2000 - i),
+      root,
+      env_keys: [],
+      cwd: '/work',
+      tags: ['bench'],
+      inherit_env: true,
+      timeout_ms: 0,
+      kill_after_ms: 0,
+      progress_every_ms: 0,
+    };
     const state = isRunning
-      ? { job: { id, status: 'running', started_at: stamp(2000 - i) }, result: { exit_code: null, signal: null, duration_ms: null }, pid: process.pid, updated_at: stamp(0) }
-      : { job: { id, status: 'exited', started_at: stamp(2000 - i) }, result: { exit_code: i % 7, signal: null, duration_ms: 1000 }, finished_at: stamp(1000 - i), updated_at: stamp(0) };
+      ? {
+          job: { id, status: 'running', started_at: stamp(2000 - i) },
+          result: { exit_code: null, signal: null, duration_ms: null },
+          pid: process.pid,
+          updated_at: stamp(0),
+        }
+      : {
+          job: { id, status: 'exited', started_at: stamp(2000 - i) },
+          result: { exit_code: i % 7, signal: null, duration_ms: 1000 },
+          finished_at: stamp(1000 - i),
+          updated_at: stamp(0),
+        };
     writeFileSync(path.join(root, id, 'meta.json'), JSON.stringify(meta));
     writeFileSync(path.join(root, id, 'state.json'), JSON.stringify(state));
     if (isRunning) running.push(id);
   }
-  const svc = new JobService({ root, runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') }, env: process.env, log: () => undefined, requireTrust: () => undefined });
-  const nextChange = () => new Promise((resolve) => { const d = svc.onDidChangeJobs((ids) => { d.dispose(); resolve(ids); }); });
+  const svc = new JobService({
+    root,
+    runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') },
+    env: process.env,
+    log: () => undefined,
+    requireTrust: () => undefined,
+  });
+  const nextChange = () =>
+    new Promise((resolve) => {
+      const d = svc.onDidChangeJobs((ids) => {
+        d.dispose();
+        resolve(ids);
+      });
+    });
   let t = performance.now();
   await svc.start();
   const firstLoad = performance.now() - t;

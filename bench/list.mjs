@@ -15,8 +15,27 @@ try {
     const dir = path.join(root, id);
     mkdirSync(dir);
     const t = new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const meta = { job: { id }, schema_version: '0.1', command: ['echo', String(i)], created_at: t, root, env_keys: [], cwd: '/', tags: [], inherit_env: true, timeout_ms: 0, kill_after_ms: 0, progress_every_ms: 0 };
-    const state = { job: { id, status: 'exited', started_at: t }, result: { exit_code: 0, signal: null, duration_ms: 5 }, pid: 1000 + i, finished_at: t, updated_at: t };
+    const meta = {
+      job: { id },
+      schema_version: '0.1',
+      command: ['echo', String(i)],
+      created_at: t,
+      root,
+      env_keys: [],
+      cwd: '/',
+      tags: [],
+      inherit_env: true,
+      timeout_ms: 0,
+      kill_after_ms: 0,
+      progress_every_ms: 0,
+    };
+    const state = {
+      job: { id, status: 'exited', started_at: t },
+      result: { exit_code: 0, signal: null, duration_ms: 5 },
+      pid: 1000 + i,
+      finished_at: t,
+      updated_at: t,
+    };
     writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta, null, 2));
     writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state, null, 2));
     // Finished a while ago, like a real store's history.

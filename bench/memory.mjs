@@ -29,7 +29,9 @@ function supervisorsOf(ids) {
 
 /** utime + stime of a process, in clock ticks. */
 function cpuTicks(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\)\s+/s, '').split(' ');
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\)\s+/s, '')
+    .split(' ');
   return Number(f[11]) + Number(f[12]);
 }
 
@@ -37,10 +39,15 @@ function measure(design, count, env) {
   const { dir: root, cleanup } = tempRoot();
   const ids = [];
   try {
-    for (let i = 0; i < count; i++) ids.push(cli(['--root', root, 'run', '--no-wait', '--no-auto-gc', '--', 'sleep', '600'], { env }).job_id);
+    for (let i = 0; i < count; i++)
+      ids.push(cli(['--root', root, 'run', '--no-wait', '--no-auto-gc', '--', 'sleep', '600'], { env }).job_id);
     const sups = supervisorsOf(ids);
     const total = sups.reduce((sum, pid) => sum + (pssKb(pid) ?? 0), 0);
-    const lines = [`supervisor processes: ${sups.length}`, `total PSS: ${(total / 1024).toFixed(1)} MB`, `per job: ${(total / 1024 / count).toFixed(2)} MB`];
+    const lines = [
+      `supervisor processes: ${sups.length}`,
+      `total PSS: ${(total / 1024).toFixed(1)} MB`,
+      `per job: ${(total / 1024 / count).toFixed(2)} MB`,
+    ];
     if (count === 1 && IDLE_S > 0) {
       const before = sups.map(cpuTicks);
       const t0 = Date.now();

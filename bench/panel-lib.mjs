@@ -32,17 +32,36 @@ export function makeJob(root, { logBytes = 0, status = 'running' } = {}) {
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   writeFileSync(
     path.join(dir, 'meta.json'),
-    JSON.stringify({ job: { id: JOB_ID }, schema_version: '0.1', command: ['sh', '-c', 'yes "colour \\033[32mgreen\\033[0m text"'], created_at: now, root, env_keys: [], cwd: root, tags: ['bench'], owner: 'human:bench' }),
+    JSON.stringify({
+      job: { id: JOB_ID },
+      schema_version: '0.1',
+      command: ['sh', '-c', 'yes "colour \\033[32mgreen\\033[0m text"'],
+      created_at: now,
+      root,
+      env_keys: [],
+      cwd: root,
+      tags: ['bench'],
+      owner: 'human:bench',
+    }),
   );
   writeFileSync(
     path.join(dir, 'state.json'),
-    JSON.stringify({ job: { id: JOB_ID, status, started_at: now }, result: { exit_code: null, signal: null, duration_ms: null }, pid: process.pid, updated_at: now }),
+    JSON.stringify({
+      job: { id: JOB_ID, status, started_at: now },
+      result: { exit_code: null, signal: null, duration_ms: null },
+      pid: process.pid,
+      updated_at: now,
+    }),
   );
   for (const f of ['stdout.log', 'stderr.log', 'full.log']) writeFileSync(path.join(dir, f), '');
   const log = path.join(dir, 'full.log');
   if (logBytes > 0) {
     // Sparse up to the last MiB (NUL bytes, no disk), then 1 MiB of real coloured lines.
-    const tail = Buffer.from(Array.from({ length: 13_000 }, (_, i) => `${i} \x1b[32mINFO\x1b[0m request handled in ${i % 97} ms path=/api/v1/items\n`).join('').slice(0, 2 ** 20));
+    const tail = Buffer.from(
+      Array.from({ length: 13_000 }, (_, i) => `${i} \x1b[32mINFO\x1b[0m request handled in ${i % 97} ms path=/api/v1/items\n`)
+        .join('')
+        .slice(0, 2 ** 20),
+    );
     const fd = openSync(log, 'r+');
     ftruncateSync(fd, logBytes - tail.length);
     closeSync(fd);
@@ -124,7 +143,9 @@ export function serveHarness(theme = 'dark') {
     const frame = `data: ${JSON.stringify(msg)}\n\n`;
     for (const c of clients) c.write(frame);
   };
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, send, url: `http://127.0.0.1:${server.address().port}/` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, send, url: `http://127.0.0.1:${server.address().port}/` })),
+  );
 }
 
 /** Chromium with the webview page; messages flow both ways between the page and `session`. */
@@ -164,7 +185,11 @@ export function rendererCpuMs(marker) {
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      procs.set(pid, { ppid: fields[1], cpu: (Number(fields[11]) + Number(fields[12])) * tick, cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8') });
+      procs.set(pid, {
+        ppid: fields[1],
+        cpu: (Number(fields[11]) + Number(fields[12])) * tick,
+        cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8'),
+      });
     } catch {
       // The process went away.
     }

@@ -73,9 +73,13 @@ try {
       await wv.close();
     }
     lines.push(`webview (Chromium): click on the job → its log tail painted: median ${fmt(median(paints))} (3 runs)`);
-    lines.push(`  fastest run ${fmt(Math.min(...paints))}; renderer main-thread task time ${fmt(median(work) * 1000)}; renderer CPU time (all threads, /proc) ${fmt(median(cpu))}`);
+    lines.push(
+      `  fastest run ${fmt(Math.min(...paints))}; renderer main-thread task time ${fmt(median(work) * 1000)}; renderer CPU time (all threads, /proc) ${fmt(median(cpu))}`,
+    );
     lines.push(`  machine load average: ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`);
-    lines.push(`  of which click → tail message arrived: ${fmt(median(parts.map((p) => p.message)))}, message → painted: ${fmt(median(parts.map((p) => p.render)))}`);
+    lines.push(
+      `  of which click → tail message arrived: ${fmt(median(parts.map((p) => p.message)))}, message → painted: ${fmt(median(parts.map((p) => p.render)))}`,
+    );
   }
   report('panel: open a job with a 1 GiB log', 'first paint ≤ 200 ms', lines);
 } finally {

@@ -24,8 +24,8 @@ try {
   for (let i = children.length; i < PROCS - 1; i++) children.push(spawn('sleep', ['600'], { stdio: 'ignore' }));
   // The last holder is a job of the store.
   jobId = cli(['--root', root, 'run', '--no-wait', '--', 'perl', '-e', HOLDER]).job_id;
-  for (const deadline = Date.now() + 20_000; (cli(['--root', root, 'status', jobId]).ports ?? []).length < SOCKETS_EACH; ) {
-    if (Date.now() > deadline) throw new Error('the job\'s sockets did not show up within 20 s');
+  for (const deadline = Date.now() + 20_000; (cli(['--root', root, 'status', jobId]).ports ?? []).length < SOCKETS_EACH;) {
+    if (Date.now() > deadline) throw new Error("the job's sockets did not show up within 20 s");
     await new Promise((r) => setTimeout(r, 20));
   }
   const all = cli(['--root', root, 'ports']).ports;
@@ -41,12 +41,16 @@ try {
   cleanupEmpty();
   const r = sideBySide(RUNS, node, ports);
   const one = sideBySide(RUNS, node, byPort);
-  report(`ports with ${all.length} listening sockets and ${PROCS} processes of ours (${HOLDERS} holding sockets, one a job)`, '≤ 50 ms beyond node start-up', [
-    `node -e 0: ${fmt(r.baseline)}`,
-    `agent-exec schema (CLI floor): ${fmt(floor.subject)} (beyond node start-up: ${fmt(floor.subject - floor.baseline)})`,
-    `ports: ${fmt(r.subject)} (beyond node start-up: ${fmt(r.subject - r.baseline)})`,
-    `ports --port N: ${fmt(one.subject)} (beyond node start-up: ${fmt(one.subject - one.baseline)})`,
-  ]);
+  report(
+    `ports with ${all.length} listening sockets and ${PROCS} processes of ours (${HOLDERS} holding sockets, one a job)`,
+    '≤ 50 ms beyond node start-up',
+    [
+      `node -e 0: ${fmt(r.baseline)}`,
+      `agent-exec schema (CLI floor): ${fmt(floor.subject)} (beyond node start-up: ${fmt(floor.subject - floor.baseline)})`,
+      `ports: ${fmt(r.subject)} (beyond node start-up: ${fmt(r.subject - r.baseline)})`,
+      `ports --port N: ${fmt(one.subject)} (beyond node start-up: ${fmt(one.subject - one.baseline)})`,
+    ],
+  );
 } finally {
   if (jobId) cli(['--root', root, 'kill', jobId]);
   for (const c of children) c.kill('SIGKILL');

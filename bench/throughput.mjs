@@ -9,7 +9,8 @@ import { cli, fmt, report, sideBySide, tempRoot, timeCommand } from './lib.mjs';
 const BYTES = Number(process.env.BYTES ?? 1024 ** 3);
 const RUNS = Number(process.env.RUNS ?? 3);
 const { dir: root, cleanup } = tempRoot();
-const burst = process.env.SOURCE === 'lines' ? `yes 'a log line of text, forty-four bytes long' | head -c ${BYTES}` : `head -c ${BYTES} /dev/zero`;
+const burst =
+  process.env.SOURCE === 'lines' ? `yes 'a log line of text, forty-four bytes long' | head -c ${BYTES}` : `head -c ${BYTES} /dev/zero`;
 
 /** ms for the burst through a job supervised by `design` (AGENT_EXEC_SUPERVISOR), run → wait. */
 function throughJob(design) {
@@ -33,7 +34,11 @@ try {
     },
     () => throughJob('shim'),
   );
-  const viaNode = sideBySide(RUNS, () => 0, () => throughJob('node')).subject;
+  const viaNode = sideBySide(
+    RUNS,
+    () => 0,
+    () => throughJob('node'),
+  ).subject;
   const mb = BYTES / 1024 ** 2;
   report(`stdout burst of ${mb} MiB`, '≥ 0.9× baseline throughput', [
     `baseline (${burst} > file): ${fmt(r.baseline)} = ${(mb / (r.baseline / 1000)).toFixed(0)} MiB/s`,

@@ -15,7 +15,8 @@ export class KillMenu {
         const signal = PANEL_SIGNALS.find((s) => s === item.dataset.signal);
         if (signal) this.ctx.post(KillJob.create({ jobId: item.dataset.id, signal }));
         this.close();
-      } else if (this.menu && !this.menu.contains(e.target as Node) && !(e.target as HTMLElement).closest('[data-action="kill"]')) this.close();
+      } else if (this.menu && !this.menu.contains(e.target as Node) && !(e.target as HTMLElement).closest('[data-action="kill"]'))
+        this.close();
     });
   }
 
@@ -27,7 +28,12 @@ export class KillMenu {
   open(anchor: HTMLElement, id: string): void {
     this.close();
     const items = PANEL_SIGNALS.map((sig) =>
-      h('button', { role: 'menuitem', class: 'menu-item', 'data-signal': sig, 'data-id': id }, h('strong', {}, sig), ` — ${SIGNAL_DESCRIPTIONS[sig]}`),
+      h(
+        'button',
+        { role: 'menuitem', class: 'menu-item', 'data-signal': sig, 'data-id': id },
+        h('strong', {}, sig),
+        ` — ${SIGNAL_DESCRIPTIONS[sig]}`,
+      ),
     );
     const menu = h('div', { class: 'menu', role: 'menu', id: 'kill-menu', 'aria-label': 'Signal' }, ...items);
     this.menu = menu;

@@ -41,7 +41,11 @@ export class LogPane {
     LOG_STREAMS.map((s) => [s, h('vscode-button', { secondary: '', 'data-stream': s, id: `stream-${s}` }, s)]),
   );
   private readonly follow = h('vscode-checkbox', { label: 'Follow', id: 'follow' }) as HTMLElement & { checked: boolean };
-  private readonly search = h('vscode-textfield', { placeholder: 'Search log', 'aria-label': 'Search log', id: 'search' }) as HTMLElement & { value: string };
+  private readonly search = h('vscode-textfield', {
+    placeholder: 'Search log',
+    'aria-label': 'Search log',
+    id: 'search',
+  }) as HTMLElement & { value: string };
   private readonly matchCount = h('span', { class: 'count', id: 'match-count', 'aria-live': 'polite' });
   private readonly prevMatch = h('vscode-button', { secondary: '', id: 'match-prev', title: 'Previous match' }, '↑');
   private readonly nextMatch = h('vscode-button', { secondary: '', id: 'match-next', title: 'Next match' }, '↓');
@@ -160,7 +164,10 @@ export class LogPane {
 
   private updateLogStatus(): void {
     const { log: win, loading } = this.ctx.state;
-    const parts = [`bytes ${win.start.toLocaleString()}–${win.end.toLocaleString()} of ${win.total.toLocaleString()}`, `${win.visibleCount} lines loaded`];
+    const parts = [
+      `bytes ${win.start.toLocaleString()}–${win.end.toLocaleString()} of ${win.total.toLocaleString()}`,
+      `${win.visibleCount} lines loaded`,
+    ];
     if (loading) parts.push('loading…');
     else if (win.hasAbove) parts.push('scroll up for earlier output');
     else if (win.total > 0) parts.push('from the start of the log');

@@ -39,7 +39,11 @@ export function formatTime(ts: string | undefined): string {
 /** The state badge: text plus a state class the stylesheet colours with theme variables. */
 export function stateBadge(row: JobRow): HTMLElement {
   const failed = row.state === 'failed' || (row.state === 'exited' && row.exitCode !== 0);
-  const badge = h('vscode-badge', { class: `state state-${row.state}${failed ? ' state-bad' : ''}`, title: row.error ?? row.state }, row.state);
+  const badge = h(
+    'vscode-badge',
+    { class: `state state-${row.state}${failed ? ' state-bad' : ''}`, title: row.error ?? row.state },
+    row.state,
+  );
   return badge;
 }
 
@@ -308,4 +312,3 @@ export class LogView {
     return div;
   }
 }
-

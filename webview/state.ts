@@ -5,7 +5,16 @@
  * persisted with the webview's getState/setState and backed up by the host, so hiding or
  * reloading the panel keeps them. Pure: no DOM.
  */
-import { DEFAULT_JOB_VIEW, JOBS_PAGE, uiState, type JobRow, type JobView, type JobWindow, type UiState, type WebviewMessage } from '../src/protocol/jobPanel';
+import {
+  DEFAULT_JOB_VIEW,
+  JOBS_PAGE,
+  uiState,
+  type JobRow,
+  type JobView,
+  type JobWindow,
+  type UiState,
+  type WebviewMessage,
+} from '../src/protocol/jobPanel';
 import { LogWindow } from './logWindow';
 
 const { limit: _limit, ...defaultQuery } = DEFAULT_JOB_VIEW;
@@ -41,7 +50,15 @@ export interface PanelState {
 }
 
 export function createPanelState(saved: unknown): PanelState {
-  return { ui: restoreUiState(saved), jobs: new JobStore(), shownRows: [], log: new LogWindow(), loading: false, matches: [], currentMatch: -1 };
+  return {
+    ui: restoreUiState(saved),
+    jobs: new JobStore(),
+    shownRows: [],
+    log: new LogWindow(),
+    loading: false,
+    matches: [],
+    currentMatch: -1,
+  };
 }
 
 /** What each part of the panel works with: the state, and the way to the host. */
@@ -54,7 +71,13 @@ export interface PanelContext {
 
 /** "exit 0", "SIGINT", "exit 130 (SIGINT)" … or '' while running. */
 export function outcomeText(row: JobRow): string {
-  const sig = row.signal ? (/^\d+$/.test(row.signal) ? `signal ${row.signal}` : row.signal.startsWith('SIG') ? row.signal : `SIG${row.signal}`) : '';
+  const sig = row.signal
+    ? /^\d+$/.test(row.signal)
+      ? `signal ${row.signal}`
+      : row.signal.startsWith('SIG')
+        ? row.signal
+        : `SIG${row.signal}`
+    : '';
   if (row.exitCode !== null && sig) return `exit ${row.exitCode} (${sig})`;
   if (row.exitCode !== null) return `exit ${row.exitCode}`;
   return sig;

@@ -24,15 +24,27 @@ import type { PanelContext } from './state';
 type TextInput = HTMLElement & { value: string };
 
 export class JobsTable {
-  private readonly textFilter = h('vscode-textfield', { placeholder: 'Filter by text', 'aria-label': 'Filter by text', id: 'filter-text' }) as TextInput;
-  private readonly tagFilter = h('vscode-textfield', { placeholder: 'Tag (a.b or a.*)', 'aria-label': 'Filter by tag', id: 'filter-tag' }) as TextInput;
+  private readonly textFilter = h('vscode-textfield', {
+    placeholder: 'Filter by text',
+    'aria-label': 'Filter by text',
+    id: 'filter-text',
+  }) as TextInput;
+  private readonly tagFilter = h('vscode-textfield', {
+    placeholder: 'Tag (a.b or a.*)',
+    'aria-label': 'Filter by tag',
+    id: 'filter-tag',
+  }) as TextInput;
   private readonly stateFilter = h(
     'vscode-single-select',
     { 'aria-label': 'Filter by state', id: 'filter-state' },
     h('vscode-option', { value: '' }, 'All states'),
     ...JOB_STATES.map((s) => h('vscode-option', { value: s }, s)),
   ) as TextInput;
-  private readonly openEditorButton = h('vscode-button', { secondary: '', id: 'open-in-editor', title: 'Open the panel in an editor tab' }, 'Open in Editor');
+  private readonly openEditorButton = h(
+    'vscode-button',
+    { secondary: '', id: 'open-in-editor', title: 'Open the panel in an editor tab' },
+    'Open in Editor',
+  );
   private readonly count = h('span', { class: 'count', id: 'job-count' });
   readonly toolbar = h('div', { class: 'toolbar' }, this.textFilter, this.stateFilter, this.tagFilter, this.count, this.openEditorButton);
 
@@ -47,7 +59,11 @@ export class JobsTable {
     h('table', { class: 'jobs', role: 'grid', 'aria-label': 'Jobs', id: 'jobs-table' }, this.thead, this.tbody),
     this.moreBar,
   );
-  readonly empty = h('div', { class: 'empty', id: 'empty' }, 'No jobs yet. Jobs started from the tree, the command palette, agents or the agent-exec CLI appear here.');
+  readonly empty = h(
+    'div',
+    { class: 'empty', id: 'empty' },
+    'No jobs yet. Jobs started from the tree, the command palette, agents or the agent-exec CLI appear here.',
+  );
   private viewTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -79,7 +95,9 @@ export class JobsTable {
     });
     this.showMore.addEventListener('click', () => ctx.post(SetJobView.create(ctx.state.jobs.nextPage(MAX_JOBS))));
     this.openEditorButton.addEventListener('click', () => ctx.post(OpenInEditor.create({})));
-    this.thead.addEventListener('click', (e) => this.sortBy((e.target as HTMLElement).closest<HTMLElement>('[data-sort]')?.dataset.sort as SortKey | undefined));
+    this.thead.addEventListener('click', (e) =>
+      this.sortBy((e.target as HTMLElement).closest<HTMLElement>('[data-sort]')?.dataset.sort as SortKey | undefined),
+    );
     this.tbody.addEventListener('click', (e) => this.onClick(e.target as HTMLElement));
     this.tbody.addEventListener('keydown', (e) => this.onKey(e));
   }
@@ -159,7 +177,8 @@ export class JobsTable {
     const more = shownRows.length < jobs.matched;
     this.moreBar.hidden = !more;
     this.showMore.hidden = jobs.view.limit >= MAX_JOBS;
-    this.windowNote.textContent = more && jobs.view.limit >= MAX_JOBS ? `Showing the first ${MAX_JOBS.toLocaleString()}: filter or sort to see others.` : '';
+    this.windowNote.textContent =
+      more && jobs.view.limit >= MAX_JOBS ? `Showing the first ${MAX_JOBS.toLocaleString()}: filter or sort to see others.` : '';
   }
 
   focusRow(id: string): void {
@@ -213,7 +232,8 @@ export class JobsTable {
 
 function actionsFor(row: JobRow): HTMLElement {
   const box = h('span', { class: 'row-actions' });
-  if (row.state === 'running') box.append(h('vscode-button', { secondary: '', 'data-action': 'kill', 'data-id': row.id, title: 'Kill (choose a signal)' }, 'Kill ▾'));
+  if (row.state === 'running')
+    box.append(h('vscode-button', { secondary: '', 'data-action': 'kill', 'data-id': row.id, title: 'Kill (choose a signal)' }, 'Kill ▾'));
   else {
     box.append(h('vscode-button', { secondary: '', 'data-action': 'rerun', 'data-id': row.id }, 'Rerun'));
     if (row.state !== 'created') box.append(h('vscode-button', { secondary: '', 'data-action': 'delete', 'data-id': row.id }, 'Delete'));

@@ -42,7 +42,10 @@ export function claimOwner(surface: AgentSurface, owner: string, unreserved = fa
   const holder = ownerNamespace(owner);
   if (holder !== surface && !(unreserved && holder === undefined)) {
     const whose = holder === undefined ? 'is outside' : `belongs to ${holder === 'people' ? 'people' : `the ${holder} surface`}, not`;
-    throw new JobError('invalid_request', `owner ${JSON.stringify(owner)} ${whose} the ${surface} surface's names (${SURFACE_OWNER[surface]}[:<name>]) and cannot be claimed here`);
+    throw new JobError(
+      'invalid_request',
+      `owner ${JSON.stringify(owner)} ${whose} the ${surface} surface's names (${SURFACE_OWNER[surface]}[:<name>]) and cannot be claimed here`,
+    );
   }
   return owner;
 }
@@ -53,16 +56,25 @@ export function claimOwner(surface: AgentSurface, owner: string, unreserved = fa
  * `not_owner` error naming the owner. Returns what the kill answer adds: the owner of a
  * forced foreign job, nothing for an own job.
  */
-export async function checkKillOwner(root: string, jobInput: string, requester: string, force: boolean): Promise<{ owner?: string | null }> {
+export async function checkKillOwner(
+  root: string,
+  jobInput: string,
+  requester: string,
+  force: boolean,
+): Promise<{ owner?: string | null }> {
   const paths = await resolveJob(root, jobInput);
   const owner = (await readMeta(paths)).owner;
   if (owner !== undefined && inNamespace(owner, requester)) return {};
   if (!force) {
     const whose = owner === undefined ? 'has no recorded owner (started by a person or the CLI)' : `was started by ${owner}`;
-    throw new JobError('not_owner', `job ${paths.id} ${whose}, not by ${requester}; to kill it anyway, repeat the request with force: true`, {
-      job_id: paths.id,
-      owner: owner ?? null,
-    });
+    throw new JobError(
+      'not_owner',
+      `job ${paths.id} ${whose}, not by ${requester}; to kill it anyway, repeat the request with force: true`,
+      {
+        job_id: paths.id,
+        owner: owner ?? null,
+      },
+    );
   }
   return { owner: owner ?? null };
 }
@@ -82,7 +94,10 @@ export const OWNER = /^[\x21-\x7e][\x20-\x7e]{0,99}$/;
 function checkEnv(env: Record<string, string>): void {
   for (const [k, v] of Object.entries(env)) {
     if (k === '' || k.includes('=') || k.includes('\0') || v.includes('\0')) {
-      throw new JobError('invalid_request', `invalid environment entry ${JSON.stringify(k)}: names must be non-empty without '=' or NUL, values without NUL`);
+      throw new JobError(
+        'invalid_request',
+        `invalid environment entry ${JSON.stringify(k)}: names must be non-empty without '=' or NUL, values without NUL`,
+      );
     }
   }
 }

@@ -36,7 +36,9 @@ type TypeOf<F extends FieldSpec> = F['type'] extends 'string'
 type PresentKeys<S extends InputSpec> = { [K in keyof S]: S[K] extends { required: true } | { default: unknown } ? K : never }[keyof S];
 
 /** The validated object: required and defaulted fields present, the others optional. */
-export type InputOf<S extends InputSpec> = { [K in PresentKeys<S>]: TypeOf<S[K]> } & { [K in Exclude<keyof S, PresentKeys<S>>]?: TypeOf<S[K]> };
+export type InputOf<S extends InputSpec> = { [K in PresentKeys<S>]: TypeOf<S[K]> } & {
+  [K in Exclude<keyof S, PresentKeys<S>>]?: TypeOf<S[K]>;
+};
 
 const invalid = (message: string) => new JobError('invalid_request', message);
 
@@ -79,8 +81,10 @@ function typeMatches(type: FieldType, v: unknown): boolean {
 function checkField(name: string, f: FieldSpec, v: unknown): void {
   if (!typeMatches(f.type, v)) throw invalid(`field \`${name}\`: invalid type: ${found(v)}, expected ${EXPECTED[f.type]}`);
   if (typeof v === 'number') {
-    if (f.minimum !== undefined && v < f.minimum) throw invalid(`field \`${name}\`: invalid value: ${found(v)}, expected at least ${f.minimum}`);
-    if (f.maximum !== undefined && v > f.maximum) throw invalid(`field \`${name}\`: invalid value: ${found(v)}, expected at most ${f.maximum}`);
+    if (f.minimum !== undefined && v < f.minimum)
+      throw invalid(`field \`${name}\`: invalid value: ${found(v)}, expected at least ${f.minimum}`);
+    if (f.maximum !== undefined && v > f.maximum)
+      throw invalid(`field \`${name}\`: invalid value: ${found(v)}, expected at most ${f.maximum}`);
   }
   if (f.enum && !f.enum.includes(v as string)) {
     throw invalid(`field \`${name}\`: unknown variant ${JSON.stringify(v)}, expected one of ${f.enum.map((e) => `\`${e}\``).join(', ')}`);

@@ -94,7 +94,12 @@ const run = define({
     'their byte ranges [start, end) and total sizes, and the paths of the full logs. ' +
     'command is an argv array; a single element is run by the shell (sh -lc), so pipes and && work there.',
   input: {
-    command: { type: 'string[]', required: true, minItems: 1, description: 'Command argv, e.g. ["npm","test"]; one element = a shell command line, e.g. ["make build && make test"]' },
+    command: {
+      type: 'string[]',
+      required: true,
+      minItems: 1,
+      description: 'Command argv, e.g. ["npm","test"]; one element = a shell command line, e.g. ["make build && make test"]',
+    },
     cwd: { type: 'string', description: "Working directory (absolute, or relative to the server's working directory)" },
     env: { type: 'string-map', description: 'Extra environment variables; values are not stored in clear in the job record' },
     timeout_seconds: { type: 'number', minimum: 0, description: 'Terminate the job after this many seconds (0 or absent = no limit)' },
@@ -104,12 +109,23 @@ const run = define({
       default: DEFAULT_OBSERVE.untilSec,
       description: `Seconds to wait for first output or exit before returning (0 = return at once; at most ${TOOL_MAX_WAIT_SECONDS})`,
     },
-    max_bytes: { type: 'integer', maximum: TOOL_MAX_BYTES, default: TOOL_DEFAULT_BYTES, description: 'Bytes of stdout and of stderr to include (from the start)' },
+    max_bytes: {
+      type: 'integer',
+      maximum: TOOL_MAX_BYTES,
+      default: TOOL_DEFAULT_BYTES,
+      description: 'Bytes of stdout and of stderr to include (from the start)',
+    },
   },
   readOnly: false,
   destructive: false,
   async call(input, ctx) {
-    const definition = agentJobDefinition({ command: input.command, cwd: input.cwd, env: input.env, timeout: input.timeout_seconds, owner: ctx.owner });
+    const definition = agentJobDefinition({
+      command: input.command,
+      cwd: input.cwd,
+      env: input.env,
+      timeout: input.timeout_seconds,
+      owner: ctx.owner,
+    });
     const waitSec = input.wait_seconds;
     const result = await runJob(
       ctx.root,
@@ -136,14 +152,23 @@ const output = define({
   name: 'output',
   title: 'Read job output',
   description:
-    'Read a job\'s logs, bounded. Without offset (tail mode): the last tail_lines lines (default 50) of stdout and of stderr, each within the last max_bytes bytes. ' +
+    "Read a job's logs, bounded. Without offset (tail mode): the last tail_lines lines (default 50) of stdout and of stderr, each within the last max_bytes bytes. " +
     'With offset (paging mode): length bytes of one log (stream, default stdout) starting at that byte offset, for paging through long output. ' +
-    'Returns text with its byte range [start, end) in the log and the log\'s total size, so you can ask for the next part (offset = end). ' +
+    "Returns text with its byte range [start, end) in the log and the log's total size, so you can ask for the next part (offset = end). " +
     'Works while the job runs and after it ended.',
   input: {
     job_id: JOB_ID,
-    tail_lines: { type: 'integer', default: DEFAULT_TAIL_LINES, description: 'Lines from the end of each log (0 = no line limit, only max_bytes)' },
-    max_bytes: { type: 'integer', maximum: TOOL_MAX_BYTES, default: TOOL_DEFAULT_BYTES, description: 'Tail mode: at most this many bytes per log' },
+    tail_lines: {
+      type: 'integer',
+      default: DEFAULT_TAIL_LINES,
+      description: 'Lines from the end of each log (0 = no line limit, only max_bytes)',
+    },
+    max_bytes: {
+      type: 'integer',
+      maximum: TOOL_MAX_BYTES,
+      default: TOOL_DEFAULT_BYTES,
+      description: 'Tail mode: at most this many bytes per log',
+    },
     stream: { type: 'string', enum: ['stdout', 'stderr'], default: 'stdout', description: 'Paging mode: which log to read' },
     offset: { type: 'integer', description: 'Paging mode: byte offset to start reading at' },
     length: { type: 'integer', maximum: TOOL_MAX_BYTES, default: TOOL_DEFAULT_BYTES, description: 'Paging mode: bytes to read' },
@@ -183,7 +208,13 @@ const wait = define({
     'or read output. Keep timeout_seconds below your own tool-call timeout.',
   input: {
     job_id: JOB_ID,
-    timeout_seconds: { type: 'number', minimum: 0, maximum: TOOL_MAX_WAIT_SECONDS, default: TOOL_DEFAULT_WAIT_SECONDS, description: 'Seconds to wait at most' },
+    timeout_seconds: {
+      type: 'number',
+      minimum: 0,
+      maximum: TOOL_MAX_WAIT_SECONDS,
+      default: TOOL_DEFAULT_WAIT_SECONDS,
+      description: 'Seconds to wait at most',
+    },
   },
   readOnly: true,
   destructive: false,
@@ -196,21 +227,33 @@ const wait = define({
 /** The kill tool's input; hosts that confirm a kill read it too. */
 export const KILL_INPUT = {
   job_id: { ...JOB_ID, required: false, description: 'Job id (32 hex characters) or a unique prefix of it; give this or port' },
-  port: { ...PORT, description: 'Instead of job_id: the job whose processes listen on this TCP/UDP port (refused when the listener is not a job of the store)' },
+  port: {
+    ...PORT,
+    description:
+      'Instead of job_id: the job whose processes listen on this TCP/UDP port (refused when the listener is not a job of the store)',
+  },
   signal: { type: 'string', enum: KILL_SIGNALS, default: DEFAULT_KILL_SIGNAL, description: 'Signal to send first' },
-  grace_seconds: { type: 'number', minimum: 0, maximum: 3600, default: DEFAULT_GRACE_MS / 1000, description: 'Seconds to wait before escalating to KILL' },
+  grace_seconds: {
+    type: 'number',
+    minimum: 0,
+    maximum: 3600,
+    default: DEFAULT_GRACE_MS / 1000,
+    description: 'Seconds to wait before escalating to KILL',
+  },
   no_wait: { type: 'boolean', default: false, description: 'Send the signal and return without waiting for the processes to exit' },
   force: { type: 'boolean', default: false, description: "Kill even a job you did not start (another agent's or a person's)" },
   dry_run: {
     type: 'boolean',
     default: false,
-    description: 'Signal nothing: answer with the processes the kill would signal (pid, command, age_s), the ports they listen on, the owner and running_for_s',
+    description:
+      'Signal nothing: answer with the processes the kill would signal (pid, command, age_s), the ports they listen on, the owner and running_for_s',
   },
 } as const satisfies InputSpec;
 
 /** The job a kill names: `job_id`, or the job holding `port` (exactly one of the two). */
 export async function killTarget(root: string, input: InputOf<typeof KILL_INPUT>): Promise<string> {
-  if ((input.job_id === undefined) === (input.port === undefined)) throw new JobError('invalid_request', 'give exactly one of `job_id` and `port`');
+  if ((input.job_id === undefined) === (input.port === undefined))
+    throw new JobError('invalid_request', 'give exactly one of `job_id` and `port`');
   return input.job_id ?? jobHoldingPort(root, input.port!);
 }
 
@@ -218,7 +261,7 @@ const kill = define({
   name: 'kill',
   title: 'Kill a job',
   description:
-    "Stop a running job: send the signal to every process of the job (its whole process tree, including ones that detached), wait up to grace_seconds for them to exit, " +
+    'Stop a running job: send the signal to every process of the job (its whole process tree, including ones that detached), wait up to grace_seconds for them to exit, ' +
     'then force them with KILL. Returns job_id, signal, the final state, exit_code or terminated_signal, escalated (KILL was needed), the pids signalled and any survivors. ' +
     'A job that already ended is reported as is. TERM asks politely, INT is Ctrl-C, KILL cannot be caught. ' +
     'Name the job by job_id, or by port (the job listening on it; refused with port_not_job naming the pid when the listener is not a job). ' +
@@ -282,7 +325,10 @@ const ports = define({
   input: { port: { ...PORT, description: 'Only this port (default: every listening port)' } },
   readOnly: true,
   destructive: false,
-  call: async (input, ctx) => ({ envelope: okEnvelope('ports', await listPorts(ctx.root, input.port !== undefined ? { port: input.port } : {})), notes: [] }),
+  call: async (input, ctx) => ({
+    envelope: okEnvelope('ports', await listPorts(ctx.root, input.port !== undefined ? { port: input.port } : {})),
+    notes: [],
+  }),
 });
 
 /** Each tool with its own input type, for hosts that read a tool's input (e.g. to confirm a run). */

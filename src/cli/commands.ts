@@ -20,4 +20,25 @@ import { completionsCommand } from './commands/completions';
 import { installSkillsCommand } from './commands/installSkills';
 
 /** Every subcommand, in help order. */
-export const COMMANDS: readonly CliCommand[] = [createCommand, startCommand, runCommand, statusCommand, tailCommand, waitCommand, listCommand, psCommand, deleteCommand, gcCommand, tagSetCommand, installSkillsCommand, notifySetCommand, completionsCommand, schemaCommand, killCommand, portsCommand, serveCommand, mcpCommand, superviseCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  createCommand,
+  startCommand,
+  runCommand,
+  statusCommand,
+  tailCommand,
+  waitCommand,
+  listCommand,
+  psCommand,
+  deleteCommand,
+  gcCommand,
+  tagSetCommand,
+  installSkillsCommand,
+  notifySetCommand,
+  completionsCommand,
+  schemaCommand,
+  killCommand,
+  portsCommand,
+  serveCommand,
+  mcpCommand,
+  superviseCommand,
+];

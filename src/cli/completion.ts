@@ -109,7 +109,9 @@ async function candidates(words: readonly string[], commands: readonly CliComman
   }
   const first = before[i];
   if (first === 'help') return i + 1 === before.length ? [...new Set(visible.map((c) => c.spec.name.split(' ')[0]))] : [];
-  const command = visible.find((c) => [c.spec.name, ...(c.spec.aliases ?? [])].includes(first)) ?? visible.find((c) => c.spec.name === `${first} ${before[i + 1]}`);
+  const command =
+    visible.find((c) => [c.spec.name, ...(c.spec.aliases ?? [])].includes(first)) ??
+    visible.find((c) => c.spec.name === `${first} ${before[i + 1]}`);
   if (!command) {
     // The second word of a two-word subcommand (`tag set`, `notify set`).
     return i + 1 === before.length ? visible.filter((c) => c.spec.name.startsWith(`${first} `)).map((c) => c.spec.name.split(' ')[1]) : [];
@@ -151,5 +153,8 @@ export async function printCandidates(req: CompletionRequest, commands: readonly
   const current = req.words.at(-1) ?? '';
   // Best effort: an unreadable store offers nothing rather than an error in the middle of a line.
   const all = await candidates(req.words.slice(1), commands, scope).catch(() => []);
-  return all.filter((c) => c.startsWith(current)).map((c) => `${c}\n`).join('');
+  return all
+    .filter((c) => c.startsWith(current))
+    .map((c) => `${c}\n`)
+    .join('');
 }

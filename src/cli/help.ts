@@ -46,7 +46,14 @@ export function commandHelp(spec: CommandSpec): string {
   if (spec.aliases?.length) lines.push(`Alias: ${spec.aliases.join(', ')}`);
   if (spec.positionals.length > 0) {
     lines.push('', 'Arguments:');
-    lines.push(...table(spec.positionals.map((p) => [positionalUsage(p), [p.help ?? '', p.choices ? `[possible values: ${p.choices.join(', ')}]` : ''].filter(Boolean).join(' ')])));
+    lines.push(
+      ...table(
+        spec.positionals.map((p) => [
+          positionalUsage(p),
+          [p.help ?? '', p.choices ? `[possible values: ${p.choices.join(', ')}]` : ''].filter(Boolean).join(' '),
+        ]),
+      ),
+    );
   }
   // A subcommand's own --root (tag set, notify set) replaces the global one.
   const globals = GLOBAL_FLAGS.filter((g) => !spec.flags.some((f) => f.name === g.name));

@@ -48,8 +48,28 @@ function scalar(v: unknown): string {
 const quote = (s: string) => JSON.stringify(s).replace(/\x7f/g, '\\u007f');
 
 const RESERVED = new Set([
-  'yes', 'Yes', 'YES', 'no', 'No', 'NO', 'True', 'TRUE', 'true', 'False', 'FALSE', 'false',
-  'on', 'On', 'ON', 'off', 'Off', 'OFF', 'null', 'Null', 'NULL', '~',
+  'yes',
+  'Yes',
+  'YES',
+  'no',
+  'No',
+  'NO',
+  'True',
+  'TRUE',
+  'true',
+  'False',
+  'FALSE',
+  'false',
+  'on',
+  'On',
+  'ON',
+  'off',
+  'Off',
+  'OFF',
+  'null',
+  'Null',
+  'NULL',
+  '~',
 ]);
 
 /**

@@ -33,7 +33,13 @@ export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string 
 
 const configError = (file: string, what: string) => new JobError('internal_error', `invalid config ${file}: ${what}`);
 
-function pick<T>(file: string, table: Record<string, unknown>, key: string, check: (v: unknown) => v is T, expected: string): T | undefined {
+function pick<T>(
+  file: string,
+  table: Record<string, unknown>,
+  key: string,
+  check: (v: unknown) => v is T,
+  expected: string,
+): T | undefined {
   const v = table[key];
   if (v === undefined) return undefined;
   if (!check(v)) throw configError(file, `${key} must be ${expected}`);
@@ -42,9 +48,11 @@ function pick<T>(file: string, table: Record<string, unknown>, key: string, chec
 
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isStr = (v: unknown): v is string => typeof v === 'string';
-const isCount = (v: unknown): v is number => (typeof v === 'number' || typeof v === 'bigint') && Number(v) >= 0 && Number.isSafeInteger(Number(v));
+const isCount = (v: unknown): v is number =>
+  (typeof v === 'number' || typeof v === 'bigint') && Number(v) >= 0 && Number.isSafeInteger(Number(v));
 const isStrList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
-const asTable = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const asTable = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 function nonEmptyWrapper(file: string, key: string, v: string[] | undefined): string[] | undefined {
   if (v !== undefined && v.length === 0) throw configError(file, `shell.${key} must not be empty`);

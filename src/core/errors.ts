@@ -32,8 +32,7 @@ export class JobError extends Error {
   }
 }
 
-export const invalidState = (message: string): JobError =>
-  new JobError('invalid_state', `invalid job state: ${message}`);
+export const invalidState = (message: string): JobError => new JobError('invalid_state', `invalid job state: ${message}`);
 
 /** Node's errno message in the shape Rust's io::Error prints, e.g. "No such file or directory (os error 2)". */
 export function describeError(err: unknown): string {

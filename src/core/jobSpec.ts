@@ -145,7 +145,13 @@ function notificationOf(def: JobDefinition): Notification | undefined {
  * only as `***`; `env_vars_runtime` is never written (a `create`d job keeps its real values in
  * a private 0600 file instead, see `RUNTIME_ENV_FILE`).
  */
-export function buildMeta(id: string, root: string, callerCwd: string, def: JobDefinition & { shellWrapper: string[] }, stdinFile?: string): JobMeta {
+export function buildMeta(
+  id: string,
+  root: string,
+  callerCwd: string,
+  def: JobDefinition & { shellWrapper: string[] },
+  stdinFile?: string,
+): JobMeta {
   const envKeys = def.env.map((e) => splitAssignment(e)[0]);
   const meta: JobMeta = {
     job: { id },
@@ -212,7 +218,8 @@ export async function supervisorSpec(
 }
 
 /** The wrapper a job's commands (workload, notification sinks) run under. */
-export const shellWrapperOf = (meta: JobMeta): string[] => (meta.shell_wrapper && meta.shell_wrapper.length > 0 ? meta.shell_wrapper : [...DEFAULT_SHELL_WRAPPER]);
+export const shellWrapperOf = (meta: JobMeta): string[] =>
+  meta.shell_wrapper && meta.shell_wrapper.length > 0 ? meta.shell_wrapper : [...DEFAULT_SHELL_WRAPPER];
 
 /** `env` without undefined values and without the job tag (a base for workload and sink environments). */
 export function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -174,7 +174,9 @@ export async function emitJobFinished(
   await writeJsonAtomic(paths.completionEvent, { ...event, delivery_results: [] });
   const results: DeliveryResult[] = [];
   if (n.notify_command) {
-    results.push(await runCommandSink(wrapper, n.notify_command, json, sinkEnv(env, paths.completionEvent, paths.id, 'job.finished'), timeoutMs));
+    results.push(
+      await runCommandSink(wrapper, n.notify_command, json, sinkEnv(env, paths.completionEvent, paths.id, 'job.finished'), timeoutMs),
+    );
   }
   if (n.notify_file) results.push(await runFileSink(n.notify_file, json));
   await writeJsonAtomic(paths.completionEvent, { ...event, delivery_results: results });

@@ -41,7 +41,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const { ELECTRON_RUN_AS_NODE: _electron, ...env } = process.env;
   const jobs = new JobService({
     root: config.root,
-    runtime: { execPath: process.execPath, script: context.asAbsolutePath('dist/supervisor.js'), env: { ...env, ELECTRON_RUN_AS_NODE: '1' } },
+    runtime: {
+      execPath: process.execPath,
+      script: context.asAbsolutePath('dist/supervisor.js'),
+      env: { ...env, ELECTRON_RUN_AS_NODE: '1' },
+    },
     env,
     log: (m) => log.warn(m),
     requireTrust: requireTrustedWorkspace,
@@ -84,7 +88,12 @@ export function activate(context: vscode.ExtensionContext): void {
       void jobs.setRoot(config.root);
     }),
   );
-  const panel = registerJobPanel(context, jobs, () => config.graceMs, (m) => log.info(m));
+  const panel = registerJobPanel(
+    context,
+    jobs,
+    () => config.graceMs,
+    (m) => log.info(m),
+  );
   context.subscriptions.push(syncTreeAndPanel(treeView, tree, panel));
   statusBar.update(jobs);
   log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms; job root ${config.root}`);

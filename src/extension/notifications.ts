@@ -15,7 +15,9 @@ export async function notifyFinished(job: JobSnapshot, mode: NotifyMode): Promis
   const text = `Agent Exec: ${outcome(job)} — ${commandLine(job.meta.command)}`;
   const show = 'Show Output';
   const rerun = 'Rerun';
-  const pick = ok ? await vscode.window.showInformationMessage(text, show, rerun) : await vscode.window.showWarningMessage(text, show, rerun);
+  const pick = ok
+    ? await vscode.window.showInformationMessage(text, show, rerun)
+    : await vscode.window.showWarningMessage(text, show, rerun);
   if (pick === show) await showOutput(job);
   else if (pick === rerun) await vscode.commands.executeCommand(Command.rerun, new JobNode(job.id));
 }

@@ -10,7 +10,10 @@ import { JobError } from '../core/errors';
 /** Throws (a teaching error) unless the workspace is trusted. */
 export function requireTrustedWorkspace(): void {
   if (!vscode.workspace.isTrusted) {
-    throw new JobError('invalid_request', 'starting a process needs a trusted workspace; this window is in Restricted Mode (Manage Workspace Trust to change that)');
+    throw new JobError(
+      'invalid_request',
+      'starting a process needs a trusted workspace; this window is in Restricted Mode (Manage Workspace Trust to change that)',
+    );
   }
 }
 

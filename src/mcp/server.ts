@@ -7,7 +7,13 @@
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import { errorEnvelope } from '../core/envelope';
 import type { LaunchContext } from '../core/ops/run';
 import { ownerNamespace, SURFACE_OWNER } from '../agent/agentJob';
@@ -63,7 +69,12 @@ export function createMcpServer(deps: McpDeps): { server: Server; idle: () => Pr
       const call = tool.invoke(request.params.arguments, { root: deps.root, launch: deps.launch, owner, signal: extra.signal });
       inflight.add(call);
       const result = await call.finally(() => inflight.delete(call));
-      return { content: [{ type: 'text', text: JSON.stringify(result.envelope) }, ...result.notes.map((text) => ({ type: 'text' as const, text }))] };
+      return {
+        content: [
+          { type: 'text', text: JSON.stringify(result.envelope) },
+          ...result.notes.map((text) => ({ type: 'text' as const, text })),
+        ],
+      };
     } catch (err) {
       return { isError: true, content: [{ type: 'text', text: JSON.stringify(errorEnvelope(err)) }] };
     }
@@ -84,7 +95,13 @@ export async function serveMcpStdio(deps: McpDeps): Promise<void> {
   // The SDK's stdio transport does not notice the end of stdin by itself. Calls already
   // received still get their answers (a job being launched is not left half-started); the
   // SDK writes an answer a few microtasks after the call resolves, hence the extra turn.
-  process.stdin.once('end', () => void idle().then(() => new Promise((r) => setImmediate(r))).then(() => server.close()));
+  process.stdin.once(
+    'end',
+    () =>
+      void idle()
+        .then(() => new Promise((r) => setImmediate(r)))
+        .then(() => server.close()),
+  );
   await server.connect(new StdioServerTransport());
   await closed;
 }

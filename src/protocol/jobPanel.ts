@@ -147,7 +147,14 @@ const jobViewShape = { ...jobQueryShape, limit: int(1, MAX_JOBS) };
 export type JobView = ShapeType<typeof jobViewShape>;
 export const jobView: Guard<JobView> = object(jobViewShape);
 /** Newest first, no filter, one page: until the webview says otherwise. */
-export const DEFAULT_JOB_VIEW: JobView = { sortKey: 'started', sortDesc: true, stateFilter: '', tagFilter: '', textFilter: '', limit: JOBS_PAGE };
+export const DEFAULT_JOB_VIEW: JobView = {
+  sortKey: 'started',
+  sortDesc: true,
+  stateFilter: '',
+  tagFilter: '',
+  textFilter: '',
+  limit: JOBS_PAGE,
+};
 
 /** What the user chose in the panel; kept by the webview (getState/setState) and backed up by the host. */
 const uiStateShape = {
@@ -242,7 +249,10 @@ export type JobWindow = Unwrap<typeof jobWindowShape>;
  * view); `selected` is a job to show (revealed from the tree), `ui` the host's copy of the UI
  * state (null when it has none).
  */
-export const Snapshot = new MessageType('jobs/snapshot', object({ window: jobWindowShape, selected: nullable(jobId), ui: nullable(uiState) }));
+export const Snapshot = new MessageType(
+  'jobs/snapshot',
+  object({ window: jobWindowShape, selected: nullable(jobId), ui: nullable(uiState) }),
+);
 /** The window again after jobs changed, the view changed or another job was selected. */
 export const JobsWindow = new MessageType('jobs/window', jobWindowShape);
 /** Select this job (the user picked it in the tree). */
@@ -259,22 +269,34 @@ export type LogChunkKind = (typeof LOG_CHUNK_KINDS)[number];
 export const LogChunk = new MessageType(
   'log/chunk',
   where(
-  object({
-    jobId,
-    stream: oneOf(LOG_STREAMS),
-    kind: oneOf(LOG_CHUNK_KINDS),
-    start: offset,
-    end: offset,
-    total: offset,
-    text: str(MAX_CHUNK_CHARS),
-  }),
-  (p) => p.start <= p.end && p.end <= p.total,
+    object({
+      jobId,
+      stream: oneOf(LOG_STREAMS),
+      kind: oneOf(LOG_CHUNK_KINDS),
+      start: offset,
+      end: offset,
+      total: offset,
+      text: str(MAX_CHUNK_CHARS),
+    }),
+    (p) => p.start <= p.end && p.end <= p.total,
   ),
 );
 /** Outcome of an intent the user should hear about (kill failed, job deleted, …). */
 export const Notice = new MessageType('notice', object({ level: oneOf(['info', 'error'] as const), text: shortText }));
 
-export const WEBVIEW_TO_HOST = [Ready, SelectJob, LoadRange, KillJob, RerunJob, DeleteJob, OpenRawLog, CopyLog, OpenInEditor, SaveUiState, SetJobView] as const;
+export const WEBVIEW_TO_HOST = [
+  Ready,
+  SelectJob,
+  LoadRange,
+  KillJob,
+  RerunJob,
+  DeleteJob,
+  OpenRawLog,
+  CopyLog,
+  OpenInEditor,
+  SaveUiState,
+  SetJobView,
+] as const;
 export const HOST_TO_WEBVIEW = [Snapshot, JobsWindow, RevealJob, LogChunk, Notice] as const;
 
 type MessageOf<T> = T extends MessageType<infer M, infer P> ? Message<M, P> : never;
@@ -282,10 +304,7 @@ export type WebviewMessage = MessageOf<(typeof WEBVIEW_TO_HOST)[number]>;
 export type HostMessage = MessageOf<(typeof HOST_TO_WEBVIEW)[number]>;
 
 /** The message if it is one of `types` and valid, else undefined (the caller logs and drops it). */
-export function parseMessage<T extends readonly MessageType<string, unknown>[]>(
-  types: T,
-  msg: unknown,
-): MessageOf<T[number]> | undefined {
+export function parseMessage<T extends readonly MessageType<string, unknown>[]>(types: T, msg: unknown): MessageOf<T[number]> | undefined {
   for (const t of types) if (t.is(msg)) return msg as MessageOf<T[number]>;
   return undefined;
 }

@@ -65,7 +65,8 @@ function matches(r: JobRow, q: JobQuery, text: string): boolean {
 export function queryJobs(rows: Iterable<JobRow>, q: JobQuery, now: number): JobRow[] {
   const text = q.textFilter.trim().toLowerCase();
   const keyed: { row: JobRow; value: number | string; exitSignal: string }[] = [];
-  for (const row of rows) if (matches(row, q, text)) keyed.push({ row, value: sortValue(row, q.sortKey, now), exitSignal: row.signal ?? '' });
+  for (const row of rows)
+    if (matches(row, q, text)) keyed.push({ row, value: sortValue(row, q.sortKey, now), exitSignal: row.signal ?? '' });
   const dir = q.sortDesc ? -1 : 1;
   keyed.sort(
     (a, b) =>
@@ -76,7 +77,17 @@ export function queryJobs(rows: Iterable<JobRow>, q: JobQuery, now: number): Job
 }
 
 /** The query part of the UI state. */
-export const queryOf = (ui: UiState): JobQuery => ({ sortKey: ui.sortKey, sortDesc: ui.sortDesc, stateFilter: ui.stateFilter, tagFilter: ui.tagFilter, textFilter: ui.textFilter });
+export const queryOf = (ui: UiState): JobQuery => ({
+  sortKey: ui.sortKey,
+  sortDesc: ui.sortDesc,
+  stateFilter: ui.stateFilter,
+  tagFilter: ui.tagFilter,
+  textFilter: ui.textFilter,
+});
 
 export const sameQuery = (a: JobQuery, b: JobQuery): boolean =>
-  a.sortKey === b.sortKey && a.sortDesc === b.sortDesc && a.stateFilter === b.stateFilter && a.tagFilter === b.tagFilter && a.textFilter === b.textFilter;
+  a.sortKey === b.sortKey &&
+  a.sortDesc === b.sortDesc &&
+  a.stateFilter === b.stateFilter &&
+  a.tagFilter === b.tagFilter &&
+  a.textFilter === b.textFilter;

@@ -74,7 +74,11 @@ export function checkAccess(req: IncomingMessage, pathname: string, opts: ServeO
 export function checkJsonBody(req: IncomingMessage): void {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (req.method === 'POST' && type !== 'application/json') {
-    throw new HttpError(415, 'invalid_request', `POST requests need Content-Type: application/json (got ${req.headers['content-type'] ?? 'none'})`);
+    throw new HttpError(
+      415,
+      'invalid_request',
+      `POST requests need Content-Type: application/json (got ${req.headers['content-type'] ?? 'none'})`,
+    );
   }
 }
 

@@ -94,7 +94,11 @@ export function resolveServeOptions(
     );
   }
   if (flags.noAuth && token) {
-    throw new StartupRefusal('invalid_config', `--no-auth conflicts with ${TOKEN_ENV}`, `Error: --no-auth cannot be used while ${TOKEN_ENV} is set`);
+    throw new StartupRefusal(
+      'invalid_config',
+      `--no-auth conflicts with ${TOKEN_ENV}`,
+      `Error: --no-auth cannot be used while ${TOKEN_ENV} is set`,
+    );
   }
   if (!isLoopback(bind.host)) {
     if (!flags.insecure) {

@@ -124,7 +124,10 @@ export const EXEC_BODY = {
   wait: { type: 'boolean', default: DEFAULT_OBSERVE.wait, description: 'Observe the job inline before answering' },
   until: { type: 'integer', maximum: MAX_WAIT_SECONDS, default: DEFAULT_OBSERVE.untilSec, description: 'Seconds to observe at most' },
   max_bytes: { type: 'integer', maximum: MAX_READ_BYTES, default: DEFAULT_OBSERVE.maxBytes, description: 'Head bytes per stream' },
-  owner: { type: 'string', description: `Who starts the job: ${HTTP_OWNER} (default) or ${HTTP_OWNER}:<name>; a bare <name> means the latter` },
+  owner: {
+    type: 'string',
+    description: `Who starts the job: ${HTTP_OWNER} (default) or ${HTTP_OWNER}:<name>; a bare <name> means the latter`,
+  },
 } as const satisfies InputSpec;
 
 async function exec(ctx: RouteContext): Promise<object> {
@@ -196,7 +199,10 @@ export const ROUTES: readonly Route[] = [
       if (boolQuery(c.query, 'dry_run')) return okEnvelope('kill_preview', await describeKillTargets(c.root, c.id));
       const wait = !boolQuery(c.query, 'no_wait');
       const foreign = await checkKillOwner(c.root, c.id, HTTP_OWNER, boolQuery(c.query, 'force'));
-      return okEnvelope('kill', { ...(await killJob(c.root, c.id, { signal: c.query.get('signal') ?? DEFAULT_KILL_SIGNAL, wait })), ...foreign });
+      return okEnvelope('kill', {
+        ...(await killJob(c.root, c.id, { signal: c.query.get('signal') ?? DEFAULT_KILL_SIGNAL, wait })),
+        ...foreign,
+      });
     },
   },
   { method: 'GET', path: /^\/list$/, handle: list },

@@ -16,7 +16,11 @@ const TOKEN_SHAPE = /^[0-9a-f]{64}$/;
 export const tokenFilePath = (root: string): string => path.join(path.dirname(path.resolve(root)), TOKEN_FILE);
 
 const refuse = (file: string, why: string) =>
-  new StartupRefusal('invalid_config', `cannot use token file ${file}: ${why}`, `Error: cannot use token file ${file}: ${why} (remove it to get a new one)`);
+  new StartupRefusal(
+    'invalid_config',
+    `cannot use token file ${file}: ${why}`,
+    `Error: cannot use token file ${file}: ${why} (remove it to get a new one)`,
+  );
 
 /** The existing token, or undefined when the file does not exist; a file others could read or swap is refused. */
 async function readToken(file: string): Promise<string | undefined> {
@@ -50,7 +54,8 @@ export async function defaultToken(file: string): Promise<string> {
   try {
     handle = await fs.open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return (await readToken(file)) ?? Promise.reject(refuse(file, 'removed while starting'));
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      return (await readToken(file)) ?? Promise.reject(refuse(file, 'removed while starting'));
     throw refuse(file, describeError(err));
   }
   try {

@@ -68,8 +68,7 @@ export function applySgr(state: SgrState, params: number[]): SgrState {
     else if (p === 22) {
       delete s.bold;
       delete s.dim;
-    }
-    else if (p === 23) delete s.italic;
+    } else if (p === 23) delete s.italic;
     else if (p === 24) delete s.underline;
     else if (p === 27) delete s.inverse;
     else if (p === 29) delete s.strike;
@@ -131,7 +130,7 @@ export function parseAnsiLine(line: string, state: SgrState): { spans: Span[]; s
     if (text !== '') spans.push({ text, style });
     text = '';
   };
-  for (let i = 0; i < line.length; ) {
+  for (let i = 0; i < line.length;) {
     const c = line.charCodeAt(i);
     if (c === 0x1b) {
       const { length, sgr } = escapeAt(line, i);

@@ -138,11 +138,20 @@ describe('Jobs view in VS Code', { timeout: 300_000 }, () => {
     const deadline = Date.now() + 20_000;
     for (;;) {
       await wb.runCommand('Agent Exec: Kill Job…');
-      if (await row.waitFor({ timeout: 3_000 }).then(() => true, () => false)) break;
+      if (
+        await row.waitFor({ timeout: 3_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
       await s.page.keyboard.press('Escape');
       if (Date.now() > deadline) throw new Error(`the Kill Quick Pick never showed port ${port}`);
     }
-    assert.match(await row.innerText(), new RegExp(`\\d+ process(es)? · port ${port}/tcp · owner not recorded · running [^·]+ · ${server}`));
+    assert.match(
+      await row.innerText(),
+      new RegExp(`\\d+ process(es)? · port ${port}/tcp · owner not recorded · running [^·]+ · ${server}`),
+    );
     await s.screenshot('kill-pick-preview');
     await row.click();
     await s.page.keyboard.press('Enter');

@@ -96,7 +96,15 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
   step('registers the seven agentExec_ tools', async () => {
     const r = await request({ tool: '*' })();
     const ours = (r.tools ?? []).filter((n) => n.startsWith('agentExec_')).sort();
-    assert.deepEqual(ours, ['agentExec_kill', 'agentExec_list', 'agentExec_output', 'agentExec_ports', 'agentExec_run', 'agentExec_status', 'agentExec_wait']);
+    assert.deepEqual(ours, [
+      'agentExec_kill',
+      'agentExec_list',
+      'agentExec_output',
+      'agentExec_ports',
+      'agentExec_run',
+      'agentExec_status',
+      'agentExec_wait',
+    ]);
   });
 
   step('agentExec_run asks first, then starts a job owned by agent:copilot that appears in the Jobs tree', async () => {
@@ -131,17 +139,26 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
     assert.equal(await dialog().count(), 0);
   });
 
-  step("agentExec_kill dry_run asks nothing, signals nothing, and answers the preview", async () => {
+  step('agentExec_kill dry_run asks nothing, signals nothing, and answers the preview', async () => {
     const preview = envelopeOf(await request({ tool: 'agentExec_kill', input: { job_id: agentJob, dry_run: true } })());
     assert.deepEqual([preview.type, preview.job_id, preview.owner], ['kill_preview', agentJob, 'agent:copilot']);
-    assert.ok((preview.targets as { pid: number }[]).some((t) => t.pid === readJobState(s, agentJob).pid), JSON.stringify(preview));
+    assert.ok(
+      (preview.targets as { pid: number }[]).some((t) => t.pid === readJobState(s, agentJob).pid),
+      JSON.stringify(preview),
+    );
     assert.equal(await dialog().count(), 0);
     assert.equal(readJobState(s, agentJob).job.status, 'running');
   });
 
   step('agentExec_kill: Cancel in the confirmation leaves the job running', async () => {
     const pending = request({ tool: 'agentExec_kill', input: { job_id: agentJob, signal: 'INT' } });
-    await answerDialog('Cancel', 'kill-confirmation-cancel', [new RegExp(`Kill job ${agentJob.slice(0, 8)}`), /send INT/, /Processes that will be signalled/, /\[workload, up [^\]]+\]/, /Running for: /]);
+    await answerDialog('Cancel', 'kill-confirmation-cancel', [
+      new RegExp(`Kill job ${agentJob.slice(0, 8)}`),
+      /send INT/,
+      /Processes that will be signalled/,
+      /\[workload, up [^\]]+\]/,
+      /Running for: /,
+    ]);
     const r = await pending();
     assert.equal(r.ok, false);
     assert.equal(r.name, 'Canceled');
@@ -155,7 +172,10 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
     assert.equal(env.type, 'kill');
     assert.ok(['exited', 'killed'].includes(String(env.state)), JSON.stringify(env));
     await until(() => readJobState(s, agentJob).job.status !== 'running', T, 'the job to end');
-    await view.row(agentJob).locator('.label-description', { hasText: /exited|killed/ }).waitFor({ timeout: T });
+    await view
+      .row(agentJob)
+      .locator('.label-description', { hasText: /exited|killed/ })
+      .waitFor({ timeout: T });
     await s.screenshot('agent-job-killed');
   });
 
@@ -190,12 +210,19 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
     const missing = (await request({ command: 'agentExec.status', args: 'ffffffff' })()).value as { ok: boolean; error: { code: string } };
     assert.equal(missing.ok, false);
     assert.equal(missing.error.code, 'job_not_found');
-    const ran = (await request({ command: 'agentExec.run', args: { command: 'echo from-command', owner: 'my-agent' } })()).value as { job_id: string };
+    const ran = (await request({ command: 'agentExec.run', args: { command: 'echo from-command', owner: 'my-agent' } })()).value as {
+      job_id: string;
+    };
     const meta = JSON.parse(readFileSync(path.join(s.jobRoot, ran.job_id, 'meta.json'), 'utf8'));
     assert.equal(meta.owner, 'agent:my-agent');
-    const waited = (await request({ command: 'agentExec.wait', args: { jobId: ran.job_id, timeoutSeconds: 20 } })()).value as { state: string };
+    const waited = (await request({ command: 'agentExec.wait', args: { jobId: ran.job_id, timeoutSeconds: 20 } })()).value as {
+      state: string;
+    };
     assert.equal(waited.state, 'exited');
-    const tail = (await request({ command: 'agentExec.tail', args: { jobId: ran.job_id, tailLines: 5 } })()).value as { type: string; stdout: string };
+    const tail = (await request({ command: 'agentExec.tail', args: { jobId: ran.job_id, tailLines: 5 } })()).value as {
+      type: string;
+      stdout: string;
+    };
     assert.equal(tail.type, 'tail');
     assert.equal(tail.stdout, 'from-command\n');
     const killed = (await request({ command: 'agentExec.kill', args: { jobId: humanJob, signal: 'INT' } })()).value as { type: string };
@@ -210,19 +237,28 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
     // The test bundle has no DOM lib: just the shape this read touches.
     type ClipboardPage = { navigator: { clipboard: { readText(): Promise<string> } } };
     const text = await s.page.evaluate(() => (globalThis as unknown as ClipboardPage).navigator.clipboard.readText());
-    const entry = (JSON.parse(text) as { mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }> }).mcpServers['agent-exec'];
+    const entry = (JSON.parse(text) as { mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }> })
+      .mcpServers['agent-exec'];
     assert.ok(entry, text);
     assert.deepEqual(entry.env, { ELECTRON_RUN_AS_NODE: '1', AGENT_EXEC_ROOT: s.jobRoot });
     assert.ok(entry.args[0].startsWith(path.join(s.tmp, 'extensions')), `not the installed extension: ${entry.args[0]}`);
     assert.equal(entry.args[1], 'mcp');
     // Started the way Claude Code or Cursor would start it, from outside VS Code.
-    const transport = new StdioClientTransport({ command: entry.command, args: entry.args, env: { ...(process.env as Record<string, string>), ...entry.env }, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: entry.command,
+      args: entry.args,
+      env: { ...(process.env as Record<string, string>), ...entry.env },
+      stderr: 'pipe',
+    });
     const client = new Client({ name: 'e2e-mcp-client', version: '1.0.0' });
     await client.connect(transport);
     const pid = transport.pid!;
     try {
       const { tools } = await client.listTools();
-      assert.ok(tools.some((tool) => tool.name === 'run'), JSON.stringify(tools.map((tool) => tool.name)));
+      assert.ok(
+        tools.some((tool) => tool.name === 'run'),
+        JSON.stringify(tools.map((tool) => tool.name)),
+      );
     } finally {
       await client.close();
       await until(() => !isLive(pid), 5_000, 'the MCP server to exit when its client closed');

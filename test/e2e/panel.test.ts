@@ -27,11 +27,29 @@ function bigLogJob(s: Session, bytes: number): string {
   const at = '2026-11-30T03:00:00Z';
   writeFileSync(
     path.join(dir, 'meta.json'),
-    JSON.stringify({ job: { id }, schema_version: '0.1', command: ['seq', '100000000'], created_at: at, root: s.jobRoot, env_keys: [], cwd: s.workspace, tags: ['big'], inherit_env: true, timeout_ms: 0, kill_after_ms: 0, progress_every_ms: 0 }),
+    JSON.stringify({
+      job: { id },
+      schema_version: '0.1',
+      command: ['seq', '100000000'],
+      created_at: at,
+      root: s.jobRoot,
+      env_keys: [],
+      cwd: s.workspace,
+      tags: ['big'],
+      inherit_env: true,
+      timeout_ms: 0,
+      kill_after_ms: 0,
+      progress_every_ms: 0,
+    }),
   );
   writeFileSync(
     path.join(dir, 'state.json'),
-    JSON.stringify({ job: { id, status: 'exited', started_at: at }, result: { exit_code: 0, signal: null, duration_ms: 61_000 }, finished_at: '2026-11-30T03:01:01Z', updated_at: at }),
+    JSON.stringify({
+      job: { id, status: 'exited', started_at: at },
+      result: { exit_code: 0, signal: null, duration_ms: 61_000 },
+      finished_at: '2026-11-30T03:01:01Z',
+      updated_at: at,
+    }),
   );
   const fd = openSync(path.join(dir, 'stdout.log'), 'w');
   const lines: string[] = [];
@@ -142,7 +160,9 @@ describe('Job panel in VS Code', { timeout: 300_000 }, () => {
     await panel.frame.locator('#notice', { hasText: /Sent INT/ }).waitFor({ timeout: T });
     assert.equal(readJobState(s, chatty).result.exit_code, 130);
     // The Jobs tree in the side bar shows the same outcome.
-    await s.page.locator(`.part.sidebar .monaco-list-row[aria-label*="${chatty}"] .label-description`, { hasText: 'exited 130' }).waitFor({ timeout: T });
+    await s.page
+      .locator(`.part.sidebar .monaco-list-row[aria-label*="${chatty}"] .label-description`, { hasText: 'exited 130' })
+      .waitFor({ timeout: T });
     await s.screenshot('panel-killed-int');
   });
 
@@ -171,7 +191,11 @@ describe('Job panel in VS Code', { timeout: 300_000 }, () => {
     // The view stays on the earlier lines (it does not bounce back to the tail).
     await new Promise((r) => setTimeout(r, 1000));
     assert.ok((await panel.window())[0] < start, 'the window stays on the earlier part');
-    assert.equal(await panel.frame.locator('#follow').evaluate((el) => (el as unknown as { checked: boolean }).checked), false, 'scrolling up stops following');
+    assert.equal(
+      await panel.frame.locator('#follow').evaluate((el) => (el as unknown as { checked: boolean }).checked),
+      false,
+      'scrolling up stops following',
+    );
     await s.screenshot('panel-big-log-paged-up');
     s.consoleLines.push(`[panel e2e] 100 MB log: select → first line ${openMs} ms`);
   });
@@ -243,7 +267,10 @@ describe('Job panel in VS Code', { timeout: 300_000 }, () => {
     assert.equal(outcome.inlineRan, false, 'inline script ran');
     assert.equal(outcome.handlerRan, false, 'inline handler ran');
     assert.equal(outcome.evalBlocked, true, 'eval allowed');
-    assert.ok(outcome.violations.length >= 2 && outcome.violations.every((d) => d.startsWith('script-src')), JSON.stringify(outcome.violations));
+    assert.ok(
+      outcome.violations.length >= 2 && outcome.violations.every((d) => d.startsWith('script-src')),
+      JSON.stringify(outcome.violations),
+    );
     // The panel still works: its own nonce'd bundle is untouched.
     await panel.row(chatty).waitFor({ timeout: T });
   });
@@ -252,7 +279,9 @@ describe('Job panel in VS Code', { timeout: 300_000 }, () => {
     // Older than the jobs above, so the job started first in this suite stays on the first page.
     // Written aside, then moved in whole, as agent-exec's atomic writes make them appear.
     const staging = path.join(s.tmp, 'staging');
-    const many = Array.from({ length: 10_000 }, (_, i) => writeFakeJob(staging, { ageSeconds: 86_400 + i, cwd: s.workspace, tags: i % 10 === 0 ? ['nightly'] : [] }));
+    const many = Array.from({ length: 10_000 }, (_, i) =>
+      writeFakeJob(staging, { ageSeconds: 86_400 + i, cwd: s.workspace, tags: i % 10 === 0 ? ['nightly'] : [] }),
+    );
     for (const id of many) renameSync(path.join(staging, id), path.join(s.jobRoot, id));
     const count = panel.frame.locator('#job-count');
     await count.filter({ hasText: /^200 of 10,00\d jobs$/ }).waitFor({ timeout: 180_000 });
@@ -305,7 +334,8 @@ describe('Job panel in VS Code', { timeout: 300_000 }, () => {
   /** Waits until the bottom panel's webview and the editor tab's both list job `id`. */
   async function bothWebviewsList(id: string): Promise<void> {
     await s.page.locator('iframe.webview.ready').nth(1).waitFor({ state: 'attached', timeout: T });
-    const rowIn = (i: number) => s.page.frameLocator(`iframe.webview.ready >> nth=${i}`).frameLocator('#active-frame').locator(`tr[data-id="${id}"]`);
+    const rowIn = (i: number) =>
+      s.page.frameLocator(`iframe.webview.ready >> nth=${i}`).frameLocator('#active-frame').locator(`tr[data-id="${id}"]`);
     const t0 = Date.now();
     while ((await rowIn(0).count()) + (await rowIn(1).count()) < 2) {
       if (Date.now() - t0 > T) throw new Error(`both webviews should list job ${id}`);

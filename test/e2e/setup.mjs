@@ -73,4 +73,5 @@ export function setup({ browser = true } = {}) {
   return toolsDir;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) setup({ browser: !process.argv.includes('--no-browser') });
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  setup({ browser: !process.argv.includes('--no-browser') });

@@ -25,18 +25,33 @@ async function main(): Promise<void> {
   const demo = demoDir();
   mkdirSync(demo, { recursive: true, mode: 0o700 });
   console.log(`Demo VS Code state and workspace: ${demo}`);
-  const dirs = { userData: path.join(demo, 'user-data'), extensions: path.join(demo, 'extensions'), workspace: path.join(demo, 'workspace') };
+  const dirs = {
+    userData: path.join(demo, 'user-data'),
+    extensions: path.join(demo, 'extensions'),
+    workspace: path.join(demo, 'workspace'),
+  };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
   mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
   const settings = path.join(dirs.userData, 'User', 'settings.json');
   if (!existsSync(settings)) {
-    writeFileSync(settings, JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off' }, null, 2));
+    writeFileSync(
+      settings,
+      JSON.stringify(
+        { 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off' },
+        null,
+        2,
+      ),
+    );
   }
   writeFileSync(
     path.join(dirs.workspace, 'README.md'),
     '# Agent Exec demo\n\nOpen the **Agent Exec** view in the activity bar, then **Run a Command…** (Ctrl+Alt+J), e.g. `./count.sh`.\nKill it from the tree with the signal of your choice.\n',
   );
-  writeFileSync(path.join(dirs.workspace, 'count.sh'), '#!/bin/sh\ntrap \'echo "got INT"; exit 130\' INT\ni=0\nwhile [ $i -lt 600 ]; do i=$((i+1)); echo "tick $i"; sleep 1; done\n', { mode: 0o755 });
+  writeFileSync(
+    path.join(dirs.workspace, 'count.sh'),
+    '#!/bin/sh\ntrap \'echo "got INT"; exit 130\' INT\ni=0\nwhile [ $i -lt 600 ]; do i=$((i+1)); echo "tick $i"; sleep 1; done\n',
+    { mode: 0o755 },
+  );
   // code-server's own config.yaml and caches go to the demo folder; XDG_DATA_HOME stays, so the
   // extension finds the same job root as the agent-exec CLI in this shell.
   const env = { ...process.env, XDG_CONFIG_HOME: path.join(demo, 'config'), XDG_CACHE_HOME: path.join(demo, 'cache') };

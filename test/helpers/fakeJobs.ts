@@ -48,7 +48,11 @@ export function writeFakeJob(root: string, job: FakeJob = {}): string {
   };
   const state = {
     job: { id, status, ...(status !== 'created' ? { started_at: stamp } : {}) },
-    result: { exit_code: status === 'exited' ? (job.exitCode ?? 0) : null, signal: status === 'killed' ? '15' : null, duration_ms: terminal ? 5 : null },
+    result: {
+      exit_code: status === 'exited' ? (job.exitCode ?? 0) : null,
+      signal: status === 'killed' ? '15' : null,
+      duration_ms: terminal ? 5 : null,
+    },
     ...(job.pid !== undefined ? { pid: job.pid } : {}),
     ...(terminal ? { finished_at: stamp } : {}),
     updated_at: stamp,

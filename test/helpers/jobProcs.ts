@@ -56,7 +56,8 @@ export async function waitForRoles(w: Workload, roles: string[], timeoutMs = 10_
       if (role && pid) found[role] = Number(pid);
     }
     if (roles.every((r) => r in found)) return found;
-    if (Date.now() > deadline) throw new Error(`fixture roles ${roles.join(', ')} not all reported within ${timeoutMs} ms (got ${text.trim()})`);
+    if (Date.now() > deadline)
+      throw new Error(`fixture roles ${roles.join(', ')} not all reported within ${timeoutMs} ms (got ${text.trim()})`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -146,7 +147,11 @@ export function killScratch(t: { after: (fn: () => unknown) => void }, prefix = 
     const leftovers = (await Promise.all(jobs.map((j) => reap(j)))).flat();
     await reap(undefined, untagged);
     cleanup();
-    assert.deepEqual(leftovers.filter((p) => !expectLeft.includes(p)), [], 'processes tagged with the job survived the test');
+    assert.deepEqual(
+      leftovers.filter((p) => !expectLeft.includes(p)),
+      [],
+      'processes tagged with the job survived the test',
+    );
   });
   /**
    * Starts `forever.js <role>` with no job tag: a bystander that holds a pid a stale record names,
@@ -189,7 +194,13 @@ export function jobRoot(t: { after: (fn: () => unknown) => void }, prefix = 'ae-
     });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const st = JSON.parse(readFileSync(path.join(root, r.json.job_id, 'state.json'), 'utf8'));
-    const job: Launched = { jobId: r.json.job_id, pid: st.pid, pidsFile, supervisorPid: st.supervisor_pid, supervisorStartTime: st.supervisor_start_time };
+    const job: Launched = {
+      jobId: r.json.job_id,
+      pid: st.pid,
+      pidsFile,
+      supervisorPid: st.supervisor_pid,
+      supervisorStartTime: st.supervisor_start_time,
+    };
     launched.push(job);
     return job;
   };

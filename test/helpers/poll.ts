@@ -11,7 +11,12 @@ function notWrittenYet(err: unknown): boolean {
  * does not exist yet (ENOENT) counts as "not yet": a job writes its files in its own order, so
  * seeing one of them says nothing about the others. Any other error fails at once.
  */
-export async function poll<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, everyMs = 10): Promise<T> {
+export async function poll<T>(
+  what: string,
+  cond: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  everyMs = 10,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let missing = '';
   for (;;) {

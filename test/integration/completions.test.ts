@@ -37,47 +37,57 @@ function bashComplete(line: string, env: NodeJS.ProcessEnv, cwd: string): string
   return r.stdout.split('\n').filter(Boolean);
 }
 
-test('completions bash: `agent-exec kill <TAB>` offers the running job of this directory, not finished or other directories\' jobs', { skip: NEEDS_LINUX }, async (t) => {
-  const { root, run } = jobRoot(t, 'ae-compl-');
-  const { dir: other, cleanup } = tempDir('ae-compl-other-');
-  t.after(cleanup);
-  const running = await run([process.execPath, 'forever.js', 'root']);
-  await waitForRoles(running, ['root']);
-  const elsewhere = await run([process.execPath, path.join(PROCS, 'forever.js'), 'root'], {}, ['--cwd', other]);
-  await waitForRoles(elsewhere, ['root']);
-  const done = await runCli(['--root', root, 'run', '--', 'true'], { cwd: PROCS });
-  assert.equal(done.code, 0, done.stderr);
-  const finished = done.json.job_id as string;
-  const created = (await runCli(['--root', root, 'create', '--', 'true'], { cwd: PROCS })).json.job_id as string;
-  const env = { ...process.env, PATH: installedPath(t), AGENT_EXEC_ROOT: root, XDG_DATA_HOME: '' };
+test(
+  "completions bash: `agent-exec kill <TAB>` offers the running job of this directory, not finished or other directories' jobs",
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const { root, run } = jobRoot(t, 'ae-compl-');
+    const { dir: other, cleanup } = tempDir('ae-compl-other-');
+    t.after(cleanup);
+    const running = await run([process.execPath, 'forever.js', 'root']);
+    await waitForRoles(running, ['root']);
+    const elsewhere = await run([process.execPath, path.join(PROCS, 'forever.js'), 'root'], {}, ['--cwd', other]);
+    await waitForRoles(elsewhere, ['root']);
+    const done = await runCli(['--root', root, 'run', '--', 'true'], { cwd: PROCS });
+    assert.equal(done.code, 0, done.stderr);
+    const finished = done.json.job_id as string;
+    const created = (await runCli(['--root', root, 'create', '--', 'true'], { cwd: PROCS })).json.job_id as string;
+    const env = { ...process.env, PATH: installedPath(t), AGENT_EXEC_ROOT: root, XDG_DATA_HOME: '' };
 
-  assert.deepEqual(bashComplete('agent-exec kill ', env, PROCS), [running.jobId]);
-  assert.deepEqual(bashComplete(`agent-exec kill ${running.jobId.slice(0, 4)}`, env, PROCS), [running.jobId]);
-  assert.deepEqual(bashComplete(`agent-exec kill ${running.jobId} `, env, PROCS), [], 'kill takes one job id');
-  // Other subcommands offer the states they accept (agent-exec-compat.md §4.13); running jobs come first.
-  assert.deepEqual(bashComplete('agent-exec start ', env, PROCS), [created]);
-  assert.deepEqual(bashComplete('agent-exec delete ', env, PROCS), [finished]);
-  assert.deepEqual(bashComplete('agent-exec status ', env, PROCS)[0], running.jobId);
-  assert.deepEqual(bashComplete('agent-exec status ', env, PROCS).sort(), [running.jobId, finished, created].sort());
-  assert.deepEqual(bashComplete('agent-exec wait ', env, PROCS).sort(), [running.jobId, created].sort());
-  assert.deepEqual(bashComplete('agent-exec kill ', env, other), [elsewhere.jobId]);
-  // --root on the line wins over the environment.
-  const { AGENT_EXEC_ROOT: _root, ...noRootEnv } = env;
-  assert.deepEqual(bashComplete(`agent-exec --root ${root} kill `, { ...noRootEnv, XDG_DATA_HOME: path.join(other, 'none') }, PROCS), [running.jobId]);
-  // Subcommands, two-word subcommands, flags and flag values complete too.
-  assert.deepEqual(bashComplete('agent-exec st', env, PROCS), ['start', 'status']);
-  assert.deepEqual(bashComplete('agent-exec notify ', env, PROCS), ['set']);
-  assert.deepEqual(bashComplete('agent-exec kill --no', env, PROCS), ['--no-wait']);
-  assert.deepEqual(bashComplete('agent-exec list --state r', env, PROCS), ['running']);
-  assert.deepEqual(bashComplete('agent-exec completions ', env, PROCS), ['bash', 'zsh', 'fish', 'powershell']);
-  for (const job of [running, elsewhere]) assert.equal((await runCli(['--root', root, 'kill', job.jobId])).json.state, 'killed');
-});
+    assert.deepEqual(bashComplete('agent-exec kill ', env, PROCS), [running.jobId]);
+    assert.deepEqual(bashComplete(`agent-exec kill ${running.jobId.slice(0, 4)}`, env, PROCS), [running.jobId]);
+    assert.deepEqual(bashComplete(`agent-exec kill ${running.jobId} `, env, PROCS), [], 'kill takes one job id');
+    // Other subcommands offer the states they accept (agent-exec-compat.md §4.13); running jobs come first.
+    assert.deepEqual(bashComplete('agent-exec start ', env, PROCS), [created]);
+    assert.deepEqual(bashComplete('agent-exec delete ', env, PROCS), [finished]);
+    assert.deepEqual(bashComplete('agent-exec status ', env, PROCS)[0], running.jobId);
+    assert.deepEqual(bashComplete('agent-exec status ', env, PROCS).sort(), [running.jobId, finished, created].sort());
+    assert.deepEqual(bashComplete('agent-exec wait ', env, PROCS).sort(), [running.jobId, created].sort());
+    assert.deepEqual(bashComplete('agent-exec kill ', env, other), [elsewhere.jobId]);
+    // --root on the line wins over the environment.
+    const { AGENT_EXEC_ROOT: _root, ...noRootEnv } = env;
+    assert.deepEqual(bashComplete(`agent-exec --root ${root} kill `, { ...noRootEnv, XDG_DATA_HOME: path.join(other, 'none') }, PROCS), [
+      running.jobId,
+    ]);
+    // Subcommands, two-word subcommands, flags and flag values complete too.
+    assert.deepEqual(bashComplete('agent-exec st', env, PROCS), ['start', 'status']);
+    assert.deepEqual(bashComplete('agent-exec notify ', env, PROCS), ['set']);
+    assert.deepEqual(bashComplete('agent-exec kill --no', env, PROCS), ['--no-wait']);
+    assert.deepEqual(bashComplete('agent-exec list --state r', env, PROCS), ['running']);
+    assert.deepEqual(bashComplete('agent-exec completions ', env, PROCS), ['bash', 'zsh', 'fish', 'powershell']);
+    for (const job of [running, elsewhere]) assert.equal((await runCli(['--root', root, 'kill', job.jobId])).json.state, 'killed');
+  },
+);
 
 test('completions zsh, fish, powershell print their script (exit 0); an unknown shell is a usage error (exit 2)', async (t) => {
   const { dir, cleanup } = tempDir('ae-compl-');
   t.after(cleanup);
   mkdirSync(path.join(dir, 'root'));
-  const marks: Record<string, RegExp> = { zsh: /compdef _agent_exec agent-exec/, fish: /complete -c agent-exec/, powershell: /Register-ArgumentCompleter -Native -CommandName agent-exec/ };
+  const marks: Record<string, RegExp> = {
+    zsh: /compdef _agent_exec agent-exec/,
+    fish: /complete -c agent-exec/,
+    powershell: /Register-ArgumentCompleter -Native -CommandName agent-exec/,
+  };
   for (const [shell, mark] of Object.entries(marks)) {
     const r = await runCli(['completions', shell], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);

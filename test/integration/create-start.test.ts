@@ -12,7 +12,24 @@ test('create then start match the transcripts; start twice is invalid_state', as
   const idMap = { [id]: /<ID\d+>/.exec(transcript('create').stdout)![0] };
   const dir = path.join(s.root, id);
   const meta = readJson(path.join(dir, 'meta.json'));
-  assert.deepEqual(Object.keys(meta), ['job', 'schema_version', 'command', 'created_at', 'root', 'env_keys', 'env_vars', 'mask', 'cwd', 'tags', 'inherit_env', 'timeout_ms', 'kill_after_ms', 'progress_every_ms', 'shell_wrapper', 'stdin_file']);
+  assert.deepEqual(Object.keys(meta), [
+    'job',
+    'schema_version',
+    'command',
+    'created_at',
+    'root',
+    'env_keys',
+    'env_vars',
+    'mask',
+    'cwd',
+    'tags',
+    'inherit_env',
+    'timeout_ms',
+    'kill_after_ms',
+    'progress_every_ms',
+    'shell_wrapper',
+    'stdin_file',
+  ]);
   assert.deepEqual(meta.env_vars, ['SECRET=***', 'PLAIN=p']);
   // Deviation by design: no env_vars_runtime in clear; the real values sit in a private 0600 file.
   assert.equal(meta.env_vars_runtime, undefined);

@@ -8,10 +8,9 @@ import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
 import { tempStore } from '../helpers/tempRoot';
 
-
 const deadPid = (): number => spawnSync('true').pid!;
 
-test('delete <id>: finished, created and unreadable jobs go; the answer has agent-exec\'s shape', async (t) => {
+test("delete <id>: finished, created and unreadable jobs go; the answer has agent-exec's shape", async (t) => {
   const { root } = tempStore(t);
   const exited = writeFakeJob(root);
   const created = writeFakeJob(root, { status: 'created' });
@@ -23,7 +22,11 @@ test('delete <id>: finished, created and unreadable jobs go; the answer has agen
     `{"schema_version":"0.1","ok":true,"type":"delete","root":"${root}","dry_run":true,"deleted":0,"skipped":0,"out_of_scope":0,"failed":0,"jobs":[{"job_id":"${exited}","state":"exited","action":"would_delete","reason":"explicit_delete"}]}\n`,
   );
   assert.ok(existsSync(path.join(root, exited)));
-  for (const [id, state] of [[exited, 'exited'], [created, 'created'], [unknown, 'unknown']]) {
+  for (const [id, state] of [
+    [exited, 'exited'],
+    [created, 'created'],
+    [unknown, 'unknown'],
+  ]) {
     const r = await runCli(['--root', root, 'delete', id]);
     assert.equal(r.code, 0, r.stdout);
     assert.deepEqual(r.json.jobs, [{ job_id: id, state, action: 'deleted', reason: 'explicit_delete' }]);
@@ -37,7 +40,11 @@ test('delete <id> refuses a running job, but a lost one (processes gone) is fail
   const running = writeFakeJob(root, { status: 'running', pid: process.pid });
   const r = await runCli(['--root', root, 'delete', running.slice(0, 10)]);
   assert.equal(r.code, 1);
-  assert.deepEqual(r.json.error, { code: 'invalid_state', message: `invalid job state: cannot delete job ${running.slice(0, 10)}: job is currently running`, retryable: false });
+  assert.deepEqual(r.json.error, {
+    code: 'invalid_state',
+    message: `invalid job state: cannot delete job ${running.slice(0, 10)}: job is currently running`,
+    retryable: false,
+  });
   assert.ok(existsSync(path.join(root, running)));
   const lost = writeFakeJob(root, { status: 'running', pid: deadPid() });
   const ok = await runCli(['--root', root, 'delete', lost]);
@@ -46,7 +53,7 @@ test('delete <id> refuses a running job, but a lost one (processes gone) is fail
   assert.equal((await runCli(['--root', root, 'delete', 'ffff'])).json.error.code, 'job_not_found');
 });
 
-test('delete --all: every reason, counts, and only jobs of the caller\'s directory', async (t) => {
+test("delete --all: every reason, counts, and only jobs of the caller's directory", async (t) => {
   const { dir, root, cwd } = tempStore(t);
   const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
   t.after(() => sleeper.kill('SIGKILL'));
@@ -65,7 +72,19 @@ test('delete --all: every reason, counts, and only jobs of the caller\'s directo
 
   const dry = await runCli(['--root', root, 'delete', '--all', '--dry-run'], { cwd });
   assert.equal(dry.code, 0, dry.stdout);
-  assert.deepEqual(Object.keys(dry.json), ['schema_version', 'ok', 'type', 'root', 'dry_run', 'cwd_scope', 'deleted', 'skipped', 'out_of_scope', 'failed', 'jobs']);
+  assert.deepEqual(Object.keys(dry.json), [
+    'schema_version',
+    'ok',
+    'type',
+    'root',
+    'dry_run',
+    'cwd_scope',
+    'deleted',
+    'skipped',
+    'out_of_scope',
+    'failed',
+    'jobs',
+  ]);
   assert.equal(dry.json.cwd_scope, cwd);
   const byId = (jobs: { job_id: string; action: string; reason: string; state: string }[]) =>
     Object.fromEntries(jobs.map((j) => [j.job_id, `${j.state}/${j.action}/${j.reason}`]));

@@ -24,37 +24,41 @@ function events(root: string, jobId?: string): JobStateEvent[] {
     .filter((e) => jobId === undefined || e.job_id === jobId);
 }
 
-test('create, start, exit and kill each append one job.state line, in order, with agent-exec key order', { skip: NEEDS_LINUX }, async (t) => {
-  const s = scratch(t);
-  const cli = (...args: string[]) => runCli(['--root', s.root, ...args], { cwd: s.cwd, env: s.env });
+test(
+  'create, start, exit and kill each append one job.state line, in order, with agent-exec key order',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const cli = (...args: string[]) => runCli(['--root', s.root, ...args], { cwd: s.cwd, env: s.env });
 
-  const created = await cli('create', '--', 'sh', '-c', 'exit 3');
-  const id: string = created.json.job_id;
-  assert.deepEqual(
-    events(s.root, id).map((e) => e.state),
-    ['created'],
-  );
-  await cli('start', '--no-wait', id);
-  await until('the exit event', () => events(s.root, id).some((e) => e.state === 'exited'));
-  const [c, r, x] = events(s.root, id);
-  assert.deepEqual([c.state, r.state, x.state], ['created', 'running', 'exited'], 'pid-only updates add no line');
-  assert.deepEqual(Object.keys(x), ['schema_version', 'event_type', 'job_id', 'state', 'exit_code', 'at']);
-  assert.deepEqual([x.schema_version, x.event_type, x.exit_code], ['0.1', 'job.state', 3]);
-  assert.match(x.at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
-  assert.equal(x.at, JSON.parse(readFileSync(path.join(s.root, id, 'state.json'), 'utf8')).updated_at);
-  assert.deepEqual(Object.keys(r), ['schema_version', 'event_type', 'job_id', 'state', 'at'], 'no exit_code/signal while running');
-  assert.equal(statSync(eventsPath(s.root)).mode & 0o777, 0o600);
+    const created = await cli('create', '--', 'sh', '-c', 'exit 3');
+    const id: string = created.json.job_id;
+    assert.deepEqual(
+      events(s.root, id).map((e) => e.state),
+      ['created'],
+    );
+    await cli('start', '--no-wait', id);
+    await until('the exit event', () => events(s.root, id).some((e) => e.state === 'exited'));
+    const [c, r, x] = events(s.root, id);
+    assert.deepEqual([c.state, r.state, x.state], ['created', 'running', 'exited'], 'pid-only updates add no line');
+    assert.deepEqual(Object.keys(x), ['schema_version', 'event_type', 'job_id', 'state', 'exit_code', 'at']);
+    assert.deepEqual([x.schema_version, x.event_type, x.exit_code], ['0.1', 'job.state', 3]);
+    assert.match(x.at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    assert.equal(x.at, JSON.parse(readFileSync(path.join(s.root, id, 'state.json'), 'utf8')).updated_at);
+    assert.deepEqual(Object.keys(r), ['schema_version', 'event_type', 'job_id', 'state', 'at'], 'no exit_code/signal while running');
+    assert.equal(statSync(eventsPath(s.root)).mode & 0o777, 0o600);
 
-  const sleeper = await cli('run', '--no-wait', '--', 'sleep', '300');
-  const sid: string = sleeper.json.job_id;
-  const kill = await cli('kill', sid);
-  assert.equal(kill.json.state, 'killed');
-  const last = events(s.root, sid).at(-1)!;
-  assert.equal(last.state, 'killed');
-  // '15' when the supervisor records the exit, 'TERM' when kill has to (a slow supervisor).
-  assert.ok(['15', 'TERM'].includes(last.signal!), last.signal);
-  assert.equal(events(s.root, sid).filter((e) => e.state === 'killed').length, 1);
-});
+    const sleeper = await cli('run', '--no-wait', '--', 'sleep', '300');
+    const sid: string = sleeper.json.job_id;
+    const kill = await cli('kill', sid);
+    assert.equal(kill.json.state, 'killed');
+    const last = events(s.root, sid).at(-1)!;
+    assert.equal(last.state, 'killed');
+    // '15' when the supervisor records the exit, 'TERM' when kill has to (a slow supervisor).
+    assert.ok(['15', 'TERM'].includes(last.signal!), last.signal);
+    assert.equal(events(s.root, sid).filter((e) => e.state === 'killed').length, 1);
+  },
+);
 
 test('an agent following the feed with tail -n 0 -F sees a job it did not start finish', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);

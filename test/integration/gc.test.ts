@@ -12,7 +12,6 @@ import { tempStore } from '../helpers/tempRoot';
 /** A pid that belonged to a process which has exited. */
 const deadPid = (): number => spawnSync('true').pid!;
 
-
 test('gc keeps recent and active jobs and reports every skip reason', async (t) => {
   const { root, dir } = tempStore(t);
   const old = writeFakeJob(root, { ageSeconds: 100 });
@@ -25,7 +24,23 @@ test('gc keeps recent and active jobs and reports every skip reason', async (t) 
   const r = await runCli(['--root', root, 'gc', '--older-than', '30s', '--dry-run']);
   assert.equal(r.code, 0, r.stderr);
   const byId = Object.fromEntries(r.json.jobs.map((j: { job_id: string }) => [j.job_id, j]));
-  assert.deepEqual(Object.keys(r.json), ['schema_version', 'ok', 'type', 'root', 'dry_run', 'older_than', 'older_than_source', 'deleted', 'skipped', 'out_of_scope', 'failed', 'freed_bytes', 'scanned_dirs', 'candidate_count', 'jobs']);
+  assert.deepEqual(Object.keys(r.json), [
+    'schema_version',
+    'ok',
+    'type',
+    'root',
+    'dry_run',
+    'older_than',
+    'older_than_source',
+    'deleted',
+    'skipped',
+    'out_of_scope',
+    'failed',
+    'freed_bytes',
+    'scanned_dirs',
+    'candidate_count',
+    'jobs',
+  ]);
   assert.equal(r.json.scanned_dirs, 5, 'files and symlinks are not scanned');
   assert.deepEqual(byId[recent], { job_id: recent, state: 'exited', action: 'skipped', reason: 'too_recent', bytes: 0 });
   assert.deepEqual(byId[running], { job_id: running, state: 'running', action: 'skipped', reason: 'active_job', bytes: 0 });
@@ -77,7 +92,10 @@ test('gc --max-bytes deletes oldest first until the expired set fits, even jobs 
   );
   // Within budget: nothing is added.
   const none = await runGc(root, { olderThan: '60s', maxBytes: 10 ** 9, dryRun: true });
-  assert.deepEqual(none.jobs.map((j) => j.reason), ['older_than', 'older_than', 'older_than']);
+  assert.deepEqual(
+    none.jobs.map((j) => j.reason),
+    ['older_than', 'older_than', 'older_than'],
+  );
 });
 
 test('gc: a lost running job is settled to failed instead of blocking collection as active', async (t) => {

@@ -5,16 +5,46 @@ import { tempDir } from '../helpers/tempRoot';
 
 /** Every flag `run` accepts, as the parser declares it (value name where it takes one). */
 const RUN_FLAGS = [
-  '--timeout <SECONDS>', '--kill-after <SECONDS>', '--cwd <CWD>', '--env <KEY=VALUE>', '--env-file <FILE>', '--inherit-env', '--no-inherit-env',
-  '--mask <KEY>', '--stdin <VALUE>', '--stdin-file <PATH>', '--stdin-max-bytes <BYTES>', '--progress-every <SECONDS>', '--notify-command <COMMAND>',
-  '--notify-file <PATH>', '--output-pattern <PATTERN>', '--output-match-type <TYPE>', '--output-stream <STREAM>', '--output-command <COMMAND>',
-  '--output-file <PATH>', '--config <PATH>', '--shell-wrapper <WRAPPER>', '--tag <TAG>', '--log <LOG>', '--wait[=<true|false>]', '--until <UNTIL>',
-  '--forever', '--no-wait', '--max-bytes <MAX_BYTES>', '--no-auto-gc', '--auto-gc-older-than <AUTO_GC_OLDER_THAN>', '--auto-gc-max-jobs <AUTO_GC_MAX_JOBS>',
-  '--auto-gc-max-bytes <AUTO_GC_MAX_BYTES>', '--root <ROOT>', '--yaml', '--help',
+  '--timeout <SECONDS>',
+  '--kill-after <SECONDS>',
+  '--cwd <CWD>',
+  '--env <KEY=VALUE>',
+  '--env-file <FILE>',
+  '--inherit-env',
+  '--no-inherit-env',
+  '--mask <KEY>',
+  '--stdin <VALUE>',
+  '--stdin-file <PATH>',
+  '--stdin-max-bytes <BYTES>',
+  '--progress-every <SECONDS>',
+  '--notify-command <COMMAND>',
+  '--notify-file <PATH>',
+  '--output-pattern <PATTERN>',
+  '--output-match-type <TYPE>',
+  '--output-stream <STREAM>',
+  '--output-command <COMMAND>',
+  '--output-file <PATH>',
+  '--config <PATH>',
+  '--shell-wrapper <WRAPPER>',
+  '--tag <TAG>',
+  '--log <LOG>',
+  '--wait[=<true|false>]',
+  '--until <UNTIL>',
+  '--forever',
+  '--no-wait',
+  '--max-bytes <MAX_BYTES>',
+  '--no-auto-gc',
+  '--auto-gc-older-than <AUTO_GC_OLDER_THAN>',
+  '--auto-gc-max-jobs <AUTO_GC_MAX_JOBS>',
+  '--auto-gc-max-bytes <AUTO_GC_MAX_BYTES>',
+  '--root <ROOT>',
+  '--yaml',
+  '--help',
 ];
 
 /** The line of `help` that documents `flag` (the flag is followed by its description). */
-const lineOf = (help: string, flag: string) => help.split('\n').find((l) => new RegExp(`^ +(-\\w, )?${flag.replace(/[[\]()|<>=.*+?^$]/g, '\\$&')}  +\\S`).test(l));
+const lineOf = (help: string, flag: string) =>
+  help.split('\n').find((l) => new RegExp(`^ +(-\\w, )?${flag.replace(/[[\]()|<>=.*+?^$]/g, '\\$&')}  +\\S`).test(l));
 
 test('run --help lists every flag with its value name, meaning and default; help run prints the same', async (t) => {
   const { dir, cleanup } = tempDir('ae-help-');
@@ -37,17 +67,21 @@ test('every subcommand has a --help with its flags, defaults and arguments', asy
   const { dir, cleanup } = tempDir('ae-help-');
   t.after(cleanup);
   const expect: Record<string, RegExp[]> = {
-    'wait': [/^ +<JOB_ID> +Job id/m, /--until <UNTIL> +.*\[default: 30\]/, /--forever +\S/, /--poll <POLL> +\S/],
-    'tail': [/--tail-lines <TAIL_LINES> +.*\[default: 50\]/, /--max-bytes <MAX_BYTES> +.*\[default: 65536\]/],
-    'kill': [/--signal <SIGNAL> +.*\[default: TERM\]/, /--grace <GRACE> +.*\[default: 5s\]/, /--no-wait +\S/],
-    'list': [/--limit <N> +.*\[default: 50\]/, /--all +\S/, /--state <STATE> +.*\[possible values: created, running, exited, killed, failed, unknown\]/],
-    'gc': [/--older-than <DURATION> +.*\[default: 30d\]/, /--dry-run +\S/],
+    wait: [/^ +<JOB_ID> +Job id/m, /--until <UNTIL> +.*\[default: 30\]/, /--forever +\S/, /--poll <POLL> +\S/],
+    tail: [/--tail-lines <TAIL_LINES> +.*\[default: 50\]/, /--max-bytes <MAX_BYTES> +.*\[default: 65536\]/],
+    kill: [/--signal <SIGNAL> +.*\[default: TERM\]/, /--grace <GRACE> +.*\[default: 5s\]/, /--no-wait +\S/],
+    list: [
+      /--limit <N> +.*\[default: 50\]/,
+      /--all +\S/,
+      /--state <STATE> +.*\[possible values: created, running, exited, killed, failed, unknown\]/,
+    ],
+    gc: [/--older-than <DURATION> +.*\[default: 30d\]/, /--dry-run +\S/],
     'tag set': [/^Usage: agent-exec tag set \[OPTIONS\] <JOB_ID>$/m, /--tag <TAG> +\S/],
     'notify set': [/--output-stream <STREAM> +.*\[possible values: stdout, stderr, either\]/],
-    'delete': [/^Usage: agent-exec delete \[OPTIONS\] \[JOB_ID\]$/m, /^Alias: rm$/m],
-    'completions': [/<SHELL> +.*\[possible values: bash, zsh, fish, powershell\]/],
+    delete: [/^Usage: agent-exec delete \[OPTIONS\] \[JOB_ID\]$/m, /^Alias: rm$/m],
+    completions: [/<SHELL> +.*\[possible values: bash, zsh, fish, powershell\]/],
     'install-skills': [/--global +\S/, /--claude +\S/],
-    'status': [/^Usage: agent-exec status \[OPTIONS\] <JOB_ID>$/m],
+    status: [/^Usage: agent-exec status \[OPTIONS\] <JOB_ID>$/m],
   };
   for (const [sub, patterns] of Object.entries(expect)) {
     const r = await runCli([...sub.split(' '), '--help'], { cwd: dir });
@@ -60,7 +94,12 @@ test('every subcommand has a --help with its flags, defaults and arguments', asy
 test('a misspelled subcommand is a usage error that suggests the nearest one and points at --help', async (t) => {
   const { dir, cleanup } = tempDir('ae-help-');
   t.after(cleanup);
-  for (const [word, near] of [['stauts', 'status'], ['lsit', 'list'], ['kil', 'kill'], ['notfy', 'notify set']]) {
+  for (const [word, near] of [
+    ['stauts', 'status'],
+    ['lsit', 'list'],
+    ['kil', 'kill'],
+    ['notfy', 'notify set'],
+  ]) {
     const r = await runCli([word, 'abc'], { cwd: dir });
     assert.equal(r.code, 2, word);
     assert.equal(r.stdout, '', 'usage errors leave stdout empty');

@@ -36,7 +36,8 @@ test('install-skills writes SKILL.md to ./.agents/skills/agent-exec and records 
   const skill = readFileSync(path.join(skillDir, 'SKILL.md'), 'utf8');
   assert.match(skill, /^---\nname: agent-exec\ndescription: .+\n---\n/, 'front matter an agent loader reads');
   // The text is about this CLI: the commands and flags it documents exist.
-  for (const cmd of ['run', 'create', 'start', 'wait --until', 'tail', 'kill --signal', 'list --all']) assert.ok(skill.includes(`agent-exec ${cmd}`), cmd);
+  for (const cmd of ['run', 'create', 'start', 'wait --until', 'tail', 'kill --signal', 'list --all'])
+    assert.ok(skill.includes(`agent-exec ${cmd}`), cmd);
   for (const code of ['job_not_found', 'ambiguous_job_id', 'invalid_state']) assert.ok(skill.includes(code), code);
   assert.equal(statSync(path.join(skillDir, 'SKILL.md')).mode & 0o777, 0o644, 'a readable project file');
   const lock = readJson(lockFile);
@@ -44,7 +45,10 @@ test('install-skills writes SKILL.md to ./.agents/skills/agent-exec and records 
   assert.equal(lock.skills.length, 1);
   assert.deepEqual(Object.keys(lock.skills[0]), ['name', 'source_type', 'installed_at', 'path']);
   assert.match(lock.skills[0].installed_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
-  assert.deepEqual({ ...lock.skills[0], installed_at: '' }, { name: 'agent-exec', source_type: 'embedded', installed_at: '', path: skillDir });
+  assert.deepEqual(
+    { ...lock.skills[0], installed_at: '' },
+    { name: 'agent-exec', source_type: 'embedded', installed_at: '', path: skillDir },
+  );
   assert.ok(!existsSync(path.join(home, '.agents')), 'nothing under $HOME without --global');
   // No temp file left behind by the atomic writes.
   assert.deepEqual(readdirSync(path.join(cwd, '.agents')).sort(), ['.skill-lock.json', 'skills']);
@@ -74,7 +78,10 @@ test('install-skills is idempotent and keeps other skills in the lock file (list
   const lockFile = path.join(base, '.skill-lock.json');
   mkdirSync(base);
   const other = { name: 'other', source_type: 'github', installed_at: '2026-01-01T00:00:00Z', path: '/x/other' };
-  writeFileSync(lockFile, JSON.stringify({ skills: [other, { name: 'agent-exec', source_type: 'embedded', installed_at: 'old', path: 'old' }] }));
+  writeFileSync(
+    lockFile,
+    JSON.stringify({ skills: [other, { name: 'agent-exec', source_type: 'embedded', installed_at: 'old', path: 'old' }] }),
+  );
   assert.equal((await install()).code, 0);
   assert.equal((await install()).code, 0);
   const list = readJson(lockFile).skills;

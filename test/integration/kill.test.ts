@@ -66,9 +66,17 @@ test('kill --no-wait signals and answers job_id, signal and ours without observi
   await writeRunningJob(root, w.jobId, w.pid);
   const r = await runCli(['--root', root, 'kill', '--no-wait', '--signal', 'SIGINT', w.jobId]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.deepEqual(r.json, { schema_version: '0.1', ok: true, type: 'kill', job_id: w.jobId, signal: 'SIGINT', escalated: false, signalled: [w.pid] });
+  assert.deepEqual(r.json, {
+    schema_version: '0.1',
+    ok: true,
+    type: 'kill',
+    job_id: w.jobId,
+    signal: 'SIGINT',
+    escalated: false,
+    signalled: [w.pid],
+  });
   // The INT does end it, just not under the CLI's observation.
-  for (const deadline = Date.now() + 5_000; alive(w.pid) && Date.now() < deadline; ) await new Promise((res) => setTimeout(res, 10));
+  for (const deadline = Date.now() + 5_000; alive(w.pid) && Date.now() < deadline;) await new Promise((res) => setTimeout(res, 10));
   assert.equal(alive(w.pid), false);
 });
 
@@ -107,7 +115,10 @@ test('kill on a finished job answers exactly like agent-exec 0.2.3 and writes no
   const before = readFileSync(`${root}/${id}/state.json`, 'utf8');
   const r = await runCli(['--root', root, 'kill', id]);
   assert.equal(r.code, 0);
-  assert.equal(r.stdout, `{"schema_version":"0.1","ok":true,"type":"kill","job_id":"${id}","signal":"TERM","state":"killed","terminated_signal":"15","observed_within_ms":0}\n`);
+  assert.equal(
+    r.stdout,
+    `{"schema_version":"0.1","ok":true,"type":"kill","job_id":"${id}","signal":"TERM","state":"killed","terminated_signal":"15","observed_within_ms":0}\n`,
+  );
   const nw = await runCli(['--root', root, 'kill', '--no-wait', id]);
   assert.equal(nw.stdout, `{"schema_version":"0.1","ok":true,"type":"kill","job_id":"${id}","signal":"TERM"}\n`);
   assert.equal(readFileSync(`${root}/${id}/state.json`, 'utf8'), before);
@@ -146,30 +157,40 @@ test('kill of an unknown job is job_not_found', async (t) => {
   const { dir: root } = killScratch(t, 'ae-kill-cli-');
   const r = await runCli(['--root', root, 'kill', '0000000000000000000000000000000f']);
   assert.equal(r.code, 1);
-  assert.equal(r.stdout, '{"schema_version":"0.1","ok":false,"type":"error","error":{"code":"job_not_found","message":"job not found: 0000000000000000000000000000000f","retryable":false}}\n');
-});
-
-test('core API: describeKillTargets lists the processes with reasons and command lines, signalling none; killJob kills them', { skip: NEEDS_LINUX }, async (t) => {
-  const { dir: root, jobs } = killScratch(t, 'ae-kill-cli-');
-  const w = startWorkload(root, ['node', 'setsid-escapee.js']);
-  jobs.push(w.jobId);
-  const roles = await waitForRoles(w, ['root', 'escapee']);
-  await writeRunningJob(root, w.jobId, w.pid);
-  const d = await describeKillTargets(root, w.jobId.slice(0, 10));
-  assert.equal(d.job_id, w.jobId);
-  assert.equal(d.state, 'running');
-  assert.equal(d.identity, 'verified');
-  assert.deepEqual(
-    d.targets.map((x) => [x.pid, x.reason]).sort(),
-    [[roles.root, 'workload'], [roles.escapee, 'env_tag']].sort(),
+  assert.equal(
+    r.stdout,
+    '{"schema_version":"0.1","ok":false,"type":"error","error":{"code":"job_not_found","message":"job not found: 0000000000000000000000000000000f","retryable":false}}\n',
   );
-  assert.match(d.targets.find((x) => x.pid === roles.escapee)!.command, /forever\.js escapee$/);
-  assert.equal(alive(roles.root) && alive(roles.escapee), true, 'describe must not signal');
-
-  const r = await killJob(root, w.jobId, { signal: 'HUP', graceMs: 2_000 });
-  assert.equal(r.signal, 'HUP');
-  assert.equal(r.state, 'killed');
-  assert.deepEqual(r.survivors, []);
-  assert.equal(alive(roles.root) || alive(roles.escapee), false);
-  assert.deepEqual((await describeKillTargets(root, w.jobId)).targets, []);
 });
+
+test(
+  'core API: describeKillTargets lists the processes with reasons and command lines, signalling none; killJob kills them',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const { dir: root, jobs } = killScratch(t, 'ae-kill-cli-');
+    const w = startWorkload(root, ['node', 'setsid-escapee.js']);
+    jobs.push(w.jobId);
+    const roles = await waitForRoles(w, ['root', 'escapee']);
+    await writeRunningJob(root, w.jobId, w.pid);
+    const d = await describeKillTargets(root, w.jobId.slice(0, 10));
+    assert.equal(d.job_id, w.jobId);
+    assert.equal(d.state, 'running');
+    assert.equal(d.identity, 'verified');
+    assert.deepEqual(
+      d.targets.map((x) => [x.pid, x.reason]).sort(),
+      [
+        [roles.root, 'workload'],
+        [roles.escapee, 'env_tag'],
+      ].sort(),
+    );
+    assert.match(d.targets.find((x) => x.pid === roles.escapee)!.command, /forever\.js escapee$/);
+    assert.equal(alive(roles.root) && alive(roles.escapee), true, 'describe must not signal');
+
+    const r = await killJob(root, w.jobId, { signal: 'HUP', graceMs: 2_000 });
+    assert.equal(r.signal, 'HUP');
+    assert.equal(r.state, 'killed');
+    assert.deepEqual(r.survivors, []);
+    assert.equal(alive(roles.root) || alive(roles.escapee), false);
+    assert.deepEqual((await describeKillTargets(root, w.jobId)).targets, []);
+  },
+);

@@ -15,7 +15,7 @@ function setup(t: { after: (fn: () => unknown) => void }) {
   const kill = (job: Launched, ...flags: string[]) => runCli(['--root', root, 'kill', ...flags, job.jobId]);
   /** The supervisor ends by itself once the job is over (bounded wait). */
   const supervisorExits = async (job: Launched) => {
-    for (const deadline = Date.now() + 5_000; alive(job.supervisorPid, job.supervisorStartTime) && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 5_000; alive(job.supervisorPid, job.supervisorStartTime) && Date.now() < deadline;) {
       await new Promise((res) => setTimeout(res, 10));
     }
     assert.equal(alive(job.supervisorPid, job.supervisorStartTime), false, 'supervisor still running after the kill');
@@ -23,19 +23,23 @@ function setup(t: { after: (fn: () => unknown) => void }) {
   return { root, run, kill, supervisorExits };
 }
 
-test('kill right after run --no-wait kills the workload, not just the supervisor (no early-kill race)', { skip: NEEDS_LINUX }, async (t) => {
-  const { run, kill, supervisorExits } = setup(t);
-  const job = await run([process.execPath, 'forever.js', 'root', 'child', 'grandchild']);
-  const r = await kill(job);
-  assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.equal(r.json.state, 'killed');
-  assert.equal(r.json.terminated_signal, '15', 'recorded by the supervisor from the real exit');
-  assert.ok(r.json.signalled.includes(job.pid));
-  assert.ok(!r.json.signalled.includes(job.supervisorPid), 'the supervisor must not be signalled');
-  assert.deepEqual(r.json.survivors, []);
-  assert.equal(alive(job.pid), false);
-  await supervisorExits(job);
-});
+test(
+  'kill right after run --no-wait kills the workload, not just the supervisor (no early-kill race)',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const { run, kill, supervisorExits } = setup(t);
+    const job = await run([process.execPath, 'forever.js', 'root', 'child', 'grandchild']);
+    const r = await kill(job);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.json.state, 'killed');
+    assert.equal(r.json.terminated_signal, '15', 'recorded by the supervisor from the real exit');
+    assert.ok(r.json.signalled.includes(job.pid));
+    assert.ok(!r.json.signalled.includes(job.supervisorPid), 'the supervisor must not be signalled');
+    assert.deepEqual(r.json.survivors, []);
+    assert.equal(alive(job.pid), false);
+    await supervisorExits(job);
+  },
+);
 
 test('INT on a job that traps INT and exits 130 is recorded exited 130', { skip: NEEDS_LINUX }, async (t) => {
   const { run, kill, supervisorExits } = setup(t);
@@ -100,18 +104,23 @@ test('kill --no-wait on a launched job signals it; the supervisor then records t
   assert.equal(st.result.signal, '15');
 });
 
-test('kill run from inside its own job spares its ancestors (the workload) and does not record the job as over', { skip: NEEDS_LINUX }, async (t) => {
-  const { root, run, kill, supervisorExits } = setup(t);
-  const out = path.join(root, 'inner-kill.json');
-  const script = '"$NODE" "$CLI" --root "$ROOT" kill --grace 200ms "$AGENT_EXEC_JOB_ID" > "$OUT"; echo "root $$" >> "$FIXTURE_PIDS"; while :; do sleep 1; done';
-  const job = await run(['sh', '-c', script], { CLI, ROOT: root, OUT: out });
-  await waitForRoles(job, ['root']);
-  const inner = JSON.parse(readFileSync(out, 'utf8'));
-  assert.equal(inner.state, 'running');
-  assert.deepEqual(inner.survivors, [job.pid]);
-  assert.ok(!inner.signalled.includes(job.pid), 'the killer signalled its own ancestor');
-  const outer = await kill(job);
-  assert.equal(outer.json.state, 'killed');
-  assert.deepEqual(outer.json.survivors, []);
-  await supervisorExits(job);
-});
+test(
+  'kill run from inside its own job spares its ancestors (the workload) and does not record the job as over',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const { root, run, kill, supervisorExits } = setup(t);
+    const out = path.join(root, 'inner-kill.json');
+    const script =
+      '"$NODE" "$CLI" --root "$ROOT" kill --grace 200ms "$AGENT_EXEC_JOB_ID" > "$OUT"; echo "root $$" >> "$FIXTURE_PIDS"; while :; do sleep 1; done';
+    const job = await run(['sh', '-c', script], { CLI, ROOT: root, OUT: out });
+    await waitForRoles(job, ['root']);
+    const inner = JSON.parse(readFileSync(out, 'utf8'));
+    assert.equal(inner.state, 'running');
+    assert.deepEqual(inner.survivors, [job.pid]);
+    assert.ok(!inner.signalled.includes(job.pid), 'the killer signalled its own ancestor');
+    const outer = await kill(job);
+    assert.equal(outer.json.state, 'killed');
+    assert.deepEqual(outer.json.survivors, []);
+    await supervisorExits(job);
+  },
+);

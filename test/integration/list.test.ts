@@ -10,7 +10,6 @@ import { tempStore } from '../helpers/tempRoot';
 
 const ENTRY_KEYS = ['job_id', 'short_job_id', 'state', 'exit_code', 'created_at', 'started_at', 'finished_at', 'updated_at', 'tags'];
 
-
 function ids(r: { code: number | null; json?: { jobs: { job_id: string }[] }; stdout: string; stderr: string }): string[] {
   assert.ok(r.json, `no JSON answer (exit ${r.code}): ${r.stdout}${r.stderr}`);
   return r.json.jobs.map((j) => j.job_id);
@@ -96,7 +95,15 @@ test('list: skipped counts unreadable meta.json in every scope; files and missin
     assert.equal(r.json.skipped, 2, args.join(' '));
   }
   const missing = await runCli(['--root', path.join(dir, 'none'), 'list']);
-  assert.deepEqual(missing.json, { schema_version: '0.1', ok: true, type: 'list', root: path.join(dir, 'none'), jobs: [], truncated: false, skipped: 0 });
+  assert.deepEqual(missing.json, {
+    schema_version: '0.1',
+    ok: true,
+    type: 'list',
+    root: path.join(dir, 'none'),
+    jobs: [],
+    truncated: false,
+    skipped: 0,
+  });
 });
 
 test('list/ps usage errors: exit 2, empty stdout, clap messages', async (t) => {
@@ -105,7 +112,10 @@ test('list/ps usage errors: exit 2, empty stdout, clap messages', async (t) => {
     [['list', '--cwd', '/x', '--all'], "error: The argument '--cwd <CWD>' cannot be used with '--all'"],
     [['list', '--state', 'bogus'], "error: 'bogus' isn't a valid value for '--state <STATE>'"],
     [['ps', '--state', 'exited'], "error: Found argument '--state' which wasn't expected, or isn't valid in this context"],
-    [['list', '--tag', 'a.*.b'], 'error: Invalid value \'a.*.b\' for \'--tag <PATTERN>\': invalid tag "a.*.b": tag segments may only contain alphanumeric characters and hyphens'],
+    [
+      ['list', '--tag', 'a.*.b'],
+      "error: Invalid value 'a.*.b' for '--tag <PATTERN>': invalid tag \"a.*.b\": tag segments may only contain alphanumeric characters and hyphens",
+    ],
     [['list', '--limit', '-1'], "error: Invalid value '-1' for '--limit': invalid digit found in string"],
   ];
   for (const [args, first] of cases) {
@@ -121,7 +131,12 @@ const SETTLED = new Date(Date.now() - 60_000);
 const settle = (dir: string) => utimesSync(dir, SETTLED, SETTLED);
 
 const header = (root: string) => JSON.parse(readFileSync(path.join(root, '.list-index'), 'utf8').split('\n')[0]);
-const bodyNames = (root: string) => readFileSync(path.join(root, '.list-index.body'), 'utf8').split('\n').slice(1).filter(Boolean).map((l) => JSON.parse(l)[0]);
+const bodyNames = (root: string) =>
+  readFileSync(path.join(root, '.list-index.body'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .map((l) => JSON.parse(l)[0]);
 
 test('list index: settled jobs are indexed in list order, live ones read from disk; index files 0600', async (t) => {
   const { root, cwd } = tempStore(t);
@@ -138,16 +153,25 @@ test('list index: settled jobs are indexed in list order, live ones read from di
   const metaFile = path.join(root, older, 'meta.json');
   writeFileSync(metaFile, readFileSync(metaFile, 'utf8').replace('"a"', '"in-place"'));
   settle(path.join(root, older));
-  assert.deepEqual((await listJobs(root, { cwd, tags: ['a'] })).jobs.map((j) => j.tags), [['a']]);
+  assert.deepEqual(
+    (await listJobs(root, { cwd, tags: ['a'] })).jobs.map((j) => j.tags),
+    [['a']],
+  );
 
   // Every real writer renames into the directory: a tag filter then re-reads the entry.
   assert.equal((await runCli(['--root', root, 'tag', 'set', older, '--tag', 'b'])).code, 0);
-  assert.deepEqual((await listJobs(root, { cwd, tags: ['b'] })).jobs.map((j) => j.job_id), [older]);
+  assert.deepEqual(
+    (await listJobs(root, { cwd, tags: ['b'] })).jobs.map((j) => j.job_id),
+    [older],
+  );
 
   // Written behind the index's back (agent-exec, a crash, rm -r): new and vanished directories.
   const added = writeFakeJob(root, { cwd, ageSeconds: 5 });
   rmSync(path.join(root, newer), { recursive: true });
-  assert.deepEqual((await listJobs(root, { cwd })).jobs.map((j) => j.job_id), [running, added, older]);
+  assert.deepEqual(
+    (await listJobs(root, { cwd })).jobs.map((j) => j.job_id),
+    [running, added, older],
+  );
   assert.deepEqual(bodyNames(root), [older], 'entries of deleted jobs are dropped');
   assert.ok(header(root).live.includes(added), 'a new job is live until it settles');
 });
@@ -167,7 +191,16 @@ test('list index: a job we create joins the index at once; the next listing does
   assert.deepEqual(after.live, [...before.live, id]);
   assert.equal(after.dirs, before.dirs + 1);
   assert.equal(after.body, before.body);
-  assert.deepEqual((await listJobs(root, { cwd })).jobs.map((j) => [j.job_id, j.state]), [[old, 'exited'], ...[id, first].sort().reverse().map((x) => [x, 'created'])]);
+  assert.deepEqual(
+    (await listJobs(root, { cwd })).jobs.map((j) => [j.job_id, j.state]),
+    [
+      [old, 'exited'],
+      ...[id, first]
+        .sort()
+        .reverse()
+        .map((x) => [x, 'created']),
+    ],
+  );
   assert.deepEqual(header(root), after, 'nothing rewritten');
 });
 
@@ -184,11 +217,17 @@ test('list index: a listing reads the body only as far as its page', async (t) =
   const lines = readFileSync(bodyFile, 'utf8').split('\n');
   writeFileSync(bodyFile, `${lines.slice(0, 3).join('\n')}\ngarbage\n`);
   const one = await listJobs(root, { cwd, limit: 1 });
-  assert.deepEqual(one.jobs.map((j) => j.job_id), [jobs[0]]);
+  assert.deepEqual(
+    one.jobs.map((j) => j.job_id),
+    [jobs[0]],
+  );
   assert.equal(one.truncated, true);
   assert.equal(header(root).body, token, 'no rebuild');
   // A listing that reaches the garbage rebuilds from the job directories.
-  assert.deepEqual((await listJobs(root, { cwd, limit: 0 })).jobs.map((j) => j.job_id), jobs);
+  assert.deepEqual(
+    (await listJobs(root, { cwd, limit: 0 })).jobs.map((j) => j.job_id),
+    jobs,
+  );
   assert.notEqual(header(root).body, token);
   assert.deepEqual(bodyNames(root), jobs);
 });
@@ -206,7 +245,10 @@ test('list index: corrupt or hostile index files are ignored and rebuilt; agent-
     [`${JSON.stringify({ ...good, live: ['../../etc'] })}\n`, ''],
     [`${JSON.stringify({ ...good, live: [] })}\n`, `${good.body}\n${outside}\n`],
     [`${JSON.stringify({ ...good, live: [] })}\n`, `another-token\n`],
-    [`${JSON.stringify({ ...good, live: [] })}\n`, `${good.body}\n${JSON.stringify([id, 1, { job_id: 'f'.repeat(32), created_at: 'x', state: 'exited', tags: [] }])}\n`],
+    [
+      `${JSON.stringify({ ...good, live: [] })}\n`,
+      `${good.body}\n${JSON.stringify([id, 1, { job_id: 'f'.repeat(32), created_at: 'x', state: 'exited', tags: [] }])}\n`,
+    ],
   ];
   for (const [head, body] of cases) {
     writeFileSync(path.join(root, '.list-index'), head);
@@ -227,17 +269,41 @@ test('list index without a tag filter: finished jobs are placed from the index, 
   const newest = writeFakeJob(root, { cwd, ageSeconds: 10 });
   const older = writeFakeJob(root, { cwd, ageSeconds: 20 });
   for (const d of [newest, older]) settle(path.join(root, d));
-  assert.deepEqual((await listJobs(root, { cwd, limit: 1 })).jobs.map((j) => j.job_id), [newest]);
+  assert.deepEqual(
+    (await listJobs(root, { cwd, limit: 1 })).jobs.map((j) => j.job_id),
+    [newest],
+  );
   // A tag set on a listed job is shown (the page entry's directory changed: re-read).
   assert.equal((await runCli(['--root', root, 'tag', 'set', newest, '--tag', 'fresh'])).code, 0);
-  assert.deepEqual((await listJobs(root, { cwd, limit: 1 })).jobs.map((j) => j.tags), [['fresh']]);
+  assert.deepEqual(
+    (await listJobs(root, { cwd, limit: 1 })).jobs.map((j) => j.tags),
+    [['fresh']],
+  );
   // A finished record rewritten as running (only by hand: finished jobs never run again) is
   // caught by the page check, and the fully checked pass tells the truth.
   const stateFile = path.join(root, newest, 'state.json');
   const st = JSON.parse(readFileSync(stateFile, 'utf8'));
-  writeFileSync(`${stateFile}.tmp`, JSON.stringify({ ...st, job: { ...st.job, status: 'running' }, result: { exit_code: null, signal: null, duration_ms: null }, pid: process.pid, finished_at: undefined }));
+  writeFileSync(
+    `${stateFile}.tmp`,
+    JSON.stringify({
+      ...st,
+      job: { ...st.job, status: 'running' },
+      result: { exit_code: null, signal: null, duration_ms: null },
+      pid: process.pid,
+      finished_at: undefined,
+    }),
+  );
   renameSync(`${stateFile}.tmp`, stateFile);
   const r = await listJobs(root, { cwd, limit: 2 });
-  assert.deepEqual(r.jobs.map((j) => [j.job_id, j.state]), [[newest, 'running'], [older, 'exited']]);
-  assert.deepEqual((await listJobs(root, { cwd, state: 'exited' })).jobs.map((j) => j.job_id), [older]);
+  assert.deepEqual(
+    r.jobs.map((j) => [j.job_id, j.state]),
+    [
+      [newest, 'running'],
+      [older, 'exited'],
+    ],
+  );
+  assert.deepEqual(
+    (await listJobs(root, { cwd, state: 'exited' })).jobs.map((j) => j.job_id),
+    [older],
+  );
 });

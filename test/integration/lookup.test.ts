@@ -16,8 +16,8 @@ import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
 import { tempStore } from '../helpers/tempRoot';
 
-
-const notFound = (input: string) => (e: unknown) => e instanceof JobError && e.code === 'job_not_found' && e.message === `job not found: ${input}`;
+const notFound = (input: string) => (e: unknown) =>
+  e instanceof JobError && e.code === 'job_not_found' && e.message === `job not found: ${input}`;
 
 test('ids that are not plain tokens never resolve, even when the path exists', async (t) => {
   const { dir, root } = tempStore(t);
@@ -39,7 +39,13 @@ test('a symlinked job directory pointing outside the root is not a job', async (
   const { dir, root } = tempStore(t);
   const outside = writeFakeJob(dir, { stdout: 'secret\n' });
   symlinkSync(path.join(dir, outside), path.join(root, outside));
-  for (const args of [['status', outside], ['tail', outside], ['status', outside.slice(0, 6)], ['tag', 'set', outside, '--tag', 'x'], ['delete', outside]]) {
+  for (const args of [
+    ['status', outside],
+    ['tail', outside],
+    ['status', outside.slice(0, 6)],
+    ['tag', 'set', outside, '--tag', 'x'],
+    ['delete', outside],
+  ]) {
     const r = await runCli(['--root', root, ...args]);
     assert.equal(r.json?.error?.code, 'job_not_found', `${args.join(' ')}: ${r.stdout}`);
     assert.ok(!r.stdout.includes('secret'));
@@ -106,7 +112,11 @@ test('corrupt, truncated, empty and hostile records: a clear internal_error per 
     empty: { file: 'state.json', content: '', message: /state\.json: .*JSON/ },
     notObject: { file: 'state.json', content: '[1,2]', message: /state\.json: expected a JSON object/ },
     badStatus: { file: 'state.json', content: '{"job":{"id":"x","status":"zombie"},"result":{},"updated_at":"t"}', message: /job\.status/ },
-    wrongTypes: { file: 'meta.json', content: '{"job":{"id":5},"schema_version":1}', message: /meta\.json: missing or invalid field `job\.id`/ },
+    wrongTypes: {
+      file: 'meta.json',
+      content: '{"job":{"id":5},"schema_version":1}',
+      message: /meta\.json: missing or invalid field `job\.id`/,
+    },
     nested: { file: 'meta.json', content: '['.repeat(500_000) + ']'.repeat(500_000), message: /meta\.json: expected a JSON object/ },
     huge: { file: 'meta.json', content: Buffer.alloc(5 * 1024 * 1024, 0x20), message: /meta\.json is too large/ },
     binary: { file: 'meta.json', content: Buffer.from([0xff, 0x00, 0xfe]), message: /meta\.json: / },

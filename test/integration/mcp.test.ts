@@ -38,7 +38,7 @@ async function connect(t: TestContext, s: Scratch, clientName = CLIENT_NAME): Pr
     await client.close();
     // Closing stdin ends the server; make sure by pid, bounded.
     const gone = () => readProcStat(pid) === undefined || readProcStat(pid)?.state === 'Z';
-    for (const end = Date.now() + 5_000; !gone() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    for (const end = Date.now() + 5_000; !gone() && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
     if (!gone()) process.kill(pid, 'SIGKILL');
     assert.ok(gone(), 'the MCP server did not exit when its client closed');
   });
@@ -78,56 +78,60 @@ test('tools are listed with model-facing descriptions and strict JSON Schemas', 
   assert.equal(byName.kill.annotations?.destructiveHint, true);
 });
 
-test('run, status, output (tail and paging), wait and list return the CLI envelopes; jobs carry the client as owner', { skip: NEEDS_LINUX }, async (t) => {
-  const s = scratch(t);
-  const { call } = await connect(t, s);
+test(
+  'run, status, output (tail and paging), wait and list return the CLI envelopes; jobs carry the client as owner',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const { call } = await connect(t, s);
 
-  const run = await call('run', { command: ['seq 1 5000'], wait_seconds: 10, max_bytes: 100 });
-  assert.equal(run.isError, false, JSON.stringify(run.json));
-  assert.equal(run.json.type, 'run');
-  const id: string = run.json.job_id;
-  assert.equal(readJson(path.join(s.root, id, 'meta.json')).owner, `agent:${CLIENT_NAME}`);
-  const waited = await call('wait', { job_id: id, timeout_seconds: 20 });
-  assert.deepEqual([waited.json.type, waited.json.state, waited.json.exit_code], ['wait', 'exited', 0]);
-  const total: number = waited.json.stdout_total_bytes;
-  assert.equal(total, 23893);
+    const run = await call('run', { command: ['seq 1 5000'], wait_seconds: 10, max_bytes: 100 });
+    assert.equal(run.isError, false, JSON.stringify(run.json));
+    assert.equal(run.json.type, 'run');
+    const id: string = run.json.job_id;
+    assert.equal(readJson(path.join(s.root, id, 'meta.json')).owner, `agent:${CLIENT_NAME}`);
+    const waited = await call('wait', { job_id: id, timeout_seconds: 20 });
+    assert.deepEqual([waited.json.type, waited.json.state, waited.json.exit_code], ['wait', 'exited', 0]);
+    const total: number = waited.json.stdout_total_bytes;
+    assert.equal(total, 23893);
 
-  // The first run answer shows 100 bytes and says how to read the rest.
-  assert.deepEqual(run.json.stdout_range, [0, 100]);
-  assert.equal(run.notes.length, 1);
-  assert.match(run.notes[0], /^stdout shows bytes \[0, 100\) of \d+; read other parts with the output tool/);
+    // The first run answer shows 100 bytes and says how to read the rest.
+    assert.deepEqual(run.json.stdout_range, [0, 100]);
+    assert.equal(run.notes.length, 1);
+    assert.match(run.notes[0], /^stdout shows bytes \[0, 100\) of \d+; read other parts with the output tool/);
 
-  const status = await call('status', { job_id: id.slice(0, 8) });
-  assert.deepEqual([status.json.type, status.json.job_id, status.json.state, status.json.exit_code], ['status', id, 'exited', 0]);
+    const status = await call('status', { job_id: id.slice(0, 8) });
+    assert.deepEqual([status.json.type, status.json.job_id, status.json.state, status.json.exit_code], ['status', id, 'exited', 0]);
 
-  const tail = await call('output', { job_id: id, tail_lines: 2 });
-  assert.equal(tail.json.type, 'tail');
-  assert.equal(tail.json.stdout, '4999\n5000\n');
-  assert.deepEqual(tail.json.stdout_range, [total - 10, total]);
-  assert.equal(tail.notes.length, 1, 'the tail is part of the log: a hint says so');
+    const tail = await call('output', { job_id: id, tail_lines: 2 });
+    assert.equal(tail.json.type, 'tail');
+    assert.equal(tail.json.stdout, '4999\n5000\n');
+    assert.deepEqual(tail.json.stdout_range, [total - 10, total]);
+    assert.equal(tail.notes.length, 1, 'the tail is part of the log: a hint says so');
 
-  const page = await call('output', { job_id: id, offset: 2, length: 6 });
-  assert.equal(page.json.type, 'output');
-  assert.deepEqual(
-    { stream: page.json.stream, text: page.json.text, range: page.json.range, total: page.json.total_bytes, eof: page.json.eof },
-    { stream: 'stdout', text: '2\n3\n4\n', range: [2, 8], total, eof: false },
-  );
-  assert.equal(page.json.log_path, path.join(s.root, id, 'stdout.log'));
-  const last = await call('output', { job_id: id, stream: 'stdout', offset: total - 5, tail_lines: 50, max_bytes: 1 });
-  assert.deepEqual([last.json.text, last.json.eof], ['5000\n', true]);
-  const stderr = await call('output', { job_id: id, stream: 'stderr', offset: 0 });
-  assert.deepEqual([stderr.json.text, stderr.json.range, stderr.json.eof], ['', [0, 0], true]);
+    const page = await call('output', { job_id: id, offset: 2, length: 6 });
+    assert.equal(page.json.type, 'output');
+    assert.deepEqual(
+      { stream: page.json.stream, text: page.json.text, range: page.json.range, total: page.json.total_bytes, eof: page.json.eof },
+      { stream: 'stdout', text: '2\n3\n4\n', range: [2, 8], total, eof: false },
+    );
+    assert.equal(page.json.log_path, path.join(s.root, id, 'stdout.log'));
+    const last = await call('output', { job_id: id, stream: 'stdout', offset: total - 5, tail_lines: 50, max_bytes: 1 });
+    assert.deepEqual([last.json.text, last.json.eof], ['5000\n', true]);
+    const stderr = await call('output', { job_id: id, stream: 'stderr', offset: 0 });
+    assert.deepEqual([stderr.json.text, stderr.json.range, stderr.json.eof], ['', [0, 0], true]);
 
-  const list = await call('list', { state: 'exited' });
-  assert.equal(list.json.type, 'list');
-  assert.deepEqual(
-    list.json.jobs.map((j: { job_id: string }) => j.job_id),
-    [id],
-  );
-  assert.deepEqual((await call('list', { state: 'running' })).json.jobs, []);
-  assert.equal((await call('list', { cwd: s.cwd })).json.jobs.length, 1);
-  assert.equal((await call('list', { cwd: s.tmp })).json.jobs.length, 0);
-});
+    const list = await call('list', { state: 'exited' });
+    assert.equal(list.json.type, 'list');
+    assert.deepEqual(
+      list.json.jobs.map((j: { job_id: string }) => j.job_id),
+      [id],
+    );
+    assert.deepEqual((await call('list', { state: 'running' })).json.jobs, []);
+    assert.equal((await call('list', { cwd: s.cwd })).json.jobs.length, 1);
+    assert.equal((await call('list', { cwd: s.tmp })).json.jobs.length, 0);
+  },
+);
 
 test('wait is bounded (running at the deadline); kill ends the whole job; no job process is left', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
@@ -168,109 +172,148 @@ test('failures are tool errors whose text is the error envelope; unknown tools a
     ['run', { command: ['true'], wait_seconds: 301 }, 'invalid_request', /expected at most 300/],
     ['kill', { job_id: missing, signal: 'STOP' }, 'invalid_request', /^field `signal`: unknown variant "STOP"/],
     ['wait', { job_id: missing, timeout_seconds: 'soon' }, 'invalid_request', /invalid type: string "soon", expected a number/],
-    ['output', { job_id: missing, offset: 0, length: 300_000 }, 'invalid_request', /^field `length`: invalid value: integer `300000`, expected at most 262144$/],
+    [
+      'output',
+      { job_id: missing, offset: 0, length: 300_000 },
+      'invalid_request',
+      /^field `length`: invalid value: integer `300000`, expected at most 262144$/,
+    ],
     ['output', { job_id: missing, stream: 'both', offset: 0 }, 'invalid_request', /^field `stream`: unknown variant "both"/],
     ['list', { tag: ['bad tag!'] }, 'invalid_request', /^invalid tag pattern/],
   ];
   for (const [name, args, code, message] of cases) {
     const r = await call(name, args);
     assert.equal(r.isError, true, `${name} ${JSON.stringify(args)}`);
-    assert.deepEqual([r.json.schema_version, r.json.ok, r.json.type, r.json.error.code, r.json.error.retryable], ['0.1', false, 'error', code, false]);
+    assert.deepEqual(
+      [r.json.schema_version, r.json.ok, r.json.type, r.json.error.code, r.json.error.retryable],
+      ['0.1', false, 'error', code, false],
+    );
     assert.match(r.json.error.message, message, `${name} ${JSON.stringify(args)}`);
   }
   await assert.rejects(client.callTool({ name: 'nope', arguments: {} }), /unknown tool: nope/);
 });
 
-test('ownership: a client kills its own jobs; another client needs force (the answer names the owner); a client cannot take another surface\'s owner', { skip: NEEDS_LINUX }, async (t) => {
-  const s = scratch(t);
-  const a = await connect(t, s, 'client-a');
-  const b = await connect(t, s, 'client-b');
-  const run = await a.call('run', { command: ['sleep', '300'], wait_seconds: 0 });
-  const id: string = run.json.job_id;
-  s.killAtEnd.add(id);
-  assert.equal(readJson(path.join(s.root, id, 'meta.json')).owner, 'agent:client-a');
+test(
+  "ownership: a client kills its own jobs; another client needs force (the answer names the owner); a client cannot take another surface's owner",
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const a = await connect(t, s, 'client-a');
+    const b = await connect(t, s, 'client-b');
+    const run = await a.call('run', { command: ['sleep', '300'], wait_seconds: 0 });
+    const id: string = run.json.job_id;
+    s.killAtEnd.add(id);
+    assert.equal(readJson(path.join(s.root, id, 'meta.json')).owner, 'agent:client-a');
 
-  const refused = await b.call('kill', { job_id: id });
-  assert.equal(refused.isError, true);
-  assert.equal(refused.json.error.code, 'not_owner');
-  assert.deepEqual(refused.json.error.details, { job_id: id, owner: 'agent:client-a' });
-  assert.match(refused.json.error.message, /was started by agent:client-a.*force: true/);
-  assert.equal((await b.call('status', { job_id: id })).json.state, 'running', 'a refused kill signals nothing');
+    const refused = await b.call('kill', { job_id: id });
+    assert.equal(refused.isError, true);
+    assert.equal(refused.json.error.code, 'not_owner');
+    assert.deepEqual(refused.json.error.details, { job_id: id, owner: 'agent:client-a' });
+    assert.match(refused.json.error.message, /was started by agent:client-a.*force: true/);
+    assert.equal((await b.call('status', { job_id: id })).json.state, 'running', 'a refused kill signals nothing');
 
-  const forced = await b.call('kill', { job_id: id, force: true, grace_seconds: 1 });
-  assert.equal(forced.isError, false, JSON.stringify(forced.json));
-  assert.deepEqual([forced.json.state, forced.json.owner], ['killed', 'agent:client-a']);
-  assert.deepEqual(findEnvTagged(id), []);
+    const forced = await b.call('kill', { job_id: id, force: true, grace_seconds: 1 });
+    assert.equal(forced.isError, false, JSON.stringify(forced.json));
+    assert.deepEqual([forced.json.state, forced.json.owner], ['killed', 'agent:client-a']);
+    assert.deepEqual(findEnvTagged(id), []);
 
-  const own = await a.call('run', { command: ['sleep', '300'], wait_seconds: 0 });
-  s.killAtEnd.add(own.json.job_id);
-  const ownKill = await a.call('kill', { job_id: own.json.job_id, grace_seconds: 1 });
-  assert.equal(ownKill.isError, false, JSON.stringify(ownKill.json));
-  assert.equal(ownKill.json.state, 'killed');
-  assert.equal('owner' in ownKill.json, false);
+    const own = await a.call('run', { command: ['sleep', '300'], wait_seconds: 0 });
+    s.killAtEnd.add(own.json.job_id);
+    const ownKill = await a.call('kill', { job_id: own.json.job_id, grace_seconds: 1 });
+    assert.equal(ownKill.isError, false, JSON.stringify(ownKill.json));
+    assert.equal(ownKill.json.state, 'killed');
+    assert.equal('owner' in ownKill.json, false);
 
-  // A client calling itself "copilot" does not become Copilot.
-  const fake = await connect(t, s, 'copilot');
-  const faked = await fake.call('run', { command: ['true'], wait_seconds: 5 });
-  assert.equal(readJson(path.join(s.root, faked.json.job_id, 'meta.json')).owner, 'agent:mcp:copilot');
-});
+    // A client calling itself "copilot" does not become Copilot.
+    const fake = await connect(t, s, 'copilot');
+    const faked = await fake.call('run', { command: ['true'], wait_seconds: 5 });
+    assert.equal(readJson(path.join(s.root, faked.json.job_id, 'meta.json')).owner, 'agent:mcp:copilot');
+  },
+);
 
-test('ports names the job holding a port; kill dry_run (even of another client\'s job) signals nothing; kill by port ends it', { skip: NEEDS_LINUX }, async (t) => {
-  const s = scratch(t);
-  const a = await connect(t, s, 'client-a');
-  const b = await connect(t, s, 'client-b');
-  const pidsFile = path.join(s.tmp, 'server.pids');
-  const run = await a.call('run', { command: [process.execPath, 'http-server.js'], cwd: PROCS, env: { FIXTURE_PIDS: pidsFile }, wait_seconds: 0 });
-  assert.equal(run.isError, false, JSON.stringify(run.json));
-  const id: string = run.json.job_id;
-  s.killAtEnd.add(id);
-  const { port, root: pid } = await waitForRoles({ jobId: id, pid: 0, pidsFile }, ['port', 'root']);
+test(
+  "ports names the job holding a port; kill dry_run (even of another client's job) signals nothing; kill by port ends it",
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const a = await connect(t, s, 'client-a');
+    const b = await connect(t, s, 'client-b');
+    const pidsFile = path.join(s.tmp, 'server.pids');
+    const run = await a.call('run', {
+      command: [process.execPath, 'http-server.js'],
+      cwd: PROCS,
+      env: { FIXTURE_PIDS: pidsFile },
+      wait_seconds: 0,
+    });
+    assert.equal(run.isError, false, JSON.stringify(run.json));
+    const id: string = run.json.job_id;
+    s.killAtEnd.add(id);
+    const { port, root: pid } = await waitForRoles({ jobId: id, pid: 0, pidsFile }, ['port', 'root']);
 
-  const ports = await b.call('ports', { port });
-  assert.equal(ports.isError, false, JSON.stringify(ports.json));
-  assert.equal(ports.json.type, 'ports');
-  assert.deepEqual(
-    ports.json.ports.map((p: Record<string, unknown>) => ({ ...p, command: undefined })),
-    [{ port, protocol: 'tcp', address: '127.0.0.1', pid, command: undefined, job_id: id, owner: 'agent:client-a' }],
-  );
-  assert.match(ports.json.ports[0].command, /http-server\.js$/);
+    const ports = await b.call('ports', { port });
+    assert.equal(ports.isError, false, JSON.stringify(ports.json));
+    assert.equal(ports.json.type, 'ports');
+    assert.deepEqual(
+      ports.json.ports.map((p: Record<string, unknown>) => ({ ...p, command: undefined })),
+      [{ port, protocol: 'tcp', address: '127.0.0.1', pid, command: undefined, job_id: id, owner: 'agent:client-a' }],
+    );
+    assert.match(ports.json.ports[0].command, /http-server\.js$/);
 
-  const preview = await b.call('kill', { port, dry_run: true });
-  assert.equal(preview.isError, false, JSON.stringify(preview.json));
-  assert.equal(preview.json.type, 'kill_preview');
-  assert.deepEqual([preview.json.job_id, preview.json.state, preview.json.owner], [id, 'running', 'agent:client-a']);
-  assert.ok(preview.json.targets.some((p: { pid: number; command: string; age_s: number }) => p.pid === pid && /http-server\.js$/.test(p.command) && p.age_s >= 0));
-  assert.deepEqual(preview.json.ports, [{ port, protocol: 'tcp', address: '127.0.0.1', pid }]);
-  assert.equal(typeof preview.json.running_for_s, 'number');
-  assert.equal((await a.call('status', { job_id: id })).json.state, 'running', 'a dry run signals nothing');
-  assert.ok(readProcStat(pid) !== undefined, 'the server is still alive after the dry run');
+    const preview = await b.call('kill', { port, dry_run: true });
+    assert.equal(preview.isError, false, JSON.stringify(preview.json));
+    assert.equal(preview.json.type, 'kill_preview');
+    assert.deepEqual([preview.json.job_id, preview.json.state, preview.json.owner], [id, 'running', 'agent:client-a']);
+    assert.ok(
+      preview.json.targets.some(
+        (p: { pid: number; command: string; age_s: number }) => p.pid === pid && /http-server\.js$/.test(p.command) && p.age_s >= 0,
+      ),
+    );
+    assert.deepEqual(preview.json.ports, [{ port, protocol: 'tcp', address: '127.0.0.1', pid }]);
+    assert.equal(typeof preview.json.running_for_s, 'number');
+    assert.equal((await a.call('status', { job_id: id })).json.state, 'running', 'a dry run signals nothing');
+    assert.ok(readProcStat(pid) !== undefined, 'the server is still alive after the dry run');
 
-  const both = await a.call('kill', { job_id: id, port });
-  assert.deepEqual([both.isError, both.json.error.code], [true, 'invalid_request']);
-  const refused = await b.call('kill', { port });
-  assert.deepEqual([refused.isError, refused.json.error.code], [true, 'not_owner'], 'killing by port keeps the ownership rule');
+    const both = await a.call('kill', { job_id: id, port });
+    assert.deepEqual([both.isError, both.json.error.code], [true, 'invalid_request']);
+    const refused = await b.call('kill', { port });
+    assert.deepEqual([refused.isError, refused.json.error.code], [true, 'not_owner'], 'killing by port keeps the ownership rule');
 
-  const killed = await a.call('kill', { port, grace_seconds: 1 });
-  assert.equal(killed.isError, false, JSON.stringify(killed.json));
-  assert.deepEqual([killed.json.job_id, killed.json.state], [id, 'killed']);
-  assert.deepEqual(findEnvTagged(id), []);
-  assert.deepEqual((await a.call('ports', { port })).json.ports, [], 'nobody listens once the job is killed');
-});
+    const killed = await a.call('kill', { port, grace_seconds: 1 });
+    assert.equal(killed.isError, false, JSON.stringify(killed.json));
+    assert.deepEqual([killed.json.job_id, killed.json.state], [id, 'killed']);
+    assert.deepEqual(findEnvTagged(id), []);
+    assert.deepEqual((await a.call('ports', { port })).json.ports, [], 'nobody listens once the job is killed');
+  },
+);
 
-test('masked values: env values printed by the job come back as *** from run and output (tail and pages)', { skip: NEEDS_LINUX }, async (t) => {
-  const s = scratch(t);
-  const { call } = await connect(t, s);
-  const secret = `mcp-s3cret-${process.pid}`;
-  const run = await call('run', { command: ['echo "key=$API_KEY"'], env: { API_KEY: secret }, wait_seconds: 10 });
-  assert.equal(run.isError, false, JSON.stringify(run.json));
-  const id: string = run.json.job_id;
-  await call('wait', { job_id: id, timeout_seconds: 20 });
-  const tail = await call('output', { job_id: id });
-  const raw = `key=${secret}\n`;
-  // A page that ends inside the value and one that starts inside it.
-  const first = await call('output', { job_id: id, offset: 0, length: 8 });
-  const second = await call('output', { job_id: id, offset: 8, length: 100 });
-  assert.deepEqual([run.json.stdout, tail.json.stdout, first.json.text, second.json.text], ['key=***\n', 'key=***\n', 'key=***', '***\n']);
-  assert.deepEqual([first.json.range, second.json.range], [[0, 8], [8, Buffer.byteLength(raw)]], 'pages keep raw byte ranges');
-  for (const r of [run, tail, first, second]) assert.ok(!JSON.stringify(r.json).includes(secret));
-});
+test(
+  'masked values: env values printed by the job come back as *** from run and output (tail and pages)',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const { call } = await connect(t, s);
+    const secret = `mcp-s3cret-${process.pid}`;
+    const run = await call('run', { command: ['echo "key=$API_KEY"'], env: { API_KEY: secret }, wait_seconds: 10 });
+    assert.equal(run.isError, false, JSON.stringify(run.json));
+    const id: string = run.json.job_id;
+    await call('wait', { job_id: id, timeout_seconds: 20 });
+    const tail = await call('output', { job_id: id });
+    const raw = `key=${secret}\n`;
+    // A page that ends inside the value and one that starts inside it.
+    const first = await call('output', { job_id: id, offset: 0, length: 8 });
+    const second = await call('output', { job_id: id, offset: 8, length: 100 });
+    assert.deepEqual(
+      [run.json.stdout, tail.json.stdout, first.json.text, second.json.text],
+      ['key=***\n', 'key=***\n', 'key=***', '***\n'],
+    );
+    assert.deepEqual(
+      [first.json.range, second.json.range],
+      [
+        [0, 8],
+        [8, Buffer.byteLength(raw)],
+      ],
+      'pages keep raw byte ranges',
+    );
+    for (const r of [run, tail, first, second]) assert.ok(!JSON.stringify(r.json).includes(secret));
+  },
+);

@@ -15,13 +15,20 @@ test('notify set: the transcript sequence (command, output overlay, empty patter
   const { root } = tempStore(t);
   const id = writeFakeJob(root, { tags: ['old'] });
   const set = async (...args: string[]) => (await runCli(['--root', root, 'notify', 'set', id, ...args])).stdout;
-  const env = (notification: object) => `{"schema_version":"0.1","ok":true,"type":"notify.set","job_id":"${id}","notification":${JSON.stringify(notification)}}\n`;
+  const env = (notification: object) =>
+    `{"schema_version":"0.1","ok":true,"type":"notify.set","job_id":"${id}","notification":${JSON.stringify(notification)}}\n`;
   assert.equal(await set('--command', 'echo done'), env({ notify_command: 'echo done' }));
-  assert.equal(await set('--output-pattern', 'warn', '--output-stream', 'stdout'), env({ notify_command: 'echo done', on_output_match: { pattern: 'warn', match_type: 'contains', stream: 'stdout' } }));
+  assert.equal(
+    await set('--output-pattern', 'warn', '--output-stream', 'stdout'),
+    env({ notify_command: 'echo done', on_output_match: { pattern: 'warn', match_type: 'contains', stream: 'stdout' } }),
+  );
   // Overlay onto the existing config: only the given fields change.
   assert.equal(
     await set('--output-match-type', 'regex', '--output-file', '/tmp/m.ndjson', '--output-command', 'cat'),
-    env({ notify_command: 'echo done', on_output_match: { pattern: 'warn', match_type: 'regex', stream: 'stdout', command: 'cat', file: '/tmp/m.ndjson' } }),
+    env({
+      notify_command: 'echo done',
+      on_output_match: { pattern: 'warn', match_type: 'regex', stream: 'stdout', command: 'cat', file: '/tmp/m.ndjson' },
+    }),
   );
   assert.equal(await set('--output-pattern', ''), env({ notify_command: 'echo done' }));
   assert.equal(await set(), env({ notify_command: 'echo done' }));
@@ -58,31 +65,74 @@ test('notify set: invalid choices are usage errors, unknown jobs job_not_found, 
   assert.deepEqual(local.json.notification, { notify_command: 'x' });
 });
 
-test('notify set on a running job applies to the next lines of both streams, as a config given to run', { skip: NEEDS_LINUX }, async (t) => {
-  const s = scratch(t);
-  // Several jobs: each first line after `notify set` makes the supervisor re-read meta.json, and
-  // a line of the other stream arriving meanwhile must wait for that read, not use the old config.
-  const cases = (['stderr', 'either', 'stderr', 'either'] as const).map((stream, i) => ({ stream, gate: path.join(s.tmp, `gate${i}`), file: `ev${i}.ndjson` }));
-  const ids: string[] = [];
-  for (const c of cases) {
-    const r = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sh', '-c', `while [ ! -e '${c.gate}' ]; do sleep 0.05; done; echo MATCH; echo MATCH >&2`], { cwd: s.cwd, env: s.env });
-    assert.equal(r.code, 0, r.stderr);
-    ids.push(r.json.job_id);
-    // A relative --output-file, as in the report: it resolves against the job's supervisor cwd.
-    const set = await runCli(['--root', s.root, 'notify', 'set', r.json.job_id, '--output-pattern', 'MATCH', '--output-stream', c.stream, '--output-file', c.file], { cwd: s.cwd, env: s.env });
-    assert.equal(set.code, 0, set.stderr);
-  }
-  for (const c of cases) writeFileSync(c.gate, '');
-  for (const [i, c] of cases.entries()) {
-    const st = await until(`job ${i} finished`, () => {
-      const state = readJson(path.join(s.root, ids[i], 'state.json'));
-      return state.job.status === 'exited' && !isProcessAlive(state.supervisor_pid, state.supervisor_start_time) && state;
-    });
-    assert.equal(st.result.exit_code, 0);
-    const streams = readIf(path.join(s.cwd, c.file)).split('\n').filter(Boolean).map((l) => JSON.parse(l).stream).sort();
-    assert.deepEqual(streams, c.stream === 'either' ? ['stderr', 'stdout'] : ['stderr'], `job ${i} (--output-stream ${c.stream}): matched streams`);
-  }
-});
+test(
+  'notify set on a running job applies to the next lines of both streams, as a config given to run',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    // Several jobs: each first line after `notify set` makes the supervisor re-read meta.json, and
+    // a line of the other stream arriving meanwhile must wait for that read, not use the old config.
+    const cases = (['stderr', 'either', 'stderr', 'either'] as const).map((stream, i) => ({
+      stream,
+      gate: path.join(s.tmp, `gate${i}`),
+      file: `ev${i}.ndjson`,
+    }));
+    const ids: string[] = [];
+    for (const c of cases) {
+      const r = await runCli(
+        [
+          '--root',
+          s.root,
+          'run',
+          '--no-wait',
+          '--',
+          'sh',
+          '-c',
+          `while [ ! -e '${c.gate}' ]; do sleep 0.05; done; echo MATCH; echo MATCH >&2`,
+        ],
+        { cwd: s.cwd, env: s.env },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      ids.push(r.json.job_id);
+      // A relative --output-file, as in the report: it resolves against the job's supervisor cwd.
+      const set = await runCli(
+        [
+          '--root',
+          s.root,
+          'notify',
+          'set',
+          r.json.job_id,
+          '--output-pattern',
+          'MATCH',
+          '--output-stream',
+          c.stream,
+          '--output-file',
+          c.file,
+        ],
+        { cwd: s.cwd, env: s.env },
+      );
+      assert.equal(set.code, 0, set.stderr);
+    }
+    for (const c of cases) writeFileSync(c.gate, '');
+    for (const [i, c] of cases.entries()) {
+      const st = await until(`job ${i} finished`, () => {
+        const state = readJson(path.join(s.root, ids[i], 'state.json'));
+        return state.job.status === 'exited' && !isProcessAlive(state.supervisor_pid, state.supervisor_start_time) && state;
+      });
+      assert.equal(st.result.exit_code, 0);
+      const streams = readIf(path.join(s.cwd, c.file))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).stream)
+        .sort();
+      assert.deepEqual(
+        streams,
+        c.stream === 'either' ? ['stderr', 'stdout'] : ['stderr'],
+        `job ${i} (--output-stream ${c.stream}): matched streams`,
+      );
+    }
+  },
+);
 
 test('notify set on a job that is printing applies from the first line written after it returned', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
@@ -95,16 +145,29 @@ test('notify set on a job that is printing applies from the first line written a
   assert.equal(r.code, 0, r.stderr);
   const id = r.json.job_id;
   await until('output flowing', () => readIf(path.join(s.root, id, 'full.log')).split('\n').length > 20);
-  const set = await runCli(['--root', s.root, 'notify', 'set', id, '--output-pattern', 'AFTER', '--output-file', nd], { cwd: s.cwd, env: s.env });
+  const set = await runCli(['--root', s.root, 'notify', 'set', id, '--output-pattern', 'AFTER', '--output-file', nd], {
+    cwd: s.cwd,
+    env: s.env,
+  });
   assert.equal(set.code, 0, set.stderr);
   writeFileSync(gate, '');
   const events = await until('a match on each stream', () => {
-    const lines = readIf(nd).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { stream: string; line: string });
+    const lines = readIf(nd)
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { stream: string; line: string });
     return ['stdout', 'stderr'].every((st) => lines.some((e) => e.stream === st)) && lines;
   });
   killJob(s.root, id);
-  const firstAfter = (stream: string) => readIf(path.join(s.root, id, `${stream}.log`)).split('\n').find((l) => l.startsWith('AFTER'));
+  const firstAfter = (stream: string) =>
+    readIf(path.join(s.root, id, `${stream}.log`))
+      .split('\n')
+      .find((l) => l.startsWith('AFTER'));
   for (const stream of ['stdout', 'stderr']) {
-    assert.equal(events.find((e) => e.stream === stream)?.line, firstAfter(stream), `${stream}: the first line written after notify set matched`);
+    assert.equal(
+      events.find((e) => e.stream === stream)?.line,
+      firstAfter(stream),
+      `${stream}: the first line written after notify set matched`,
+    );
   }
 });

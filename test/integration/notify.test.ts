@@ -22,11 +22,16 @@ test('--notify-file appends the job.finished event (same keys and order as agent
   assert.equal(normalize(line.trim(), s, idMap), normalize(noted('run_notify_file', 'notify file afterwards:'), s));
   // The sink is written before its result is recorded, so wait for the record too.
   const eventFile = path.join(s.root, r.json.job_id, 'completion_event.json');
-  const completion = JSON.parse(await until('delivery results', () => {
-    const text = readIf(eventFile);
-    return text.includes('"sink_type"') ? text : undefined;
-  }));
-  assert.deepEqual(completion.delivery_results.map((d: { sink_type: string; success: boolean }) => [d.sink_type, d.success]), [['file', true]]);
+  const completion = JSON.parse(
+    await until('delivery results', () => {
+      const text = readIf(eventFile);
+      return text.includes('"sink_type"') ? text : undefined;
+    }),
+  );
+  assert.deepEqual(
+    completion.delivery_results.map((d: { sink_type: string; success: boolean }) => [d.sink_type, d.success]),
+    [['file', true]],
+  );
 });
 
 test('--notify-command: event on stdin, failure recorded in completion_event.json', async (t) => {
@@ -49,20 +54,29 @@ test('output-match events: stream filter, regex, file sink and notification_even
   const a = await checkTranscript('run_output_match_contains_stderr', s);
   const outFile = path.join(s.cwd, 'matches.ndjson');
   const matched = await until('output match', () => readIf(outFile) || undefined);
-  assert.equal(normalize(matched.trim(), s, { [a.json.job_id]: '<ID31>' }), normalize(noted('run_output_match_contains_stderr', 'output file afterwards:'), s));
+  assert.equal(
+    normalize(matched.trim(), s, { [a.json.job_id]: '<ID31>' }),
+    normalize(noted('run_output_match_contains_stderr', 'output file afterwards:'), s),
+  );
   const b = await checkTranscript('run_output_match_regex', s);
   const nd = path.join(s.root, b.json.job_id, 'notification_events.ndjson');
   const lines = await until('two regex matches', () => {
     const text = readIf(nd);
     return text.split('\n').filter(Boolean).length === 2 ? text : undefined;
   });
-  assert.equal(normalize(lines.trim(), s, { [b.json.job_id]: '<ID32>' }), normalize(noted('run_output_match_regex', 'notification_events.ndjson afterwards:'), s));
+  assert.equal(
+    normalize(lines.trim(), s, { [b.json.job_id]: '<ID32>' }),
+    normalize(noted('run_output_match_regex', 'notification_events.ndjson afterwards:'), s),
+  );
 });
 
 test('notify set --output-pattern after launch applies to later lines', async (t) => {
   const s = scratch(t);
   const gate = path.join(s.tmp, 'gate');
-  const r = await runCli(['--root', s.root, 'run', '--no-wait', '--', `while [ ! -e '${gate}' ]; do sleep 0.05; done; echo 'late warn'`], { cwd: s.cwd, env: s.env });
+  const r = await runCli(['--root', s.root, 'run', '--no-wait', '--', `while [ ! -e '${gate}' ]; do sleep 0.05; done; echo 'late warn'`], {
+    cwd: s.cwd,
+    env: s.env,
+  });
   const id = r.json.job_id;
   // Edit the metadata the way `notify set` does (that command belongs to another module).
   const metaPath = path.join(s.root, id, 'meta.json');
@@ -80,10 +94,13 @@ test('job.finished after a timeout is not held back by --kill-after, and the sup
   const s = scratch(t);
   const events = path.join(s.tmp, 'events.ndjson');
   const t0 = Date.now();
-  const r = await runCli(['--root', s.root, 'run', '--no-wait', '--timeout', '1', '--kill-after', '30', '--notify-file', events, '--', 'sleep', '60'], {
-    cwd: s.cwd,
-    env: s.env,
-  });
+  const r = await runCli(
+    ['--root', s.root, 'run', '--no-wait', '--timeout', '1', '--kill-after', '30', '--notify-file', events, '--', 'sleep', '60'],
+    {
+      cwd: s.cwd,
+      env: s.env,
+    },
+  );
   const line = await until('job.finished', () => readIf(events) || undefined, 10_000);
   assert.ok(Date.now() - t0 < 10_000);
   const event = JSON.parse(line);
@@ -98,7 +115,19 @@ test('an output-match command sink finds the event at AGENT_EXEC_EVENT_PATH and 
   const s = scratch(t);
   const got = path.join(s.tmp, 'got');
   const r = await runCli(
-    ['--root', s.root, 'run', '--output-pattern', 'hit', '--output-command', `{ cat "$AGENT_EXEC_EVENT_PATH"; echo; cat; echo; echo "$AGENT_EXEC_EVENT_TYPE"; } >> '${got}'`, '--', 'sh', '-c', 'echo miss; echo hit'],
+    [
+      '--root',
+      s.root,
+      'run',
+      '--output-pattern',
+      'hit',
+      '--output-command',
+      `{ cat "$AGENT_EXEC_EVENT_PATH"; echo; cat; echo; echo "$AGENT_EXEC_EVENT_TYPE"; } >> '${got}'`,
+      '--',
+      'sh',
+      '-c',
+      'echo miss; echo hit',
+    ],
     { cwd: s.cwd, env: s.env },
   );
   const text = await until('sink output', () => (readIf(got).split('\n').length >= 4 ? readIf(got) : undefined));
@@ -109,5 +138,8 @@ test('an output-match command sink finds the event at AGENT_EXEC_EVENT_PATH and 
   assert.equal(type, 'job.output.matched');
   const nd = path.join(s.root, r.json.job_id, 'notification_events.ndjson');
   const line = JSON.parse(await until('ndjson', () => readIf(nd) || undefined));
-  assert.deepEqual(line.delivery_results.map((d: { sink_type: string; success: boolean }) => [d.sink_type, d.success]), [['command', true]]);
+  assert.deepEqual(
+    line.delivery_results.map((d: { sink_type: string; success: boolean }) => [d.sink_type, d.success]),
+    [['command', true]],
+  );
 });

@@ -18,14 +18,34 @@ test('CLI run and tail redact --mask values and masked --env-file values; logs k
   writeFileSync(envFile, `FILE_SECRET=${fromFile}\nPLAIN=visible-value\n`);
   const script = 'echo "a=$API_SECRET b=$FILE_SECRET c=$PLAIN"; echo "err $API_SECRET" >&2';
   const run = await runCli(
-    ['--root', s.root, 'run', '--env', `API_SECRET=${fromEnv}`, '--mask', 'API_SECRET', '--env-file', envFile, '--mask', 'FILE_SECRET', '--', 'sh', '-c', script],
+    [
+      '--root',
+      s.root,
+      'run',
+      '--env',
+      `API_SECRET=${fromEnv}`,
+      '--mask',
+      'API_SECRET',
+      '--env-file',
+      envFile,
+      '--mask',
+      'FILE_SECRET',
+      '--',
+      'sh',
+      '-c',
+      script,
+    ],
     { cwd: s.cwd, env: s.env },
   );
   assert.equal(run.code, 0, run.stdout);
   assert.equal(run.json.state, 'exited');
   assert.equal(run.json.stdout, 'a=*** b=*** c=visible-value\n');
   assert.equal(run.json.stderr, 'err ***\n');
-  assert.deepEqual(run.json.stdout_range, [0, Buffer.byteLength(`a=${fromEnv} b=${fromFile} c=visible-value\n`)], 'ranges are raw byte ranges');
+  assert.deepEqual(
+    run.json.stdout_range,
+    [0, Buffer.byteLength(`a=${fromEnv} b=${fromFile} c=visible-value\n`)],
+    'ranges are raw byte ranges',
+  );
   const id: string = run.json.job_id;
 
   const tail = await runCli(['--root', s.root, 'tail', id], { cwd: s.cwd, env: s.env });
@@ -34,7 +54,11 @@ test('CLI run and tail redact --mask values and masked --env-file values; logs k
   for (const out of [run.stdout, tail.stdout]) assert.ok(!out.includes(fromEnv) && !out.includes(fromFile));
 
   const dir = path.join(s.root, id);
-  assert.equal(readFileSync(path.join(dir, 'stdout.log'), 'utf8'), `a=${fromEnv} b=${fromFile} c=visible-value\n`, 'the log keeps the raw bytes');
+  assert.equal(
+    readFileSync(path.join(dir, 'stdout.log'), 'utf8'),
+    `a=${fromEnv} b=${fromFile} c=visible-value\n`,
+    'the log keeps the raw bytes',
+  );
   for (const f of readdirSync(dir).filter((n) => !n.endsWith('.log'))) {
     const text = readFileSync(path.join(dir, f), 'latin1');
     assert.ok(!text.includes(fromEnv) && !text.includes(fromFile), `a value in ${f}`);
@@ -44,11 +68,16 @@ test('CLI run and tail redact --mask values and masked --env-file values; logs k
 test('CLI create + start: the masked value is redacted in the start answer and in tail', async (t) => {
   const s = scratch(t);
   const secret = `created-s3cret-${process.pid}`;
-  const created = await runCli(['--root', s.root, 'create', '--env', `TOKEN=${secret}`, '--mask', 'TOKEN', '--', 'sh', '-c', 'echo "token: $TOKEN"'], { cwd: s.cwd, env: s.env });
+  const created = await runCli(
+    ['--root', s.root, 'create', '--env', `TOKEN=${secret}`, '--mask', 'TOKEN', '--', 'sh', '-c', 'echo "token: $TOKEN"'],
+    { cwd: s.cwd, env: s.env },
+  );
   const id: string = created.json.job_id;
   const started = await runCli(['--root', s.root, 'start', id], { cwd: s.cwd, env: s.env });
   assert.equal(started.code, 0, started.stdout);
   assert.ok(!started.stdout.includes(secret), started.stdout);
-  const tail = await runCli(['--root', s.root, 'wait', id], { cwd: s.cwd, env: s.env }).then(() => runCli(['--root', s.root, 'tail', id], { cwd: s.cwd, env: s.env }));
+  const tail = await runCli(['--root', s.root, 'wait', id], { cwd: s.cwd, env: s.env }).then(() =>
+    runCli(['--root', s.root, 'tail', id], { cwd: s.cwd, env: s.env }),
+  );
   assert.equal(tail.json.stdout, 'token: ***\n');
 });

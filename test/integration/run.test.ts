@@ -40,9 +40,12 @@ test('run: inline observation, modes and output heads match agent-exec 0.2.3 tra
   assert.match(logged, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[STDOUT\] L\n$/);
 });
 
-test('run: --wait true|false after an option value is still the flag\'s value, as agent-exec parses it, not the start of the command', async (t) => {
+test("run: --wait true|false after an option value is still the flag's value, as agent-exec parses it, not the start of the command", async (t) => {
   const s = scratch(t);
-  for (const [flagValue, observed] of [['false', false], ['TRUE', true]] as const) {
+  for (const [flagValue, observed] of [
+    ['false', false],
+    ['TRUE', true],
+  ] as const) {
     const r = await runCli(['--root', s.root, 'run', '--timeout', '5', '--wait', flagValue, 'echo', 'hi'], { cwd: s.cwd, env: s.env });
     assert.equal(r.code, 0, r.stderr);
     s.killAtEnd.add(r.json.job_id);
@@ -117,7 +120,10 @@ test('auto-GC runs after a launch unless --no-auto-gc or [gc] auto = false', asy
   await run('--config', config, '--auto-gc-older-than', '1s');
   assert.ok(jobIds(s.root).includes(old));
   // The fixture finished long ago; the job just launched is active, so it stays.
-  const last = await runCli(['--root', s.root, 'run', '--auto-gc-older-than', '1s', '--', 'sh', '-c', 'echo x; sleep 2'], { cwd: s.cwd, env: s.env });
+  const last = await runCli(['--root', s.root, 'run', '--auto-gc-older-than', '1s', '--', 'sh', '-c', 'echo x; sleep 2'], {
+    cwd: s.cwd,
+    env: s.env,
+  });
   assert.ok(!jobIds(s.root).includes(old));
   assert.ok(jobIds(s.root).includes(last.json.job_id));
 });

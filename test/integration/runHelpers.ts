@@ -130,7 +130,12 @@ export function argvFor(tr: Transcript, s: { root: string; cwd: string; tmp: str
  * and our optional additions (`timed_out`) dropped. `sizes` also blanks byte counts (outputs
  * that contain the scratch paths, whose length differs from the harness's).
  */
-export function normalize(stdout: string, s: { root: string; cwd: string; tmp: string }, idMap: Record<string, string> = {}, sizes = false): string {
+export function normalize(
+  stdout: string,
+  s: { root: string; cwd: string; tmp: string },
+  idMap: Record<string, string> = {},
+  sizes = false,
+): string {
   let out = stdout.replaceAll(s.root, '<ROOT>').replaceAll(s.cwd, '<CWD>').replaceAll(s.tmp, '<TMP>');
   for (const [real, ph] of Object.entries(idMap)) out = out.replaceAll(real, ph);
   out = out

@@ -12,7 +12,7 @@ const transcript = readFileSync(path.join(FIXTURES, 'transcripts.jsonl'), 'utf8'
   .map((l) => JSON.parse(l))
   .find((r) => r.name === 'schema');
 
-test('schema prints agent-exec 0.2.3\'s answer byte for byte', async () => {
+test("schema prints agent-exec 0.2.3's answer byte for byte", async () => {
   const r = await runCli(['schema']);
   assert.equal(r.code, 0);
   assert.equal(r.stdout, transcript.stdout);
@@ -30,7 +30,10 @@ test('schema works from a copy of the CLI with no schema/ directory anywhere nea
 
 test('schema --yaml and usage', async () => {
   const y = await runCli(['--yaml', 'schema']);
-  assert.match(y.stdout, /^---\nschema_version: "0\.1"\nok: true\ntype: schema\nschema_format: json-schema-draft-07\nschema:\n {2}\$comment: "2026-02-19T00:00:00Z"\n/);
+  assert.match(
+    y.stdout,
+    /^---\nschema_version: "0\.1"\nok: true\ntype: schema\nschema_format: json-schema-draft-07\nschema:\n {2}\$comment: "2026-02-19T00:00:00Z"\n/,
+  );
   assert.ok(y.stdout.endsWith('generated_at: "2026-02-19T00:00:00Z"\n'));
   const bad = await runCli(['schema', 'extra']);
   assert.equal(bad.code, 2);

@@ -11,7 +11,11 @@ test('bind addresses parse like a Rust SocketAddr: IP literals with a port, IPv6
   assert.deepEqual(parseBind('127.0.0.1:19263'), { host: '127.0.0.1', port: 19263 });
   assert.deepEqual(parseBind('[::1]:0'), { host: '::1', port: 0 });
   for (const bad of ['localhost:80', '127.0.0.1', '::1:80', '[127.0.0.1]:80', '1.2.3.4:65536', '1.2.3:80', ':80', '[::1]:']) {
-    assert.throws(() => parseBind(bad), (e: JobError) => e.code === 'internal_error' && e.message === `invalid bind address '${bad}': invalid socket address syntax`, bad);
+    assert.throws(
+      () => parseBind(bad),
+      (e: JobError) => e.code === 'internal_error' && e.message === `invalid bind address '${bad}': invalid socket address syntax`,
+      bad,
+    );
   }
   assert.equal(formatBind({ host: '::', port: 1 }), '[::]:1');
 });
@@ -24,13 +28,21 @@ test('loopback is 127.0.0.0/8 and ::1 in any spelling; nothing else', () => {
 test('start-up options: token from the environment (empty = none), refusals carry their stderr text', () => {
   const loop = resolveServeOptions({ bind: '127.0.0.1:1', insecure: false }, { AGENT_EXEC_SERVE_TOKEN: '' });
   assert.equal(loop.token, undefined);
-  const open = resolveServeOptions({ bind: '0.0.0.0:1', insecure: true, allowOrigin: 'https://app.example:8443' }, { AGENT_EXEC_SERVE_TOKEN: 't' });
+  const open = resolveServeOptions(
+    { bind: '0.0.0.0:1', insecure: true, allowOrigin: 'https://app.example:8443' },
+    { AGENT_EXEC_SERVE_TOKEN: 't' },
+  );
   assert.deepEqual(open, { bind: { host: '0.0.0.0', port: 1 }, token: 't', allowOrigin: 'https://app.example:8443' });
   assert.throws(
     () => resolveServeOptions({ bind: '10.1.2.3:1', insecure: false }, {}),
-    (e: StartupRefusal) => e.code === 'serve_unsafe_bind' && e.stderr === 'Error: non-loopback bind address 10.1.2.3:1 requires --insecure flag',
+    (e: StartupRefusal) =>
+      e.code === 'serve_unsafe_bind' && e.stderr === 'Error: non-loopback bind address 10.1.2.3:1 requires --insecure flag',
   );
   for (const origin of ['http://x/', 'http://x/path', 'not an origin']) {
-    assert.throws(() => resolveServeOptions({ bind: '127.0.0.1:1', insecure: false, allowOrigin: origin }, {}), (e: JobError) => e.code === 'internal_error', origin);
+    assert.throws(
+      () => resolveServeOptions({ bind: '127.0.0.1:1', insecure: false, allowOrigin: origin }, {}),
+      (e: JobError) => e.code === 'internal_error',
+      origin,
+    );
   }
 });

@@ -60,14 +60,20 @@ async function startServe(t: TestContext, s: Scratch, args: string[] = [], env: 
 }
 
 /** A request with the server's token and, on POST, `content-type: application/json` (both overridable; `bare` sends neither). */
-async function call(server: Server, method: string, route: string, init: { body?: string; headers?: Record<string, string>; bare?: boolean } = {}) {
+async function call(
+  server: Server,
+  method: string,
+  route: string,
+  init: { body?: string; headers?: Record<string, string>; bare?: boolean } = {},
+) {
   const defaults = init.bare ? {} : { ...server.auth, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) };
   const res = await fetch(server.url + route, { method, body: init.body, headers: { ...defaults, ...init.headers } });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
 }
 
-const exec = (server: Server, body: object, headers: Record<string, string> = {}) => call(server, 'POST', '/exec', { body: JSON.stringify(body), headers });
+const exec = (server: Server, body: object, headers: Record<string, string> = {}) =>
+  call(server, 'POST', '/exec', { body: JSON.stringify(body), headers });
 
 function errorOf(r: { json: any }) {
   assert.equal(r.json.ok, false);
@@ -121,7 +127,11 @@ test('start-up guards print their envelope as JSON (even with --yaml) and exit 1
 
   const badBind = await runCli(['--root', s.root, 'serve', '--bind', 'localhost:80'], { env });
   assert.equal(badBind.code, 1);
-  assert.deepEqual(badBind.json.error, { code: 'internal_error', message: "invalid bind address 'localhost:80': invalid socket address syntax", retryable: false });
+  assert.deepEqual(badBind.json.error, {
+    code: 'internal_error',
+    message: "invalid bind address 'localhost:80': invalid socket address syntax",
+    retryable: false,
+  });
 
   const badOrigin = await runCli(['--root', s.root, 'serve', '--port', '0', '--allow-origin', 'http://x/y'], { env });
   assert.equal(badOrigin.code, 1);
@@ -150,7 +160,11 @@ test('routes: health, exec, status, tail (bounded by query), wait, list; agent-e
   assert.equal(health.status, 200);
   assert.equal(health.text, '{"schema_version":"0.1","ok":true,"type":"health"}');
 
-  const run = await exec(server, { command: ['sh', '-c', 'printf "l1\\nl2\\nl3\\n"; echo err >&2'], env: { SECRET_X: 's3cr3t' }, until: 5 });
+  const run = await exec(server, {
+    command: ['sh', '-c', 'printf "l1\\nl2\\nl3\\n"; echo err >&2'],
+    env: { SECRET_X: 's3cr3t' },
+    until: 5,
+  });
   assert.equal(run.status, 200, run.text);
   assert.equal(run.json.type, 'run');
   const id: string = run.json.job_id;
@@ -171,7 +185,17 @@ test('routes: health, exec, status, tail (bounded by query), wait, list; agent-e
 
   const status = await call(server, 'GET', `/status/${id.slice(0, 10)}`);
   assert.equal(status.status, 200);
-  assert.deepEqual(Object.keys(status.json), ['schema_version', 'ok', 'type', 'job_id', 'state', 'exit_code', 'created_at', 'started_at', 'finished_at']);
+  assert.deepEqual(Object.keys(status.json), [
+    'schema_version',
+    'ok',
+    'type',
+    'job_id',
+    'state',
+    'exit_code',
+    'created_at',
+    'started_at',
+    'finished_at',
+  ]);
   assert.equal(status.json.job_id, id);
 
   const tail = await call(server, 'GET', `/tail/${id}`);
@@ -197,94 +221,105 @@ test('routes: health, exec, status, tail (bounded by query), wait, list; agent-e
   const timeout = await exec(server, { command: ['sleep 30'], timeout: 0.5, wait: false });
   assert.equal(timeout.status, 200, timeout.text);
   assert.equal(timeout.json.waited_ms, 0);
-  assert.equal(readJson(path.join(s.root, timeout.json.job_id, 'meta.json')).timeout_ms, 1000, 'fractional seconds round up to whole seconds');
+  assert.equal(
+    readJson(path.join(s.root, timeout.json.job_id, 'meta.json')).timeout_ms,
+    1000,
+    'fractional seconds round up to whole seconds',
+  );
   const timedOut = await call(server, 'GET', `/wait/${timeout.json.job_id}?until=20`);
   assert.equal(timedOut.json.state, 'killed');
 });
 
-test('errors map to §6 statuses with envelopes; unknown routes 404 and wrong methods 405 with empty bodies', { skip: NEEDS_LINUX }, async (t) => {
-  const s = scratch(t);
-  const server = await startServe(t, s);
-  const missing = '0123456789abcdef0123456789abcdef';
+test(
+  'errors map to §6 statuses with envelopes; unknown routes 404 and wrong methods 405 with empty bodies',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const server = await startServe(t, s);
+    const missing = '0123456789abcdef0123456789abcdef';
 
-  const notFound = await call(server, 'GET', `/status/${missing}`);
-  assert.equal(notFound.status, 404);
-  assert.deepEqual(errorOf(notFound), { code: 'job_not_found', message: `job not found: ${missing}`, retryable: false });
-  // Ids are validated before they touch the file system: nothing outside the root is reachable.
-  // Raw requests: fetch would resolve the dot segments itself.
-  const host = { host: new URL(server.url).host };
-  for (const sneaky of ['..%2F..%2Fetc', 'a%00b', '%2F']) {
-    const r = await rawGet(server.url, `/status/${sneaky}`, { ...host, ...server.auth });
-    assert.equal(r.status, 404, sneaky);
-    assert.equal(errorOf({ json: JSON.parse(r.body) }).code, 'job_not_found', sneaky);
-  }
-  // Dot segments are resolved as URLs are: /status/.. is /, which is no route.
-  for (const dots of ['..', '%2E%2E']) assert.deepEqual(await rawGet(server.url, `/status/${dots}`, host), { status: 404, body: '' });
-  assert.equal((await call(server, 'GET', '/status/%E0%A4%A')).status, 400);
+    const notFound = await call(server, 'GET', `/status/${missing}`);
+    assert.equal(notFound.status, 404);
+    assert.deepEqual(errorOf(notFound), { code: 'job_not_found', message: `job not found: ${missing}`, retryable: false });
+    // Ids are validated before they touch the file system: nothing outside the root is reachable.
+    // Raw requests: fetch would resolve the dot segments itself.
+    const host = { host: new URL(server.url).host };
+    for (const sneaky of ['..%2F..%2Fetc', 'a%00b', '%2F']) {
+      const r = await rawGet(server.url, `/status/${sneaky}`, { ...host, ...server.auth });
+      assert.equal(r.status, 404, sneaky);
+      assert.equal(errorOf({ json: JSON.parse(r.body) }).code, 'job_not_found', sneaky);
+    }
+    // Dot segments are resolved as URLs are: /status/.. is /, which is no route.
+    for (const dots of ['..', '%2E%2E']) assert.deepEqual(await rawGet(server.url, `/status/${dots}`, host), { status: 404, body: '' });
+    assert.equal((await call(server, 'GET', '/status/%E0%A4%A')).status, 400);
 
-  const created = await runCli(['--root', s.root, 'create', '--', 'true'], { cwd: s.cwd, env: s.env });
-  const a: string = created.json.job_id;
-  // Two job directories sharing a prefix (only their meta.json presence matters for lookup).
-  const twins = ['abcdef00000000000000000000000001', 'abcdef00000000000000000000000002'];
-  for (const twin of twins) {
-    mkdirSync(path.join(s.root, twin));
-    writeFileSync(path.join(s.root, twin, 'meta.json'), '{}');
-  }
-  const ambiguous = await call(server, 'GET', '/status/abcdef');
-  assert.equal(ambiguous.status, 400);
-  assert.equal(errorOf(ambiguous).code, 'ambiguous_job_id');
-  assert.deepEqual(ambiguous.json.error.details, { candidates: twins, truncated: false });
-  const killCreated = await call(server, 'POST', `/kill/${a}?force=true`);
-  assert.equal(killCreated.status, 400);
-  assert.equal(errorOf(killCreated).code, 'invalid_state');
-  const badSignal = await call(server, 'POST', `/kill/${a}?signal=STOP&force=true`);
-  assert.equal(badSignal.status, 400);
-  assert.equal(errorOf(badSignal).code, 'invalid_signal');
+    const created = await runCli(['--root', s.root, 'create', '--', 'true'], { cwd: s.cwd, env: s.env });
+    const a: string = created.json.job_id;
+    // Two job directories sharing a prefix (only their meta.json presence matters for lookup).
+    const twins = ['abcdef00000000000000000000000001', 'abcdef00000000000000000000000002'];
+    for (const twin of twins) {
+      mkdirSync(path.join(s.root, twin));
+      writeFileSync(path.join(s.root, twin, 'meta.json'), '{}');
+    }
+    const ambiguous = await call(server, 'GET', '/status/abcdef');
+    assert.equal(ambiguous.status, 400);
+    assert.equal(errorOf(ambiguous).code, 'ambiguous_job_id');
+    assert.deepEqual(ambiguous.json.error.details, { candidates: twins, truncated: false });
+    const killCreated = await call(server, 'POST', `/kill/${a}?force=true`);
+    assert.equal(killCreated.status, 400);
+    assert.equal(errorOf(killCreated).code, 'invalid_state');
+    const badSignal = await call(server, 'POST', `/kill/${a}?signal=STOP&force=true`);
+    assert.equal(badSignal.status, 400);
+    assert.equal(errorOf(badSignal).code, 'invalid_signal');
 
-  const bodies: [string | undefined, string | RegExp][] = [
-    [undefined, 'request body is required'],
-    ['{"command":', /^invalid JSON: /],
-    ['{"command":["true"],"timeout_ms":5}', 'invalid JSON: unknown field `timeout_ms`, expected one of `command`, `cwd`, `env`, `timeout`, `wait`, `until`, `max_bytes`, `owner`'],
-    ['{"command":[]}', 'command field is required and must be non-empty'],
-    ['{"cwd":"/"}', 'command field is required and must be non-empty'],
-    ['{"command":"true"}', 'invalid JSON: field `command`: invalid type: string "true", expected a sequence of strings'],
-    ['{"command":["true"],"until":601}', 'invalid JSON: field `until`: invalid value: integer `601`, expected at most 600'],
-    ['[1]', 'invalid JSON: invalid type: sequence, expected an object'],
-  ];
-  for (const [body, message] of bodies) {
-    const r = await call(server, 'POST', '/exec', { body });
-    assert.equal(r.status, 400, `${body}: ${r.text}`);
-    const e = errorOf(r);
-    assert.equal(e.code, 'invalid_request');
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else assert.match(e.message, message);
-  }
+    const bodies: [string | undefined, string | RegExp][] = [
+      [undefined, 'request body is required'],
+      ['{"command":', /^invalid JSON: /],
+      [
+        '{"command":["true"],"timeout_ms":5}',
+        'invalid JSON: unknown field `timeout_ms`, expected one of `command`, `cwd`, `env`, `timeout`, `wait`, `until`, `max_bytes`, `owner`',
+      ],
+      ['{"command":[]}', 'command field is required and must be non-empty'],
+      ['{"cwd":"/"}', 'command field is required and must be non-empty'],
+      ['{"command":"true"}', 'invalid JSON: field `command`: invalid type: string "true", expected a sequence of strings'],
+      ['{"command":["true"],"until":601}', 'invalid JSON: field `until`: invalid value: integer `601`, expected at most 600'],
+      ['[1]', 'invalid JSON: invalid type: sequence, expected an object'],
+    ];
+    for (const [body, message] of bodies) {
+      const r = await call(server, 'POST', '/exec', { body });
+      assert.equal(r.status, 400, `${body}: ${r.text}`);
+      const e = errorOf(r);
+      assert.equal(e.code, 'invalid_request');
+      if (typeof message === 'string') assert.equal(e.message, message);
+      else assert.match(e.message, message);
+    }
 
-  const big = await call(server, 'POST', '/exec', { body: JSON.stringify({ command: ['true'], cwd: 'x'.repeat(1024 * 1024) }) });
-  assert.equal(big.status, 413);
-  assert.deepEqual(errorOf(big), { code: 'invalid_request', message: 'request body exceeds 1048576 bytes', retryable: false });
+    const big = await call(server, 'POST', '/exec', { body: JSON.stringify({ command: ['true'], cwd: 'x'.repeat(1024 * 1024) }) });
+    assert.equal(big.status, 413);
+    assert.deepEqual(errorOf(big), { code: 'invalid_request', message: 'request body exceeds 1048576 bytes', retryable: false });
 
-  for (const [route, q] of [
-    ['wait', 'until=601'],
-    ['wait', 'until=-1'],
-    ['tail', 'tail_lines=x'],
-    ['tail', 'max_bytes=1.5'],
-  ]) {
-    const r = await call(server, 'GET', `/${route}/${a}?${q}`);
-    assert.equal(r.status, 400, `${route}?${q}`);
-    assert.equal(errorOf(r).code, 'invalid_request');
-  }
-  assert.equal((await call(server, 'POST', `/kill/${a}?no_wait=maybe`)).status, 400);
-  assert.equal((await call(server, 'POST', `/kill/${a}?force=yes`)).status, 400);
-  assert.equal((await call(server, 'GET', '/list?state=sleeping')).status, 400);
+    for (const [route, q] of [
+      ['wait', 'until=601'],
+      ['wait', 'until=-1'],
+      ['tail', 'tail_lines=x'],
+      ['tail', 'max_bytes=1.5'],
+    ]) {
+      const r = await call(server, 'GET', `/${route}/${a}?${q}`);
+      assert.equal(r.status, 400, `${route}?${q}`);
+      assert.equal(errorOf(r).code, 'invalid_request');
+    }
+    assert.equal((await call(server, 'POST', `/kill/${a}?no_wait=maybe`)).status, 400);
+    assert.equal((await call(server, 'POST', `/kill/${a}?force=yes`)).status, 400);
+    assert.equal((await call(server, 'GET', '/list?state=sleeping')).status, 400);
 
-  const unknown = await call(server, 'GET', '/nope');
-  assert.deepEqual([unknown.status, unknown.text], [404, '']);
-  const trailing = await call(server, 'GET', '/status/');
-  assert.equal(trailing.status, 404);
-  const wrongMethod = await call(server, 'GET', '/exec');
-  assert.deepEqual([wrongMethod.status, wrongMethod.text, wrongMethod.headers.get('allow')], [405, '', 'POST']);
-});
+    const unknown = await call(server, 'GET', '/nope');
+    assert.deepEqual([unknown.status, unknown.text], [404, '']);
+    const trailing = await call(server, 'GET', '/status/');
+    assert.equal(trailing.status, 404);
+    const wrongMethod = await call(server, 'GET', '/exec');
+    assert.deepEqual([wrongMethod.status, wrongMethod.text, wrongMethod.headers.get('allow')], [405, '', 'POST']);
+  },
+);
 
 test('a job started via /exec is killed via /kill: processes gone, supervisor reaped (no zombie)', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
@@ -321,31 +356,35 @@ test('SIGINT ends the server cleanly too', { skip: NEEDS_LINUX }, async (t) => {
   await server.stop('SIGINT');
 });
 
-test('/wait is bounded: it answers with the current state at the deadline; shutdown ends pending waits', { skip: NEEDS_LINUX }, async (t) => {
-  const s = scratch(t);
-  const server = await startServe(t, s);
-  const run = await exec(server, { command: ['sleep', '300'], wait: false });
-  const id: string = run.json.job_id;
-  s.killAtEnd.add(id);
-  const t0 = Date.now();
-  const waited = await call(server, 'GET', `/wait/${id}?until=0.3`);
-  assert.equal(waited.status, 200);
-  assert.equal(waited.json.state, 'running');
-  assert.ok(Date.now() - t0 < 5_000);
+test(
+  '/wait is bounded: it answers with the current state at the deadline; shutdown ends pending waits',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const server = await startServe(t, s);
+    const run = await exec(server, { command: ['sleep', '300'], wait: false });
+    const id: string = run.json.job_id;
+    s.killAtEnd.add(id);
+    const t0 = Date.now();
+    const waited = await call(server, 'GET', `/wait/${id}?until=0.3`);
+    assert.equal(waited.status, 200);
+    assert.equal(waited.json.state, 'running');
+    assert.ok(Date.now() - t0 < 5_000);
 
-  const pending = fetch(`${server.url}/wait/${id}?until=600`, { headers: server.auth }).then(
-    (r) => r.json(),
-    (err: Error) => err,
-  );
-  await new Promise((r) => setTimeout(r, 200));
-  const stopAt = Date.now();
-  await server.stop();
-  assert.ok(Date.now() - stopAt < 5_000, 'SIGTERM ends the server without waiting for the 600 s wait');
-  const answer = await pending;
-  if (!(answer instanceof Error)) assert.equal((answer as { state: string }).state, 'running');
-  // The job outlives the server (detached), as a job started by the CLI would.
-  assert.equal(readJson(path.join(s.root, id, 'state.json')).job.status, 'running');
-});
+    const pending = fetch(`${server.url}/wait/${id}?until=600`, { headers: server.auth }).then(
+      (r) => r.json(),
+      (err: Error) => err,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const stopAt = Date.now();
+    await server.stop();
+    assert.ok(Date.now() - stopAt < 5_000, 'SIGTERM ends the server without waiting for the 600 s wait');
+    const answer = await pending;
+    if (!(answer instanceof Error)) assert.equal((answer as { state: string }).state, 'running');
+    // The job outlives the server (detached), as a job started by the CLI would.
+    assert.equal(readJson(path.join(s.root, id, 'state.json')).job.status, 'running');
+  },
+);
 
 test('with AGENT_EXEC_SERVE_TOKEN every route but /health needs the Bearer token', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
@@ -361,7 +400,12 @@ test('with AGENT_EXEC_SERVE_TOKEN every route but /health needs the Bearer token
     ['POST', `/kill/${missing}`],
     ['POST', '/exec'],
   ]) {
-    const wrong: Record<string, string>[] = [{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `bearer ${TOKEN}` }, { authorization: TOKEN }];
+    const wrong: Record<string, string>[] = [
+      {},
+      { authorization: `Bearer ${TOKEN}x` },
+      { authorization: `bearer ${TOKEN}` },
+      { authorization: TOKEN },
+    ];
     for (const headers of wrong) {
       const r = await call(server, method, route, { headers, bare: true });
       assert.equal(r.status, 401, `${method} ${route} ${JSON.stringify(headers)}`);
@@ -383,7 +427,10 @@ test('browser origins: only the server itself and --allow-origin; loopback Host 
   const port = new URL(server.url).port;
 
   for (const origin of ['http://evil.example', 'http://localhost:3000', 'null']) {
-    const r = await call(server, 'POST', '/exec', { body: '{"command":["touch","pwned"]}', headers: { origin, 'content-type': 'text/plain' } });
+    const r = await call(server, 'POST', '/exec', {
+      body: '{"command":["touch","pwned"]}',
+      headers: { origin, 'content-type': 'text/plain' },
+    });
     assert.equal(r.status, 403, origin);
     assert.equal(errorOf(r).code, 'unauthorized');
   }
@@ -409,148 +456,192 @@ test('browser origins: only the server itself and --allow-origin; loopback Host 
   assert.equal((await rawGet(server.url, '/health', { host: `[::1]:${port}` })).status, 200);
 });
 
-test('without AGENT_EXEC_SERVE_TOKEN a token is made: 0600 file beside the root, named on stderr, never printed; reused on restart', { skip: NEEDS_LINUX }, async (t) => {
-  const s = scratch(t);
-  const server = await startServe(t, s);
-  const file = path.join(path.dirname(s.root), 'serve-token');
-  assert.match(server.stderr(), new RegExp(`token in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `));
-  const token = readFileSync(file, 'utf8').trim();
-  assert.match(token, /^[0-9a-f]{64}$/);
-  assert.equal(statSync(file).mode & 0o777, 0o600);
-  assert.ok(!server.stderr().includes(token), 'the token itself is never printed');
+test(
+  'without AGENT_EXEC_SERVE_TOKEN a token is made: 0600 file beside the root, named on stderr, never printed; reused on restart',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const server = await startServe(t, s);
+    const file = path.join(path.dirname(s.root), 'serve-token');
+    assert.match(server.stderr(), new RegExp(`token in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `));
+    const token = readFileSync(file, 'utf8').trim();
+    assert.match(token, /^[0-9a-f]{64}$/);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.ok(!server.stderr().includes(token), 'the token itself is never printed');
 
-  assert.equal((await call(server, 'GET', '/health', { bare: true })).status, 200, '/health stays open');
-  const open = await call(server, 'POST', '/exec', { body: '{"command":["touch","pwned"]}', headers: { 'content-type': 'application/json' }, bare: true });
-  assert.equal(open.status, 401);
-  assert.equal(errorOf(open).code, 'unauthorized');
-  assert.equal((await call(server, 'GET', '/list', { bare: true })).status, 401);
-  const authed = await call(server, 'GET', '/list', { headers: { authorization: `Bearer ${token}` }, bare: true });
-  assert.equal(authed.status, 200);
-  await server.stop();
+    assert.equal((await call(server, 'GET', '/health', { bare: true })).status, 200, '/health stays open');
+    const open = await call(server, 'POST', '/exec', {
+      body: '{"command":["touch","pwned"]}',
+      headers: { 'content-type': 'application/json' },
+      bare: true,
+    });
+    assert.equal(open.status, 401);
+    assert.equal(errorOf(open).code, 'unauthorized');
+    assert.equal((await call(server, 'GET', '/list', { bare: true })).status, 401);
+    const authed = await call(server, 'GET', '/list', { headers: { authorization: `Bearer ${token}` }, bare: true });
+    assert.equal(authed.status, 200);
+    await server.stop();
 
-  const again = await startServe(t, s);
-  assert.equal(again.auth.authorization, `Bearer ${token}`, 'a restarted server keeps the token in the file');
-  assert.equal((await call(again, 'GET', '/list')).status, 200);
-  await again.stop();
+    const again = await startServe(t, s);
+    assert.equal(again.auth.authorization, `Bearer ${token}`, 'a restarted server keeps the token in the file');
+    assert.equal((await call(again, 'GET', '/list')).status, 200);
+    await again.stop();
 
-  // A token file others may read is refused, not used.
-  chmodSync(file, 0o644);
-  const loose = await runCli(['--root', s.root, 'serve', '--port', '0'], { env: { ...s.env, AGENT_EXEC_SERVE_TOKEN: '' } });
-  assert.equal(loose.code, 1);
-  assert.equal(loose.json.error.code, 'invalid_config');
-  assert.match(loose.json.error.message, /mode 644, expected 600/);
-  assert.ok(!loose.stderr.includes(token) && !loose.stdout.includes(token));
-});
+    // A token file others may read is refused, not used.
+    chmodSync(file, 0o644);
+    const loose = await runCli(['--root', s.root, 'serve', '--port', '0'], { env: { ...s.env, AGENT_EXEC_SERVE_TOKEN: '' } });
+    assert.equal(loose.code, 1);
+    assert.equal(loose.json.error.code, 'invalid_config');
+    assert.match(loose.json.error.message, /mode 644, expected 600/);
+    assert.ok(!loose.stderr.includes(token) && !loose.stdout.includes(token));
+  },
+);
 
-test('--no-auth serves without a token on loopback only; refused with a non-loopback bind or with a token', { skip: NEEDS_LINUX }, async (t) => {
-  const s = scratch(t);
-  const env = { ...s.env, AGENT_EXEC_SERVE_TOKEN: '' };
-  const wide = await runCli(['--root', s.root, 'serve', '--bind', '0.0.0.0:0', '--insecure', '--no-auth'], { env });
-  assert.equal(wide.code, 1);
-  assert.deepEqual(wide.json.error, { code: 'serve_unsafe_bind', message: 'refusing --no-auth on non-loopback address 0.0.0.0:0', retryable: false });
-  const both = await runCli(['--root', s.root, 'serve', '--port', '0', '--no-auth'], { env: { ...env, AGENT_EXEC_SERVE_TOKEN: TOKEN } });
-  assert.equal(both.code, 1);
-  assert.equal(both.json.error.code, 'invalid_config');
+test(
+  '--no-auth serves without a token on loopback only; refused with a non-loopback bind or with a token',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const env = { ...s.env, AGENT_EXEC_SERVE_TOKEN: '' };
+    const wide = await runCli(['--root', s.root, 'serve', '--bind', '0.0.0.0:0', '--insecure', '--no-auth'], { env });
+    assert.equal(wide.code, 1);
+    assert.deepEqual(wide.json.error, {
+      code: 'serve_unsafe_bind',
+      message: 'refusing --no-auth on non-loopback address 0.0.0.0:0',
+      retryable: false,
+    });
+    const both = await runCli(['--root', s.root, 'serve', '--port', '0', '--no-auth'], { env: { ...env, AGENT_EXEC_SERVE_TOKEN: TOKEN } });
+    assert.equal(both.code, 1);
+    assert.equal(both.json.error.code, 'invalid_config');
 
-  const server = await startServe(t, s, ['--no-auth']);
-  assert.deepEqual(server.auth, {});
-  assert.match(server.stderr(), /no token \(--no-auth\)/);
-  assert.equal(existsSync(path.join(path.dirname(s.root), 'serve-token')), false, '--no-auth makes no token file');
-  const run = await exec(server, { command: ['true'] });
-  assert.equal(run.status, 200, run.text);
-});
+    const server = await startServe(t, s, ['--no-auth']);
+    assert.deepEqual(server.auth, {});
+    assert.match(server.stderr(), /no token \(--no-auth\)/);
+    assert.equal(existsSync(path.join(path.dirname(s.root), 'serve-token')), false, '--no-auth makes no token file');
+    const run = await exec(server, { command: ['true'] });
+    assert.equal(run.status, 200, run.text);
+  },
+);
 
 test('POST routes need Content-Type: application/json (a text/plain POST skips the CORS preflight)', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);
   const server = await startServe(t, s);
-  for (const type of [undefined, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx']) {
+  for (const type of [
+    undefined,
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/jsonx',
+  ]) {
     const headers: Record<string, string> = type === undefined ? {} : { 'content-type': type };
     for (const route of ['/exec', '/kill/0123456789abcdef0123456789abcdef']) {
-      const r = await call(server, 'POST', route, { body: '{"command":["touch","pwned"]}', headers: { ...server.auth, ...headers }, bare: true });
+      const r = await call(server, 'POST', route, {
+        body: '{"command":["touch","pwned"]}',
+        headers: { ...server.auth, ...headers },
+        bare: true,
+      });
       assert.equal(r.status, 415, `${route} ${type}`);
       assert.equal(errorOf(r).code, 'invalid_request');
     }
   }
   assert.equal(existsSync(path.join(s.cwd, 'pwned')), false);
   assert.deepEqual(jobIds(s.root), [], 'no job was started');
-  const ok = await call(server, 'POST', '/exec', { body: '{"command":["true"]}', headers: { 'content-type': 'Application/JSON; charset=utf-8' } });
+  const ok = await call(server, 'POST', '/exec', {
+    body: '{"command":["true"]}',
+    headers: { 'content-type': 'Application/JSON; charset=utf-8' },
+  });
   assert.equal(ok.status, 200, ok.text);
 });
 
-test('ownership: HTTP kills its own jobs; another owner\'s job needs force=true and the answer names the owner; other surfaces\' owners cannot be claimed', { skip: NEEDS_LINUX }, async (t) => {
-  const s = scratch(t);
-  const server = await startServe(t, s);
+test(
+  "ownership: HTTP kills its own jobs; another owner's job needs force=true and the answer names the owner; other surfaces' owners cannot be claimed",
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const server = await startServe(t, s);
 
-  for (const owner of ['agent:copilot', 'human:vscode', 'agent:mcp', 'agent:claude-code', 'agent:command:x']) {
-    const r = await exec(server, { command: ['touch', 'claimed'], owner });
-    assert.equal(r.status, 400, `${owner}: ${r.text}`);
-    assert.equal(errorOf(r).code, 'invalid_request');
-    assert.match(r.json.error.message, /cannot be claimed/);
-  }
-  assert.deepEqual(jobIds(s.root), [], 'no job was started under a claimed owner');
+    for (const owner of ['agent:copilot', 'human:vscode', 'agent:mcp', 'agent:claude-code', 'agent:command:x']) {
+      const r = await exec(server, { command: ['touch', 'claimed'], owner });
+      assert.equal(r.status, 400, `${owner}: ${r.text}`);
+      assert.equal(errorOf(r).code, 'invalid_request');
+      assert.match(r.json.error.message, /cannot be claimed/);
+    }
+    assert.deepEqual(jobIds(s.root), [], 'no job was started under a claimed owner');
 
-  const named = await exec(server, { command: ['sleep', '300'], owner: 'ci-bot', wait: false });
-  assert.equal(named.status, 200, named.text);
-  const mine: string = named.json.job_id;
-  s.killAtEnd.add(mine);
-  assert.equal(readJson(path.join(s.root, mine, 'meta.json')).owner, 'agent:http:ci-bot', 'a bare name is a sub-name of the HTTP surface');
-  const prefixed = await exec(server, { command: ['true'], owner: 'agent:http:other' });
-  assert.equal(readJson(path.join(s.root, prefixed.json.job_id, 'meta.json')).owner, 'agent:http:other');
-  const own = await call(server, 'POST', `/kill/${mine}`);
-  assert.equal(own.status, 200, own.text);
-  assert.equal(own.json.state, 'killed');
-  assert.equal('owner' in own.json, false, 'an own job: the CLI kill answer as is');
+    const named = await exec(server, { command: ['sleep', '300'], owner: 'ci-bot', wait: false });
+    assert.equal(named.status, 200, named.text);
+    const mine: string = named.json.job_id;
+    s.killAtEnd.add(mine);
+    assert.equal(
+      readJson(path.join(s.root, mine, 'meta.json')).owner,
+      'agent:http:ci-bot',
+      'a bare name is a sub-name of the HTTP surface',
+    );
+    const prefixed = await exec(server, { command: ['true'], owner: 'agent:http:other' });
+    assert.equal(readJson(path.join(s.root, prefixed.json.job_id, 'meta.json')).owner, 'agent:http:other');
+    const own = await call(server, 'POST', `/kill/${mine}`);
+    assert.equal(own.status, 200, own.text);
+    assert.equal(own.json.state, 'killed');
+    assert.equal('owner' in own.json, false, 'an own job: the CLI kill answer as is');
 
-  const person = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sleep', '300'], { cwd: s.cwd, env: s.env });
-  const theirs: string = person.json.job_id;
-  s.killAtEnd.add(theirs);
-  const refused = await call(server, 'POST', `/kill/${theirs}`);
-  assert.equal(refused.status, 403);
-  assert.deepEqual(errorOf(refused).details, { job_id: theirs, owner: null });
-  assert.equal(refused.json.error.code, 'not_owner');
-  assert.match(refused.json.error.message, /force/);
-  assert.equal(readJson(path.join(s.root, theirs, 'state.json')).job.status, 'running', 'a refused kill signals nothing');
-  const forced = await call(server, 'POST', `/kill/${theirs}?force=true`);
-  assert.equal(forced.status, 200, forced.text);
-  assert.deepEqual([forced.json.state, forced.json.owner], ['killed', null]);
-  assert.deepEqual(findEnvTagged(theirs), []);
-});
+    const person = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sleep', '300'], { cwd: s.cwd, env: s.env });
+    const theirs: string = person.json.job_id;
+    s.killAtEnd.add(theirs);
+    const refused = await call(server, 'POST', `/kill/${theirs}`);
+    assert.equal(refused.status, 403);
+    assert.deepEqual(errorOf(refused).details, { job_id: theirs, owner: null });
+    assert.equal(refused.json.error.code, 'not_owner');
+    assert.match(refused.json.error.message, /force/);
+    assert.equal(readJson(path.join(s.root, theirs, 'state.json')).job.status, 'running', 'a refused kill signals nothing');
+    const forced = await call(server, 'POST', `/kill/${theirs}?force=true`);
+    assert.equal(forced.status, 200, forced.text);
+    assert.deepEqual([forced.json.state, forced.json.owner], ['killed', null]);
+    assert.deepEqual(findEnvTagged(theirs), []);
+  },
+);
 
-test('GET /ports names the job holding a port; POST /kill?dry_run=true previews (even another owner\'s job) and signals nothing', { skip: NEEDS_LINUX }, async (t) => {
-  const s = scratch(t);
-  const server = await startServe(t, s);
-  const pidsFile = path.join(s.tmp, 'server.pids');
-  const person = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'node', 'http-server.js'], { cwd: PROCS, env: { ...s.env, FIXTURE_PIDS: pidsFile } });
-  assert.equal(person.code, 0, person.stdout + person.stderr);
-  const id: string = person.json.job_id;
-  s.killAtEnd.add(id);
-  const { port, root: pid } = await waitForRoles({ jobId: id, pid: 0, pidsFile }, ['port', 'root']);
+test(
+  "GET /ports names the job holding a port; POST /kill?dry_run=true previews (even another owner's job) and signals nothing",
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const server = await startServe(t, s);
+    const pidsFile = path.join(s.tmp, 'server.pids');
+    const person = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'node', 'http-server.js'], {
+      cwd: PROCS,
+      env: { ...s.env, FIXTURE_PIDS: pidsFile },
+    });
+    assert.equal(person.code, 0, person.stdout + person.stderr);
+    const id: string = person.json.job_id;
+    s.killAtEnd.add(id);
+    const { port, root: pid } = await waitForRoles({ jobId: id, pid: 0, pidsFile }, ['port', 'root']);
 
-  const ports = await call(server, 'GET', `/ports?port=${port}`);
-  assert.equal(ports.status, 200, ports.text);
-  assert.equal(ports.json.type, 'ports');
-  assert.deepEqual(
-    ports.json.ports.map((p: Record<string, unknown>) => ({ ...p, command: undefined })),
-    [{ port, protocol: 'tcp', address: '127.0.0.1', pid, command: undefined, job_id: id }],
-  );
-  const all = await call(server, 'GET', '/ports');
-  assert.ok(all.json.ports.some((p: { port: number; job_id?: string }) => p.port === port && p.job_id === id));
-  for (const bad of ['0', '65536', 'http']) assert.equal((await call(server, 'GET', `/ports?port=${bad}`)).status, 400, bad);
+    const ports = await call(server, 'GET', `/ports?port=${port}`);
+    assert.equal(ports.status, 200, ports.text);
+    assert.equal(ports.json.type, 'ports');
+    assert.deepEqual(
+      ports.json.ports.map((p: Record<string, unknown>) => ({ ...p, command: undefined })),
+      [{ port, protocol: 'tcp', address: '127.0.0.1', pid, command: undefined, job_id: id }],
+    );
+    const all = await call(server, 'GET', '/ports');
+    assert.ok(all.json.ports.some((p: { port: number; job_id?: string }) => p.port === port && p.job_id === id));
+    for (const bad of ['0', '65536', 'http']) assert.equal((await call(server, 'GET', `/ports?port=${bad}`)).status, 400, bad);
 
-  const preview = await call(server, 'POST', `/kill/${id}?dry_run=true`);
-  assert.equal(preview.status, 200, preview.text);
-  assert.deepEqual([preview.json.type, preview.json.job_id, preview.json.state], ['kill_preview', id, 'running']);
-  assert.ok(preview.json.targets.some((p: { pid: number }) => p.pid === pid));
-  assert.deepEqual(preview.json.ports, [{ port, protocol: 'tcp', address: '127.0.0.1', pid }]);
-  assert.equal(readJson(path.join(s.root, id, 'state.json')).job.status, 'running', 'a dry run signals nothing');
-  assert.ok(readProcStat(pid) !== undefined);
-  assert.equal((await call(server, 'POST', `/kill/${id}?dry_run=maybe`)).status, 400);
+    const preview = await call(server, 'POST', `/kill/${id}?dry_run=true`);
+    assert.equal(preview.status, 200, preview.text);
+    assert.deepEqual([preview.json.type, preview.json.job_id, preview.json.state], ['kill_preview', id, 'running']);
+    assert.ok(preview.json.targets.some((p: { pid: number }) => p.pid === pid));
+    assert.deepEqual(preview.json.ports, [{ port, protocol: 'tcp', address: '127.0.0.1', pid }]);
+    assert.equal(readJson(path.join(s.root, id, 'state.json')).job.status, 'running', 'a dry run signals nothing');
+    assert.ok(readProcStat(pid) !== undefined);
+    assert.equal((await call(server, 'POST', `/kill/${id}?dry_run=maybe`)).status, 400);
 
-  const forced = await call(server, 'POST', `/kill/${id}?force=true`);
-  assert.equal(forced.status, 200, forced.text);
-  assert.equal(forced.json.state, 'killed');
-  assert.deepEqual(findEnvTagged(id), []);
-});
+    const forced = await call(server, 'POST', `/kill/${id}?force=true`);
+    assert.equal(forced.status, 200, forced.text);
+    assert.equal(forced.json.state, 'killed');
+    assert.deepEqual(findEnvTagged(id), []);
+  },
+);
 
 test('masked values: /exec env values printed by the job come back as *** from /exec and /tail', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);

@@ -9,42 +9,62 @@ import { readIf, readJson, scratch, until } from './runHelpers';
 const posix = process.platform !== 'win32';
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'latin1');
 
-test('shim: the supervisor is a perl process; exit 130 and a SIGINT death are told apart; full.log interleaves both streams', { skip: !posix }, async (t) => {
-  const s = scratch(t);
-  const exited = await runCli(['--root', s.root, 'run', '--', 'sh', '-c', 'echo out; echo err >&2; exit 130'], { cwd: s.cwd, env: s.env });
-  assert.equal(exited.json.state, 'exited');
-  assert.equal(exited.json.exit_code, 130);
-  const st = readJson(path.join(s.root, exited.json.job_id, 'state.json'));
-  assert.deepEqual(st.result.signal, null);
-  assert.equal(typeof st.result.duration_ms, 'number');
-  assert.match(readFileSync(path.join(s.root, exited.json.job_id, 'full.log'), 'utf8'), /^\S+Z \[STDOUT\] out\n\S+Z \[STDERR\] err\n$/);
+test(
+  'shim: the supervisor is a perl process; exit 130 and a SIGINT death are told apart; full.log interleaves both streams',
+  { skip: !posix },
+  async (t) => {
+    const s = scratch(t);
+    const exited = await runCli(['--root', s.root, 'run', '--', 'sh', '-c', 'echo out; echo err >&2; exit 130'], {
+      cwd: s.cwd,
+      env: s.env,
+    });
+    assert.equal(exited.json.state, 'exited');
+    assert.equal(exited.json.exit_code, 130);
+    const st = readJson(path.join(s.root, exited.json.job_id, 'state.json'));
+    assert.deepEqual(st.result.signal, null);
+    assert.equal(typeof st.result.duration_ms, 'number');
+    assert.match(readFileSync(path.join(s.root, exited.json.job_id, 'full.log'), 'utf8'), /^\S+Z \[STDOUT\] out\n\S+Z \[STDERR\] err\n$/);
 
-  const signalled = await runCli(['--root', s.root, 'run', '--', 'sh', '-c', 'kill -INT $$'], { cwd: s.cwd, env: s.env });
-  assert.equal(signalled.json.state, 'killed');
-  const st2 = readJson(path.join(s.root, signalled.json.job_id, 'state.json'));
-  assert.deepEqual([st2.result.exit_code, st2.result.signal], [null, '2']);
+    const signalled = await runCli(['--root', s.root, 'run', '--', 'sh', '-c', 'kill -INT $$'], { cwd: s.cwd, env: s.env });
+    assert.equal(signalled.json.state, 'killed');
+    const st2 = readJson(path.join(s.root, signalled.json.job_id, 'state.json'));
+    assert.deepEqual([st2.result.exit_code, st2.result.signal], [null, '2']);
 
-  const running = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sleep', '30'], { cwd: s.cwd, env: s.env });
-  s.killAtEnd.add(running.json.job_id);
-  const sup = readJson(path.join(s.root, running.json.job_id, 'state.json')).supervisor_pid;
-  assert.match(cmdline(sup), /^perl\0-e\0/);
-  assert.match(cmdline(sup), new RegExp(`_supervise\\x00--job-id\\x00${running.json.job_id}`));
-  assert.ok(!cmdline(sup).includes('sleep'), 'the workload is not on the shim\'s command line');
-});
+    const running = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sleep', '30'], { cwd: s.cwd, env: s.env });
+    s.killAtEnd.add(running.json.job_id);
+    const sup = readJson(path.join(s.root, running.json.job_id, 'state.json')).supervisor_pid;
+    assert.match(cmdline(sup), /^perl\0-e\0/);
+    assert.match(cmdline(sup), new RegExp(`_supervise\\x00--job-id\\x00${running.json.job_id}`));
+    assert.ok(!cmdline(sup).includes('sleep'), "the workload is not on the shim's command line");
+  },
+);
 
-test('shim: AGENT_EXEC_SUPERVISOR=node selects the Node supervisor; its jobs (as the previous version started them) are listed and killed', { skip: !posix }, async (t) => {
-  const s = scratch(t);
-  const r = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sleep', '30'], { cwd: s.cwd, env: { ...s.env, AGENT_EXEC_SUPERVISOR: 'node' } });
-  const id = r.json.job_id;
-  s.killAtEnd.add(id);
-  const st = readJson(path.join(s.root, id, 'state.json'));
-  assert.match(cmdline(st.supervisor_pid), /supervisor\.js\0_supervise\0/);
-  assert.deepEqual((await runCli(['--root', s.root, 'list', '--all'], { env: s.env })).json.jobs.map((j: { state: string }) => j.state), ['running']);
-  const k = await runCli(['--root', s.root, 'kill', id], { env: s.env });
-  assert.deepEqual([k.json.state, k.json.survivors], ['killed', []]);
-  await until('Node supervisor gone', () => !isProcessAlive(st.supervisor_pid, st.supervisor_start_time));
-  assert.deepEqual((await runCli(['--root', s.root, 'list', '--all'], { env: s.env })).json.jobs.map((j: { state: string }) => j.state), ['killed']);
-});
+test(
+  'shim: AGENT_EXEC_SUPERVISOR=node selects the Node supervisor; its jobs (as the previous version started them) are listed and killed',
+  { skip: !posix },
+  async (t) => {
+    const s = scratch(t);
+    const r = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sleep', '30'], {
+      cwd: s.cwd,
+      env: { ...s.env, AGENT_EXEC_SUPERVISOR: 'node' },
+    });
+    const id = r.json.job_id;
+    s.killAtEnd.add(id);
+    const st = readJson(path.join(s.root, id, 'state.json'));
+    assert.match(cmdline(st.supervisor_pid), /supervisor\.js\0_supervise\0/);
+    assert.deepEqual(
+      (await runCli(['--root', s.root, 'list', '--all'], { env: s.env })).json.jobs.map((j: { state: string }) => j.state),
+      ['running'],
+    );
+    const k = await runCli(['--root', s.root, 'kill', id], { env: s.env });
+    assert.deepEqual([k.json.state, k.json.survivors], ['killed', []]);
+    await until('Node supervisor gone', () => !isProcessAlive(st.supervisor_pid, st.supervisor_start_time));
+    assert.deepEqual(
+      (await runCli(['--root', s.root, 'list', '--all'], { env: s.env })).json.jobs.map((j: { state: string }) => j.state),
+      ['killed'],
+    );
+  },
+);
 
 test('shim: the exit it recorded survives the death of every later step (a reader settles from exit.rec)', { skip: !posix }, async (t) => {
   const s = scratch(t);
@@ -58,19 +78,37 @@ test('shim: the exit it recorded survives the death of every later step (a reade
   await until('shim gone', () => !isProcessAlive(st.supervisor_pid, st.supervisor_start_time));
   process.kill(-st.pid, 'SIGKILL');
   await until('workload gone', () => !isProcessAlive(st.pid, st.pid_start_time));
-  writeFileSync(path.join(dir, '.exit.rec.tmp'), `pid=${st.pid}\nstatus=${3 << 8}\nduration_ms=1234\ntimed_out=1\nstarted_ms=${Date.now() - 2000}\nfinished_ms=${Date.now()}\n`);
+  writeFileSync(
+    path.join(dir, '.exit.rec.tmp'),
+    `pid=${st.pid}\nstatus=${3 << 8}\nduration_ms=1234\ntimed_out=1\nstarted_ms=${Date.now() - 2000}\nfinished_ms=${Date.now()}\n`,
+  );
   renameSync(path.join(dir, '.exit.rec.tmp'), path.join(dir, 'exit.rec'));
   const status = await runCli(['--root', s.root, 'status', id], { env: s.env });
   assert.equal(status.json.state, 'exited');
   assert.equal(status.json.exit_code, 3);
   const after = readJson(path.join(dir, 'state.json'));
-  assert.deepEqual([after.job.status, after.result.exit_code, after.result.duration_ms, after.timed_out, after.error], ['exited', 3, 1234, true, undefined]);
+  assert.deepEqual(
+    [after.job.status, after.result.exit_code, after.result.duration_ms, after.timed_out, after.error],
+    ['exited', 3, 1234, true, undefined],
+  );
 });
 
 test('shim: notify set after launch starts output matching on demand, from the lines after it', { skip: !posix }, async (t) => {
   const s = scratch(t);
   const gate = path.join(s.tmp, 'gate');
-  const r = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sh', '-c', `echo 'early warn'; while [ ! -e '${gate}' ]; do sleep 0.05; done; echo 'late warn'`], { cwd: s.cwd, env: s.env });
+  const r = await runCli(
+    [
+      '--root',
+      s.root,
+      'run',
+      '--no-wait',
+      '--',
+      'sh',
+      '-c',
+      `echo 'early warn'; while [ ! -e '${gate}' ]; do sleep 0.05; done; echo 'late warn'`,
+    ],
+    { cwd: s.cwd, env: s.env },
+  );
   const id = r.json.job_id;
   await until('early line in full.log', () => readIf(path.join(s.root, id, 'full.log')).includes('early warn'));
   assert.equal((await runCli(['--root', s.root, 'notify', 'set', id, '--output-pattern', 'warn'], { env: s.env })).code, 0);
@@ -78,5 +116,11 @@ test('shim: notify set after launch starts output matching on demand, from the l
   const nd = path.join(s.root, id, 'notification_events.ndjson');
   const line = await until('match after notify set', () => readIf(nd) || undefined);
   await until('job finished', () => readJson(path.join(s.root, id, 'state.json')).job.status === 'exited');
-  assert.deepEqual(line.trim().split('\n').map((l) => JSON.parse(l).line), ['late warn']);
+  assert.deepEqual(
+    line
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).line),
+    ['late warn'],
+  );
 });

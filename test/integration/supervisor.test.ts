@@ -70,7 +70,10 @@ test('no early-kill race: when run returns, state.json holds the workload pid (o
   assert.equal(st.job.status, 'running');
   assert.notEqual(st.pid, st.supervisor_pid);
   const stat = readFileSync(`/proc/${st.pid}/stat`, 'latin1');
-  const [, , pgid, sid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const [, , pgid, sid] = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   assert.equal(pgid, st.pid, 'workload leads its own process group');
   assert.equal(sid, st.pid, 'workload leads its own session');
   assert.ok(readFileSync(`/proc/${st.pid}/environ`, 'latin1').split('\0').includes(`AGENT_EXEC_JOB_ID=${id}`));
@@ -146,11 +149,15 @@ test('a missing wrapper program: the job is recorded failed with the reason and 
 test('an unreadable --env-file is refused before the job exists (core op, as the extension calls it)', async (t) => {
   const s = scratch(t);
   await assert.rejects(
-    runJob(s.root, { definition: definition(['true'], { envFiles: ['missing.env'] }) }, {
-      cwd: s.cwd,
-      env: { ...process.env, ...s.env },
-      runtime: { execPath: process.execPath, script: SUPERVISOR },
-    }),
+    runJob(
+      s.root,
+      { definition: definition(['true'], { envFiles: ['missing.env'] }) },
+      {
+        cwd: s.cwd,
+        env: { ...process.env, ...s.env },
+        runtime: { execPath: process.execPath, script: SUPERVISOR },
+      },
+    ),
     (err: Error & { code?: string }) => err.code === 'spawn_failed' && /cannot read env file missing\.env/.test(err.message),
   );
   assert.deepEqual(jobIds(s.root), []);
@@ -179,7 +186,10 @@ test('a 1 GB stdin file is refused by --stdin-max-bytes without being read; pipe
 
 test('output of a background descendant that outlives the root process is kept', async (t) => {
   const s = scratch(t);
-  const r = await runCli(['--root', s.root, 'run', '--', 'sh', '-c', '(sleep 0.5; echo late; echo late-err >&2) & echo early'], { cwd: s.cwd, env: s.env });
+  const r = await runCli(['--root', s.root, 'run', '--', 'sh', '-c', '(sleep 0.5; echo late; echo late-err >&2) & echo early'], {
+    cwd: s.cwd,
+    env: s.env,
+  });
   const id = r.json.job_id;
   await until('root exited', () => readJson(path.join(s.root, id, 'state.json')).job.status === 'exited');
   await until('late output', () => readIf(path.join(s.root, id, 'stdout.log')) === 'early\nlate\n');
@@ -193,39 +203,50 @@ test('--progress-every refreshes updated_at every N seconds while running', asyn
   s.killAtEnd.add(id);
   const first = readJson(path.join(s.root, id, 'state.json'));
   assert.equal(readJson(path.join(s.root, id, 'meta.json')).progress_every_ms, 1000);
-  const later = await until('updated_at refresh', () => {
-    const st = readJson(path.join(s.root, id, 'state.json'));
-    return st.updated_at > first.updated_at ? st : undefined;
-  }, 4000);
+  const later = await until(
+    'updated_at refresh',
+    () => {
+      const st = readJson(path.join(s.root, id, 'state.json'));
+      return st.updated_at > first.updated_at ? st : undefined;
+    },
+    4000,
+  );
   assert.equal(later.job.status, 'running');
   assert.equal(later.pid, first.pid);
 });
 
-test('where cgroup v2 is writable, the workload is born in its job cgroup: an env -i setsid escapee stays in it', { skip: needsWritableCgroup2() }, async (t) => {
-  const s = scratch(t);
-  const pidFile = path.join(s.tmp, 'escapee.pid');
-  const r = await runCli(['--root', s.root, 'run', '--', `env -i setsid sh -c 'echo $$ > ${pidFile}; exec sleep 30' & echo started`], { cwd: s.cwd, env: s.env });
-  const id = r.json.job_id;
-  const escapee = Number(await until('escapee pid', () => readIf(pidFile).trim() || undefined));
-  t.after(() => {
-    try {
-      process.kill(escapee, 'SIGKILL');
-    } catch {
-      /* gone */
+test(
+  'where cgroup v2 is writable, the workload is born in its job cgroup: an env -i setsid escapee stays in it',
+  { skip: needsWritableCgroup2() },
+  async (t) => {
+    const s = scratch(t);
+    const pidFile = path.join(s.tmp, 'escapee.pid');
+    const r = await runCli(['--root', s.root, 'run', '--', `env -i setsid sh -c 'echo $$ > ${pidFile}; exec sleep 30' & echo started`], {
+      cwd: s.cwd,
+      env: s.env,
+    });
+    const id = r.json.job_id;
+    const escapee = Number(await until('escapee pid', () => readIf(pidFile).trim() || undefined));
+    t.after(() => {
+      try {
+        process.kill(escapee, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    });
+    const cg = readFileSync(`/proc/${escapee}/cgroup`, 'utf8');
+    assert.match(cg, new RegExp(`^0::.*/agent-exec/${id}$`, 'm'));
+    assert.ok(!readFileSync(`/proc/${escapee}/environ`, 'latin1').includes('AGENT_EXEC_JOB_ID'), 'the escapee dropped the env tag');
+    // The supervisor itself went back to its own cgroup: a cgroup.kill of the job never hits it.
+    const st = await until('job ended', () => {
+      const cur = readJson(path.join(s.root, id, 'state.json'));
+      return cur.job.status === 'exited' ? cur : undefined;
+    });
+    if (isProcessAlive(st.supervisor_pid, st.supervisor_start_time)) {
+      assert.doesNotMatch(readFileSync(`/proc/${st.supervisor_pid}/cgroup`, 'utf8'), /agent-exec/);
     }
-  });
-  const cg = readFileSync(`/proc/${escapee}/cgroup`, 'utf8');
-  assert.match(cg, new RegExp(`^0::.*/agent-exec/${id}$`, 'm'));
-  assert.ok(!readFileSync(`/proc/${escapee}/environ`, 'latin1').includes('AGENT_EXEC_JOB_ID'), 'the escapee dropped the env tag');
-  // The supervisor itself went back to its own cgroup: a cgroup.kill of the job never hits it.
-  const st = await until('job ended', () => {
-    const cur = readJson(path.join(s.root, id, 'state.json'));
-    return cur.job.status === 'exited' ? cur : undefined;
-  });
-  if (isProcessAlive(st.supervisor_pid, st.supervisor_start_time)) {
-    assert.doesNotMatch(readFileSync(`/proc/${st.supervisor_pid}/cgroup`, 'utf8'), /agent-exec/);
-  }
-});
+  },
+);
 
 test('the job cgroup is removed when the job ends with nothing left in it', { skip: needsWritableCgroup2() }, async (t) => {
   const s = scratch(t);
@@ -243,10 +264,28 @@ test('the job cgroup is removed when the job ends with nothing left in it', { sk
 
 test('absurd durations: a 46-day --timeout and --progress-every do not fire at once', async (t) => {
   const s = scratch(t);
-  const r = await runCli(['--root', s.root, 'run', '--forever', '--timeout', '4000000', '--kill-after', '4000000', '--progress-every', '4000000', '--', 'sh', '-c', 'sleep 0.5; echo ok'], {
-    cwd: s.cwd,
-    env: s.env,
-  });
+  const r = await runCli(
+    [
+      '--root',
+      s.root,
+      'run',
+      '--forever',
+      '--timeout',
+      '4000000',
+      '--kill-after',
+      '4000000',
+      '--progress-every',
+      '4000000',
+      '--',
+      'sh',
+      '-c',
+      'sleep 0.5; echo ok',
+    ],
+    {
+      cwd: s.cwd,
+      env: s.env,
+    },
+  );
   const st = await until('exit', () => {
     const cur = readJson(path.join(s.root, r.json.job_id, 'state.json'));
     return cur.job.status !== 'running' ? cur : undefined;
@@ -259,7 +298,10 @@ test('absurd durations: a 46-day --timeout and --progress-every do not fire at o
 test('a log deleted while the job runs: the job still finishes and full.log keeps the later lines', async (t) => {
   const s = scratch(t);
   const gate = path.join(s.tmp, 'gate');
-  const r = await runCli(['--root', s.root, 'run', '--', `echo before; while [ ! -e '${gate}' ]; do sleep 0.05; done; echo after`], { cwd: s.cwd, env: s.env });
+  const r = await runCli(['--root', s.root, 'run', '--', `echo before; while [ ! -e '${gate}' ]; do sleep 0.05; done; echo after`], {
+    cwd: s.cwd,
+    env: s.env,
+  });
   const dir = path.join(s.root, r.json.job_id);
   await until('first line in full.log', () => readIf(path.join(dir, 'full.log')).includes('before'));
   rmSync(path.join(dir, 'stdout.log'));

@@ -15,17 +15,20 @@ import { CLI, runCli } from '../helpers/cli';
 import { installFixtureJobs, tempStore } from '../helpers/tempRoot';
 import { writeFakeJob } from '../helpers/fakeJobs';
 
-
 const metaText = (root: string, id: string) => readFileSync(path.join(root, id, 'meta.json'), 'utf8');
 const meta = (root: string, id: string) => JSON.parse(metaText(root, id));
 
-test('tag set replaces (dedupes, clears), keeps every other byte of meta.json in agent-exec\'s layout', async (t) => {
+test("tag set replaces (dedupes, clears), keeps every other byte of meta.json in agent-exec's layout", async (t) => {
   const { root } = tempStore(t);
   const { 'with-tags-and-mask': id } = installFixtureJobs(root, ['with-tags-and-mask']);
   const before = meta(root, id);
   const r = await runCli(['--root', root, 'tag', 'set', id.slice(0, 7), '--tag', 'a', '--tag', 'b.c-d', '--tag', 'a']);
   assert.equal(r.stdout, `{"schema_version":"0.1","ok":true,"type":"tag_set","job_id":"${id}","tags":["a","b.c-d"]}\n`);
-  assert.equal(metaText(root, id), JSON.stringify({ ...before, tags: ['a', 'b.c-d'] }, null, 2), 'same keys, same order, no trailing newline');
+  assert.equal(
+    metaText(root, id),
+    JSON.stringify({ ...before, tags: ['a', 'b.c-d'] }, null, 2),
+    'same keys, same order, no trailing newline',
+  );
   assert.equal(statSync(path.join(root, id, 'meta.json')).mode & 0o777, 0o600);
   const cleared = await runCli(['--root', root, 'tag', 'set', id]);
   assert.deepEqual(cleared.json.tags, []);
@@ -41,7 +44,10 @@ test('tag set: invalid tags are usage errors; unknown ids job_not_found', async 
   const bad = await runCli(['--root', root, 'tag', 'set', id, '--tag', 'bad tag']);
   assert.equal(bad.code, 2);
   assert.equal(bad.stdout, '');
-  assert.equal(bad.stderr.split('\n')[0], 'error: Invalid value \'bad tag\' for \'--tag <TAG>\': invalid tag "bad tag": tag segments may only contain alphanumeric characters and hyphens');
+  assert.equal(
+    bad.stderr.split('\n')[0],
+    "error: Invalid value 'bad tag' for '--tag <TAG>': invalid tag \"bad tag\": tag segments may only contain alphanumeric characters and hyphens",
+  );
   const missing = await runCli(['--root', root, 'tag', 'set', 'abcdefabcdef', '--tag', 'x']);
   assert.equal(missing.code, 1);
   assert.equal(missing.json.error.message, 'job not found: abcdefabcdef');

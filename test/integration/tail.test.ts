@@ -6,10 +6,23 @@ import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
 import { installFixtureJobs, tempStore } from '../helpers/tempRoot';
 
+const KEYS = [
+  'schema_version',
+  'ok',
+  'type',
+  'job_id',
+  'stdout',
+  'stderr',
+  'encoding',
+  'stdout_log_path',
+  'stderr_log_path',
+  'stdout_range',
+  'stderr_range',
+  'stdout_total_bytes',
+  'stderr_total_bytes',
+];
 
-const KEYS = ['schema_version', 'ok', 'type', 'job_id', 'stdout', 'stderr', 'encoding', 'stdout_log_path', 'stderr_log_path', 'stdout_range', 'stderr_range', 'stdout_total_bytes', 'stderr_total_bytes'];
-
-test('tail: agent-exec\'s shape on a job it wrote; --tail-lines and --max-bytes', async (t) => {
+test("tail: agent-exec's shape on a job it wrote; --tail-lines and --max-bytes", async (t) => {
   const { root } = tempStore(t);
   const { 'exited-1': id } = installFixtureJobs(root, ['exited-1']);
   const r = await runCli(['--root', root, 'tail', id.slice(0, 5)]);

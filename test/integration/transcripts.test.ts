@@ -155,7 +155,7 @@ const errorCode = (code: string) => (r: CliRun) => {
 
 const DEVIATIONS: Record<string, Deviation> = {
   run_env_mask: {
-    why: 'issue 10 item 5: the job prints its --mask\'ed API_TOKEN; the run answer shows *** instead of the value (the log keeps it)',
+    why: "issue 10 item 5: the job prints its --mask'ed API_TOKEN; the run answer shows *** instead of the value (the log keeps it)",
     check: (r, g) => {
       const rec = RECORDS.find((x) => x.name === 'run_env_mask')!;
       compare({ ...rec, stdout: redactedMaskTranscript(rec.stdout) }, r, g);
@@ -212,21 +212,21 @@ const DEVIATIONS: Record<string, Deviation> = {
     check: errorCode('job_not_found'),
   },
   corrupt_state_status: {
-    why: 'corrupt state.json: same internal_error code, our message names the file instead of serde\'s text',
+    why: "corrupt state.json: same internal_error code, our message names the file instead of serde's text",
     check: (r) => {
       errorCode('internal_error')(r);
       assert.match(r.json.error.message, /state\.json/);
     },
   },
   corrupt_state_wait: {
-    why: 'corrupt state.json: same internal_error code, our message names the file instead of serde\'s text',
+    why: "corrupt state.json: same internal_error code, our message names the file instead of serde's text",
     check: (r) => {
       errorCode('internal_error')(r);
       assert.match(r.json.error.message, /state\.json/);
     },
   },
   corrupt_state_kill: {
-    why: 'corrupt state.json: same internal_error code, our message names the file instead of serde\'s text',
+    why: "corrupt state.json: same internal_error code, our message names the file instead of serde's text",
     check: (r) => {
       errorCode('internal_error')(r);
       assert.match(r.json.error.message, /state\.json/);
@@ -280,7 +280,9 @@ function normalise(v: unknown, key = '', type = ''): unknown {
   if (Array.isArray(v)) {
     const items = v.map((x) => normalise(x, '', type));
     // Scan order (gc, delete --all) and second-resolution ties (list) are not reproducible.
-    return key === 'jobs' && ['list', 'gc', 'delete'].includes(type) ? items.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)) : items;
+    return key === 'jobs' && ['list', 'gc', 'delete'].includes(type)
+      ? items.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))
+      : items;
   }
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
@@ -291,7 +293,9 @@ function normalise(v: unknown, key = '', type = ''): unknown {
 }
 
 const normaliseYaml = (text: string) =>
-  text.replace(TIMESTAMP, '<TS>').replace(/^(\s*(?:elapsed_ms|waited_ms|duration_ms|observed_within_ms|pid|bytes|freed_bytes)): \d+$/gm, '$1: <N>');
+  text
+    .replace(TIMESTAMP, '<TS>')
+    .replace(/^(\s*(?:elapsed_ms|waited_ms|duration_ms|observed_within_ms|pid|bytes|freed_bytes)): \d+$/gm, '$1: <N>');
 
 /** Learns `<IDn>` from the first answer that prints it as `job_id`. */
 function learnIds(expectedRaw: string, r: CliRun, g: Group): void {
@@ -307,7 +311,9 @@ function assertListOrder(jobs: { job_id: string; started_at?: string }[]): void 
   for (let i = 1; i < jobs.length; i++) {
     const [a, b] = [jobs[i - 1], jobs[i]];
     const ok =
-      a.started_at === b.started_at ? a.job_id > b.job_id : b.started_at === undefined || (a.started_at !== undefined && a.started_at > b.started_at);
+      a.started_at === b.started_at
+        ? a.job_id > b.job_id
+        : b.started_at === undefined || (a.started_at !== undefined && a.started_at > b.started_at);
     assert.ok(ok, `list order: ${a.job_id} (${a.started_at}) before ${b.job_id} (${b.started_at})`);
   }
 }
@@ -326,7 +332,7 @@ function compare(rec: Transcript, r: CliRun, g: Group): void {
     const ours = OUR_KEYS[exp.type] ?? [];
     if (ours.length > 0) {
       const theirs = Object.keys(act).filter((k) => !ours.includes(k));
-      assert.deepEqual(Object.keys(act).slice(0, theirs.length), theirs, 'our optional keys come after agent-exec\'s');
+      assert.deepEqual(Object.keys(act).slice(0, theirs.length), theirs, "our optional keys come after agent-exec's");
       act = Object.fromEntries(Object.entries(act).filter(([k]) => !ours.includes(k)));
     }
     if (exp.type === 'kill') {
@@ -445,7 +451,10 @@ for (const name of groups) {
         const argv = rec.argv.slice(1).map((a) => (ARGV_EDITS[rec.name] ?? String)(substitute(a, g)));
         const r = await runCli(argv, {
           cwd: CWD_OF[rec.name]?.(g) ?? g.cwd,
-          env: { XDG_CONFIG_HOME: path.join(g.tmp, 'config'), ...(Object.fromEntries(Object.entries(rec.env).map(([k, v]) => [k, substitute(v, g)]))) },
+          env: {
+            XDG_CONFIG_HOME: path.join(g.tmp, 'config'),
+            ...Object.fromEntries(Object.entries(rec.env).map(([k, v]) => [k, substitute(v, g)])),
+          },
           input: rec.stdin,
           timeoutMs: 30_000,
         });
@@ -463,5 +472,12 @@ test('transcript coverage: every record replayed, deviations listed', (t) => {
   for (const [n, d] of Object.entries(DEVIATIONS)) t.diagnostic(`deviation ${n}: ${d.why}`);
   for (const [n, o] of Object.entries(OPEN)) t.diagnostic(`open ${n}: ${o}`);
   const names = new Set(RECORDS.map((r) => r.name));
-  for (const n of [...Object.keys(DEVIATIONS), ...Object.keys(OPEN), ...Object.keys(BEFORE), ...Object.keys(AFTER), ...Object.keys(ARGV_EDITS)]) assert.ok(names.has(n), `no transcript record named ${n}`);
+  for (const n of [
+    ...Object.keys(DEVIATIONS),
+    ...Object.keys(OPEN),
+    ...Object.keys(BEFORE),
+    ...Object.keys(AFTER),
+    ...Object.keys(ARGV_EDITS),
+  ])
+    assert.ok(names.has(n), `no transcript record named ${n}`);
 });

@@ -18,43 +18,54 @@ import { scratch, until } from './runHelpers';
 
 const VSCE = path.resolve('node_modules/@vscode/vsce/vsce');
 
-test('the VSIX ships what cli.js run and cli.js mcp need, and the copied MCP configuration starts the server', { timeout: 120_000 }, async (t) => {
-  const s = scratch(t);
-  const vsix = path.join(s.tmp, 'agent-exec.vsix');
-  const packed = spawnSync(process.execPath, [VSCE, 'package', '--no-dependencies', '--out', vsix], { encoding: 'utf8', timeout: 90_000 });
-  assert.equal(packed.status, 0, `vsce package failed:\n${packed.stdout}\n${packed.stderr}`);
-  const unpacked = path.join(s.tmp, 'unpacked');
-  const files = unzip(vsix, unpacked);
-  const extension = path.join(unpacked, 'extension');
-  assert.ok(files.includes('extension/dist/mcp.js'), `dist/mcp.js is not in the VSIX: ${files.join(', ')}`);
-
-  const launch = mcpServerLaunch(extension, process.execPath, s.root);
-  const cliEnv = { ...(process.env as Record<string, string>), XDG_DATA_HOME: '', ...(s.env as Record<string, string>), ...launch.env };
-  const cli = (...args: string[]) => {
-    const r = spawnSync(launch.command, ['--', launch.args[0], ...args], { cwd: s.cwd, env: cliEnv, encoding: 'utf8', timeout: 30_000 });
-    assert.equal(r.status, 0, `cli.js ${args.join(' ')}: ${r.stdout}${r.stderr}`);
-    return JSON.parse(r.stdout);
-  };
-  const run = cli('run', '--', 'sh', '-c', 'echo from-the-vsix');
-  const waited = cli('wait', run.job_id);
-  assert.equal(waited.state, 'exited');
-  assert.equal(waited.exit_code, 0);
-
-  const transport = new StdioClientTransport({ command: launch.command, args: launch.args, cwd: s.cwd, env: cliEnv, stderr: 'pipe' });
-  const client = new Client({ name: 'vsix-test', version: '1.0.0' });
-  await client.connect(transport);
-  const pid = transport.pid!;
-  try {
-    const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((tool) => tool.name).sort(), ['kill', 'list', 'output', 'ports', 'run', 'status', 'wait']);
-    // The server works on the root the configuration names: it lists the job run above.
-    const listed = await client.callTool({ name: 'list', arguments: {} });
-    assert.match((listed.content as { text: string }[])[0].text, new RegExp(run.job_id));
-  } finally {
-    await client.close();
-    await until('the MCP server exits when its client closes', () => readProcStat(pid) === undefined || readProcStat(pid)?.state === 'Z', 5_000).catch((err) => {
-      process.kill(pid, 'SIGKILL');
-      throw err;
+test(
+  'the VSIX ships what cli.js run and cli.js mcp need, and the copied MCP configuration starts the server',
+  { timeout: 120_000 },
+  async (t) => {
+    const s = scratch(t);
+    const vsix = path.join(s.tmp, 'agent-exec.vsix');
+    const packed = spawnSync(process.execPath, [VSCE, 'package', '--no-dependencies', '--out', vsix], {
+      encoding: 'utf8',
+      timeout: 90_000,
     });
-  }
-});
+    assert.equal(packed.status, 0, `vsce package failed:\n${packed.stdout}\n${packed.stderr}`);
+    const unpacked = path.join(s.tmp, 'unpacked');
+    const files = unzip(vsix, unpacked);
+    const extension = path.join(unpacked, 'extension');
+    assert.ok(files.includes('extension/dist/mcp.js'), `dist/mcp.js is not in the VSIX: ${files.join(', ')}`);
+
+    const launch = mcpServerLaunch(extension, process.execPath, s.root);
+    const cliEnv = { ...(process.env as Record<string, string>), XDG_DATA_HOME: '', ...(s.env as Record<string, string>), ...launch.env };
+    const cli = (...args: string[]) => {
+      const r = spawnSync(launch.command, ['--', launch.args[0], ...args], { cwd: s.cwd, env: cliEnv, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, `cli.js ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      return JSON.parse(r.stdout);
+    };
+    const run = cli('run', '--', 'sh', '-c', 'echo from-the-vsix');
+    const waited = cli('wait', run.job_id);
+    assert.equal(waited.state, 'exited');
+    assert.equal(waited.exit_code, 0);
+
+    const transport = new StdioClientTransport({ command: launch.command, args: launch.args, cwd: s.cwd, env: cliEnv, stderr: 'pipe' });
+    const client = new Client({ name: 'vsix-test', version: '1.0.0' });
+    await client.connect(transport);
+    const pid = transport.pid!;
+    try {
+      const { tools } = await client.listTools();
+      assert.deepEqual(tools.map((tool) => tool.name).sort(), ['kill', 'list', 'output', 'ports', 'run', 'status', 'wait']);
+      // The server works on the root the configuration names: it lists the job run above.
+      const listed = await client.callTool({ name: 'list', arguments: {} });
+      assert.match((listed.content as { text: string }[])[0].text, new RegExp(run.job_id));
+    } finally {
+      await client.close();
+      await until(
+        'the MCP server exits when its client closes',
+        () => readProcStat(pid) === undefined || readProcStat(pid)?.state === 'Z',
+        5_000,
+      ).catch((err) => {
+        process.kill(pid, 'SIGKILL');
+        throw err;
+      });
+    }
+  },
+);

@@ -12,7 +12,6 @@ import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
 import { tempStore } from '../helpers/tempRoot';
 
-
 /** A live process standing in for a job's workload; killed by pid when the test ends. */
 function workload(t: { after: (fn: () => void) => void }): { pid: number; startTime?: number } {
   const child = spawn('sleep', ['60'], { stdio: 'ignore' });
@@ -28,7 +27,13 @@ const running = (root: string, w: { pid: number; startTime?: number }) =>
 async function finish(root: string, id: string, exitCode: number): Promise<void> {
   await updateState(jobPaths(root, id), (cur) => {
     const now = nowTimestamp();
-    return { ...cur!, job: { ...cur!.job, status: 'exited' }, result: { exit_code: exitCode, signal: null, duration_ms: 10 }, finished_at: now, updated_at: now };
+    return {
+      ...cur!,
+      job: { ...cur!.job, status: 'exited' },
+      result: { exit_code: exitCode, signal: null, duration_ms: 10 },
+      finished_at: now,
+      updated_at: now,
+    };
   });
 }
 
@@ -43,8 +48,21 @@ test('wait wakes on the state change, not on --poll; answer shape and log sizes 
   const after = Date.now() - changed;
   assert.equal(r.code, 0, r.stderr);
   assert.ok(after < 3000, `wait returned ${after} ms after the change (--poll 5 must not delay it)`);
-  assert.deepEqual(Object.keys(r.json), ['schema_version', 'ok', 'type', 'job_id', 'state', 'exit_code', 'stdout_total_bytes', 'stderr_total_bytes', 'updated_at']);
-  assert.deepEqual([r.json.job_id, r.json.state, r.json.exit_code, r.json.stdout_total_bytes, r.json.stderr_total_bytes], [id, 'exited', 3, 4, 0]);
+  assert.deepEqual(Object.keys(r.json), [
+    'schema_version',
+    'ok',
+    'type',
+    'job_id',
+    'state',
+    'exit_code',
+    'stdout_total_bytes',
+    'stderr_total_bytes',
+    'updated_at',
+  ]);
+  assert.deepEqual(
+    [r.json.job_id, r.json.state, r.json.exit_code, r.json.stdout_total_bytes, r.json.stderr_total_bytes],
+    [id, 'exited', 3, 4, 0],
+  );
 });
 
 test('wait --until: a running or created job comes back as is after the deadline, without exit_code', async (t) => {

@@ -40,7 +40,10 @@ test('--yaml anywhere on the line: same keys and order as JSON, for answers and 
   );
   const err = await runCli(['--root', root, 'status', 'nope', '--yaml']);
   assert.equal(err.code, 1);
-  assert.equal(err.stdout, '---\nschema_version: "0.1"\nok: false\ntype: error\nerror:\n  code: job_not_found\n  message: "job not found: nope"\n  retryable: false\n');
+  assert.equal(
+    err.stdout,
+    '---\nschema_version: "0.1"\nok: false\ntype: error\nerror:\n  code: job_not_found\n  message: "job not found: nope"\n  retryable: false\n',
+  );
   const tag = await runCli(['--root', root, '--yaml', 'tag', 'set', id]);
   assert.equal(tag.stdout, `---\nschema_version: "0.1"\nok: true\ntype: tag_set\njob_id: ${id}\ntags: []\n`);
 });

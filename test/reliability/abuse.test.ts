@@ -93,7 +93,10 @@ test('abuse: hostile ids through the in-process ops are rejected and nothing out
         (e: any) => ({ ok: false, code: e?.code as string | undefined }),
       );
       assert.equal(res.ok, false, `${name} accepted ${JSON.stringify(id.slice(0, 40))}: ${JSON.stringify((res as any).v)?.slice(0, 200)}`);
-      assert.ok(['job_not_found', 'ambiguous_job_id', 'invalid_input'].includes((res as any).code), `${name} ${JSON.stringify(id.slice(0, 40))}: ${(res as any).code}`);
+      assert.ok(
+        ['job_not_found', 'ambiguous_job_id', 'invalid_input'].includes((res as any).code),
+        `${name} ${JSON.stringify(id.slice(0, 40))}: ${(res as any).code}`,
+      );
       tally.add('ids in-process', 'inputs_tried');
     }
   }
@@ -146,9 +149,17 @@ test('abuse: hostile ids over HTTP, and the gate: token, Host, Origin, body size
   const auth = { authorization: `Bearer ${token}` };
   const ids = [...HOSTILE_IDS(a), '..%2f..%2fetc', '%2e%2e%2f', '..%00'];
   for (const id of ids) {
-    for (const [method, route] of [['GET', 'status'], ['GET', 'tail'], ['GET', 'wait'], ['POST', 'kill']]) {
+    for (const [method, route] of [
+      ['GET', 'status'],
+      ['GET', 'tail'],
+      ['GET', 'wait'],
+      ['POST', 'kill'],
+    ]) {
       const enc = id.includes('%') ? id : encodeURIComponent(id);
-      const res = await fetch(`${url}/${route}/${enc}${route === 'wait' ? '?timeout_ms=100' : ''}`, { method, headers: method === 'POST' ? { ...auth, 'content-type': 'application/json' } : auth });
+      const res = await fetch(`${url}/${route}/${enc}${route === 'wait' ? '?timeout_ms=100' : ''}`, {
+        method,
+        headers: method === 'POST' ? { ...auth, 'content-type': 'application/json' } : auth,
+      });
       const text = await res.text();
       assert.ok(res.status >= 400, `${method} /${route}/${enc.slice(0, 40)} answered ${res.status}: ${text.slice(0, 200)}`);
       assert.ok(!text.includes('outside-secret'));
@@ -194,7 +205,11 @@ test('abuse: hostile ids over HTTP, and the gate: token, Host, Origin, body size
   const body = JSON.stringify({ command: ['true'], pad: 'x'.repeat(1024 * 1024 + 1) });
   for (const chunked of [false, true]) {
     const code = await new Promise<number>((resolve, reject) => {
-      const headers = { ...auth, 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': String(Buffer.byteLength(body)) }) };
+      const headers = {
+        ...auth,
+        'content-type': 'application/json',
+        ...(chunked ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+      };
       const req = request({ host: u.hostname, port: u.port, path: '/exec', method: 'POST', headers }, (res) => {
         res.resume();
         resolve(res.statusCode!);
@@ -208,81 +223,124 @@ test('abuse: hostile ids over HTTP, and the gate: token, Host, Origin, body size
   assert.deepEqual(readdirSync(a.root).sort(), [a.linked, a.real].sort(), 'no job was created by a refused request');
 });
 
-test('abuse: secrets from --env and --env-file appear in no argv, no record of ours, no completion event', { skip: NEEDS_LINUX }, async (t) => {
-  const { root, run, cli } = jobRoot(t, 'ae-rel-secret-');
-  const v1 = `s3cret-env-${process.pid}-${Date.now()}`;
-  const v2 = `s3cret-file-${process.pid}-${Date.now()}`;
-  const envFile = path.join(root, '..', `secrets-${process.pid}.env`);
-  writeFileSync(envFile, `FILE_SECRET=${v2}\n`);
-  t.after(() => writeFileSync(envFile, ''));
-  const events = path.join(path.dirname(root), `events-${process.pid}.ndjson`);
-  const job = await run(
-    ['sh', '-c', 'echo "root $$" >> "$FIXTURE_PIDS"; echo started; while :; do sleep 1; done'],
-    {},
-    ['--env', `API_SECRET=${v1}`, '--mask', 'API_SECRET', '--env-file', envFile, '--mask', 'FILE_SECRET', '--notify-file', events],
-  );
-  await waitForRoles(job, ['root']);
-  const environ = readFileSync(`/proc/${job.pid}/environ`, 'latin1').split('\0');
-  assert.ok(environ.includes(`API_SECRET=${v1}`) && environ.includes(`FILE_SECRET=${v2}`), 'the workload gets the real values');
-  const processes = commandLines();
-  const scanned = processes.length;
-  for (const { pid, cmdline } of processes) assert.ok(!cmdline.includes(v1) && !cmdline.includes(v2), `a secret is in the argv of pid ${pid}`);
-  const outputs = [
-    await cli('status', job.jobId),
-    await cli('list'),
-    await cli('tail', job.jobId),
-    await cli('kill', job.jobId),
-    await cli('wait', job.jobId),
-  ];
-  await poll('completion event', () => readFileSync(events, 'utf8').includes('job.finished'));
-  for (const r of outputs) assert.ok(!r.stdout.includes(v1) && !r.stdout.includes(v2), `a secret in CLI output: ${r.stdout.slice(0, 300)}`);
-  const files = [events, ...readdirSync(path.join(root, job.jobId)).map((f) => path.join(root, job.jobId, f))];
-  for (const f of files) {
-    if (!statSync(f).isFile()) continue;
-    const text = readFileSync(f, 'latin1');
-    // env.runtime.json is the private 0600 file the supervisor reads the real values from (create/start).
-    if (path.basename(f) === 'env.runtime.json') {
-      assert.equal(statSync(f).mode & 0o777, 0o600);
-      continue;
+test(
+  'abuse: secrets from --env and --env-file appear in no argv, no record of ours, no completion event',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const { root, run, cli } = jobRoot(t, 'ae-rel-secret-');
+    const v1 = `s3cret-env-${process.pid}-${Date.now()}`;
+    const v2 = `s3cret-file-${process.pid}-${Date.now()}`;
+    const envFile = path.join(root, '..', `secrets-${process.pid}.env`);
+    writeFileSync(envFile, `FILE_SECRET=${v2}\n`);
+    t.after(() => writeFileSync(envFile, ''));
+    const events = path.join(path.dirname(root), `events-${process.pid}.ndjson`);
+    const job = await run(['sh', '-c', 'echo "root $$" >> "$FIXTURE_PIDS"; echo started; while :; do sleep 1; done'], {}, [
+      '--env',
+      `API_SECRET=${v1}`,
+      '--mask',
+      'API_SECRET',
+      '--env-file',
+      envFile,
+      '--mask',
+      'FILE_SECRET',
+      '--notify-file',
+      events,
+    ]);
+    await waitForRoles(job, ['root']);
+    const environ = readFileSync(`/proc/${job.pid}/environ`, 'latin1').split('\0');
+    assert.ok(environ.includes(`API_SECRET=${v1}`) && environ.includes(`FILE_SECRET=${v2}`), 'the workload gets the real values');
+    const processes = commandLines();
+    const scanned = processes.length;
+    for (const { pid, cmdline } of processes)
+      assert.ok(!cmdline.includes(v1) && !cmdline.includes(v2), `a secret is in the argv of pid ${pid}`);
+    const outputs = [
+      await cli('status', job.jobId),
+      await cli('list'),
+      await cli('tail', job.jobId),
+      await cli('kill', job.jobId),
+      await cli('wait', job.jobId),
+    ];
+    await poll('completion event', () => readFileSync(events, 'utf8').includes('job.finished'));
+    for (const r of outputs)
+      assert.ok(!r.stdout.includes(v1) && !r.stdout.includes(v2), `a secret in CLI output: ${r.stdout.slice(0, 300)}`);
+    const files = [events, ...readdirSync(path.join(root, job.jobId)).map((f) => path.join(root, job.jobId, f))];
+    for (const f of files) {
+      if (!statSync(f).isFile()) continue;
+      const text = readFileSync(f, 'latin1');
+      // env.runtime.json is the private 0600 file the supervisor reads the real values from (create/start).
+      if (path.basename(f) === 'env.runtime.json') {
+        assert.equal(statSync(f).mode & 0o777, 0o600);
+        continue;
+      }
+      assert.ok(!text.includes(v1) && !text.includes(v2), `a secret in ${path.basename(f)}`);
     }
-    assert.ok(!text.includes(v1) && !text.includes(v2), `a secret in ${path.basename(f)}`);
-  }
-  const meta = JSON.parse(readFileSync(path.join(root, job.jobId, 'meta.json'), 'utf8'));
-  assert.ok(JSON.stringify(meta).includes('API_SECRET'), 'the key is recorded, masked');
-  tally.add('secrets', 'processes_scanned', scanned);
-  tally.add('secrets', 'files_scanned', files.length);
-});
+    const meta = JSON.parse(readFileSync(path.join(root, job.jobId, 'meta.json'), 'utf8'));
+    assert.ok(JSON.stringify(meta).includes('API_SECRET'), 'the key is recorded, masked');
+    tally.add('secrets', 'processes_scanned', scanned);
+    tally.add('secrets', 'files_scanned', files.length);
+  },
+);
 
-test('abuse: kill through forged records aimed at pid 1, this process and its ancestors signals nothing', { skip: NEEDS_LINUX }, async (t) => {
-  const { dir, cleanup } = tempDir('ae-rel-protect-');
-  t.after(cleanup);
-  const protectedPids: number[] = [1, process.pid];
-  for (let p = process.ppid; p > 1; p = readProcStat(p)?.ppid ?? 0) protectedPids.push(p);
-  for (const pid of protectedPids) {
-    const startTime = processStartTime(pid);
-    for (const legacy of [false, true]) {
-      const id = newJobId();
-      await writeRunningJob(dir, id, pid, { legacy });
-      // Look before signalling: a forged record must not name any process as a target.
-      const d = await describeKillTargets(dir, id);
-      assert.deepEqual(d.targets.map((x) => `${x.pid} ${x.reason}`), [], `forged record for pid ${pid} (legacy ${legacy}) would signal these`);
-      const r = await killJob(dir, id, { signal: 'KILL', graceMs: 100 });
-      assert.deepEqual(r.signalled, [], `pid ${pid}`);
-      assert.ok(alive(pid, startTime), `protected pid ${pid} died`);
-      tally.add('protected pids', 'inputs_tried');
+test(
+  'abuse: kill through forged records aimed at pid 1, this process and its ancestors signals nothing',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const { dir, cleanup } = tempDir('ae-rel-protect-');
+    t.after(cleanup);
+    const protectedPids: number[] = [1, process.pid];
+    for (let p = process.ppid; p > 1; p = readProcStat(p)?.ppid ?? 0) protectedPids.push(p);
+    for (const pid of protectedPids) {
+      const startTime = processStartTime(pid);
+      for (const legacy of [false, true]) {
+        const id = newJobId();
+        await writeRunningJob(dir, id, pid, { legacy });
+        // Look before signalling: a forged record must not name any process as a target.
+        const d = await describeKillTargets(dir, id);
+        assert.deepEqual(
+          d.targets.map((x) => `${x.pid} ${x.reason}`),
+          [],
+          `forged record for pid ${pid} (legacy ${legacy}) would signal these`,
+        );
+        const r = await killJob(dir, id, { signal: 'KILL', graceMs: 100 });
+        assert.deepEqual(r.signalled, [], `pid ${pid}`);
+        assert.ok(alive(pid, startTime), `protected pid ${pid} died`);
+        tally.add('protected pids', 'inputs_tried');
+      }
     }
-  }
-});
+  },
+);
 
 test('abuse: job directories are 0700, records and logs 0600 (not readable by other users)', { skip: NEEDS_LINUX }, async (t) => {
   const { root, cli } = jobRoot(t, 'ae-rel-perm-');
   // Every kind of file a job directory holds: records, env file, stdin, logs, events.
-  const r = await cli('run', '--env', 'K=v', '--stdin', 'in', '--output-pattern', 'out', '--notify-command', 'true', '--', 'sh', '-c', 'cat; echo out; echo err >&2');
+  const r = await cli(
+    'run',
+    '--env',
+    'K=v',
+    '--stdin',
+    'in',
+    '--output-pattern',
+    'out',
+    '--notify-command',
+    'true',
+    '--',
+    'sh',
+    '-c',
+    'cat; echo out; echo err >&2',
+  );
   assert.equal(r.code, 0, r.stderr);
   const dir = path.join(root, r.json.job_id);
   const has = (f: string) => existsSync(path.join(dir, f));
-  await poll('job finished, events written', () => JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')).job.status === 'exited' && has('notification_events.ndjson') && has('completion_event.json') && readFileSync(path.join(dir, 'completion_event.json'), 'utf8').includes('"sink_type"'));
-  for (const f of ['stdin.bin', 'stdout.log', 'stderr.log', 'full.log', 'notification_events.ndjson', 'completion_event.json']) assert.ok(has(f), f);
+  await poll(
+    'job finished, events written',
+    () =>
+      JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')).job.status === 'exited' &&
+      has('notification_events.ndjson') &&
+      has('completion_event.json') &&
+      readFileSync(path.join(dir, 'completion_event.json'), 'utf8').includes('"sink_type"'),
+  );
+  for (const f of ['stdin.bin', 'stdout.log', 'stderr.log', 'full.log', 'notification_events.ndjson', 'completion_event.json'])
+    assert.ok(has(f), f);
   assert.equal(statSync(dir).mode & 0o777, 0o700, 'job directory mode');
   // Records, env files and logs (the workload's output may hold secrets) are all 0600.
   for (const f of readdirSync(dir)) {
@@ -296,18 +354,24 @@ test('abuse: job directories are 0700, records and logs 0600 (not readable by ot
 // WITH its true start time is taken as the job's workload — whoever can write the job root can
 // already run commands through a job's notify command, so the record is trusted. Recorded here
 // with a process this test owns, ended by pid.
-test('abuse: a forged record naming an unrelated process with its true start time (recorded, not asserted)', { skip: NEEDS_LINUX }, async (t) => {
-  const { dir, cleanup } = tempDir('ae-rel-forged-');
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { detached: true, stdio: 'ignore' });
-  child.unref();
-  t.after(() => {
-    if (alive(child.pid!)) process.kill(child.pid!, 'SIGKILL');
-    cleanup();
-  });
-  const id = newJobId();
-  await writeRunningJob(dir, id, child.pid!);
-  const d = await describeKillTargets(dir, id);
-  const targeted = d.targets.some((x) => x.pid === child.pid);
-  process.stdout.write(`# reliability abuse: forged record with a true start time: unrelated process ${targeted ? 'WOULD be signalled (weakness)' : 'refused'}\n`);
-  tally.add('forged unrelated process', targeted ? 'would_signal' : 'refused');
-});
+test(
+  'abuse: a forged record naming an unrelated process with its true start time (recorded, not asserted)',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const { dir, cleanup } = tempDir('ae-rel-forged-');
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { detached: true, stdio: 'ignore' });
+    child.unref();
+    t.after(() => {
+      if (alive(child.pid!)) process.kill(child.pid!, 'SIGKILL');
+      cleanup();
+    });
+    const id = newJobId();
+    await writeRunningJob(dir, id, child.pid!);
+    const d = await describeKillTargets(dir, id);
+    const targeted = d.targets.some((x) => x.pid === child.pid);
+    process.stdout.write(
+      `# reliability abuse: forged record with a true start time: unrelated process ${targeted ? 'WOULD be signalled (weakness)' : 'refused'}\n`,
+    );
+    tally.add('forged unrelated process', targeted ? 'would_signal' : 'refused');
+  },
+);

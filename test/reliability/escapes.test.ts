@@ -72,7 +72,12 @@ if (hasPython) {
 /** The signal of trial i: INT once, KILL once, TERM otherwise. */
 const signalOf = (i: number) => (i === 1 ? 'INT' : i === 2 ? 'KILL' : 'TERM');
 
-async function oneTrial(run: (argv: string[]) => Promise<Launched>, cli: (...a: string[]) => Promise<any>, w: Workload, signal: string): Promise<void> {
+async function oneTrial(
+  run: (argv: string[]) => Promise<Launched>,
+  cli: (...a: string[]) => Promise<any>,
+  w: Workload,
+  signal: string,
+): Promise<void> {
   const chosen = await freePort();
   const job = await run(w.argv(chosen));
   const roles = await waitForRoles(job, w.port === 'reported' ? [...w.roles, 'port'] : w.roles, 15_000);
@@ -139,6 +144,8 @@ test('escape: what is caught without a cgroup (env -i daemon of a workload start
   const caught = !alive(daemon.pid, daemon.startTime);
   tally.add('env -i daemon without cgroup', 'trials');
   tally.add('env -i daemon without cgroup', caught ? 'escapes_caught' : 'escaped', 1);
-  process.stdout.write(`# reliability escapes: env -i daemon without a cgroup ${caught ? 'was caught' : 'ESCAPED (expected: no env tag, no ppid, own session)'}\n`);
+  process.stdout.write(
+    `# reliability escapes: env -i daemon without a cgroup ${caught ? 'was caught' : 'ESCAPED (expected: no env tag, no ppid, own session)'}\n`,
+  );
   assert.ok(existsSync(w.pidsFile) && readFileSync(w.pidsFile, 'utf8').includes('scrubbed'));
 });

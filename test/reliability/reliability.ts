@@ -23,7 +23,9 @@ export class Tally {
   }
   print(): void {
     for (const [key, row] of this.rows) {
-      const fields = Object.entries(row).map(([k, v]) => `${k}=${v}`).join(' ');
+      const fields = Object.entries(row)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
       process.stdout.write(`# reliability ${this.area} ${key}: ${fields}\n`);
     }
   }

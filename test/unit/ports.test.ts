@@ -15,27 +15,35 @@ async function listen(host: string): Promise<Server | undefined> {
   return outcome === 'ok' ? s : undefined;
 }
 
-test('portsOf: this process\'s TCP (IPv4 and IPv6 loopback) and UDP listeners, with decoded addresses; allListeners has them', { skip: !linux }, async (t) => {
-  const v4 = (await listen('127.0.0.1'))!;
-  const v6 = await listen('::1'); // absent when the machine has no IPv6 loopback
-  const udp = createSocket('udp4');
-  udp.bind(0, '127.0.0.1');
-  await once(udp, 'listening');
-  t.after(() => {
-    v4.close();
-    v6?.close();
-    udp.close();
-  });
-  const expected = [
-    { port: (v4.address() as AddressInfo).port, protocol: 'tcp', address: '127.0.0.1', pid: process.pid },
-    ...(v6 ? [{ port: (v6.address() as AddressInfo).port, protocol: 'tcp6', address: '::1', pid: process.pid }] : []),
-    { port: udp.address().port, protocol: 'udp', address: '127.0.0.1', pid: process.pid },
-  ];
-  const mine = portsOf([process.pid]);
-  for (const e of expected) assert.ok(mine.some((m) => JSON.stringify(m) === JSON.stringify(e)), `${JSON.stringify(e)} not in ${JSON.stringify(mine)}`);
-  const all = allListeners();
-  for (const e of expected) assert.ok(all.some((m) => m.port === e.port && m.protocol === e.protocol && m.pid === process.pid));
-});
+test(
+  "portsOf: this process's TCP (IPv4 and IPv6 loopback) and UDP listeners, with decoded addresses; allListeners has them",
+  { skip: !linux },
+  async (t) => {
+    const v4 = (await listen('127.0.0.1'))!;
+    const v6 = await listen('::1'); // absent when the machine has no IPv6 loopback
+    const udp = createSocket('udp4');
+    udp.bind(0, '127.0.0.1');
+    await once(udp, 'listening');
+    t.after(() => {
+      v4.close();
+      v6?.close();
+      udp.close();
+    });
+    const expected = [
+      { port: (v4.address() as AddressInfo).port, protocol: 'tcp', address: '127.0.0.1', pid: process.pid },
+      ...(v6 ? [{ port: (v6.address() as AddressInfo).port, protocol: 'tcp6', address: '::1', pid: process.pid }] : []),
+      { port: udp.address().port, protocol: 'udp', address: '127.0.0.1', pid: process.pid },
+    ];
+    const mine = portsOf([process.pid]);
+    for (const e of expected)
+      assert.ok(
+        mine.some((m) => JSON.stringify(m) === JSON.stringify(e)),
+        `${JSON.stringify(e)} not in ${JSON.stringify(mine)}`,
+      );
+    const all = allListeners();
+    for (const e of expected) assert.ok(all.some((m) => m.port === e.port && m.protocol === e.protocol && m.pid === process.pid));
+  },
+);
 
 test('portsOf: a connected (client) socket is not a listener', { skip: !linux }, async (t) => {
   const server = (await listen('127.0.0.1'))!;
@@ -47,5 +55,8 @@ test('portsOf: a connected (client) socket is not a listener', { skip: !linux },
     server.close();
   });
   const mine = portsOf([process.pid]);
-  assert.deepEqual(mine.filter((m) => m.port === port || m.port === client.localPort).map((m) => m.port), [port]);
+  assert.deepEqual(
+    mine.filter((m) => m.port === port || m.port === client.localPort).map((m) => m.port),
+    [port],
+  );
 });

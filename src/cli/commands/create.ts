@@ -24,16 +24,38 @@ export const DEFINITION_FLAGS: readonly FlagSpec[] = [
   { name: 'notify-command', value: '<COMMAND>', help: 'Shell command run with the job.finished event' },
   { name: 'notify-file', value: '<PATH>', help: 'NDJSON file receiving the job.finished event' },
   { name: 'output-pattern', value: '<PATTERN>', help: 'Output line pattern that fires job.output.matched' },
-  { name: 'output-match-type', value: '<TYPE>', choices: ['contains', 'regex'], default: 'contains', help: 'How --output-pattern matches a line' },
-  { name: 'output-stream', value: '<STREAM>', choices: ['stdout', 'stderr', 'either'], default: 'either', help: 'Which stream --output-pattern watches' },
+  {
+    name: 'output-match-type',
+    value: '<TYPE>',
+    choices: ['contains', 'regex'],
+    default: 'contains',
+    help: 'How --output-pattern matches a line',
+  },
+  {
+    name: 'output-stream',
+    value: '<STREAM>',
+    choices: ['stdout', 'stderr', 'either'],
+    default: 'either',
+    help: 'Which stream --output-pattern watches',
+  },
   { name: 'output-command', value: '<COMMAND>', help: 'Shell command run with each job.output.matched event on stdin' },
   { name: 'output-file', value: '<PATH>', help: 'NDJSON file receiving each job.output.matched event' },
   { name: 'config', value: '<PATH>', default: '$XDG_CONFIG_HOME/agent-exec/config.toml', help: 'config.toml path' },
-  { name: 'shell-wrapper', value: '<WRAPPER>', default: `config [shell], else ${DEFAULT_SHELL_WRAPPER.join(' ')}`, help: 'Wrapper for a one-string command, e.g. "bash -lc"' },
+  {
+    name: 'shell-wrapper',
+    value: '<WRAPPER>',
+    default: `config [shell], else ${DEFAULT_SHELL_WRAPPER.join(' ')}`,
+    help: 'Wrapper for a one-string command, e.g. "bash -lc"',
+  },
   { name: 'tag', value: '<TAG>', multiple: true, validate: tagProblem, help: 'Tag (repeatable)' },
 ];
 
-export const COMMAND_POSITIONAL = { name: 'COMMAND', required: true, variadic: true, help: 'The command and its arguments; a single string runs in the shell wrapper' } as const;
+export const COMMAND_POSITIONAL = {
+  name: 'COMMAND',
+  required: true,
+  variadic: true,
+  help: 'The command and its arguments; a single string runs in the shell wrapper',
+} as const;
 
 function outputMatch(args: Args): JobDefinition['outputMatch'] {
   const pattern = args.str('output-pattern');

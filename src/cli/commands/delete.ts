@@ -18,7 +18,8 @@ export const deleteCommand: CliCommand = {
   run: async (args, ctx) => {
     const dryRun = args.bool('dry-run');
     const id = args.positional('JOB_ID');
-    const result = id !== undefined ? await deleteJob(ctx.root, id, { dryRun }) : await deleteAll(ctx.root, canonicalCwd(ctx.cwd), { dryRun });
+    const result =
+      id !== undefined ? await deleteJob(ctx.root, id, { dryRun }) : await deleteAll(ctx.root, canonicalCwd(ctx.cwd), { dryRun });
     return okEnvelope('delete', result);
   },
 };

@@ -25,7 +25,10 @@ const SKILL_FILE_MODE = 0o644;
  * installed_at, path}]}`; the `skills` CLI keeps `{"version":…, "skills":{<name>:{…}}}`. Either
  * shape is kept as it is, with every other skill's entry and every other key untouched.
  */
-function upsertLock(current: unknown, entry: { name: string; source_type: string; installed_at: string; path: string }): Record<string, unknown> {
+function upsertLock(
+  current: unknown,
+  entry: { name: string; source_type: string; installed_at: string; path: string },
+): Record<string, unknown> {
   const lock = isObject(current) ? { ...current } : {};
   if (isObject(lock.skills)) {
     const { name, ...fields } = entry;
@@ -53,7 +56,10 @@ async function readLock(file: string): Promise<unknown> {
     return lock;
   } catch (err) {
     // Never overwrite a lock file we cannot read: it records other skills.
-    throw new Error(`cannot update ${file}: ${err instanceof Error ? err.message : String(err)}; fix or remove it and run install-skills again`, { cause: err });
+    throw new Error(
+      `cannot update ${file}: ${err instanceof Error ? err.message : String(err)}; fix or remove it and run install-skills again`,
+      { cause: err },
+    );
   }
 }
 
@@ -80,6 +86,10 @@ export const installSkillsCommand: CliCommand = {
     }
     const entry = { name: SKILL_NAME, source_type: SOURCE_TYPE, installed_at: nowTimestamp(), path: skillDir };
     await writeFileAtomic(lockFile, JSON.stringify(upsertLock(lock, entry), null, 2), SKILL_FILE_MODE);
-    return okEnvelope('install_skills', { skills: [{ name: SKILL_NAME, source_type: SOURCE_TYPE, path: skillDir }], global, lock_file_path: lockFile });
+    return okEnvelope('install_skills', {
+      skills: [{ name: SKILL_NAME, source_type: SOURCE_TYPE, path: skillDir }],
+      global,
+      lock_file_path: lockFile,
+    });
   },
 };

@@ -30,8 +30,14 @@ export const killCommand: CliCommand = {
         help: 'How long to wait before escalating to KILL (5s, 500ms, 2m, or seconds)',
       },
       { name: 'no-wait', help: 'Send the signal and return without waiting' },
-      { ...portFlag('Kill the job whose processes listen on this port (refused when the listener is not a job of the store)'), conflictsWithPositional: '[JOB_ID]' },
-      { name: 'dry-run', help: 'Signal nothing: list the processes the kill would signal (pid, command, age), their ports, the owner and how long the job has run' },
+      {
+        ...portFlag('Kill the job whose processes listen on this port (refused when the listener is not a job of the store)'),
+        conflictsWithPositional: '[JOB_ID]',
+      },
+      {
+        name: 'dry-run',
+        help: 'Signal nothing: list the processes the kill would signal (pid, command, age), their ports, the owner and how long the job has run',
+      },
     ],
     positionals: [{ name: 'JOB_ID', required: false, jobStates: ['running'], help: JOB_ID_HELP }],
     requireOneOf: ['JOB_ID', 'port'],

@@ -9,7 +9,13 @@ const SCOPE_FLAGS: readonly FlagSpec[] = [
   { name: 'limit', value: '<N>', default: String(DEFAULT_LIST_LIMIT), help: 'Maximum number of jobs (0 = all)' },
   { name: 'cwd', value: '<CWD>', conflicts: ['all'], default: 'the current directory', help: 'Only jobs started in this directory' },
   { name: 'all', help: 'Jobs of every directory' },
-  { name: 'tag', value: '<PATTERN>', multiple: true, validate: tagPatternProblem, help: 'Only jobs with this tag (`ns.*` for a namespace); repeat to AND' },
+  {
+    name: 'tag',
+    value: '<PATTERN>',
+    multiple: true,
+    validate: tagPatternProblem,
+    help: 'Only jobs with this tag (`ns.*` for a namespace); repeat to AND',
+  },
 ];
 
 const runList = async (args: Args, ctx: CliContext, state: ListState | undefined) =>

@@ -9,12 +9,23 @@ import { COMMAND_POSITIONAL, createRequestFromArgs, DEFINITION_FLAGS } from './c
 /** Inline-observation and auto-GC flags shared by `run` and `start` (agent-exec-compat.md §5.1, §8.1). */
 export const LAUNCH_FLAGS: readonly FlagSpec[] = [
   { name: 'wait', optionalBool: true, default: 'true', help: 'Observe the job inline' },
-  { name: 'until', value: '<UNTIL>', conflicts: ['forever'], default: String(DEFAULT_OBSERVE.untilSec), help: 'Seconds to observe: return at the first output or exit, or after this long' },
+  {
+    name: 'until',
+    value: '<UNTIL>',
+    conflicts: ['forever'],
+    default: String(DEFAULT_OBSERVE.untilSec),
+    help: 'Seconds to observe: return at the first output or exit, or after this long',
+  },
   { name: 'forever', help: 'Observe without a deadline, until the job prints or ends' },
   { name: 'no-wait', help: 'Return at once, without observing' },
   { name: 'max-bytes', value: '<MAX_BYTES>', default: String(DEFAULT_OBSERVE.maxBytes), help: 'Head bytes per stream in the answer' },
   { name: 'no-auto-gc', help: 'Skip the auto-GC run after the launch' },
-  { name: 'auto-gc-older-than', value: '<AUTO_GC_OLDER_THAN>', default: `config [gc] older_than, else ${DEFAULT_OLDER_THAN}`, help: 'Auto-GC retention, e.g. 30d, 24h' },
+  {
+    name: 'auto-gc-older-than',
+    value: '<AUTO_GC_OLDER_THAN>',
+    default: `config [gc] older_than, else ${DEFAULT_OLDER_THAN}`,
+    help: 'Auto-GC retention, e.g. 30d, 24h',
+  },
   { name: 'auto-gc-max-jobs', value: '<AUTO_GC_MAX_JOBS>', help: 'Auto-GC: among expired jobs keep only the newest N' },
   { name: 'auto-gc-max-bytes', value: '<AUTO_GC_MAX_BYTES>', help: 'Auto-GC: delete oldest expired jobs until at most N bytes remain' },
 ];
@@ -22,7 +33,12 @@ export const LAUNCH_FLAGS: readonly FlagSpec[] = [
 export function observeFromArgs(args: Args): ObserveOptions {
   const maxBytes = args.int('max-bytes', DEFAULT_OBSERVE.maxBytes);
   if (args.bool('no-wait')) return { wait: false, untilSec: 0, forever: false, maxBytes };
-  return { wait: args.has('wait') ? args.bool('wait') : true, untilSec: args.int('until', DEFAULT_OBSERVE.untilSec), forever: args.bool('forever'), maxBytes };
+  return {
+    wait: args.has('wait') ? args.bool('wait') : true,
+    untilSec: args.int('until', DEFAULT_OBSERVE.untilSec),
+    forever: args.bool('forever'),
+    maxBytes,
+  };
 }
 
 export function autoGcFromArgs(args: Args): AutoGcFlags {
@@ -48,7 +64,11 @@ export const runCommand: CliCommand = {
   spec: {
     name: 'run',
     about: 'Run a command as a background job',
-    flags: [...DEFINITION_FLAGS, { name: 'log', value: '<LOG>', default: 'the job\'s full.log', help: 'Combined log path' }, ...LAUNCH_FLAGS],
+    flags: [
+      ...DEFINITION_FLAGS,
+      { name: 'log', value: '<LOG>', default: "the job's full.log", help: 'Combined log path' },
+      ...LAUNCH_FLAGS,
+    ],
     positionals: [COMMAND_POSITIONAL],
   },
   run: async (args, ctx) =>

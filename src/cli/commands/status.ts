@@ -3,6 +3,11 @@ import { getStatus } from '../../core/ops/status';
 import { JOB_ID_HELP, type CliCommand } from '../command';
 
 export const statusCommand: CliCommand = {
-  spec: { name: 'status', about: 'Show the state of a job', flags: [], positionals: [{ name: 'JOB_ID', required: true, jobStates: 'any', help: JOB_ID_HELP }] },
+  spec: {
+    name: 'status',
+    about: 'Show the state of a job',
+    flags: [],
+    positionals: [{ name: 'JOB_ID', required: true, jobStates: 'any', help: JOB_ID_HELP }],
+  },
   run: async (args, ctx) => okEnvelope('status', await getStatus(ctx.root, args.positional('JOB_ID')!)),
 };

@@ -5,7 +5,7 @@ import { JOB_ID_HELP, type CliCommand } from '../command';
 export const tailCommand: CliCommand = {
   spec: {
     name: 'tail',
-    about: 'Show the end of a job\'s stdout and stderr',
+    about: "Show the end of a job's stdout and stderr",
     flags: [
       { name: 'tail-lines', value: '<TAIL_LINES>', default: String(DEFAULT_TAIL_LINES), help: 'Lines per stream (0 = no line limit)' },
       { name: 'max-bytes', value: '<MAX_BYTES>', default: String(DEFAULT_TAIL_MAX_BYTES), help: 'Bytes per stream' },

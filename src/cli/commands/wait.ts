@@ -11,7 +11,13 @@ export const waitCommand: CliCommand = {
     flags: [
       // Accepted for compatibility: the wait is event-driven, there is no poll interval.
       { name: 'poll', value: '<POLL>', validate: nonNegativeNumber, help: 'Ignored (kept for agent-exec compatibility)' },
-      { name: 'until', value: '<UNTIL>', conflicts: ['forever'], default: String(DEFAULT_WAIT_UNTIL_SECONDS), help: 'Give up after this many seconds' },
+      {
+        name: 'until',
+        value: '<UNTIL>',
+        conflicts: ['forever'],
+        default: String(DEFAULT_WAIT_UNTIL_SECONDS),
+        help: 'Give up after this many seconds',
+      },
       { name: 'forever', help: 'Wait without a deadline' },
     ],
     positionals: [{ name: 'JOB_ID', required: true, jobStates: ['created', 'running'], help: JOB_ID_HELP }],

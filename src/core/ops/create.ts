@@ -68,9 +68,11 @@ async function writeStdin(file: string, src: StdinSource, max: number, caller: C
     const input =
       src.kind === 'caller'
         ? src.stream
-        : (await fs.open(path.resolve(caller.cwd, src.path), 'r').catch((err: unknown) => {
-            throw new JobError('internal_error', `cannot read stdin file ${src.path}: ${describeError(err)}`);
-          })).createReadStream();
+        : (
+            await fs.open(path.resolve(caller.cwd, src.path), 'r').catch((err: unknown) => {
+              throw new JobError('internal_error', `cannot read stdin file ${src.path}: ${describeError(err)}`);
+            })
+          ).createReadStream();
     let total = 0;
     for await (const chunk of input) {
       const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);

@@ -247,7 +247,11 @@ async function acquireGcLock(lockFile: string): Promise<boolean> {
  * when another GC holds the lock. Never throws: failures go to `warn` and are otherwise ignored,
  * as in agent-exec.
  */
-export async function autoGc(root: string, policy: AutoGcPolicy = {}, warn: (message: string) => void = () => {}): Promise<GcResult | undefined> {
+export async function autoGc(
+  root: string,
+  policy: AutoGcPolicy = {},
+  warn: (message: string) => void = () => {},
+): Promise<GcResult | undefined> {
   const lockFile = path.join(root, GC_LOCK_NAME);
   try {
     if (!(await acquireGcLock(lockFile))) return undefined;

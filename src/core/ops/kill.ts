@@ -62,8 +62,7 @@ export function subjectOf(st: JobState): KillSubject {
   };
 }
 
-const supervisorAlive = (st: JobState) =>
-  st.supervisor_pid !== undefined && isProcessAlive(st.supervisor_pid, st.supervisor_start_time);
+const supervisorAlive = (st: JobState) => st.supervisor_pid !== undefined && isProcessAlive(st.supervisor_pid, st.supervisor_start_time);
 
 const notStarted = (input: string) => invalidState(`job ${input} is in 'created' state and has not been started; cannot send signal`);
 
@@ -132,7 +131,8 @@ export async function killJob(root: string, input: string, opts: KillOptions = {
   const workloadLeft = st.pid !== undefined && st.pid_start_time !== undefined && isProcessAlive(st.pid, st.pid_start_time);
   const survivors = workloadLeft && !tree.survivors.includes(st.pid!) ? [st.pid!, ...tree.survivors] : tree.survivors;
   if (survivors.length === 0) {
-    const supervised = supervisorAlive(st) && (await waitForJob(paths, (s) => isTerminal(s.job.status), { timeoutMs: SUPERVISOR_RECORD_MS })).satisfied;
+    const supervised =
+      supervisorAlive(st) && (await waitForJob(paths, (s) => isTerminal(s.job.status), { timeoutMs: SUPERVISOR_RECORD_MS })).satisfied;
     if (!supervised) await recordKilled(paths, recorded);
   }
   const final = await readState(paths);
@@ -181,7 +181,9 @@ export async function describeKillTargets(root: string, input: string): Promise<
   const about = {
     ...(meta.owner !== undefined ? { owner: meta.owner } : {}),
     ...(st.job.started_at !== undefined ? { started_at: st.job.started_at } : {}),
-    ...(st.job.status === 'running' && Number.isFinite(startedMs) ? { running_for_s: Math.max(0, Math.floor((Date.now() - startedMs) / 1000)) } : {}),
+    ...(st.job.status === 'running' && Number.isFinite(startedMs)
+      ? { running_for_s: Math.max(0, Math.floor((Date.now() - startedMs) / 1000)) }
+      : {}),
   };
   if (st.job.status !== 'running') return { job_id: st.job.id, state: st.job.status, identity: 'none', targets: [], ports: [], ...about };
   const scan = scanKillTargets(subjectOf(st));

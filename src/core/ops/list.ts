@@ -12,7 +12,25 @@ import { jobPaths, metaFromRecord, readRecordSync, stateFromRecord } from '../st
 import { SHORT_ID_LENGTH } from '../store/jobId';
 import { readCurrentState } from '../store/stateFile';
 import { tagMatches } from '../../shared/tags';
-import { BodyReader, dirMtime, HeldBody, indexHolds, lineName, MERGE_AT, parseAll, parseEntry, readBodyLines, readHeader, rootStamp, saveIndex, settledNow, type EntrySource, type IndexEntry, type RootStamp, type Summary } from './listIndex';
+import {
+  BodyReader,
+  dirMtime,
+  HeldBody,
+  indexHolds,
+  lineName,
+  MERGE_AT,
+  parseAll,
+  parseEntry,
+  readBodyLines,
+  readHeader,
+  rootStamp,
+  saveIndex,
+  settledNow,
+  type EntrySource,
+  type IndexEntry,
+  type RootStamp,
+  type Summary,
+} from './listIndex';
 
 export type ListState = JobStatus | 'unknown';
 export const LIST_STATES: readonly ListState[] = ['created', 'running', 'exited', 'killed', 'failed', 'unknown'];
@@ -219,7 +237,13 @@ async function keepIndex(root: string, p: Pass, settling: readonly IndexEntry[])
   if (!body) return;
   const merged = new Set(settling.map((e) => e[0]));
   const entries = [...body, ...settling].sort((a, b) => compareSummaries(a[2], b[2]));
-  await saveIndex(root, p.stamp, p.dirs, p.live.filter((n) => !merged.has(n)), { entries });
+  await saveIndex(
+    root,
+    p.stamp,
+    p.dirs,
+    p.live.filter((n) => !merged.has(n)),
+    { entries },
+  );
 }
 
 /** Whether a state filter can match a settled (finished) job at all. */

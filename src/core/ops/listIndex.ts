@@ -17,7 +17,19 @@
  * its tags (its directory's mtime then changes): tag filters check every body entry they use,
  * and the page shown is always checked against disk.
  */
-import { closeSync, constants as fsConstants, fstatSync, ftruncateSync, lstatSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants as fsConstants,
+  fstatSync,
+  ftruncateSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import * as path from 'node:path';
@@ -97,18 +109,28 @@ export function indexHolds(header: IndexHeader, stamp: RootStamp): boolean {
 
 const isSaneSummary = (s: unknown): s is Summary => {
   const o = s as Summary | null;
-  return !!o && typeof o === 'object' && typeof o.job_id === 'string' && typeof o.created_at === 'string' && typeof o.state === 'string' && Array.isArray(o.tags) && o.tags.every((t) => typeof t === 'string');
+  return (
+    !!o &&
+    typeof o === 'object' &&
+    typeof o.job_id === 'string' &&
+    typeof o.created_at === 'string' &&
+    typeof o.state === 'string' &&
+    Array.isArray(o.tags) &&
+    o.tags.every((t) => typeof t === 'string')
+  );
 };
 
 /** A settled summary fit for the body: finished, and its own directory. */
-const isSettledSummary = (name: string, s: Summary): boolean => name === s.job_id && s.state !== 'unknown' && s.state !== 'running' && isTerminal(s.state);
+const isSettledSummary = (name: string, s: Summary): boolean =>
+  name === s.job_id && s.state !== 'unknown' && s.state !== 'running' && isTerminal(s.state);
 
 export function parseEntry(line: string): IndexEntry | undefined {
   try {
     const e = JSON.parse(line) as unknown;
     if (!Array.isArray(e) || e.length !== 3) return undefined;
     const [name, mtime, s] = e as [unknown, unknown, unknown];
-    if (typeof name !== 'string' || !isPlainName(name) || typeof mtime !== 'number' || !isSaneSummary(s) || !isSettledSummary(name, s)) return undefined;
+    if (typeof name !== 'string' || !isPlainName(name) || typeof mtime !== 'number' || !isSaneSummary(s) || !isSettledSummary(name, s))
+      return undefined;
     return [name, mtime, s];
   } catch {
     return undefined;
@@ -251,8 +273,13 @@ export function readHeader(root: string): IndexHeader | undefined {
     if (nl < 0) return undefined;
     const h = JSON.parse(text.slice(0, nl)) as IndexHeader;
     const ok =
-      h.version === VERSION && typeof h.root_mtime_ns === 'string' && typeof h.root_ctime_ns === 'string' && Number.isSafeInteger(h.dirs) &&
-      typeof h.body === 'string' && Array.isArray(h.live) && h.live.every(isDirName);
+      h.version === VERSION &&
+      typeof h.root_mtime_ns === 'string' &&
+      typeof h.root_ctime_ns === 'string' &&
+      Number.isSafeInteger(h.dirs) &&
+      typeof h.body === 'string' &&
+      Array.isArray(h.live) &&
+      h.live.every(isDirName);
     return ok ? h : undefined;
   } catch {
     return undefined;
@@ -280,7 +307,13 @@ function writeHeader(root: string, h: IndexHeader): void {
 }
 
 /** Records the index: a new body when `body` is given (sorted), then the header. */
-export async function saveIndex(root: string, stamp: RootStamp, dirs: number, live: readonly string[], body: { token: string } | { entries: readonly IndexEntry[] }): Promise<void> {
+export async function saveIndex(
+  root: string,
+  stamp: RootStamp,
+  dirs: number,
+  live: readonly string[],
+  body: { token: string } | { entries: readonly IndexEntry[] },
+): Promise<void> {
   let token: string;
   if ('entries' in body) {
     token = randomBytes(8).toString('hex');
@@ -345,4 +378,5 @@ export function dirMtime(dir: string): number | undefined {
 }
 
 /** Whether a summary read from a directory with this mtime may go into the body. */
-export const settledNow = (name: string, s: Summary, mtimeMs: number, now = Date.now()): boolean => isSettledSummary(name, s) && now - mtimeMs >= SETTLE_MS;
+export const settledNow = (name: string, s: Summary, mtimeMs: number, now = Date.now()): boolean =>
+  isSettledSummary(name, s) && now - mtimeMs >= SETTLE_MS;

@@ -103,6 +103,10 @@ export async function jobHoldingPort(root: string, port: number): Promise<string
     });
   }
   const jobs = [...new Set(ports.map((p) => p.job_id!))];
-  if (jobs.length > 1) throw new JobError('ambiguous_job_id', `port ${port} is held by several jobs (${jobs.join(', ')}); kill one by id`, { port, job_ids: jobs });
+  if (jobs.length > 1)
+    throw new JobError('ambiguous_job_id', `port ${port} is held by several jobs (${jobs.join(', ')}); kill one by id`, {
+      port,
+      job_ids: jobs,
+    });
   return jobs[0];
 }

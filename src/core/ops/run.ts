@@ -156,7 +156,12 @@ export function launchingState(id: string): JobState {
 }
 
 /** Auto-GC after a launch (agent-exec-compat.md §8.1); never fails the command. */
-export async function runAutoGc(root: string, flags: AutoGcFlags | undefined, config: AgentExecConfig, warn?: (m: string) => void): Promise<void> {
+export async function runAutoGc(
+  root: string,
+  flags: AutoGcFlags | undefined,
+  config: AgentExecConfig,
+  warn?: (m: string) => void,
+): Promise<void> {
   if (flags?.disabled || config.gc.auto === false) return;
   const policy: AutoGcPolicy = {
     olderThan: flags?.olderThan ?? config.gc.older_than,

@@ -13,7 +13,17 @@ import type { JobMeta } from '../schema';
 import { readMeta, resolveJob, type JobPaths } from '../store/jobDir';
 import { readCurrentState, updateState } from '../store/stateFile';
 import { launchJob, recordFailed } from '../supervisor/launch';
-import { DEFAULT_OBSERVE, inlineResult, launchingState, observeInline, runAutoGc, type AutoGcFlags, type InlineResult, type LaunchContext, type ObserveOptions } from './run';
+import {
+  DEFAULT_OBSERVE,
+  inlineResult,
+  launchingState,
+  observeInline,
+  runAutoGc,
+  type AutoGcFlags,
+  type InlineResult,
+  type LaunchContext,
+  type ObserveOptions,
+} from './run';
 
 export interface StartRequest {
   observe?: ObserveOptions;

@@ -21,11 +21,7 @@ export interface TailResult {
  * `tail` (agent-exec-compat.md §4.5, §5.4): the last lines of both logs within a byte window, reading only
  * that window (§10.13). Works in every state; state.json is not read.
  */
-export async function tailJob(
-  root: string,
-  input: string,
-  opts: { tailLines?: number; maxBytes?: number } = {},
-): Promise<TailResult> {
+export async function tailJob(root: string, input: string, opts: { tailLines?: number; maxBytes?: number } = {}): Promise<TailResult> {
   const paths = await resolveJob(root, input);
   const lines = opts.tailLines ?? DEFAULT_TAIL_LINES;
   const maxBytes = opts.maxBytes ?? DEFAULT_TAIL_MAX_BYTES;

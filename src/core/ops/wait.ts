@@ -24,7 +24,11 @@ export interface WaitResult {
 }
 
 /** Size by stat, undefined when the file is missing (the key is then omitted, as in agent-exec). */
-const sizeOf = (file: string) => fs.stat(file).then((s) => s.size, () => undefined);
+const sizeOf = (file: string) =>
+  fs.stat(file).then(
+    (s) => s.size,
+    () => undefined,
+  );
 
 /**
  * `wait` (agent-exec-compat.md §4.6): returns when the job is terminal or `timeoutMs` has passed

@@ -89,4 +89,3 @@ export function untouchable(subject: KillSubject): Set<number> {
   for (let p = process.ppid; p > 1 && !out.has(p); p = readProcStat(p)?.ppid ?? 0) out.add(p);
   return out;
 }
-

@@ -30,4 +30,3 @@ export const DEFAULT_KILL_WAIT_MS = 2_000;
 export const POLL_DELAYS_MS = [1, 2, 4, 8, 10];
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-

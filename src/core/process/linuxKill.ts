@@ -130,7 +130,7 @@ class ProcTreeKill {
   async cleanUp(): Promise<void> {
     const dir = this.ctx.cgroup;
     if (!dir) return;
-    for (const deadline = monotonicMs() + CGROUP_REMOVE_WAIT_MS; !removeCgroup(dir) && monotonicMs() < deadline; ) await sleep(5);
+    for (const deadline = monotonicMs() + CGROUP_REMOVE_WAIT_MS; !removeCgroup(dir) && monotonicMs() < deadline;) await sleep(5);
   }
 
   /**
@@ -177,4 +177,3 @@ export async function killLinux(subject: KillSubject, sig: NodeJS.Signals, opts:
     observedMs: k.firstSignalAt !== undefined ? monotonicMs() - k.firstSignalAt : 0,
   };
 }
-

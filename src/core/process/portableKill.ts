@@ -49,4 +49,3 @@ export async function killPortable(subject: KillSubject, sig: NodeJS.Signals, op
   }
   return { identity, signalled: [pid], survivors: gone ? [] : [pid], escalated, observedMs: monotonicMs() - t0 };
 }
-

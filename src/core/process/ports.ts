@@ -33,7 +33,7 @@ function decodeAddress(hex: string): string {
   if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff') return `::ffff:${bytes.slice(12).join('.')}`;
   // Longest run of zero groups collapsed to `::` (RFC 5952).
   let best = { at: -1, len: 0 };
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === '0') j++;
     if (j - i > best.len && j - i > 1) best = { at: i, len: j - i };
@@ -114,7 +114,9 @@ export function portsOf(pids: Iterable<number>, sockets: Map<string, ListeningSo
 
 /** Pids of every process (names of /proc; reading each stat is not needed to look at its fds). */
 function allPids(): number[] {
-  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number);
 }
 
 /**

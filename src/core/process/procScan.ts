@@ -81,7 +81,9 @@ export function scanOnce(subject: KillSubject, ctx: ScanContext, procs: ProcStat
   // A record naming init, this process or an ancestor that is not a job process (no env tag) is
   // forged or stale: trusting it would take its group, session and every descendant along.
   const forged = subject.pid !== undefined && (subject.pid <= 1 || (ctx.spare.has(subject.pid) && !tagged.has(subject.pid)));
-  const identity = forged ? 'implausible' : identifyWorkload(subject, subject.pid === undefined ? undefined : byPid.get(subject.pid), tagged);
+  const identity = forged
+    ? 'implausible'
+    : identifyWorkload(subject, subject.pid === undefined ? undefined : byPid.get(subject.pid), tagged);
   if (trusted(identity)) ctx.trustedGroup = true;
   if (identity === 'recycled' || identity === 'implausible') ctx.trustedGroup = false;
   const P = subject.pid;
@@ -145,4 +147,3 @@ export function stillSame(t: KillTarget): ProcStat | undefined {
   const now = readProcStat(t.pid);
   return now && now.startTime === t.startTime && now.state !== 'Z' && now.state !== 'X' ? now : undefined;
 }
-

@@ -48,4 +48,3 @@ export function normalizeSignal(input: string): NormalizedSignal {
     { signal: input, accepted: [...KILL_SIGNALS] },
   );
 }
-

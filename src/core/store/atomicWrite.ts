@@ -25,5 +25,4 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
 }
 
 /** Pretty JSON (2-space, no trailing newline) exactly as serde's `to_string_pretty`. */
-export const writeJsonAtomic = (target: string, value: unknown): Promise<void> =>
-  writeFileAtomic(target, JSON.stringify(value, null, 2));
+export const writeJsonAtomic = (target: string, value: unknown): Promise<void> => writeFileAtomic(target, JSON.stringify(value, null, 2));

@@ -43,7 +43,14 @@ export function readExitRecord(dir: string): ExitRecord | undefined {
   }
   const fields = ['pid', 'status', 'duration_ms', 'timed_out', 'started_ms', 'finished_ms'];
   if (!fields.every((k) => Number.isSafeInteger(v[k]))) return undefined;
-  return { pid: v.pid, status: v.status, durationMs: v.duration_ms, timedOut: v.timed_out === 1, startedMs: v.started_ms, finishedMs: v.finished_ms };
+  return {
+    pid: v.pid,
+    status: v.status,
+    durationMs: v.duration_ms,
+    timedOut: v.timed_out === 1,
+    startedMs: v.started_ms,
+    finishedMs: v.finished_ms,
+  };
 }
 
 /** Exit code or terminating signal number of a raw wait status (POSIX layout). */
@@ -70,7 +77,11 @@ export function exitState(cur: JobState | undefined, x: WorkloadExit): JobState 
   const at = x.finishedAt ?? nowTimestamp();
   const next: JobState = {
     job: { id: x.jobId, status: x.signal !== null ? 'killed' : 'exited', started_at: x.startedAt },
-    result: { exit_code: x.signal !== null ? null : x.code, signal: x.signal !== null ? String(x.signal) : null, duration_ms: x.durationMs },
+    result: {
+      exit_code: x.signal !== null ? null : x.code,
+      signal: x.signal !== null ? String(x.signal) : null,
+      duration_ms: x.durationMs,
+    },
     pid: x.pid,
     finished_at: at,
     updated_at: at,

@@ -144,8 +144,7 @@ export function readRecordSync(file: string): Record<string, unknown> {
   }
 }
 
-const bad = (file: string, field: string) =>
-  new JobError('internal_error', `${file}: missing or invalid field \`${field}\``);
+const bad = (file: string, field: string) => new JobError('internal_error', `${file}: missing or invalid field \`${field}\``);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isStrArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
 const optStr = (v: unknown) => (isStr(v) ? v : undefined);
@@ -187,7 +186,9 @@ export function stateFromRecord(raw: Record<string, unknown>): JobState {
   // Built field by field (no spread of the raw object): list parses thousands of these, and
   // writers serialize only these fields anyway (orderState).
   const st: JobState = {
-    job: isStr(job.started_at) ? { id: job.id, status: job.status as JobStatus, started_at: job.started_at } : { id: job.id, status: job.status as JobStatus },
+    job: isStr(job.started_at)
+      ? { id: job.id, status: job.status as JobStatus, started_at: job.started_at }
+      : { id: job.id, status: job.status as JobStatus },
     result: {
       exit_code: optNum(result.exit_code) ?? null,
       signal: isStr(signal) ? signal : typeof signal === 'number' ? String(signal) : null,

@@ -62,7 +62,8 @@ export async function withJobLock<T>(jobDir: string, fn: () => Promise<T>): Prom
       if (content === undefined) continue; // released meanwhile
       const [ownerText, startText] = content.split(' ');
       const owner = Number(ownerText);
-      const ownerGone = owner > 0 ? !isProcessAlive(owner, startText ? Number(startText) : undefined) : await unclaimedFor(lockFile, UNCLAIMED_STALE_MS);
+      const ownerGone =
+        owner > 0 ? !isProcessAlive(owner, startText ? Number(startText) : undefined) : await unclaimedFor(lockFile, UNCLAIMED_STALE_MS);
       if (ownerGone && (await takeOver(lockFile, content))) continue;
       if (Date.now() > deadline) throw new JobError('internal_error', `job is locked by process ${owner || 'unknown'}`);
       // Lock holders keep it for a few milliseconds; back off briefly and retry.

@@ -10,9 +10,26 @@ import { withJobLock } from './lock';
 
 /** Serialization order of `meta.json` (agent-exec-compat.md §2.1), our optional `owner` last. */
 const META_KEYS: readonly (keyof JobMeta)[] = [
-  'job', 'schema_version', 'command', 'created_at', 'root', 'env_keys', 'env_vars', 'env_vars_runtime', 'mask', 'cwd',
-  'notification', 'tags', 'inherit_env', 'env_files', 'timeout_ms', 'kill_after_ms', 'progress_every_ms',
-  'shell_wrapper', 'stdin_file', 'owner',
+  'job',
+  'schema_version',
+  'command',
+  'created_at',
+  'root',
+  'env_keys',
+  'env_vars',
+  'env_vars_runtime',
+  'mask',
+  'cwd',
+  'notification',
+  'tags',
+  'inherit_env',
+  'env_files',
+  'timeout_ms',
+  'kill_after_ms',
+  'progress_every_ms',
+  'shell_wrapper',
+  'stdin_file',
+  'owner',
 ];
 
 /** `meta` with its known keys in agent-exec's order; unknown keys (from newer writers) are kept, after them. */

@@ -16,7 +16,6 @@ import { updateState } from '../store/stateFile';
 import { LogFollower } from './logFollower';
 import { outputMatcher } from './outputMatch';
 
-
 /** `_finish`: 0 when the exit was recorded (by this step or before it). */
 async function finishJob(paths: JobPaths): Promise<number> {
   const rec = readExitRecord(paths.dir);
@@ -34,7 +33,10 @@ async function followJob(paths: JobPaths, from: { stdout: number; stderr: number
   const sink = await fs.open('/dev/null', 'w');
   const follower = await LogFollower.start(paths, sink, outputMatcher(paths, meta, shellWrapperOf(meta), definedEnv(process.env)), from);
   await new Promise<void>((resolve) => {
-    until.on('end', resolve).on('error', () => resolve()).resume();
+    until
+      .on('end', resolve)
+      .on('error', () => resolve())
+      .resume();
   });
   await follower.finish();
   return 0;

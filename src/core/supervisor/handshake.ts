@@ -7,7 +7,13 @@ import { signalGroup } from '../process/group';
  * parsed by `parse` (which throws to refuse it). A supervisor that cannot answer within
  * `timeoutMs` is not trusted with the job: it is killed. The child is unref'd either way.
  */
-export function readHandshake<T>(child: ChildProcess, input: string | Buffer, timeoutMs: number, parse: (line: string) => T, spawnError: (err: Error) => Error): Promise<T> {
+export function readHandshake<T>(
+  child: ChildProcess,
+  input: string | Buffer,
+  timeoutMs: number,
+  parse: (line: string) => T,
+  spawnError: (err: Error) => Error,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     let settled = false;
     let line = '';

@@ -80,7 +80,11 @@ export const supervisorArgs = (script: string, jobId: string, root: string): str
  * Starts the job's supervisor: the Perl shim where it can supervise the job (shim.ts), else (or
  * without perl) a Node supervisor. Resolves once the workload runs and is recorded.
  */
-export async function launchSupervisor(spec: SupervisorSpec, runtime: SupervisorRuntime, handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS): Promise<LaunchResult> {
+export async function launchSupervisor(
+  spec: SupervisorSpec,
+  runtime: SupervisorRuntime,
+  handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS,
+): Promise<LaunchResult> {
   const env = { ...(runtime.env ?? process.env) };
   // The kill sweep finds job processes by this variable; the supervisor must not carry it.
   delete env.AGENT_EXEC_JOB_ID;
@@ -109,7 +113,12 @@ function nodeAnswer(line: string, supervisorPid: number): LaunchResult {
 }
 
 /** Spawns the detached Node supervisor, sends the spec, and waits (bounded) for its handshake. */
-function launchNodeSupervisor(spec: SupervisorSpec, runtime: SupervisorRuntime, env: NodeJS.ProcessEnv, handshakeTimeoutMs: number): Promise<LaunchResult> {
+function launchNodeSupervisor(
+  spec: SupervisorSpec,
+  runtime: SupervisorRuntime,
+  env: NodeJS.ProcessEnv,
+  handshakeTimeoutMs: number,
+): Promise<LaunchResult> {
   const child = spawn(runtime.execPath, supervisorArgs(runtime.script, spec.jobId, spec.root), {
     detached: true,
     stdio: ['pipe', 'pipe', 'ignore'],
@@ -142,7 +151,11 @@ export async function launchJob(paths: JobPaths, spec: SupervisorSpec, runtime: 
     if (st && (st.job.status === 'exited' || st.job.status === 'killed') && st.pid !== undefined && st.supervisor_pid !== undefined) {
       return { pid: st.pid, supervisorPid: st.supervisor_pid };
     }
-    const subject = { jobId: paths.id, ...(st?.pid !== undefined ? { pid: st.pid } : {}), ...(st?.pid_start_time !== undefined ? { pidStartTime: st.pid_start_time } : {}) };
+    const subject = {
+      jobId: paths.id,
+      ...(st?.pid !== undefined ? { pid: st.pid } : {}),
+      ...(st?.pid_start_time !== undefined ? { pidStartTime: st.pid_start_time } : {}),
+    };
     await killProcessTree(subject, 'SIGKILL', { graceMs: 0, wait: true }).catch(() => undefined);
     await recordFailed(paths, message).catch(() => undefined);
     throw new JobError('spawn_failed', `failed to start job ${paths.id}: ${message}`, { job_id: paths.id });

@@ -138,7 +138,12 @@ export class LogFollower {
   ) {}
 
   /** Starts following (at byte offsets `from`); `full` is the combined log, opened (appending) by the caller. */
-  static async start(files: { stdout: string; stderr: string }, full: fs.FileHandle, onLine: LineHandler, from = { stdout: 0, stderr: 0 }): Promise<LogFollower> {
+  static async start(
+    files: { stdout: string; stderr: string },
+    full: fs.FileHandle,
+    onLine: LineHandler,
+    from = { stdout: 0, stderr: 0 },
+  ): Promise<LogFollower> {
     const streams = [
       await StreamFollower.open('stdout', files.stdout, full, onLine, from.stdout),
       await StreamFollower.open('stderr', files.stderr, full, onLine, from.stderr),

@@ -41,7 +41,11 @@ const PERL = 'perl';
 function stdinFor(spec: SupervisorSpec): Buffer {
   const script = Buffer.from(SHIM_SCRIPT);
   const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
-  return Buffer.concat([Buffer.from(String(script.length).padStart(9, '0')), script, Buffer.from(`${[String(spec.argv.length), ...spec.argv, ...env].join('\0')}\0`)]);
+  return Buffer.concat([
+    Buffer.from(String(script.length).padStart(9, '0')),
+    script,
+    Buffer.from(`${[String(spec.argv.length), ...spec.argv, ...env].join('\0')}\0`),
+  ]);
 }
 
 interface ShimAnswer {
@@ -56,13 +60,25 @@ function parseAnswer(line: string): ShimAnswer {
   if (line.startsWith('error ')) throw new JobError('spawn_failed', line.slice('error '.length));
   const [ok, pid, pidStart, shimPid, shimStart, started] = line.split(' ');
   const n = (s: string | undefined) => (s && /^\d+$/.test(s) ? Number(s) : undefined);
-  if (ok !== 'ok' || !n(pid) || !n(shimPid) || n(started) === undefined) throw new JobError('spawn_failed', `unreadable supervisor handshake: ${line}`);
+  if (ok !== 'ok' || !n(pid) || !n(shimPid) || n(started) === undefined)
+    throw new JobError('spawn_failed', `unreadable supervisor handshake: ${line}`);
   return { pid: n(pid)!, pidStartTime: n(pidStart), shimPid: n(shimPid)!, shimStartTime: n(shimStart), startedMs: n(started)! };
 }
 
 /** Runs the shim and reads its answer (bounded); ENOENT when there is no perl. */
-function startShim(spec: SupervisorSpec, runtime: SupervisorRuntime, env: NodeJS.ProcessEnv, args: string[], timeoutMs: number): Promise<ShimAnswer> {
-  const child = spawn(PERL, ['-e', SHIM_BOOT, '_supervise', '--job-id', spec.jobId, '--supervise-root', spec.root, ...args], { detached: true, stdio: ['pipe', 'pipe', 'ignore'], env, cwd: runtime.cwd });
+function startShim(
+  spec: SupervisorSpec,
+  runtime: SupervisorRuntime,
+  env: NodeJS.ProcessEnv,
+  args: string[],
+  timeoutMs: number,
+): Promise<ShimAnswer> {
+  const child = spawn(PERL, ['-e', SHIM_BOOT, '_supervise', '--job-id', spec.jobId, '--supervise-root', spec.root, ...args], {
+    detached: true,
+    stdio: ['pipe', 'pipe', 'ignore'],
+    env,
+    cwd: runtime.cwd,
+  });
   return readHandshake(child, stdinFor(spec), timeoutMs, parseAnswer, (err) => err);
 }
 
@@ -70,7 +86,13 @@ function startShim(spec: SupervisorSpec, runtime: SupervisorRuntime, env: NodeJS
  * Starts the job under the shim and records it `running`. Throws `spawn_failed` with the reason;
  * an error with code ENOENT means there is no perl (the caller then uses the Node supervisor).
  */
-export async function launchShim(spec: SupervisorSpec, runtime: SupervisorRuntime, env: NodeJS.ProcessEnv, timeoutMs: number, outputMatch: boolean): Promise<LaunchResult> {
+export async function launchShim(
+  spec: SupervisorSpec,
+  runtime: SupervisorRuntime,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+  outputMatch: boolean,
+): Promise<LaunchResult> {
   const paths = jobPaths(spec.root, spec.jobId);
   await checkCwd(spec.cwd);
   await fs.mkdir(path.dirname(path.resolve(spec.fullLog)), { recursive: true }).catch(() => undefined);

@@ -38,7 +38,6 @@ async function readSpec(input: NodeJS.ReadableStream): Promise<SupervisorSpec> {
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as SupervisorSpec;
 }
 
-
 /**
  * The KILL that follows a timeout's TERM after `--kill-after` (0 = at once), sent only if
  * something of the job is still there (agent-exec-compat.md §10.9) — including env-tagged escapees.
@@ -57,7 +56,9 @@ class Escalation {
 
   /** Anything of the job still alive: its group, its cgroup, env-tagged escapees. */
   anythingLeft(): boolean {
-    return groupExists(this.pid) || (this.cgroup !== undefined && cgroupMembers(this.cgroup).length > 0) || findEnvTagged(this.jobId).length > 0;
+    return (
+      groupExists(this.pid) || (this.cgroup !== undefined && cgroupMembers(this.cgroup).length > 0) || findEnvTagged(this.jobId).length > 0
+    );
   }
 
   /** Resolves once the KILL was sent or cancelled (immediately when never armed). */
@@ -208,7 +209,10 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
     // workload nobody accounts for must not run on.
     signalGroup(pid, 'SIGKILL', true);
     if (workload.cgroup) killCgroup(workload.cgroup);
-    await writeHandshake(output, { ok: false, error: running ? `job is already ${running.job.status}` : `cannot record the job state: ${recordError}` });
+    await writeHandshake(output, {
+      ok: false,
+      error: running ? `job is already ${running.job.status}` : `cannot record the job state: ${recordError}`,
+    });
     await workload.exited;
     await full.close();
     return 1;
@@ -231,7 +235,9 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
   const progress =
     spec.progressEveryMs > 0 && spec.progressEveryMs <= MAX_TIMER_MS
       ? setInterval(() => {
-          void updateState(paths, (cur) => (cur?.job.status === 'running' ? { ...cur, updated_at: nowTimestamp() } : undefined)).catch(() => undefined);
+          void updateState(paths, (cur) => (cur?.job.status === 'running' ? { ...cur, updated_at: nowTimestamp() } : undefined)).catch(
+            () => undefined,
+          );
         }, spec.progressEveryMs)
       : undefined;
 

@@ -27,7 +27,8 @@ export const AGENT_COMMANDS: Readonly<Record<string, string>> = {
 export function agentOwner(v: unknown): string {
   if (v === undefined || v === null) return SURFACE_OWNER.command;
   const owner = typeof v === 'string' && !v.includes(':') ? `agent:${v}` : v;
-  if (typeof owner !== 'string' || !OWNER.test(owner)) throw new JobError('invalid_request', '"owner" must be 1-100 printable ASCII characters, e.g. "agent:my-tool" or "my-tool"');
+  if (typeof owner !== 'string' || !OWNER.test(owner))
+    throw new JobError('invalid_request', '"owner" must be 1-100 printable ASCII characters, e.g. "agent:my-tool" or "my-tool"');
   return claimOwner('command', owner, true);
 }
 
@@ -49,7 +50,10 @@ export function splitWriteTo(args: Readonly<Record<string, unknown>>): { writeTo
   const { [WRITE_TO_ARG]: writeTo, ...rest } = args;
   if (writeTo === undefined || writeTo === null) return { rest };
   if (typeof writeTo !== 'string' || !path.isAbsolute(writeTo)) {
-    throw new JobError('invalid_request', `"${WRITE_TO_ARG}" must be an absolute file path, e.g. {"${WRITE_TO_ARG}": "/tmp/agent-exec-result.json"}`);
+    throw new JobError(
+      'invalid_request',
+      `"${WRITE_TO_ARG}" must be an absolute file path, e.g. {"${WRITE_TO_ARG}": "/tmp/agent-exec-result.json"}`,
+    );
   }
   return { writeTo, rest };
 }
@@ -79,7 +83,9 @@ export async function agentResult(
     result = errorEnvelope(err);
   }
   if (split.writeTo) {
-    await writeJsonAtomic(split.writeTo, result).catch((err: unknown) => warn(`cannot write the result to ${split.writeTo}: ${describeError(err)}`));
+    await writeJsonAtomic(split.writeTo, result).catch((err: unknown) =>
+      warn(`cannot write the result to ${split.writeTo}: ${describeError(err)}`),
+    );
   }
   return result;
 }

@@ -23,8 +23,7 @@ export interface Services {
 }
 
 export type Invocation =
-  | { readonly kind: 'ui'; readonly nodes: readonly JobNode[] }
-  | { readonly kind: 'api'; readonly args: Readonly<Record<string, unknown>> };
+  { readonly kind: 'ui'; readonly nodes: readonly JobNode[] } | { readonly kind: 'api'; readonly args: Readonly<Record<string, unknown>> };
 
 export interface CommandHandler {
   ui(nodes: readonly JobNode[]): Promise<unknown>;

@@ -16,7 +16,8 @@ export const registerCopyCommands = (svc: Services): vscode.Disposable[] => [
   registerCommand(svc, Command.copyJson, {
     ui: async (nodes) => {
       const job = await pickOneJob(svc.jobs(), nodes, 'Job');
-      if (job) await vscode.env.clipboard.writeText(JSON.stringify(okEnvelope('status', await getStatus(svc.jobs().root, job.id)), null, 2));
+      if (job)
+        await vscode.env.clipboard.writeText(JSON.stringify(okEnvelope('status', await getStatus(svc.jobs().root, job.id)), null, 2));
     },
     api: async (args) => okEnvelope('status', await getStatus(svc.jobs().root, stringArg(args, 'jobId'))),
   }),

@@ -28,7 +28,10 @@ async function deleteFinished(jobs: JobService): Promise<DeleteResult> {
 export function registerDeleteFinished(svc: Services): vscode.Disposable {
   return registerCommand(svc, Command.deleteFinished, {
     ui: async () => {
-      const n = svc.jobs().all().filter((j) => isTerminal(j.state.job.status)).length;
+      const n = svc
+        .jobs()
+        .all()
+        .filter((j) => isTerminal(j.state.job.status)).length;
       if (n === 0) return void vscode.window.showInformationMessage('Agent Exec: no finished jobs.');
       const ok = await vscode.window.showWarningMessage(
         `Delete ${n} finished job${n === 1 ? '' : 's'} and their logs?`,

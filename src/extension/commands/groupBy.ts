@@ -15,8 +15,12 @@ export function registerGroupBy(svc: Services): vscode.Disposable {
     ui: async () => {
       const current = svc.config().groupBy;
       const items = CHOICES.map((c) => ({ ...c, picked: c.value === current }));
-      const pick = await vscode.window.showQuickPick(items, { title: 'Group Jobs By', placeHolder: `Now: ${CHOICES.find((c) => c.value === current)?.label}` });
-      if (pick) await vscode.workspace.getConfiguration(CONFIG_SECTION).update('tree.groupBy', pick.value, vscode.ConfigurationTarget.Global);
+      const pick = await vscode.window.showQuickPick(items, {
+        title: 'Group Jobs By',
+        placeHolder: `Now: ${CHOICES.find((c) => c.value === current)?.label}`,
+      });
+      if (pick)
+        await vscode.workspace.getConfiguration(CONFIG_SECTION).update('tree.groupBy', pick.value, vscode.ConfigurationTarget.Global);
     },
   });
 }

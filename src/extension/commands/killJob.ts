@@ -24,15 +24,19 @@ export const MAX_PREVIEWED_JOBS = 50;
 /** The impact preview of each running job offered for a kill: what the kill would signal, from the kill's own discovery. */
 async function killPreviews(svc: Services, candidates: readonly JobSnapshot[]): Promise<ReadonlyMap<string, string>> {
   const root = svc.jobs().root;
-  const lines = await mapLimit(candidates.slice(0, MAX_PREVIEWED_JOBS), SCAN_CONCURRENCY, async (j): Promise<[string, string] | undefined> => {
-    try {
-      return [j.id, killPreviewLine(await describeKillTargets(root, j.id))];
-    } catch (err) {
-      // The job may have gone meanwhile: the pick still offers it, without a preview.
-      svc.log.warn(`kill preview ${j.id}: ${describeError(err)}`);
-      return undefined;
-    }
-  });
+  const lines = await mapLimit(
+    candidates.slice(0, MAX_PREVIEWED_JOBS),
+    SCAN_CONCURRENCY,
+    async (j): Promise<[string, string] | undefined> => {
+      try {
+        return [j.id, killPreviewLine(await describeKillTargets(root, j.id))];
+      } catch (err) {
+        // The job may have gone meanwhile: the pick still offers it, without a preview.
+        svc.log.warn(`kill preview ${j.id}: ${describeError(err)}`);
+        return undefined;
+      }
+    },
+  );
   return new Map(lines.filter((l): l is [string, string] => l !== undefined));
 }
 

@@ -61,6 +61,10 @@ export async function targetJobs(
 
 /** The one job a single-job command acts on: the clicked row, or one the user picks among all jobs. */
 export async function pickOneJob(jobs: JobService, nodes: readonly JobNode[], placeHolder: string): Promise<JobSnapshot | undefined> {
-  const [job] = await targetJobs(jobs, nodes.slice(0, 1), () => true, { placeHolder, canPickMany: false, emptyMessage: 'Agent Exec: no jobs.' });
+  const [job] = await targetJobs(jobs, nodes.slice(0, 1), () => true, {
+    placeHolder,
+    canPickMany: false,
+    emptyMessage: 'Agent Exec: no jobs.',
+  });
   return job;
 }

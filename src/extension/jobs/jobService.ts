@@ -232,7 +232,10 @@ export class JobService extends Disposable {
       this.follow(id, state);
     } catch (err) {
       this.jobs.delete(id);
-      const exists = await fs.stat(paths.dir).then((st) => st.isDirectory(), () => false);
+      const exists = await fs.stat(paths.dir).then(
+        (st) => st.isDirectory(),
+        () => false,
+      );
       if (!exists) return this.forget(id);
       // A job directory still being written (no meta.json/state.json yet): its files' events bring
       // it in. The writer may have finished before the watch was armed, so read once more then.

@@ -32,7 +32,10 @@ export function runConfirmation(r: RunRequestView): Confirmation {
   const lines = [`Copilot wants to run this command as a background job:`, '', commandLine(r.command), '', `Working directory: ${r.cwd}`];
   if (r.envNames.length > 0) lines.push(`Extra environment: ${r.envNames.join(', ')} (values are not stored in clear)`);
   if (r.timeoutSeconds) lines.push(`Time limit: ${r.timeoutSeconds} s`);
-  lines.push('', `The job is recorded with owner ${COPILOT_OWNER}. It keeps running after the tool call returns; the Jobs view shows it and can stop it.`);
+  lines.push(
+    '',
+    `The job is recorded with owner ${COPILOT_OWNER}. It keeps running after the tool call returns; the Jobs view shows it and can stop it.`,
+  );
   return { title: 'Run a background job?', message: lines.join('\n') };
 }
 
@@ -67,9 +70,13 @@ export function killConfirmation(desc: KillTargetsDescription, meta: Pick<JobMet
     lines.push('No live process of the job was found right now; the job will only be recorded as killed.');
   } else {
     lines.push(`Processes that will be signalled (${desc.targets.length}):`);
-    for (const t of desc.targets.slice(0, MAX_LISTED_TARGETS)) lines.push(`  ${t.pid}  ${t.command || '?'}  [${t.reason}${t.age_s !== undefined ? `, up ${ageText(t.age_s)}` : ''}]`);
+    for (const t of desc.targets.slice(0, MAX_LISTED_TARGETS))
+      lines.push(`  ${t.pid}  ${t.command || '?'}  [${t.reason}${t.age_s !== undefined ? `, up ${ageText(t.age_s)}` : ''}]`);
     if (desc.targets.length > MAX_LISTED_TARGETS) lines.push(`  … and ${desc.targets.length - MAX_LISTED_TARGETS} more`);
   }
   lines.push('', 'The editor, its extension host and Copilot itself are never signalled, even when they run inside the job.');
-  return { title: foreign ? `Kill a job Copilot did not start (${shortId(desc.job_id)})?` : `Kill job ${shortId(desc.job_id)}?`, message: lines.join('\n') };
+  return {
+    title: foreign ? `Kill a job Copilot did not start (${shortId(desc.job_id)})?` : `Kill job ${shortId(desc.job_id)}?`,
+    message: lines.join('\n'),
+  };
 }

@@ -48,7 +48,11 @@ export function registerE2eProbe(svc: Services): vscode.Disposable[] {
     const text = await readFile(path.join(dir, file), 'utf8').catch(() => undefined);
     if (text === undefined || seen.has(name)) return;
     seen.add(name);
-    const result = await answer(JSON.parse(text) as Request).catch((err: unknown) => ({ ok: false, name: 'ProbeError', message: String(err) }));
+    const result = await answer(JSON.parse(text) as Request).catch((err: unknown) => ({
+      ok: false,
+      name: 'ProbeError',
+      message: String(err),
+    }));
     svc.log.info(`e2e probe ${name}: ${JSON.stringify(result).slice(0, 500)}`);
     await writeJsonAtomic(path.join(dir, `${name}.result.json`), result);
   };

@@ -16,14 +16,18 @@ import { mcpServerLaunch, mcpServersConfig, type McpServerLaunch } from './mcpLa
 /** The API of VS Code 1.101 (proposed in 1.100), absent from @types/vscode 1.100. */
 interface McpApi {
   lm: {
-    registerMcpServerDefinitionProvider(id: string, provider: { onDidChangeMcpServerDefinitions?: vscode.Event<void>; provideMcpServerDefinitions(): unknown[] }): vscode.Disposable;
+    registerMcpServerDefinitionProvider(
+      id: string,
+      provider: { onDidChangeMcpServerDefinitions?: vscode.Event<void>; provideMcpServerDefinitions(): unknown[] },
+    ): vscode.Disposable;
   };
   McpStdioServerDefinition: new (label: string, command: string, args: string[], env: Record<string, string>) => unknown;
 }
 
 function mcpApi(): McpApi | undefined {
   const api = vscode as unknown as Partial<McpApi>;
-  if (typeof api.lm?.registerMcpServerDefinitionProvider !== 'function' || typeof api.McpStdioServerDefinition !== 'function') return undefined;
+  if (typeof api.lm?.registerMcpServerDefinitionProvider !== 'function' || typeof api.McpStdioServerDefinition !== 'function')
+    return undefined;
   return api as McpApi;
 }
 

@@ -144,7 +144,12 @@ export class JobPanel extends Disposable implements vscode.WebviewViewProvider {
       this.editor.panel.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel(EDITOR_PANEL_TYPE, 'Agent Exec Jobs', vscode.ViewColumn.Active, panelWebviewOptions(this.extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      EDITOR_PANEL_TYPE,
+      'Agent Exec Jobs',
+      vscode.ViewColumn.Active,
+      panelWebviewOptions(this.extensionUri),
+    );
     const webview = new PanelWebview(panel.webview, this.extensionUri, this.backend, panel, panel.onDidChangeViewState, () => {
       this.editor = undefined;
     });
@@ -178,7 +183,12 @@ function describeKill(r: KillResult): string {
 }
 
 /** Registers the panel view and the "Open Job Panel" command; returns the panel for tree → panel reveals. */
-export function registerJobPanel(context: vscode.ExtensionContext, jobs: JobService, graceMs: () => number, log: (message: string) => void): JobPanel {
+export function registerJobPanel(
+  context: vscode.ExtensionContext,
+  jobs: JobService,
+  graceMs: () => number,
+  log: (message: string) => void,
+): JobPanel {
   const storage = context.storageUri ?? context.globalStorageUri;
   const panel = new JobPanel(context.extensionUri, jobs, graceMs, log, path.join(storage.fsPath, 'job-panel-state.json'));
   context.subscriptions.push(

@@ -73,7 +73,9 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
   }
 
   private static signature(l: Layout): string {
-    const shown = l.groups ? l.groups.map((g) => `${g.key}:${g.jobs.map((j) => j.id).join(',')}`).join('|') : l.rows.map((j) => j.id).join(',');
+    const shown = l.groups
+      ? l.groups.map((g) => `${g.key}:${g.jobs.map((j) => j.id).join(',')}`).join('|')
+      : l.rows.map((j) => j.id).join(',');
     return `${shown}+${l.hidden}`;
   }
 
@@ -96,7 +98,8 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
       const item = new vscode.TreeItem(`${this.hidden.toLocaleString()} more jobs…`, vscode.TreeItemCollapsibleState.None);
       item.id = 'more';
       item.description = 'in the job panel';
-      item.tooltip = 'The Jobs view shows the running jobs and the latest finished ones (agentExec.tree.maxFinishedJobs); the job panel pages through every job.';
+      item.tooltip =
+        'The Jobs view shows the running jobs and the latest finished ones (agentExec.tree.maxFinishedJobs); the job panel pages through every job.';
       item.iconPath = new vscode.ThemeIcon('ellipsis');
       item.contextValue = 'more';
       item.command = { command: OPEN_JOB_PANEL_COMMAND, title: 'Open Job Panel' };
@@ -140,7 +143,8 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   getParent(node: Node): Node | undefined {
     if (!(node instanceof JobNode)) return undefined;
-    for (const g of this.groups.values()) if (this.options.groupBy !== 'none' && g.jobs.some((j) => j.id === node.jobId)) return this.groupNode(g.key);
+    for (const g of this.groups.values())
+      if (this.options.groupBy !== 'none' && g.jobs.some((j) => j.id === node.jobId)) return this.groupNode(g.key);
     return undefined;
   }
 

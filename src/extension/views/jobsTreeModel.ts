@@ -173,7 +173,11 @@ const STATE_GROUPS: { key: string; label: string; has: (j: JobSnapshot) => boole
  * The visible rows in groups (empty groups left out), keeping their order inside each group:
  * by state, or by the workspace folder holding the job's cwd (the deepest match; "Other" last).
  */
-export function groupJobs(rows: readonly JobSnapshot[], by: Exclude<GroupBy, 'none'>, folders: readonly { name: string; path: string }[]): JobGroup[] {
+export function groupJobs(
+  rows: readonly JobSnapshot[],
+  by: Exclude<GroupBy, 'none'>,
+  folders: readonly { name: string; path: string }[],
+): JobGroup[] {
   if (by === 'state') {
     return STATE_GROUPS.map((g) => ({ key: `state:${g.key}`, label: g.label, jobs: rows.filter(g.has) })).filter((g) => g.jobs.length > 0);
   }

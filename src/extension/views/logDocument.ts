@@ -15,7 +15,11 @@ export const MAX_BYTES = 2 * 1024 * 1024;
 const FOLLOW_COALESCE_MS = 50;
 
 export function logUri(jobId: string, title: string): vscode.Uri {
-  const safe = title.replace(/[/\\?#%*:|"<>\s]+/g, ' ').trim().slice(0, 60) || 'job';
+  const safe =
+    title
+      .replace(/[/\\?#%*:|"<>\s]+/g, ' ')
+      .trim()
+      .slice(0, 60) || 'job';
   return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${jobId}/${safe}.log` });
 }
 

@@ -11,7 +11,8 @@ import { JobNode, type JobsTreeProvider, type Node } from './jobsTree';
 export function syncTreeAndPanel(treeView: vscode.TreeView<Node>, tree: JobsTreeProvider, panel: JobPanel): vscode.Disposable {
   /** The job the panel last selected in the tree: its selection event is not sent back. */
   let fromPanel: string | undefined;
-  const selectedInTree = () => (treeView.selection.length === 1 && treeView.selection[0] instanceof JobNode ? treeView.selection[0].jobId : undefined);
+  const selectedInTree = () =>
+    treeView.selection.length === 1 && treeView.selection[0] instanceof JobNode ? treeView.selection[0].jobId : undefined;
   return vscode.Disposable.from(
     treeView.onDidChangeSelection(() => {
       const id = selectedInTree();

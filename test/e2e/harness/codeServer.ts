@@ -27,11 +27,15 @@ export async function freePort(): Promise<number> {
 }
 
 export function installVsix(dirs: CodeServerDirs, env: NodeJS.ProcessEnv): void {
-  execFileSync(process.execPath, [ENTRY, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--install-extension', VSIX, '--force'], {
-    env,
-    stdio: 'pipe',
-    timeout: 60_000,
-  });
+  execFileSync(
+    process.execPath,
+    [ENTRY, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--install-extension', VSIX, '--force'],
+    {
+      env,
+      stdio: 'pipe',
+      timeout: 60_000,
+    },
+  );
 }
 
 function groupExists(pgid: number): boolean {
@@ -51,19 +55,28 @@ export class CodeServer {
   ) {}
 
   /** Starts code-server in its own process group (it forks the exthost, pty host and watcher) and waits for /healthz. */
-  static async start(dirs: CodeServerDirs, env: NodeJS.ProcessEnv, opts: { workspaceTrust: boolean }, output: (child: ChildProcess) => void): Promise<CodeServer> {
+  static async start(
+    dirs: CodeServerDirs,
+    env: NodeJS.ProcessEnv,
+    opts: { workspaceTrust: boolean },
+    output: (child: ChildProcess) => void,
+  ): Promise<CodeServer> {
     const port = await freePort();
     const args = [
       ENTRY,
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
       ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
-      '--user-data-dir', dirs.userData,
-      '--extensions-dir', dirs.extensions,
+      '--user-data-dir',
+      dirs.userData,
+      '--extensions-dir',
+      dirs.extensions,
       dirs.workspace,
     ];
     const child = spawn(process.execPath, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -74,7 +87,10 @@ export class CodeServer {
       await until(
         async () => {
           if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode}`);
-          return fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+          return fetch(`http://127.0.0.1:${port}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          );
         },
         60_000,
         'code-server /healthz',

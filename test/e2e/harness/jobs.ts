@@ -25,7 +25,10 @@ export function jobIds(s: Session): string[] {
   }
 }
 
-export function readJobState(s: Session, id: string): { job: { status: string }; result: { exit_code: number | null; signal: string | null }; pid?: number } {
+export function readJobState(
+  s: Session,
+  id: string,
+): { job: { status: string }; result: { exit_code: number | null; signal: string | null }; pid?: number } {
   return JSON.parse(readFileSync(path.join(s.jobRoot, id, 'state.json'), 'utf8'));
 }
 

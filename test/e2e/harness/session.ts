@@ -45,7 +45,8 @@ export class Session {
   readonly consoleLines: string[] = [];
 
   private constructor(readonly opts: SessionOptions) {
-    for (const f of [ENTRY, VSIX, CHROMIUM]) if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run test:e2e\` (it runs test/e2e/setup.mjs and packages the VSIX)`);
+    for (const f of [ENTRY, VSIX, CHROMIUM])
+      if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run test:e2e\` (it runs test/e2e/setup.mjs and packages the VSIX)`);
     this.tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'agent-exec-e2e-')));
     this.jobRoot = path.join(this.tmp, 'jobs');
     this.workspace = path.join(this.tmp, 'workspace');
@@ -54,7 +55,8 @@ export class Session {
     rmSync(this.results, { recursive: true, force: true });
     mkdirSync(this.results, { recursive: true });
     const xdg = (d: string) => path.join(this.tmp, d);
-    for (const d of ['config', 'data', 'cache', 'tmp', 'extensions', 'user-data/User', 'user-data/Machine', 'workspace']) mkdirSync(xdg(d), { recursive: true });
+    for (const d of ['config', 'data', 'cache', 'tmp', 'extensions', 'user-data/User', 'user-data/Machine', 'workspace'])
+      mkdirSync(xdg(d), { recursive: true });
     writeFileSync(path.join(this.workspace, 'README.md'), '# demo workspace\n');
     if (opts.folders) {
       for (const f of opts.folders) mkdirSync(path.join(this.workspace, f));
@@ -189,7 +191,9 @@ export function screenshotStep(session: () => Session) {
       try {
         await fn(t);
       } catch (err) {
-        await session().screenshot(`FAILED-${name.replace(/\W+/g, '-')}`).catch(() => undefined);
+        await session()
+          .screenshot(`FAILED-${name.replace(/\W+/g, '-')}`)
+          .catch(() => undefined);
         throw err;
       }
     });

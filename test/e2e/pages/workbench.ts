@@ -27,7 +27,10 @@ export class Workbench {
     const deadline = Date.now() + T;
     for (;;) {
       await input.fill(`>${title}`);
-      const shown = await row.waitFor({ timeout: 3_000 }).then(() => true, () => false);
+      const shown = await row.waitFor({ timeout: 3_000 }).then(
+        () => true,
+        () => false,
+      );
       if (shown) break;
       if (Date.now() > deadline) throw new Error(`the command palette never offered "${title}"`);
       await input.fill('>');
@@ -90,7 +93,10 @@ export class JobsView {
     // While the workbench restores its layout a click can be undone: click again until it sticks.
     for (let attempt = 1; (await active.count()) === 0; attempt++) {
       await this.container.click();
-      const shown = await active.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+      const shown = await active.waitFor({ timeout: 5_000 }).then(
+        () => true,
+        () => false,
+      );
       if (!shown && attempt === 6) throw new Error('the Agent Exec view container does not open');
     }
     // With a single view the pane header is hidden: wait for the pane body instead.
@@ -131,7 +137,9 @@ export class JobsView {
   /** Runs a context-menu entry of a row. */
   async contextAction(jobId: string, title: string): Promise<void> {
     await this.row(jobId).click({ button: 'right' });
-    const item = this.page.locator(`.context-view .action-item .action-label[aria-label="${title}"], .context-view .action-menu-item:has-text("${title}")`).first();
+    const item = this.page
+      .locator(`.context-view .action-item .action-label[aria-label="${title}"], .context-view .action-menu-item:has-text("${title}")`)
+      .first();
     await item.waitFor({ timeout: T });
     await item.click();
   }
@@ -141,9 +149,9 @@ export class StatusBar {
   constructor(readonly page: Page) {}
 
   get jobs(): Locator {
-    return this.page.locator('.statusbar-item', { has: this.page.locator('[aria-label^="Agent Exec:"]') }).or(
-      this.page.locator('.statusbar-item[aria-label^="Agent Exec:"]'),
-    );
+    return this.page
+      .locator('.statusbar-item', { has: this.page.locator('[aria-label^="Agent Exec:"]') })
+      .or(this.page.locator('.statusbar-item[aria-label^="Agent Exec:"]'));
   }
 
   async waitForText(text: string, timeout = T): Promise<void> {

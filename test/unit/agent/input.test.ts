@@ -19,7 +19,13 @@ const SPEC = {
 } as const satisfies InputSpec;
 
 test('input tables: strict validation with serde-like messages; null means absent; absent fields get their default', () => {
-  assert.deepEqual(parseInput(SPEC, { name: 'x', count: null, argv: ['a'], env: { K: 'v' }, flag: false }), { name: 'x', count: 1, argv: ['a'], env: { K: 'v' }, flag: false });
+  assert.deepEqual(parseInput(SPEC, { name: 'x', count: null, argv: ['a'], env: { K: 'v' }, flag: false }), {
+    name: 'x',
+    count: 1,
+    argv: ['a'],
+    env: { K: 'v' },
+    flag: false,
+  });
   assert.deepEqual(parseInput(SPEC, { name: 'x', count: 3 }), { name: 'x', count: 3 }, 'a given value wins over the default');
   const bad: [unknown, string][] = [
     [{}, 'missing field `name`'],
@@ -37,7 +43,11 @@ test('input tables: strict validation with serde-like messages; null means absen
     ['x', 'invalid type: string "x", expected an object'],
   ];
   for (const [value, message] of bad) {
-    assert.throws(() => parseInput(SPEC, value), (e: JobError) => e.code === 'invalid_request' && e.message === message, JSON.stringify(value));
+    assert.throws(
+      () => parseInput(SPEC, value),
+      (e: JobError) => e.code === 'invalid_request' && e.message === message,
+      JSON.stringify(value),
+    );
   }
 });
 
@@ -68,9 +78,16 @@ test('agent job definitions: inherited env plus masked entries, timeout rounded 
   assert.equal(agentJobDefinition({ command: ['x'], timeout: 0.0005, owner: 'o' }).timeoutSec, 0, 'below a millisecond truncates to none');
   const badEnvs: Record<string, string>[] = [{ '': 'v' }, { 'A=B': 'v' }, { A: 'v\0' }];
   for (const env of badEnvs) {
-    assert.throws(() => agentJobDefinition({ command: ['x'], env, owner: 'o' }), (e: JobError) => e.code === 'invalid_request');
+    assert.throws(
+      () => agentJobDefinition({ command: ['x'], env, owner: 'o' }),
+      (e: JobError) => e.code === 'invalid_request',
+    );
   }
   for (const owner of ['', ' lead', 'x'.repeat(101), 'tab\there']) {
-    assert.throws(() => agentJobDefinition({ command: ['x'], owner }), (e: JobError) => e.code === 'invalid_request', owner);
+    assert.throws(
+      () => agentJobDefinition({ command: ['x'], owner }),
+      (e: JobError) => e.code === 'invalid_request',
+      owner,
+    );
   }
 });

@@ -20,12 +20,30 @@ const def: JobDefinition & { shellWrapper: string[] } = {
 test('buildMeta: agent-exec key order, masked env_vars, no env_vars_runtime, seconds → ms', () => {
   const meta = buildMeta('3f9a1c0d7be24e6a9c51d08f2a7b6e13', '/r', '/', def, 'stdin.bin');
   assert.deepEqual(Object.keys(meta), [
-    'job', 'schema_version', 'command', 'created_at', 'root', 'env_keys', 'env_vars', 'mask', 'cwd', 'notification',
-    'tags', 'inherit_env', 'timeout_ms', 'kill_after_ms', 'progress_every_ms', 'shell_wrapper', 'stdin_file',
+    'job',
+    'schema_version',
+    'command',
+    'created_at',
+    'root',
+    'env_keys',
+    'env_vars',
+    'mask',
+    'cwd',
+    'notification',
+    'tags',
+    'inherit_env',
+    'timeout_ms',
+    'kill_after_ms',
+    'progress_every_ms',
+    'shell_wrapper',
+    'stdin_file',
   ]);
   assert.deepEqual(meta.env_keys, ['API_TOKEN', 'CI', 'EMPTY']);
   assert.deepEqual(meta.env_vars, ['API_TOKEN=***', 'CI=1', 'EMPTY=']);
-  assert.deepEqual(meta.notification, { notify_file: '/tmp/events.ndjson', on_output_match: { pattern: 'ERR', match_type: 'contains', stream: 'either' } });
+  assert.deepEqual(meta.notification, {
+    notify_file: '/tmp/events.ndjson',
+    on_output_match: { pattern: 'ERR', match_type: 'contains', stream: 'either' },
+  });
   assert.equal(meta.timeout_ms, 600_000);
   assert.equal(meta.kill_after_ms, 5000);
   assert.equal(meta.progress_every_ms, 2000);
@@ -35,7 +53,19 @@ test('buildMeta: agent-exec key order, masked env_vars, no env_vars_runtime, sec
 test('buildMeta: optional keys are omitted when empty', () => {
   const meta = buildMeta('a'.repeat(32), '/r', '/', { ...def, env: [], mask: [], notifyFile: undefined, outputMatch: undefined });
   assert.deepEqual(Object.keys(meta), [
-    'job', 'schema_version', 'command', 'created_at', 'root', 'env_keys', 'cwd', 'tags', 'inherit_env', 'timeout_ms', 'kill_after_ms', 'progress_every_ms', 'shell_wrapper',
+    'job',
+    'schema_version',
+    'command',
+    'created_at',
+    'root',
+    'env_keys',
+    'cwd',
+    'tags',
+    'inherit_env',
+    'timeout_ms',
+    'kill_after_ms',
+    'progress_every_ms',
+    'shell_wrapper',
   ]);
 });
 
@@ -49,7 +79,16 @@ test('env files: trimmed lines, comments and blanks skipped, first = splits, no 
 });
 
 test('workload env: inherit, then files, then --env (later wins), then the job tag', () => {
-  const env = workloadEnv('id1', { PATH: '/bin', FOO: 'caller' }, true, [['FOO', 'file'], ['BAR', 'file']], ['FOO=flag']);
+  const env = workloadEnv(
+    'id1',
+    { PATH: '/bin', FOO: 'caller' },
+    true,
+    [
+      ['FOO', 'file'],
+      ['BAR', 'file'],
+    ],
+    ['FOO=flag'],
+  );
   assert.deepEqual(env, { PATH: '/bin', FOO: 'flag', BAR: 'file', AGENT_EXEC_JOB_ID: 'id1' });
   assert.deepEqual(workloadEnv('id2', { PATH: '/bin' }, false, [], ['ONLY=1']), { ONLY: '1', AGENT_EXEC_JOB_ID: 'id2' });
 });

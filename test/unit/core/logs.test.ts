@@ -35,10 +35,14 @@ function fileWith(t: { after: (fn: () => void) => void }, data: Buffer | string)
   return file;
 }
 
-test('tail: the contract\'s examples', async (t) => {
+test("tail: the contract's examples", async (t) => {
   const five = fileWith(t, 'line1\nline2\nline3\nline4\nline5\n');
   assert.deepEqual(await readTail(five, 2, 65536), { text: 'line4\nline5\n', range: [18, 30], totalBytes: 30 });
-  assert.deepEqual(await readTail(five, 50, 8), { text: '4\nline5\n', range: [22, 30], totalBytes: 30 }, 'a window starting mid-line counts that line');
+  assert.deepEqual(
+    await readTail(five, 50, 8),
+    { text: '4\nline5\n', range: [22, 30], totalBytes: 30 },
+    'a window starting mid-line counts that line',
+  );
   assert.deepEqual(await readTail(five, 50, 0), { text: '', range: [30, 30], totalBytes: 30 });
   assert.deepEqual(await readTail(five, 0, 65536), { text: 'line1\nline2\nline3\nline4\nline5\n', range: [0, 30], totalBytes: 30 });
   const abc = fileWith(t, 'a\nb\nc');
@@ -61,7 +65,11 @@ test('tail agrees with the literal §5.4 algorithm on random logs', async (t) =>
     writeFileSync(file, data);
     const lines = rand(6);
     const maxBytes = rand(45);
-    assert.deepEqual(await readTail(file, lines, maxBytes), referenceTail(data, lines, maxBytes), `${JSON.stringify(data.toString('latin1'))} lines=${lines} max=${maxBytes}`);
+    assert.deepEqual(
+      await readTail(file, lines, maxBytes),
+      referenceTail(data, lines, maxBytes),
+      `${JSON.stringify(data.toString('latin1'))} lines=${lines} max=${maxBytes}`,
+    );
   }
 });
 

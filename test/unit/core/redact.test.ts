@@ -60,11 +60,21 @@ test('a value cut by a page edge is never returned, on either side of the edge, 
   for (let cut = 0; cut <= size; cut++) {
     const left = await readSlice(file, 0, cut);
     const right = await readSlice(file, cut, size);
-    assert.deepEqual([left.range, right.range], [[0, cut], [cut, size]]);
+    assert.deepEqual(
+      [left.range, right.range],
+      [
+        [0, cut],
+        [cut, size],
+      ],
+    );
     const joined = left.text + right.text;
     for (const text of [left.text, right.text, joined]) {
       // No part of the value of 2 characters or more shows (a single character may, at the very edge).
-      for (let i = 0; i + 2 <= SECRET.length; i++) assert.ok(!text.includes(SECRET.slice(i, i + 2)) || 'ab cd'.includes(SECRET.slice(i, i + 2)), `cut ${cut}: ${JSON.stringify(text)}`);
+      for (let i = 0; i + 2 <= SECRET.length; i++)
+        assert.ok(
+          !text.includes(SECRET.slice(i, i + 2)) || 'ab cd'.includes(SECRET.slice(i, i + 2)),
+          `cut ${cut}: ${JSON.stringify(text)}`,
+        );
     }
     assert.match(joined, /^ab (\*\*\*)+ cd$/, `cut ${cut}`);
   }
@@ -89,7 +99,14 @@ test('a damaged record hides the whole log rather than showing a value', async (
 test('panel log follower: tail, appends (a value written in two pieces) and earlier ranges never show the value', async (t) => {
   const { dir, file } = await jobWith(t, `first ${SECRET}\n`);
   const chunks: LogFeedChunk[] = [];
-  const f = new LogFeed(file, dir, (c) => chunks.push(c), { tailBytes: 4096, catchUpBytes: 2048, tailLines: 100, maxAppendBytes: 65536, flushMs: 20, partialMs: 100 });
+  const f = new LogFeed(file, dir, (c) => chunks.push(c), {
+    tailBytes: 4096,
+    catchUpBytes: 2048,
+    tailLines: 100,
+    maxAppendBytes: 65536,
+    flushMs: 20,
+    partialMs: 100,
+  });
   t.after(() => f.dispose());
   await f.start();
   assert.equal(chunks[0].text, 'first ***\n');
@@ -97,7 +114,10 @@ test('panel log follower: tail, appends (a value written in two pieces) and earl
   appendFileSync(file, `${SECRET.slice(6)} done\n`);
   const deadline = Date.now() + 5000;
   while (!chunks.some((c) => c.text.includes('done')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  const appended = chunks.filter((c) => c.kind === 'append').map((c) => c.text).join('');
+  const appended = chunks
+    .filter((c) => c.kind === 'append')
+    .map((c) => c.text)
+    .join('');
   assert.equal(appended, 'second *** done\n');
   await f.loadRange(0, 10, 'below');
   const range = chunks.at(-1)!;
@@ -109,7 +129,14 @@ test('panel log follower: tail, appends (a value written in two pieces) and earl
 test('panel log follower: a value in an unterminated last line keeps the byte offsets exact', async (t) => {
   const { dir, file } = await jobWith(t, `a\nkey=${SECRET}`);
   const chunks: LogFeedChunk[] = [];
-  const f = new LogFeed(file, dir, (c) => chunks.push(c), { tailBytes: 4096, catchUpBytes: 2048, tailLines: 100, maxAppendBytes: 65536, flushMs: 20, partialMs: 50 });
+  const f = new LogFeed(file, dir, (c) => chunks.push(c), {
+    tailBytes: 4096,
+    catchUpBytes: 2048,
+    tailLines: 100,
+    maxAppendBytes: 65536,
+    flushMs: 20,
+    partialMs: 50,
+  });
   t.after(() => f.dispose());
   await f.start();
   appendFileSync(file, ' tail\n');

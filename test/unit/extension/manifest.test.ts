@@ -25,7 +25,9 @@ test('commands have a Title Case title and the "Agent Exec" category', () => {
 });
 
 test('menus, keybindings and welcome content only refer to contributed commands and views', () => {
-  const views = Object.values(contributes.views).flat().map((v) => (v as { id: string }).id);
+  const views = Object.values(contributes.views)
+    .flat()
+    .map((v) => (v as { id: string }).id);
   assert.ok(views.includes(JOBS_VIEW_ID));
   // JOB_PANEL_VIEW_ID (panel/jobPanel.ts imports vscode, which a unit test cannot load).
   assert.ok(views.includes('agentExec.jobPanel'), 'the job panel view is not contributed');
@@ -39,7 +41,8 @@ test('menus, keybindings and welcome content only refer to contributed commands 
   for (const k of contributes.keybindings) assert.ok(declared.includes(k.command));
   for (const w of contributes.viewsWelcome) {
     assert.ok(views.includes(w.view));
-    for (const m of (w.contents as string).matchAll(/\(command:([\w.]+)\)/g)) assert.ok(declared.includes(m[1]) || m[1].startsWith('workbench.'), m[1]);
+    for (const m of (w.contents as string).matchAll(/\(command:([\w.]+)\)/g))
+      assert.ok(declared.includes(m[1]) || m[1].startsWith('workbench.'), m[1]);
   }
 });
 

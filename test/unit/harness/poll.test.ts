@@ -17,7 +17,13 @@ test('poll: a file that does not exist yet is "not yet", then its content is ret
 test('poll: other errors fail at once; a file never written fails at the deadline naming it', async (t) => {
   const { dir, cleanup } = tempDir('ae-poll-');
   t.after(cleanup);
-  await assert.rejects(poll('bad json', () => JSON.parse('{')), SyntaxError);
+  await assert.rejects(
+    poll('bad json', () => JSON.parse('{')),
+    SyntaxError,
+  );
   const never = path.join(dir, 'never');
-  await assert.rejects(poll('a file never written', () => readFileSync(never), 100), (err: Error) => err.message.includes('a file never written') && err.message.includes('ENOENT'));
+  await assert.rejects(
+    poll('a file never written', () => readFileSync(never), 100),
+    (err: Error) => err.message.includes('a file never written') && err.message.includes('ENOENT'),
+  );
 });

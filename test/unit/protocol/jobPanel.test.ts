@@ -23,7 +23,14 @@ import {
 const ID = '0123456789abcdef0123456789abcdef';
 
 /** A window of the job list holding `rows` (all of the store). */
-const windowOf = (rows: JobRow[]): JobWindow => ({ view: DEFAULT_JOB_VIEW, ids: rows.map((r) => r.id), rows, matched: rows.length, total: rows.length, selection: null });
+const windowOf = (rows: JobRow[]): JobWindow => ({
+  view: DEFAULT_JOB_VIEW,
+  ids: rows.map((r) => r.id),
+  rows,
+  matched: rows.length,
+  total: rows.length,
+  selection: null,
+});
 const snapshot = (rows: JobRow[], ui: UiState | null = null) => Snapshot.create({ window: windowOf(rows), selected: null, ui });
 const row: JobRow = {
   id: ID,
@@ -84,7 +91,10 @@ test('unknown methods, extra fields and smuggled paths or command lines are drop
 });
 
 test('numbers are bounded: byte ranges are non-empty, ordered, integer and at most MAX_RANGE_BYTES', () => {
-  const range = (start: unknown, end: unknown) => ({ method: 'log/loadRange', params: { jobId: ID, stream: 'stdout', direction: 'above', start, end } });
+  const range = (start: unknown, end: unknown) => ({
+    method: 'log/loadRange',
+    params: { jobId: ID, stream: 'stdout', direction: 'above', start, end },
+  });
   assert.ok(LoadRange.is(range(10, 20)));
   for (const [s, e] of [
     [20, 10],
@@ -103,7 +113,12 @@ test('numbers are bounded: byte ranges are non-empty, ordered, integer and at mo
 
 test('host messages are validated by the webview too', () => {
   assert.ok(parseMessage(HOST_TO_WEBVIEW, Snapshot.create({ window: windowOf([row]), selected: ID, ui: null })));
-  assert.ok(parseMessage(HOST_TO_WEBVIEW, JobsWindow.create({ ...windowOf([{ ...row, state: 'exited', exitCode: 0, durationMs: 5 }]), selection: { id: ID, row: null } })));
+  assert.ok(
+    parseMessage(
+      HOST_TO_WEBVIEW,
+      JobsWindow.create({ ...windowOf([{ ...row, state: 'exited', exitCode: 0, durationMs: 5 }]), selection: { id: ID, row: null } }),
+    ),
+  );
   assert.equal(parseMessage(HOST_TO_WEBVIEW, snapshot([{ ...row, state: 'zombie' as 'running' }])), undefined);
   assert.equal(parseMessage(HOST_TO_WEBVIEW, snapshot([{ ...row, command: 'sh -c x' as unknown as string[] }])), undefined);
   const chunk = { jobId: ID, stream: 'stdout' as const, kind: 'append' as const, start: 5, end: 10, total: 10, text: 'hello' };
@@ -119,7 +134,19 @@ test('the job list is a bounded window: at most its limit (≤ MAX_JOBS) of the 
   assert.equal(JobsWindow.is(JobsWindow.create({ ...w, matched: 0 })), false, 'more ids than matched');
   assert.equal(JobsWindow.is(JobsWindow.create({ ...w, matched: 2, total: 1 })), false, 'more matched than total');
   const tooMany = Array.from({ length: MAX_JOBS + 1 }, (_, i) => i.toString(16).padStart(32, '0'));
-  assert.equal(JobsWindow.is(JobsWindow.create({ ...w, view: { ...DEFAULT_JOB_VIEW, limit: MAX_JOBS }, ids: tooMany, rows: [], matched: tooMany.length, total: tooMany.length })), false);
+  assert.equal(
+    JobsWindow.is(
+      JobsWindow.create({
+        ...w,
+        view: { ...DEFAULT_JOB_VIEW, limit: MAX_JOBS },
+        ids: tooMany,
+        rows: [],
+        matched: tooMany.length,
+        total: tooMany.length,
+      }),
+    ),
+    false,
+  );
   assert.ok(parseMessage(WEBVIEW_TO_HOST, { method: 'jobs/view', params: { ...DEFAULT_JOB_VIEW, limit: MAX_JOBS } }));
   for (const limit of [0, MAX_JOBS + 1, 1.5, '10']) {
     assert.equal(parseMessage(WEBVIEW_TO_HOST, { method: 'jobs/view', params: { ...DEFAULT_JOB_VIEW, limit } }), undefined, String(limit));
@@ -135,7 +162,17 @@ test('optional row fields may be absent but not of the wrong type', () => {
 });
 
 test('the UI state backup is validated like any other message (fixed sets, bounded strings, no extra keys)', () => {
-  const state: UiState = { selected: ID, stream: 'stderr', follow: false, sortKey: 'started', sortDesc: true, stateFilter: 'running', tagFilter: 'ci.*', textFilter: 'npm', search: 'error' };
+  const state: UiState = {
+    selected: ID,
+    stream: 'stderr',
+    follow: false,
+    sortKey: 'started',
+    sortDesc: true,
+    stateFilter: 'running',
+    tagFilter: 'ci.*',
+    textFilter: 'npm',
+    search: 'error',
+  };
   assert.ok(parseMessage(WEBVIEW_TO_HOST, { method: 'panel/saveState', params: { state } }));
   for (const bad of [
     { ...state, stream: 'full.log' },
@@ -145,7 +182,11 @@ test('the UI state backup is validated like any other message (fixed sets, bound
     { ...state, selected: '../x' },
     { ...state, extra: 1 },
   ]) {
-    assert.equal(parseMessage(WEBVIEW_TO_HOST, { method: 'panel/saveState', params: { state: bad } }), undefined, JSON.stringify(bad).slice(0, 80));
+    assert.equal(
+      parseMessage(WEBVIEW_TO_HOST, { method: 'panel/saveState', params: { state: bad } }),
+      undefined,
+      JSON.stringify(bad).slice(0, 80),
+    );
   }
   assert.ok(parseMessage(HOST_TO_WEBVIEW, snapshot([], state)));
 });

@@ -34,8 +34,26 @@ test('the panel shows exactly the job states of the schema', () => {
 
 test("the panel's job id pattern accepts exactly the ids core accepts", () => {
   const samples = [
-    'a', 'Z', '0', '_', '-', 'abc123', 'a'.repeat(128), 'a'.repeat(129), '', '..', 'a/b', 'a\\b', 'a.b', 'a b',
-    'a\0', 'é', '0123456789abcdef0123456789abcdef', 'job-1_2', '\n', 'a\n',
+    'a',
+    'Z',
+    '0',
+    '_',
+    '-',
+    'abc123',
+    'a'.repeat(128),
+    'a'.repeat(129),
+    '',
+    '..',
+    'a/b',
+    'a\\b',
+    'a.b',
+    'a b',
+    'a\0',
+    'é',
+    '0123456789abcdef0123456789abcdef',
+    'job-1_2',
+    '\n',
+    'a\n',
   ];
   for (const id of samples) assert.equal(JOB_ID_PATTERN.test(id), isValidIdInput(id), JSON.stringify(id));
   for (let c = 0; c < 256; c++) {

@@ -5,7 +5,12 @@ import { FrameBatcher, LogWindow, mergeContiguous, utf8Length, visibleRange, typ
 /** A file's bytes, and chunks of it as the host would send them. */
 function file(text: string) {
   const bytes = Buffer.from(text);
-  const chunk = (start: number, end: number): ChunkLike => ({ start, end, total: bytes.length, text: bytes.subarray(start, end).toString() });
+  const chunk = (start: number, end: number): ChunkLike => ({
+    start,
+    end,
+    total: bytes.length,
+    text: bytes.subarray(start, end).toString(),
+  });
   /** What the host answers for ranges: `above` starts after the first newline, `below` ends after the last one. */
   const above = (start: number, end: number) => chunk(start === 0 ? 0 : bytes.indexOf(10, start) + 1, end);
   const below = (start: number, end: number) => chunk(start, end === bytes.length ? end : bytes.lastIndexOf(10, end - 1) + 1);
@@ -160,7 +165,10 @@ test('mergeContiguous folds runs of contiguous chunks, keeps gaps apart and resp
 test('FrameBatcher runs once per frame with everything queued since the last frame', () => {
   const frames: (() => void)[] = [];
   const runs: number[][] = [];
-  const b = new FrameBatcher<number>((items) => runs.push(items), (cb) => frames.push(cb));
+  const b = new FrameBatcher<number>(
+    (items) => runs.push(items),
+    (cb) => frames.push(cb),
+  );
   for (let i = 0; i < 1000; i++) b.push(i);
   assert.equal(frames.length, 1, 'one frame requested for 1000 messages');
   frames.shift()!();
@@ -168,7 +176,10 @@ test('FrameBatcher runs once per frame with everything queued since the last fra
   b.push(1001);
   assert.equal(frames.length, 1);
   frames.shift()!();
-  assert.deepEqual(runs.map((r) => r.length), [1000, 2]);
+  assert.deepEqual(
+    runs.map((r) => r.length),
+    [1000, 2],
+  );
 });
 
 test('visibleRange renders only the rows in view plus overscan, whatever the window size', () => {

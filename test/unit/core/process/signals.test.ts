@@ -31,7 +31,10 @@ test('unknown or unsuitable signals are invalid_signal errors that list what is 
       (err: unknown) => {
         assert.ok(err instanceof JobError);
         assert.equal(err.code, 'invalid_signal');
-        assert.match(err.message, /^invalid signal '.*': use one of TERM \(15\), INT \(2\), KILL \(9\), HUP \(1\), QUIT \(3\), USR1 \(\d+\), USR2 \(\d+\)/);
+        assert.match(
+          err.message,
+          /^invalid signal '.*': use one of TERM \(15\), INT \(2\), KILL \(9\), HUP \(1\), QUIT \(3\), USR1 \(\d+\), USR2 \(\d+\)/,
+        );
         return true;
       },
       input,

@@ -4,7 +4,16 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdirSync, promises as fsPromises, readdirSync, renameSync, rmSync, writeFileSync, type PathLike, type StatOptions } from 'node:fs';
+import {
+  mkdirSync,
+  promises as fsPromises,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  type PathLike,
+  type StatOptions,
+} from 'node:fs';
 import * as path from 'node:path';
 import { JobService } from '../../../../src/extension/jobs/jobService';
 import { tempDir } from '../../../helpers/tempRoot';
@@ -12,7 +21,13 @@ import { writeFakeJob } from '../../../helpers/fakeJobs';
 
 function service(root: string) {
   const events: (readonly string[] | undefined)[] = [];
-  const svc = new JobService({ root, runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') }, env: process.env, log: () => undefined, requireTrust: () => undefined });
+  const svc = new JobService({
+    root,
+    runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') },
+    env: process.env,
+    log: () => undefined,
+    requireTrust: () => undefined,
+  });
   svc.onDidChangeJobs((e) => events.push(e));
   return { svc, events };
 }
@@ -47,7 +62,15 @@ test('follows a root that does not exist yet, new jobs, state changes and deleti
 
     // A transition is written like the core writes it: a new state.json renamed over the old one.
     const state = path.join(root, id, 'state.json');
-    writeFileSync(`${state}.tmp`, JSON.stringify({ job: { id, status: 'exited', started_at: '2026-11-30T10:00:00Z' }, result: { exit_code: 3, signal: null, duration_ms: 10 }, finished_at: '2026-11-30T10:00:01Z', updated_at: '2026-11-30T10:00:01Z' }));
+    writeFileSync(
+      `${state}.tmp`,
+      JSON.stringify({
+        job: { id, status: 'exited', started_at: '2026-11-30T10:00:00Z' },
+        result: { exit_code: 3, signal: null, duration_ms: 10 },
+        finished_at: '2026-11-30T10:00:01Z',
+        updated_at: '2026-11-30T10:00:01Z',
+      }),
+    );
     renameSync(`${state}.tmp`, state);
     await changed(svc, () => svc.get(id)?.state.result.exit_code === 3);
 

@@ -10,7 +10,14 @@ import * as path from 'node:path';
 import { AGENT_TOOL, AGENT_TOOLS, TOOL_MAX_BYTES } from '../../../../src/agent/tools';
 import { killConfirmation, MAX_LISTED_TARGETS, ownerText, runConfirmation } from '../../../../src/extension/lm/confirmations';
 import { COPILOT_OWNER, languageModelToolContributions, LM_TOOLS, resultTexts } from '../../../../src/extension/lm/toolCatalog';
-import { AGENT_COMMANDS, agentOwner, agentResult, snakeCaseKeys, splitWriteTo, toolArgs } from '../../../../src/extension/agent/agentOutput';
+import {
+  AGENT_COMMANDS,
+  agentOwner,
+  agentResult,
+  snakeCaseKeys,
+  splitWriteTo,
+  toolArgs,
+} from '../../../../src/extension/agent/agentOutput';
 import { JobError } from '../../../../src/core/errors';
 import type { KillTargetsDescription } from '../../../../src/core/ops/kill';
 import { writeFakeJob } from '../../../helpers/fakeJobs';
@@ -43,17 +50,28 @@ test('tool contributions follow VS Code rules: names, unique #references, icons,
 test('kill names its job by job_id or by port, exactly one; ports takes a port from 1 to 65535', async () => {
   const ctx = { root: '/nonexistent-root', launch: { cwd: '/' }, owner: COPILOT_OWNER } as Parameters<typeof AGENT_TOOL.kill.invoke>[1];
   for (const args of [{}, { job_id: 'abc', port: 8080 }, { dry_run: true }]) {
-    await assert.rejects(AGENT_TOOL.kill.invoke(args, ctx), (e: JobError) => e.code === 'invalid_request' && /exactly one of `job_id` and `port`/.test(e.message), JSON.stringify(args));
+    await assert.rejects(
+      AGENT_TOOL.kill.invoke(args, ctx),
+      (e: JobError) => e.code === 'invalid_request' && /exactly one of `job_id` and `port`/.test(e.message),
+      JSON.stringify(args),
+    );
   }
   for (const port of [0, 65536, 'http']) {
-    await assert.rejects(AGENT_TOOL.ports.invoke({ port }, ctx), (e: JobError) => e.code === 'invalid_request' && /field `port`/.test(e.message), String(port));
+    await assert.rejects(
+      AGENT_TOOL.ports.invoke({ port }, ctx),
+      (e: JobError) => e.code === 'invalid_request' && /field `port`/.test(e.message),
+      String(port),
+    );
   }
 });
 
 test('API-only agent commands activate the extension and map to agent tools', () => {
   for (const [id, tool] of Object.entries(AGENT_COMMANDS)) {
     assert.ok(pkg.activationEvents.includes(`onCommand:${id}`), id);
-    assert.ok(AGENT_TOOLS.some((t) => t.name === tool), tool);
+    assert.ok(
+      AGENT_TOOLS.some((t) => t.name === tool),
+      tool,
+    );
   }
   // The UI commands that take arguments (run, kill, delete) are contributed by the extension itself.
   const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command);
@@ -77,7 +95,11 @@ test('the tools bound what a result can carry: larger reads are refused, a long 
   const ctx = { root, owner: COPILOT_OWNER, launch: { cwd: root, env: {}, runtime: { execPath: process.execPath, script: 'unused' } } };
   const output = AGENT_TOOL.output;
   for (const args of [{ max_bytes: TOOL_MAX_BYTES + 1 }, { offset: 0, length: TOOL_MAX_BYTES + 1 }]) {
-    await assert.rejects(output.invoke({ job_id: id, ...args }, ctx), (e: JobError) => e.code === 'invalid_request' && /expected at most/.test(e.message), JSON.stringify(args));
+    await assert.rejects(
+      output.invoke({ job_id: id, ...args }, ctx),
+      (e: JobError) => e.code === 'invalid_request' && /expected at most/.test(e.message),
+      JSON.stringify(args),
+    );
   }
   const tail = await output.invoke({ job_id: id, tail_lines: 0, max_bytes: TOOL_MAX_BYTES }, ctx);
   assert.equal((tail.envelope as { stdout: string }).stdout.length, TOOL_MAX_BYTES);
@@ -105,7 +127,11 @@ const desc = (n: number): KillTargetsDescription => ({
 });
 
 test("kill confirmation lists the processes and says so when the job is not Copilot's", () => {
-  const own = killConfirmation(desc(2), { command: ['sleep 100'], owner: COPILOT_OWNER }, { signal: 'TERM', graceSeconds: 5, noWait: false });
+  const own = killConfirmation(
+    desc(2),
+    { command: ['sleep 100'], owner: COPILOT_OWNER },
+    { signal: 'TERM', graceSeconds: 5, noWait: false },
+  );
   assert.equal(own.title, 'Kill job 01234567?');
   assert.match(own.message, /send TERM to job 01234567, then KILL to whatever is left after 5 s/);
   assert.match(own.message, /1000 {2}sleep 0 {2}\[workload\]/);
@@ -113,7 +139,11 @@ test("kill confirmation lists the processes and says so when the job is not Copi
   assert.doesNotMatch(own.message, /not started by Copilot/);
   assert.match(own.message, /never signalled/);
 
-  const human = killConfirmation(desc(1), { command: ['sleep', '100'], owner: 'human:vscode' }, { signal: 'KILL', graceSeconds: 5, noWait: false });
+  const human = killConfirmation(
+    desc(1),
+    { command: ['sleep', '100'], owner: 'human:vscode' },
+    { signal: 'KILL', graceSeconds: 5, noWait: false },
+  );
   assert.match(human.title, /did not start/);
   assert.match(human.message, /Owner: human:vscode — not started by Copilot/);
   assert.doesNotMatch(human.message, /then KILL/);
@@ -124,7 +154,7 @@ test("kill confirmation lists the processes and says so when the job is not Copi
   assert.equal(ownerText('agent:claude-code'), 'agent:claude-code — not started by Copilot');
 });
 
-test('kill confirmation shows each process\'s age, the ports that will be freed and how long the job has run', () => {
+test("kill confirmation shows each process's age, the ports that will be freed and how long the job has run", () => {
   const d: KillTargetsDescription = {
     ...desc(2),
     targets: [
@@ -139,7 +169,11 @@ test('kill confirmation shows each process\'s age, the ports that will be freed 
     owner: COPILOT_OWNER,
     running_for_s: 3725,
   };
-  const c = killConfirmation(d, { command: ['npm', 'run', 'dev'], owner: COPILOT_OWNER }, { signal: 'TERM', graceSeconds: 5, noWait: false });
+  const c = killConfirmation(
+    d,
+    { command: ['npm', 'run', 'dev'], owner: COPILOT_OWNER },
+    { signal: 'TERM', graceSeconds: 5, noWait: false },
+  );
   assert.match(c.message, /1000 {2}node server\.js {2}\[workload, up 2m 5s\]/);
   assert.match(c.message, /1001 {2}esbuild --watch {2}\[group, up 7\.0 s\]/);
   assert.match(c.message, /^Listening on: 3000\/tcp, 5353\/udp \(these ports will be freed\)$/m);
@@ -147,7 +181,11 @@ test('kill confirmation shows each process\'s age, the ports that will be freed 
 });
 
 test('kill confirmation of a large process tree lists a bounded number of processes', () => {
-  const c = killConfirmation(desc(MAX_LISTED_TARGETS + 5), { command: ['make -j'], owner: COPILOT_OWNER }, { signal: 'TERM', graceSeconds: 5, noWait: false });
+  const c = killConfirmation(
+    desc(MAX_LISTED_TARGETS + 5),
+    { command: ['make -j'], owner: COPILOT_OWNER },
+    { signal: 'TERM', graceSeconds: 5, noWait: false },
+  );
   assert.equal(c.message.split('\n').filter((l) => /^ {2}\d+ {2}/.test(l)).length, MAX_LISTED_TARGETS);
   assert.match(c.message, /… and 5 more/);
 });
@@ -156,7 +194,12 @@ test('command arguments: a job id string or camelCase fields, mapped to the tool
   assert.deepEqual(toolArgs('abc'), { jobId: 'abc' });
   assert.deepEqual(toolArgs(undefined), {});
   assert.deepEqual(toolArgs(['x']), {});
-  assert.deepEqual(snakeCaseKeys({ jobId: 'a', tailLines: 3, max_bytes: 9, timeoutSeconds: 1 }), { job_id: 'a', tail_lines: 3, max_bytes: 9, timeout_seconds: 1 });
+  assert.deepEqual(snakeCaseKeys({ jobId: 'a', tailLines: 3, max_bytes: 9, timeoutSeconds: 1 }), {
+    job_id: 'a',
+    tail_lines: 3,
+    max_bytes: 9,
+    timeout_seconds: 1,
+  });
 });
 
 test('owner of a job started by a programmatic run: agent:<name>, agent:command by default, validated', () => {
@@ -182,25 +225,41 @@ test('writeTo: must be absolute; the result (or error envelope) is written atomi
   const warnings: string[] = [];
   const file = path.join(dir, 'out.json');
   let seen: unknown;
-  const ok = await agentResult({ jobId: 'a', writeTo: file }, async (args) => ((seen = args), { ok: true, type: 'status' }), (m) => warnings.push(m));
+  const ok = await agentResult(
+    { jobId: 'a', writeTo: file },
+    async (args) => ((seen = args), { ok: true, type: 'status' }),
+    (m) => warnings.push(m),
+  );
   assert.deepEqual(seen, { jobId: 'a' }, 'the command does not see writeTo');
   assert.deepEqual(ok, { ok: true, type: 'status' });
   assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), ok);
   assert.equal(statSync(file).mode & 0o777, 0o600);
 
-  const failed = (await agentResult({ writeTo: file }, async () => {
-    throw new JobError('job_not_found', 'job not found: zz');
-  }, (m) => warnings.push(m))) as { ok: boolean; error: { code: string } };
+  const failed = (await agentResult(
+    { writeTo: file },
+    async () => {
+      throw new JobError('job_not_found', 'job not found: zz');
+    },
+    (m) => warnings.push(m),
+  )) as { ok: boolean; error: { code: string } };
   assert.equal(failed.ok, false);
   assert.equal(failed.error.code, 'job_not_found');
   assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), failed);
 
   let ran = false;
-  const bad = (await agentResult({ writeTo: 'x.json' }, async () => ((ran = true), {}), (m) => warnings.push(m))) as { ok: boolean };
+  const bad = (await agentResult(
+    { writeTo: 'x.json' },
+    async () => ((ran = true), {}),
+    (m) => warnings.push(m),
+  )) as { ok: boolean };
   assert.equal(bad.ok, false);
   assert.equal(ran, false, 'a bad writeTo fails before the command runs');
 
-  const unwritable = await agentResult({ writeTo: path.join(dir, 'missing', 'x.json') }, async () => ({ ok: true }), (m) => warnings.push(m));
+  const unwritable = await agentResult(
+    { writeTo: path.join(dir, 'missing', 'x.json') },
+    async () => ({ ok: true }),
+    (m) => warnings.push(m),
+  );
   assert.deepEqual(unwritable, { ok: true }, 'the command happened: its result is still returned');
   assert.match(warnings.at(-1)!, /cannot write the result/);
 });

@@ -117,7 +117,10 @@ test('a writer that outruns the panel gets bounded tails, not a backlog; the mes
   const rate = chunks.length / seconds;
   assert.ok(rate <= 1000 / 50 + 2, `${chunks.length} messages in ${seconds.toFixed(2)} s for ${(written / 1e6).toFixed(0)} MB`);
   for (const c of chunks) assert.ok(c.text.length <= 64 * 1024 + 4096, `${c.kind} of ${c.text.length} chars`);
-  assert.ok(chunks.some((c) => c.kind === 'tail' && c.start > 0), 'skipped ahead with a tail');
+  assert.ok(
+    chunks.some((c) => c.kind === 'tail' && c.start > 0),
+    'skipped ahead with a tail',
+  );
 });
 
 test('ranges above start at a line start, ranges below end at a line end', async (t) => {
@@ -161,11 +164,15 @@ function backend(root: string, t: { after(fn: () => void): void }) {
     saveUiState: (state) => void (savedUi = state),
   };
   const posted: HostMessage[] = [];
-  const session = new PanelSession(b, (m) => {
-    // Everything the host posts must pass the webview's validator.
-    assert.ok(parseMessage(HOST_TO_WEBVIEW, m), JSON.stringify(m).slice(0, 300));
-    posted.push(m);
-  }, FAST);
+  const session = new PanelSession(
+    b,
+    (m) => {
+      // Everything the host posts must pass the webview's validator.
+      assert.ok(parseMessage(HOST_TO_WEBVIEW, m), JSON.stringify(m).slice(0, 300));
+      posted.push(m);
+    },
+    FAST,
+  );
   t.after(() => session.dispose());
   return { session, posted, calls, logs, fire: (ids?: string[]) => fire?.(ids) };
 }
@@ -208,7 +215,12 @@ test('session: invalid messages are dropped and logged; valid intents reach the 
   await session.receive({ method: 'job/rerun', params: { jobId: id } });
   await session.receive({ method: 'log/openRaw', params: { jobId: id, stream: 'combined' } });
   await session.receive({ method: 'log/copy', params: { jobId: id, stream: 'stdout' } });
-  assert.deepEqual(calls, [`kill ${id} INT`, `rerun ${id}`, `open ${path.join(root, id, 'full.log')}`, `copy ${readFileSync(path.join(root, id, 'stdout.log'), 'utf8')}`]);
+  assert.deepEqual(calls, [
+    `kill ${id} INT`,
+    `rerun ${id}`,
+    `open ${path.join(root, id, 'full.log')}`,
+    `copy ${readFileSync(path.join(root, id, 'stdout.log'), 'utf8')}`,
+  ]);
   assert.ok(posted.some((m) => m.method === 'notice' && m.params.text === 'Sent INT'));
 });
 
@@ -239,7 +251,10 @@ test('session: job changes become one coalesced window with only the rows that c
   await until(posted, (p) => p.some((m) => m.method === 'jobs/window'));
   const windows = () => posted.flatMap((m) => (m.method === 'jobs/window' ? [m.params] : []));
   assert.equal(windows().length, 1);
-  assert.deepEqual(windows()[0].rows.map((r) => [r.id, r.exitCode]), [[ids['exited-0'], 3]]);
+  assert.deepEqual(
+    windows()[0].rows.map((r) => [r.id, r.exitCode]),
+    [[ids['exited-0'], 3]],
+  );
   assert.deepEqual([...windows()[0].ids].sort(), [ids['exited-0'], ids['exited-1']].sort());
   mkdirSync(path.join(root, 'not-a-job'));
   writeFileSync(path.join(root, ids['exited-1'], 'meta.json'), '{');
@@ -269,71 +284,121 @@ test('session: the UI state the webview saves comes back in the next snapshot (a
   const { session, posted } = backend(root, t);
   await session.receive({ method: 'ready', params: {} });
   assert.equal(posted[0].method === 'jobs/snapshot' && posted[0].params.ui, null);
-  const state = { selected: id, stream: 'stderr', follow: false, sortKey: 'command', sortDesc: false, stateFilter: '', tagFilter: '', textFilter: 'echo', search: 'out' };
+  const state = {
+    selected: id,
+    stream: 'stderr',
+    follow: false,
+    sortKey: 'command',
+    sortDesc: false,
+    stateFilter: '',
+    tagFilter: '',
+    textFilter: 'echo',
+    search: 'out',
+  };
   await session.receive({ method: 'panel/saveState', params: { state } });
   await session.receive({ method: 'ready', params: {} });
   const again = posted.filter((m) => m.method === 'jobs/snapshot')[1];
   assert.deepEqual(again.method === 'jobs/snapshot' && again.params.ui, state);
 });
 
-test('session at 10,000 jobs: a bounded, sorted first window with the counts; paging, filters and sort are applied to the whole store', { timeout: 180_000 }, async (t) => {
-  const { dir: root, cleanup } = tempDir('ae-panel-10k-');
-  t.after(cleanup);
-  const N = 10_000;
-  // Job i started i seconds ago (newest first = index order); every 7th failed, every 10th tagged.
-  const ids: string[] = [];
-  for (let i = 0; i < N; i++) {
-    ids.push(writeFakeJob(root, { id: i.toString(16).padStart(32, '0'), ageSeconds: i, status: i % 7 === 0 ? 'failed' : 'exited', tags: i % 10 === 0 ? ['nightly'] : [] }));
-  }
-  // The extension's own backend: the JobService's records, kept current by its watchers.
-  const jobs = new JobService({ root, runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') }, env: process.env, log: () => undefined, requireTrust: () => undefined });
-  t.after(() => jobs.dispose());
-  await jobs.start();
-  const posted: HostMessage[] = [];
-  const session = new PanelSession(
-    { root, listJobs: async () => jobs.all(), onDidChangeJobs: (l) => jobs.onDidChangeJobs(l), kill: async () => '', rerun: async () => '', remove: async () => '', openFile: () => undefined, copyText: () => undefined, openInEditor: () => undefined, log: () => undefined },
-    (m) => {
-      // Everything the host posts must pass the webview's validator.
-      assert.ok(parseMessage(HOST_TO_WEBVIEW, m), JSON.stringify(m).slice(0, 300));
-      posted.push(m);
-    },
-    FAST,
-  );
-  t.after(() => session.dispose());
-  const windows = () => posted.flatMap((m) => (m.method === 'jobs/window' ? [m.params] : []));
+test(
+  'session at 10,000 jobs: a bounded, sorted first window with the counts; paging, filters and sort are applied to the whole store',
+  { timeout: 180_000 },
+  async (t) => {
+    const { dir: root, cleanup } = tempDir('ae-panel-10k-');
+    t.after(cleanup);
+    const N = 10_000;
+    // Job i started i seconds ago (newest first = index order); every 7th failed, every 10th tagged.
+    const ids: string[] = [];
+    for (let i = 0; i < N; i++) {
+      ids.push(
+        writeFakeJob(root, {
+          id: i.toString(16).padStart(32, '0'),
+          ageSeconds: i,
+          status: i % 7 === 0 ? 'failed' : 'exited',
+          tags: i % 10 === 0 ? ['nightly'] : [],
+        }),
+      );
+    }
+    // The extension's own backend: the JobService's records, kept current by its watchers.
+    const jobs = new JobService({
+      root,
+      runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') },
+      env: process.env,
+      log: () => undefined,
+      requireTrust: () => undefined,
+    });
+    t.after(() => jobs.dispose());
+    await jobs.start();
+    const posted: HostMessage[] = [];
+    const session = new PanelSession(
+      {
+        root,
+        listJobs: async () => jobs.all(),
+        onDidChangeJobs: (l) => jobs.onDidChangeJobs(l),
+        kill: async () => '',
+        rerun: async () => '',
+        remove: async () => '',
+        openFile: () => undefined,
+        copyText: () => undefined,
+        openInEditor: () => undefined,
+        log: () => undefined,
+      },
+      (m) => {
+        // Everything the host posts must pass the webview's validator.
+        assert.ok(parseMessage(HOST_TO_WEBVIEW, m), JSON.stringify(m).slice(0, 300));
+        posted.push(m);
+      },
+      FAST,
+    );
+    t.after(() => session.dispose());
+    const windows = () => posted.flatMap((m) => (m.method === 'jobs/window' ? [m.params] : []));
 
-  await session.receive({ method: 'ready', params: {} });
-  assert.equal(posted.length, 1);
-  const first = posted[0].method === 'jobs/snapshot' ? posted[0].params.window : assert.fail(posted[0].method);
-  assert.equal(first.total, N);
-  assert.equal(first.matched, N);
-  assert.deepEqual(first.ids, ids.slice(0, JOBS_PAGE), 'newest first, one page');
-  assert.deepEqual(first.rows.map((r) => r.id), first.ids);
-  assert.ok(JSON.stringify(posted[0]).length < 200 * 1024, 'the snapshot is one page, not the store');
+    await session.receive({ method: 'ready', params: {} });
+    assert.equal(posted.length, 1);
+    const first = posted[0].method === 'jobs/snapshot' ? posted[0].params.window : assert.fail(posted[0].method);
+    assert.equal(first.total, N);
+    assert.equal(first.matched, N);
+    assert.deepEqual(first.ids, ids.slice(0, JOBS_PAGE), 'newest first, one page');
+    assert.deepEqual(
+      first.rows.map((r) => r.id),
+      first.ids,
+    );
+    assert.ok(JSON.stringify(posted[0]).length < 200 * 1024, 'the snapshot is one page, not the store');
 
-  // "Show more": the next page; only its new rows travel.
-  await session.receive({ method: 'jobs/view', params: { ...DEFAULT_JOB_VIEW, limit: 2 * JOBS_PAGE } });
-  const second = windows().at(-1)!;
-  assert.deepEqual(second.ids, ids.slice(0, 2 * JOBS_PAGE));
-  assert.deepEqual(second.rows.map((r) => r.id), ids.slice(JOBS_PAGE, 2 * JOBS_PAGE));
+    // "Show more": the next page; only its new rows travel.
+    await session.receive({ method: 'jobs/view', params: { ...DEFAULT_JOB_VIEW, limit: 2 * JOBS_PAGE } });
+    const second = windows().at(-1)!;
+    assert.deepEqual(second.ids, ids.slice(0, 2 * JOBS_PAGE));
+    assert.deepEqual(
+      second.rows.map((r) => r.id),
+      ids.slice(JOBS_PAGE, 2 * JOBS_PAGE),
+    );
 
-  // Filters and sort run over all 10,000 jobs, not over the rows the webview holds.
-  await session.receive({ method: 'jobs/view', params: { ...DEFAULT_JOB_VIEW, stateFilter: 'failed', tagFilter: 'nightly', sortDesc: false } });
-  const failedNightly = ids.filter((_, i) => i % 70 === 0).reverse();
-  const filtered = windows().at(-1)!;
-  assert.equal(filtered.matched, failedNightly.length);
-  assert.equal(filtered.total, N);
-  assert.deepEqual(filtered.ids, failedNightly.slice(0, JOBS_PAGE), 'oldest first');
-  await session.receive({ method: 'jobs/view', params: { ...DEFAULT_JOB_VIEW, textFilter: ids[9_999] } });
-  assert.deepEqual(windows().at(-1)!.ids, [ids[9_999]]);
+    // Filters and sort run over all 10,000 jobs, not over the rows the webview holds.
+    await session.receive({
+      method: 'jobs/view',
+      params: { ...DEFAULT_JOB_VIEW, stateFilter: 'failed', tagFilter: 'nightly', sortDesc: false },
+    });
+    const failedNightly = ids.filter((_, i) => i % 70 === 0).reverse();
+    const filtered = windows().at(-1)!;
+    assert.equal(filtered.matched, failedNightly.length);
+    assert.equal(filtered.total, N);
+    assert.deepEqual(filtered.ids, failedNightly.slice(0, JOBS_PAGE), 'oldest first');
+    await session.receive({ method: 'jobs/view', params: { ...DEFAULT_JOB_VIEW, textFilter: ids[9_999] } });
+    assert.deepEqual(windows().at(-1)!.ids, [ids[9_999]]);
 
-  // A new job in the store: one window, with just its row on top.
-  await session.receive({ method: 'jobs/view', params: DEFAULT_JOB_VIEW });
-  const before = windows().length;
-  const fresh = writeFakeJob(root, { id: 'f'.repeat(32), ageSeconds: -60 });
-  await until(posted, () => windows().length > before, 60_000);
-  const changed = windows().at(-1)!;
-  assert.deepEqual(changed.rows.map((r) => r.id), [fresh]);
-  assert.deepEqual(changed.ids, [fresh, ...ids.slice(0, JOBS_PAGE - 1)]);
-  assert.equal(changed.total, N + 1);
-});
+    // A new job in the store: one window, with just its row on top.
+    await session.receive({ method: 'jobs/view', params: DEFAULT_JOB_VIEW });
+    const before = windows().length;
+    const fresh = writeFakeJob(root, { id: 'f'.repeat(32), ageSeconds: -60 });
+    await until(posted, () => windows().length > before, 60_000);
+    const changed = windows().at(-1)!;
+    assert.deepEqual(
+      changed.rows.map((r) => r.id),
+      [fresh],
+    );
+    assert.deepEqual(changed.ids, [fresh, ...ids.slice(0, JOBS_PAGE - 1)]);
+    assert.equal(changed.total, N + 1);
+  },
+);

@@ -5,15 +5,41 @@ import type { JobMeta, JobState } from '../../../../src/core/schema';
 import type { JobSnapshot } from '../../../../src/extension/jobs/jobService';
 import { formatDuration } from '../../../../src/shared/duration';
 import { formatShortTime } from '../../../../src/shared/time';
-import { describe, groupJobs, lookOf, MAX_ACTIVE_JOBS, present, runningCount, signalName, tooltipMarkdown, visibleJobs } from '../../../../src/extension/views/jobsTreeModel';
+import {
+  describe,
+  groupJobs,
+  lookOf,
+  MAX_ACTIVE_JOBS,
+  present,
+  runningCount,
+  signalName,
+  tooltipMarkdown,
+  visibleJobs,
+} from '../../../../src/extension/views/jobsTreeModel';
 import { commandLine } from '../../../../src/shared/commandLine';
 
 let n = 0;
-function job(status: JobState['job']['status'], opts: { exit?: number; signal?: string; created?: string; finished?: string; error?: string; command?: string[]; cwd?: string } = {}): JobSnapshot {
+function job(
+  status: JobState['job']['status'],
+  opts: { exit?: number; signal?: string; created?: string; finished?: string; error?: string; command?: string[]; cwd?: string } = {},
+): JobSnapshot {
   const id = (++n).toString(16).padStart(32, '0');
   const created = opts.created ?? '2026-11-30T10:00:00.000Z';
   const terminal = status !== 'running' && status !== 'created';
-  const meta = { job: { id }, schema_version: '0.1', command: opts.command ?? ['sleep', '5'], created_at: created, root: '/r', env_keys: [], cwd: opts.cwd ?? '/work/app', tags: ['web', 'dev'], inherit_env: true, timeout_ms: 0, kill_after_ms: 0, progress_every_ms: 0 } as JobMeta;
+  const meta = {
+    job: { id },
+    schema_version: '0.1',
+    command: opts.command ?? ['sleep', '5'],
+    created_at: created,
+    root: '/r',
+    env_keys: [],
+    cwd: opts.cwd ?? '/work/app',
+    tags: ['web', 'dev'],
+    inherit_env: true,
+    timeout_ms: 0,
+    kill_after_ms: 0,
+    progress_every_ms: 0,
+  } as JobMeta;
   const state: JobState = {
     job: { id, status, started_at: created },
     result: { exit_code: opts.exit ?? null, signal: opts.signal ?? null, duration_ms: terminal ? 1500 : null },
@@ -31,7 +57,7 @@ test('outcomes: exited with its code, killed with the signal name (agent-exec ma
   assert.equal(describe(job('killed', { signal: '9' }), now), 'killed (KILL) · 1.5 s');
   assert.equal(describe(job('killed', { signal: 'SIGTERM' }), now), 'killed (TERM) · 1.5 s');
   assert.match(describe(job('running'), now), /^running · since /);
-  const lost = job('failed', { error: 'supervisor (pid 12) exited without recording the job\'s exit' });
+  const lost = job('failed', { error: "supervisor (pid 12) exited without recording the job's exit" });
   assert.equal(lookOf(lost), 'lost');
   assert.match(describe(lost, now), /^lost/);
   assert.equal(lookOf(job('failed', { error: 'spawn failed' })), 'failed');
@@ -45,7 +71,10 @@ test('icons and menu context follow the state', () => {
   assert.equal(present(job('running'), now).icon.id, 'sync~spin');
   assert.equal(present(job('running'), now).contextValue, 'job.running');
   assert.equal(present(job('killed'), now).contextValue, 'job.killed');
-  assert.equal(present(job('failed', { error: 'process 1 is gone and no exit was recorded (supervisor lost)' }), now).contextValue, 'job.failed.lost');
+  assert.equal(
+    present(job('failed', { error: 'process 1 is gone and no exit was recorded (supervisor lost)' }), now).contextValue,
+    'job.failed.lost',
+  );
 });
 
 test('the tooltip carries id, pid, cwd (Markdown-escaped), tags and times; the label is the command line', () => {
@@ -53,14 +82,24 @@ test('the tooltip carries id, pid, cwd (Markdown-escaped), tags and times; the l
   const p = present(j, new Date());
   assert.equal(p.label, "echo 'hello world'");
   const rows = p.tooltip.split('\n');
-  for (const row of [`**Job id:** \`${j.id}\`  `, '**PID:** 4242  ', '**Cwd:** /work/my\\_app\\-2\\.0  ', '**Tags:** `web` `dev`  ', '**Duration:** 1.5 s  ']) {
+  for (const row of [
+    `**Job id:** \`${j.id}\`  `,
+    '**PID:** 4242  ',
+    '**Cwd:** /work/my\\_app\\-2\\.0  ',
+    '**Tags:** `web` `dev`  ',
+    '**Duration:** 1.5 s  ',
+  ]) {
     assert.ok(rows.includes(row), `${row} in\n${p.tooltip}`);
   }
-  for (const key of ['Started', 'Finished']) assert.ok(rows.some((r) => r.startsWith(`**${key}:** `)), key);
+  for (const key of ['Started', 'Finished'])
+    assert.ok(
+      rows.some((r) => r.startsWith(`**${key}:** `)),
+      key,
+    );
   assert.equal(commandLine(['sh -c "x"']), 'sh -c "x"');
 });
 
-test('a running job\'s tooltip lists its listening ports once they are looked up (the tree does so on hover)', () => {
+test("a running job's tooltip lists its listening ports once they are looked up (the tree does so on hover)", () => {
   const j = job('running');
   assert.ok(!tooltipMarkdown(j, new Date()).includes('**Ports:**'), 'no lookup, no row');
   const ports = [
@@ -77,17 +116,25 @@ test('running jobs come first (newest first), then at most N finished ones, most
   const f1 = job('exited', { finished: '2026-11-30T09:00:00Z' });
   const f2 = job('killed', { finished: '2026-11-30T09:30:00Z' });
   const f3 = job('failed', { finished: '2026-11-30T08:00:00Z' });
-  assert.deepEqual(visibleJobs([f1, r1, f2, r2, f3], 2).map((j) => j.id), [r2.id, r1.id, f2.id, f1.id]);
+  assert.deepEqual(
+    visibleJobs([f1, r1, f2, r2, f3], 2).map((j) => j.id),
+    [r2.id, r1.id, f2.id, f1.id],
+  );
   assert.equal(visibleJobs([f1, f2], 0).length, 0);
   assert.equal(runningCount([r1, f1, r2]), 2);
 });
 
 test('unfinished jobs are bounded too: at most MAX_ACTIVE_JOBS, the newest (10,000 running jobs still make a small tree)', () => {
-  const running = Array.from({ length: 10_000 }, (_, i) => job('running', { created: new Date(Date.UTC(2026, 10, 30) + i * 1000).toISOString().replace(/\.\d+Z$/, 'Z') }));
+  const running = Array.from({ length: 10_000 }, (_, i) =>
+    job('running', { created: new Date(Date.UTC(2026, 10, 30) + i * 1000).toISOString().replace(/\.\d+Z$/, 'Z') }),
+  );
   const rows = visibleJobs(running, 50);
   assert.equal(rows.length, MAX_ACTIVE_JOBS);
   assert.equal(rows[0].id, running.at(-1)!.id);
-  assert.deepEqual(visibleJobs(running.slice(0, 3), 50, 2).map((j) => j.id), [running[2].id, running[1].id]);
+  assert.deepEqual(
+    visibleJobs(running.slice(0, 3), 50, 2).map((j) => j.id),
+    [running[2].id, running[1].id],
+  );
 });
 
 test('durations read well (one rule for the tree and the panel)', () => {
@@ -118,10 +165,28 @@ test('grouping by state and by workspace folder keeps the row order inside each 
   const bad = job('exited', { exit: 1 });
   const k = job('killed', { signal: 'TERM' });
   const byState = groupJobs([r, ok, bad, k], 'state', []);
-  assert.deepEqual(byState.map((g) => [g.label, g.jobs.map((j) => j.id)]), [['Running', [r.id]], ['Failed', [bad.id]], ['Killed', [k.id]], ['Succeeded', [ok.id]]]);
+  assert.deepEqual(
+    byState.map((g) => [g.label, g.jobs.map((j) => j.id)]),
+    [
+      ['Running', [r.id]],
+      ['Failed', [bad.id]],
+      ['Killed', [k.id]],
+      ['Succeeded', [ok.id]],
+    ],
+  );
   const inApp = { ...ok, meta: { ...ok.meta, cwd: '/work/app/src' } };
   const inApps = { ...bad, meta: { ...bad.meta, cwd: '/work/apps' } };
   const nested = { ...k, meta: { ...k.meta, cwd: '/work/app/lib/x' } };
-  const folders = [{ name: 'app', path: '/work/app' }, { name: 'lib', path: '/work/app/lib' }];
-  assert.deepEqual(groupJobs([inApp, inApps, nested], 'folder', folders).map((g) => [g.label, g.jobs.length]), [['app', 1], ['lib', 1], ['Other', 1]]);
+  const folders = [
+    { name: 'app', path: '/work/app' },
+    { name: 'lib', path: '/work/app/lib' },
+  ];
+  assert.deepEqual(
+    groupJobs([inApp, inApps, nested], 'folder', folders).map((g) => [g.label, g.jobs.length]),
+    [
+      ['app', 1],
+      ['lib', 1],
+      ['Other', 1],
+    ],
+  );
 });

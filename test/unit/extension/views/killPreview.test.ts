@@ -4,7 +4,13 @@ import * as assert from 'node:assert/strict';
 import type { KillTargetsDescription } from '../../../../src/core/ops/kill';
 import { killPreviewLine, portsText } from '../../../../src/extension/views/killPreview';
 
-const base: KillTargetsDescription = { job_id: '0123456789abcdef0123456789abcdef', state: 'running', identity: 'verified', targets: [], ports: [] };
+const base: KillTargetsDescription = {
+  job_id: '0123456789abcdef0123456789abcdef',
+  state: 'running',
+  identity: 'verified',
+  targets: [],
+  ports: [],
+};
 const target = (pid: number) => ({ pid, reason: 'group' as const, command: 'node', age_s: 1 });
 
 test('ports read as port/protocol, each once (IPv4 and IPv6 on one port are one), in port order', () => {
