@@ -14,6 +14,7 @@ import { orderState } from '../../src/core/store/stateFile';
 import { findEnvTagged, processStartTime, readProcStat } from '../../src/core/process/proc';
 import { formatTimestamp, nowTimestamp } from '../../src/core/time';
 import { runCli } from './cli';
+import { poll } from './poll';
 import { tempDir } from './tempRoot';
 import type { JobState } from '../../src/core/schema';
 
@@ -182,7 +183,14 @@ export function jobRoot(t: { after: (fn: () => unknown) => void }, prefix = 'ae-
   const launched: Launched[] = [];
   t.after(async () => {
     const leftovers: number[] = [];
-    for (const j of launched) leftovers.push(...(await reap(j.jobId, [{ pid: j.supervisorPid, startTime: j.supervisorStartTime }])));
+    for (const j of launched) {
+      leftovers.push(...(await reap(j.jobId)));
+      // With its workload gone the supervisor records the end (a short finishing step writes into
+      // the job directory): let it finish before the directory is removed; force it only if stuck.
+      const supervisor = { pid: j.supervisorPid, startTime: j.supervisorStartTime };
+      await poll('the supervisor to finish', () => !alive(supervisor.pid, supervisor.startTime), 10_000).catch(() => undefined);
+      await reap(undefined, [supervisor]);
+    }
     cleanup();
     assert.deepEqual(leftovers, [], 'processes tagged with a job survived the test');
   });
