@@ -5,7 +5,8 @@ import * as path from 'node:path';
 /** A fresh directory under the OS temp dir, removed by `cleanup()`. */
 export function tempDir(prefix = 'ae-test-'): { dir: string; cleanup: () => void } {
   const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), prefix)));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  // Retried: a job's finishing step may still add a file while the tree is being removed.
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }) };
 }
 
 export const FIXTURES = path.resolve('test/fixtures/agent-exec-0.2.3');
