@@ -141,8 +141,14 @@ function isRecord(v: unknown): v is RedactRecord {
 
 /** The job's redactor, or undefined when it masks nothing (or is a job of agent-exec itself). */
 export async function loadRedactor(jobDir: string): Promise<Redactor | undefined> {
-  const text = await fs.readFile(path.join(jobDir, REDACT_FILE), 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(jobDir, REDACT_FILE), 'utf8');
+  } catch (err) {
+    // No record: the job masks nothing. A record that cannot be read (EACCES, EISDIR, EIO…) may
+    // still name values: hide everything rather than show them.
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : EVERYTHING;
+  }
   let record: unknown;
   try {
     record = JSON.parse(text);

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readHead, readSlice, readTail } from '../../../src/core/logs';
 import { maskedValues, recordMaskedValues, REDACT_FILE } from '../../../src/core/redact';
@@ -93,6 +93,13 @@ test('a log without a record, or with values too short, reads as it is', async (
 test('a damaged record hides the whole log rather than showing a value', async (t) => {
   const { dir, file } = await jobWith(t, `x ${SECRET}\n`);
   writeFileSync(path.join(dir, REDACT_FILE), '{"key":');
+  assert.equal((await readHead(file, 100)).text, '***');
+});
+
+test('a record that cannot be read (here a directory in its place) hides the whole log too', async (t) => {
+  const { dir, file } = await jobWith(t, `x ${SECRET}\n`);
+  rmSync(path.join(dir, REDACT_FILE));
+  mkdirSync(path.join(dir, REDACT_FILE));
   assert.equal((await readHead(file, 100)).text, '***');
 });
 
