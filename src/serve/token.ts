@@ -44,24 +44,31 @@ async function readToken(file: string): Promise<string | undefined> {
   }
 }
 
-/** Reads the token file, creating it first when absent (two servers starting at once end up with the same token). */
+/**
+ * Reads the token file, creating it first when absent. The token is written to a private temp
+ * file and linked into place, so the file is never seen empty: two servers starting at once end
+ * up with the same token, and a crash leaves no empty file behind.
+ */
 export async function defaultToken(file: string): Promise<string> {
   const existing = await readToken(file);
   if (existing) return existing;
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const token = randomBytes(32).toString('hex');
-  let handle: fs.FileHandle;
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    handle = await fs.open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      await handle.writeFile(`${token}\n`);
+    } finally {
+      await handle.close();
+    }
+    await fs.link(temp, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST')
       return (await readToken(file)) ?? Promise.reject(refuse(file, 'removed while starting'));
     throw refuse(file, describeError(err));
-  }
-  try {
-    await handle.writeFile(`${token}\n`);
   } finally {
-    await handle.close();
+    await fs.rm(temp, { force: true });
   }
   return token;
 }
