@@ -9,7 +9,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { JobError } from './errors';
-import { loadRedactor, REDACTED } from './redact';
+import { loadRedactor, redactBytes } from './redact';
 import { SAFE_READ_FLAGS } from './store/jobDir';
 
 export interface LogSlice {
@@ -56,14 +56,7 @@ async function redactedText(file: string, bytes: Buffer, start: number): Promise
   const m = redactor.margin;
   const before = m > 0 && start > 0 ? (await readRange(file, Math.max(0, start - m), Math.min(m, start))).bytes : Buffer.alloc(0);
   const after = m > 0 ? (await readRange(file, start + bytes.length, m)).bytes : Buffer.alloc(0);
-  const runs = redactor.coveredRuns(Buffer.concat([before, bytes, after]), before.length, before.length + bytes.length);
-  let text = '';
-  let at = 0;
-  for (const [a, b] of runs) {
-    text += lossyDecode(bytes.subarray(at, a)) + REDACTED;
-    at = b;
-  }
-  return text + lossyDecode(bytes.subarray(at));
+  return redactBytes(redactor, bytes, lossyDecode, before, after);
 }
 
 /** The first `maxBytes` bytes of a log (run/start inline output). */

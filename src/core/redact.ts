@@ -139,6 +139,31 @@ function isRecord(v: unknown): v is RedactRecord {
   );
 }
 
+/**
+ * `bytes` as text with the runs the redactor finds replaced by `***`; `before`/`after` are context
+ * bytes around them (a value cut by their edge is still found), never part of the text.
+ */
+export function redactBytes(
+  redactor: Redactor,
+  bytes: Buffer,
+  decode: (b: Buffer) => string,
+  before: Buffer = Buffer.alloc(0),
+  after: Buffer = Buffer.alloc(0),
+): string {
+  const runs = redactor.coveredRuns(Buffer.concat([before, bytes, after]), before.length, before.length + bytes.length);
+  let text = '';
+  let at = 0;
+  for (const [a, b] of runs) {
+    text += decode(bytes.subarray(at, a)) + REDACTED;
+    at = b;
+  }
+  return text + decode(bytes.subarray(at));
+}
+
+/** A job's text (a process's command line) with its masked values redacted. */
+export const redactString = (redactor: Redactor | undefined, text: string): string =>
+  redactor ? redactBytes(redactor, Buffer.from(text), (b) => b.toString('utf8')) : text;
+
 /** The job's redactor, or undefined when it masks nothing (or is a job of agent-exec itself). */
 export async function loadRedactor(jobDir: string): Promise<Redactor | undefined> {
   let text: string;

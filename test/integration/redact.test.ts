@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../helpers/cli';
 import { scratch } from './runHelpers';
+import { NEEDS_LINUX } from '../helpers/platform';
 
 test('CLI run and tail redact --mask values and masked --env-file values; logs keep the bytes', async (t) => {
   const s = scratch(t);
@@ -81,3 +82,46 @@ test('CLI create + start: the masked value is redacted in the start answer and i
   );
   assert.equal(tail.json.stdout, 'token: ***\n');
 });
+
+test(
+  'kill --dry-run and ports show a job process whose arguments hold a masked value with *** in its place',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const secret = `argv-s3cret-${process.pid}`;
+    // The shell expands the value into node's argv, where /proc/<pid>/cmdline shows it.
+    const server = `require('http').createServer().listen(0, '127.0.0.1', () => console.log('ready'))`;
+    const run = await runCli(
+      [
+        '--root',
+        s.root,
+        'run',
+        '--env',
+        `API_SECRET=${secret}`,
+        '--mask',
+        'API_SECRET',
+        '--',
+        'sh',
+        '-c',
+        `exec node -e "${server}" "$API_SECRET"`,
+      ],
+      { cwd: s.cwd, env: s.env },
+    );
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    s.killAtEnd.add(run.json.job_id);
+    assert.equal(run.json.stdout, 'ready\n');
+    const preview = await runCli(['--root', s.root, 'kill', '--dry-run', run.json.job_id], { cwd: s.cwd, env: s.env });
+    assert.equal(preview.code, 0, preview.stdout);
+    assert.ok(
+      preview.json.targets.some((p: { command: string }) => p.command.includes('***')),
+      preview.stdout,
+    );
+    assert.doesNotMatch(preview.stdout, new RegExp(secret));
+    const ports = await runCli(['--root', s.root, 'ports'], { cwd: s.cwd, env: s.env });
+    const mine = ports.json.ports.filter((p: { job_id?: string }) => p.job_id === run.json.job_id);
+    assert.equal(mine.length, 1, ports.stdout);
+    assert.match(mine[0].command, /\*\*\*/);
+    assert.doesNotMatch(ports.stdout, new RegExp(secret));
+    assert.equal((await runCli(['--root', s.root, 'kill', run.json.job_id], { cwd: s.cwd, env: s.env })).json.state, 'killed');
+  },
+);

@@ -7,6 +7,7 @@
 import { invalidState } from '../errors';
 import { isTerminal, type JobState, type JobStatus } from '../schema';
 import { nowTimestamp } from '../time';
+import { loadRedactor, redactString } from '../redact';
 import { waitForJob } from './wait';
 import { readMeta, readState, resolveJob, type JobPaths } from '../store/jobDir';
 import { updateState } from '../store/stateFile';
@@ -187,6 +188,8 @@ export async function describeKillTargets(root: string, input: string): Promise<
   };
   if (st.job.status !== 'running') return { job_id: st.job.id, state: st.job.status, identity: 'none', targets: [], ports: [], ...about };
   const scan = scanKillTargets(subjectOf(st));
+  // A process's arguments may hold the job's masked values (a shell expands them into argv).
+  const redactor = await loadRedactor(paths.dir);
   return {
     job_id: st.job.id,
     state: st.job.status,
@@ -194,7 +197,7 @@ export async function describeKillTargets(root: string, input: string): Promise<
     targets: scan.targets.map((t) => ({
       pid: t.pid,
       reason: t.reason,
-      command: readCommandLine(t.pid),
+      command: redactString(redactor, readCommandLine(t.pid)),
       ...(t.startTime > 0 ? { age_s: ageSeconds(t.startTime) } : {}),
     })),
     ports: portsOf(scan.targets.map((t) => t.pid)),

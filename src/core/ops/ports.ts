@@ -4,6 +4,7 @@
  * and the port → job lookup behind `kill --port`.
  */
 import { JobError } from '../errors';
+import { loadRedactor, redactString, type Redactor } from '../redact';
 import { allListeners, portsOf, type PortListener, type PortProtocol } from '../process/ports';
 import { listProcesses, readCommandLine, type ProcStat } from '../process/proc';
 import { scanKillTargets } from '../process/killTree';
@@ -38,6 +39,8 @@ interface RunningJob {
   id: string;
   owner?: string;
   pids: number[];
+  /** The job's masked values, kept out of its processes' command lines. */
+  redactor?: Redactor;
 }
 
 /** The running jobs of the store with their live processes (a lost job reads as failed and has none). */
@@ -52,7 +55,8 @@ async function runningJobs(root: string): Promise<RunningJob[]> {
     const meta = await readMeta(paths).catch(() => undefined);
     procs ??= listProcesses();
     const pids = scanKillTargets(subjectOf(st), procs).targets.map((t) => t.pid);
-    return { id: st.job.id, ...(meta?.owner !== undefined ? { owner: meta.owner } : {}), pids };
+    const redactor = await loadRedactor(paths.dir);
+    return { id: st.job.id, ...(meta?.owner !== undefined ? { owner: meta.owner } : {}), pids, ...(redactor ? { redactor } : {}) };
   });
   return found.filter((j): j is RunningJob => j !== undefined);
 }
@@ -65,7 +69,7 @@ export function jobPorts(st: JobState): PortListener[] {
 
 function entry(l: PortListener, jobOf: Map<number, RunningJob>, commands: Map<number, string>): PortEntry {
   const job = l.pid !== undefined ? jobOf.get(l.pid) : undefined;
-  if (l.pid !== undefined && !commands.has(l.pid)) commands.set(l.pid, readCommandLine(l.pid));
+  if (l.pid !== undefined && !commands.has(l.pid)) commands.set(l.pid, redactString(job?.redactor, readCommandLine(l.pid)));
   return {
     port: l.port,
     protocol: l.protocol,
