@@ -265,7 +265,6 @@ export const RevealJob = new MessageType('job/reveal', object({ jobId }));
  * - `range`: earlier bytes, the answer to `log/loadRange`.
  */
 export const LOG_CHUNK_KINDS = ['tail', 'append', 'range'] as const;
-export type LogChunkKind = (typeof LOG_CHUNK_KINDS)[number];
 export const LogChunk = new MessageType(
   'log/chunk',
   where(
