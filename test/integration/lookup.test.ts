@@ -5,16 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { JobError } from '../../src/core/errors';
 import { getStatus } from '../../src/core/ops/status';
 import { resolveJob } from '../../src/core/store/jobDir';
 import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
-import { tempStore } from '../helpers/tempRoot';
+import { tempDir, tempStore } from '../helpers/tempRoot';
 
 const notFound = (input: string) => (e: unknown) =>
   e instanceof JobError && e.code === 'job_not_found' && e.message === `job not found: ${input}`;
@@ -141,8 +140,10 @@ test('corrupt, truncated, empty and hostile records: a clear internal_error per 
   assert.equal(list.json.skipped, 4);
 });
 
-test('a missing root reads as empty everywhere', async () => {
-  const root = path.join(mkdtempSync(path.join(os.tmpdir(), 'ae-noroot-')), 'missing');
+test('a missing root reads as empty everywhere', async (t) => {
+  const { dir, cleanup } = tempDir('ae-noroot-');
+  t.after(cleanup);
+  const root = path.join(dir, 'missing');
   assert.deepEqual((await runCli(['--root', root, 'list'])).json.jobs, []);
   assert.equal((await runCli(['--root', root, 'status', 'abc'])).json.error.code, 'job_not_found');
   assert.equal((await runCli(['--root', root, 'delete', '--all'])).json.deleted, 0);
