@@ -6,7 +6,7 @@
 import { promises as fs, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { JobError, describeError } from './errors';
-import { SCHEMA_VERSION, type JobMeta, type MatchStream, type MatchType, type Notification } from './schema';
+import { SCHEMA_VERSION, type JobMeta, type MatchStream, type MatchType, type Notification, type ReadySpec } from './schema';
 import { nowTimestamp } from './time';
 import { DEFAULT_SHELL_WRAPPER } from './config';
 import type { JobPaths } from './store/jobDir';
@@ -32,6 +32,10 @@ export interface JobDefinition {
   /** Resolved wrapper argv; undefined = config `[shell]` or the platform default. */
   shellWrapper?: string[];
   owner?: string;
+  /** `--ready-*`: how the job becomes ready. */
+  ready?: ReadySpec;
+  /** `--singleton`: the key under which a live job is reused. */
+  singleton?: string;
 }
 
 /** `KEY=VALUE` → [KEY, VALUE]; a bare `KEY` has an empty value (agent-exec-compat.md §3.3). */
@@ -175,6 +179,8 @@ export function buildMeta(
   meta.shell_wrapper = def.shellWrapper;
   if (stdinFile !== undefined) meta.stdin_file = stdinFile;
   if (def.owner !== undefined) meta.owner = def.owner;
+  if (def.ready !== undefined) meta.ready = def.ready;
+  if (def.singleton !== undefined) meta.singleton = def.singleton;
   return meta;
 }
 

@@ -31,6 +31,20 @@ export interface Notification {
   on_output_match?: OutputMatch;
 }
 
+/** How a job becomes ready (ours, meta.json `ready`; ops/ready.ts): every condition given must hold. */
+export interface ReadySpec {
+  /** A socket of the job's process tree listens on this port. */
+  port?: number;
+  /** This URL answers with a status below 500. */
+  http?: string;
+  /** A line of stdout or stderr matches this regular expression. */
+  log?: string;
+  /** Not ready this long after the start: `ready: "timed_out"`. */
+  timeout_ms?: number;
+  /** Kill the job when its ready timeout passes. */
+  timeout_kill?: boolean;
+}
+
 export interface JobMeta {
   job: { id: string };
   schema_version: string;
@@ -53,6 +67,10 @@ export interface JobMeta {
   stdin_file?: string;
   /** ours: who started the job (`human`, `agent:copilot`, `cli`, …). */
   owner?: string;
+  /** ours: how the job becomes ready (ops/ready.ts). */
+  ready?: ReadySpec;
+  /** ours: `run --singleton` key; a live job with it is reused instead of starting another (ops/singleton.ts). */
+  singleton?: string;
 }
 
 export interface JobResult {

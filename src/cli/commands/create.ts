@@ -2,9 +2,11 @@ import { DEFAULT_SHELL_WRAPPER, parseShellWrapperFlag } from '../../core/config'
 import { okEnvelope } from '../../core/envelope';
 import type { JobDefinition } from '../../core/jobSpec';
 import { createJob, DEFAULT_STDIN_MAX_BYTES, type CreateRequest, type StdinSource } from '../../core/ops/create';
-import type { MatchStream, MatchType } from '../../core/schema';
+import type { MatchStream, MatchType, ReadySpec } from '../../core/schema';
 import { dedupeTags, tagProblem } from '../../core/tags';
-import type { Args, FlagSpec } from '../args';
+import { UsageError, type Args, type FlagSpec } from '../args';
+import { parseDurationSeconds } from '../../core/duration';
+import { hasReadyCondition, READY_TIMEOUT_ALONE, readyPatternProblem, readyPortProblem, readyUrlProblem } from '../../core/ops/ready';
 import type { CliCommand, CliContext } from '../command';
 
 /** Definition-time flags shared by `run` and `create` (agent-exec-compat.md §4.1, §4.2). */
@@ -48,7 +50,45 @@ export const DEFINITION_FLAGS: readonly FlagSpec[] = [
     help: 'Wrapper for a one-string command, e.g. "bash -lc"',
   },
   { name: 'tag', value: '<TAG>', multiple: true, validate: tagProblem, help: 'Tag (repeatable)' },
+  // ours: readiness (ops/ready.ts)
+  {
+    name: 'ready-port',
+    value: '<PORT>',
+    validate: (v) => (/^\d+$/.test(v) ? readyPortProblem(Number(v)) : 'expected a port number'),
+    help: 'Ready when a process of the job listens on this port',
+  },
+  { name: 'ready-http', value: '<URL>', validate: readyUrlProblem, help: 'Ready when this URL answers with a status below 500' },
+  { name: 'ready-log', value: '<REGEX>', validate: readyPatternProblem, help: 'Ready when a line of stdout or stderr matches' },
+  {
+    name: 'ready-timeout',
+    value: '<DURATION>',
+    validate: durationProblem,
+    help: 'Not ready this long after the start (e.g. 90, 90s, 2m): ready becomes timed_out',
+  },
+  { name: 'ready-timeout-kill', help: 'Kill the job when its ready timeout passes' },
 ];
+
+function durationProblem(v: string): string | undefined {
+  try {
+    return parseDurationSeconds(v) > 0 ? undefined : 'expected a positive duration';
+  } catch {
+    return 'expected a duration such as 90, 90s, 2m or 1h';
+  }
+}
+
+/** The `--ready-*` flags as a spec; undefined when none is given. */
+function readyFromArgs(args: Args): ReadySpec | undefined {
+  const spec: ReadySpec = {
+    ...(args.has('ready-port') ? { port: args.int('ready-port', 0) } : {}),
+    ...(args.has('ready-http') ? { http: args.str('ready-http') } : {}),
+    ...(args.has('ready-log') ? { log: args.str('ready-log') } : {}),
+    ...(args.has('ready-timeout') ? { timeout_ms: parseDurationSeconds(args.str('ready-timeout')!) * 1000 } : {}),
+    ...(args.bool('ready-timeout-kill') ? { timeout_kill: true } : {}),
+  };
+  if (Object.keys(spec).length === 0) return undefined;
+  if (!hasReadyCondition(spec)) throw new UsageError(`error: ${READY_TIMEOUT_ALONE}`);
+  return spec;
+}
 
 export const COMMAND_POSITIONAL = {
   name: 'COMMAND',
@@ -87,6 +127,7 @@ export function createRequestFromArgs(args: Args, ctx: CliContext): CreateReques
     notifyFile: args.str('notify-file'),
     outputMatch: outputMatch(args),
     shellWrapper: wrapper !== undefined ? parseShellWrapperFlag(wrapper) : undefined,
+    ready: readyFromArgs(args),
   };
   const stdinValue = args.str('stdin');
   const stdinFile = args.str('stdin-file');

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { okEnvelope } from '../../core/envelope';
 import { DEFAULT_OLDER_THAN } from '../../core/ops/gc';
+import type { CreateRequest } from '../../core/ops/create';
 import { DEFAULT_OBSERVE, runJob, type AutoGcFlags, type LaunchContext, type ObserveOptions } from '../../core/ops/run';
 import type { Args, FlagSpec } from '../args';
 import type { CliCommand, CliContext } from '../command';
@@ -28,16 +29,20 @@ export const LAUNCH_FLAGS: readonly FlagSpec[] = [
   },
   { name: 'auto-gc-max-jobs', value: '<AUTO_GC_MAX_JOBS>', help: 'Auto-GC: among expired jobs keep only the newest N' },
   { name: 'auto-gc-max-bytes', value: '<AUTO_GC_MAX_BYTES>', help: 'Auto-GC: delete oldest expired jobs until at most N bytes remain' },
+  { name: 'wait-ready', help: 'Observe until the job is ready (or ends, or --until passes) instead of its first output' },
 ];
 
 export function observeFromArgs(args: Args): ObserveOptions {
   const maxBytes = args.int('max-bytes', DEFAULT_OBSERVE.maxBytes);
   if (args.bool('no-wait')) return { wait: false, untilSec: 0, forever: false, maxBytes };
+  // A singleton with ready conditions returns a ready server, whether it started it or found it.
+  const readyFlags = ['ready-port', 'ready-http', 'ready-log'].some((f) => args.has(f));
   return {
     wait: args.has('wait') ? args.bool('wait') : true,
     untilSec: args.int('until', DEFAULT_OBSERVE.untilSec),
     forever: args.bool('forever'),
     maxBytes,
+    untilReady: args.bool('wait-ready') || (args.has('singleton') && readyFlags),
   };
 }
 
@@ -60,6 +65,9 @@ export function cliLaunchContext(ctx: CliContext): LaunchContext {
   };
 }
 
+const singletonRequest = (req: CreateRequest, key: string | undefined): CreateRequest =>
+  key === undefined ? req : { ...req, definition: { ...req.definition, singleton: key } };
+
 export const runCommand: CliCommand = {
   spec: {
     name: 'run',
@@ -68,6 +76,12 @@ export const runCommand: CliCommand = {
       ...DEFINITION_FLAGS,
       { name: 'log', value: '<LOG>', default: "the job's full.log", help: 'Combined log path' },
       ...LAUNCH_FLAGS,
+      {
+        name: 'singleton',
+        value: '<KEY>',
+        validate: (v) => (v.trim() === '' ? 'expected a non-empty key' : undefined),
+        help: 'Return the running job started with this key (reused: true) instead of starting another',
+      },
     ],
     positionals: [COMMAND_POSITIONAL],
   },
@@ -76,7 +90,12 @@ export const runCommand: CliCommand = {
       'run',
       await runJob(
         ctx.root,
-        { ...createRequestFromArgs(args, ctx), log: args.str('log'), observe: observeFromArgs(args), autoGc: autoGcFromArgs(args) },
+        {
+          ...singletonRequest(createRequestFromArgs(args, ctx), args.str('singleton')),
+          log: args.str('log'),
+          observe: observeFromArgs(args),
+          autoGc: autoGcFromArgs(args),
+        },
         cliLaunchContext(ctx),
       ),
     ),

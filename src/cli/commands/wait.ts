@@ -19,11 +19,12 @@ export const waitCommand: CliCommand = {
         help: 'Give up after this many seconds',
       },
       { name: 'forever', help: 'Wait without a deadline' },
+      { name: 'until-ready', help: 'Return as soon as the job is ready (or its ready timeout passes, or it ends)' },
     ],
     positionals: [{ name: 'JOB_ID', required: true, jobStates: ['created', 'running'], help: JOB_ID_HELP }],
   },
   run: async (args, ctx) => {
     const timeoutMs = args.has('forever') ? undefined : args.int('until', DEFAULT_WAIT_UNTIL_SECONDS) * 1000;
-    return okEnvelope('wait', await waitJob(ctx.root, args.positional('JOB_ID')!, { timeoutMs }));
+    return okEnvelope('wait', await waitJob(ctx.root, args.positional('JOB_ID')!, { timeoutMs, untilReady: args.bool('until-ready') }));
   },
 };

@@ -8,7 +8,7 @@ import { invalidState } from '../errors';
 import { isTerminal, type JobState, type JobStatus } from '../schema';
 import { nowTimestamp } from '../time';
 import { loadRedactor, redactString } from '../redact';
-import { waitForJob } from './wait';
+import { waitForJob } from './jobWatch';
 import { readMeta, readState, resolveJob, type JobPaths } from '../store/jobDir';
 import { updateState } from '../store/stateFile';
 import { ageSeconds } from '../process/identity';

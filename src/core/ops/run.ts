@@ -17,9 +17,11 @@ import { LOG_FILE_MODE, fileSize, type JobPaths } from '../store/jobDir';
 import { readCurrentState, updateState } from '../store/stateFile';
 import { launchJob, type SupervisorRuntime } from '../supervisor/launch';
 import { monotonicMs, nowTimestamp } from '../time';
-import { waitForJob } from './wait';
+import { waitForJob } from './jobWatch';
+import { observeReady, readyDecided, readySpecOf, ReadyProbe, type ReadyFields, type ReadyState } from './ready';
 import { autoGc, type AutoGcPolicy } from './gc';
-import { materializeJob, type CreateRequest } from './create';
+import { materializeJob, type CreateRequest, type MaterializedJob } from './create';
+import { ensureSingleton } from './singleton';
 
 export interface ObserveOptions {
   /** false = no observation (`--no-wait`, `--wait false`). */
@@ -29,6 +31,8 @@ export interface ObserveOptions {
   forever: boolean;
   /** Head bytes per stream (`--max-bytes`, default 65536). */
   maxBytes: number;
+  /** `--wait-ready` (ours): observe until the job is ready (or ends, or the deadline) instead of its first output. */
+  untilReady?: boolean;
 }
 
 /** How long inline observation waits for the exit after the first output byte. */
@@ -80,14 +84,38 @@ export interface InlineResult {
   duration_ms?: number;
   timed_out?: boolean;
   error?: string;
+  /** ours: readiness of a job that declares how it becomes ready (ops/ready.ts). */
+  ready?: ReadyState;
+  ready_at?: string;
+  /** ours: `--singleton` found this live job and returned it instead of starting another. */
+  reused?: boolean;
 }
 
 /**
  * Inline observation (agent-exec-compat.md §5.2), event-driven: returns at the first output byte, a
  * terminal state, or the deadline, then reads both log heads (bounded).
  */
-export async function observeInline(paths: JobPaths, opts: ObserveOptions): Promise<{ state: JobState; waitedMs: number }> {
+export async function observeInline(
+  root: string,
+  paths: JobPaths,
+  meta: JobMeta,
+  opts: ObserveOptions,
+): Promise<{ state: JobState; waitedMs: number; ready?: ReadyFields }> {
   const t0 = monotonicMs();
+  const spec = readySpecOf(meta);
+  if (opts.wait && opts.untilReady && spec) {
+    const probe = new ReadyProbe(paths, spec);
+    let ready: ReadyFields | undefined;
+    const { state } = await waitForJob(
+      paths,
+      async (st) => {
+        ready = await observeReady(root, paths, meta, st, probe);
+        return isTerminal(st.job.status) || readyDecided(ready);
+      },
+      { timeoutMs: opts.forever ? undefined : opts.untilSec * 1000, tickMs: probe.pollMs },
+    );
+    return { state, waitedMs: monotonicMs() - t0, ready };
+  }
   if (opts.wait) {
     const deadline = opts.forever ? undefined : t0 + opts.untilSec * 1000;
     const left = () => (deadline === undefined ? undefined : Math.max(0, deadline - monotonicMs()));
@@ -101,7 +129,7 @@ export async function observeInline(paths: JobPaths, opts: ObserveOptions): Prom
     }
   }
   const state = await readCurrentState(paths);
-  return { state, waitedMs: opts.wait ? monotonicMs() - t0 : 0 };
+  return { state, waitedMs: opts.wait ? monotonicMs() - t0 : 0, ready: await observeReady(root, paths, meta, state) };
 }
 
 export async function inlineResult(
@@ -112,6 +140,7 @@ export async function inlineResult(
   elapsedMs: number,
   waitedMs: number,
   maxBytes: number,
+  ready?: ReadyFields,
 ): Promise<InlineResult> {
   const [out, err] = await Promise.all([readHead(paths.stdout, maxBytes), readHead(paths.stderr, maxBytes)]);
   const r = state.result;
@@ -137,6 +166,7 @@ export async function inlineResult(
     ...(r.duration_ms !== null ? { duration_ms: r.duration_ms } : {}),
     ...(state.timed_out ? { timed_out: true } : {}),
     ...(state.error !== undefined ? { error: state.error } : {}),
+    ...ready,
   };
 }
 
@@ -183,10 +213,10 @@ async function checkLogPath(log: string, cwd: string): Promise<void> {
   }
 }
 
-export async function runJob(root: string, req: RunRequest, ctx: LaunchContext): Promise<InlineResult> {
-  const t0 = monotonicMs();
+/** Creates and launches a new job (recorded `running` when this returns). */
+async function launchNew(root: string, req: RunRequest, ctx: LaunchContext): Promise<MaterializedJob> {
   const def = req.definition;
-  const { paths, meta, config } = await materializeJob(
+  const job = await materializeJob(
     root,
     req,
     ctx,
@@ -197,6 +227,7 @@ export async function runJob(root: string, req: RunRequest, ctx: LaunchContext):
       if (req.log !== undefined) await checkLogPath(req.log, ctx.cwd);
     },
   );
+  const { paths, meta } = job;
   const spec = await supervisorSpec(paths, meta, def.env, ctx, req.log ?? paths.full)
     .then(async (s) => {
       await recordMaskedValues(paths.dir, maskedValues(def.mask, s.env));
@@ -207,9 +238,27 @@ export async function runJob(root: string, req: RunRequest, ctx: LaunchContext):
       throw err;
     });
   await launchJob(paths, spec, ctx.runtime);
+  return job;
+}
+
+export async function runJob(root: string, req: RunRequest, ctx: LaunchContext): Promise<InlineResult> {
+  const t0 = monotonicMs();
+  const def = req.definition;
+  const key = def.singleton;
+  const outcome =
+    key === undefined ? { started: await launchNew(root, req, ctx) } : await ensureSingleton(root, key, () => launchNew(root, req, ctx));
   const observe = req.observe ?? DEFAULT_OBSERVE;
-  const { state, waitedMs } = await observeInline(paths, observe);
+  if (outcome.reused) {
+    // Someone else's job: its own definition and masked env list; nothing was launched, so no auto-GC.
+    const { paths, meta } = outcome.reused;
+    const { state, waitedMs, ready } = await observeInline(root, paths, meta, observe);
+    const result = await inlineResult(paths, meta, state, meta.env_vars, monotonicMs() - t0, waitedMs, observe.maxBytes, ready);
+    return { ...result, reused: true };
+  }
+  const { paths, meta, config } = outcome.started!;
+  const { state, waitedMs, ready } = await observeInline(root, paths, meta, observe);
   const elapsedMs = monotonicMs() - t0;
   await runAutoGc(root, req.autoGc, config, ctx.warn);
-  return inlineResult(paths, meta, state, maskEnvVars(def.env, def.mask), elapsedMs, waitedMs, observe.maxBytes);
+  const result = await inlineResult(paths, meta, state, maskEnvVars(def.env, def.mask), elapsedMs, waitedMs, observe.maxBytes, ready);
+  return key === undefined ? result : { ...result, reused: false };
 }

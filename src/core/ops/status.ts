@@ -3,6 +3,7 @@ import { readMeta, resolveJob } from '../store/jobDir';
 import type { JobStatus } from '../schema';
 import type { PortListener } from '../process/ports';
 import { jobPorts } from './ports';
+import { observeReady, type ReadyState } from './ready';
 
 export interface StatusResult {
   job_id: string;
@@ -15,6 +16,9 @@ export interface StatusResult {
   error?: string;
   /** ours: the ports a running job's processes listen on; absent when none (agent-exec's answer unchanged). */
   ports?: PortListener[];
+  /** ours: readiness of a job that declares how it becomes ready (ops/ready.ts). */
+  ready?: ReadyState;
+  ready_at?: string;
 }
 
 /** `status` (agent-exec-compat.md §4.4), with lost jobs reported as `failed` instead of `running` forever. */
@@ -23,6 +27,7 @@ export async function getStatus(root: string, input: string): Promise<StatusResu
   const meta = await readMeta(paths);
   const st = await readCurrentState(paths);
   const ports = jobPorts(st);
+  const ready = await observeReady(root, paths, meta, st);
   return {
     job_id: paths.id,
     state: st.job.status,
@@ -32,5 +37,6 @@ export async function getStatus(root: string, input: string): Promise<StatusResu
     ...(st.finished_at !== undefined ? { finished_at: st.finished_at } : {}),
     ...(st.error !== undefined ? { error: st.error } : {}),
     ...(ports.length > 0 ? { ports } : {}),
+    ...ready,
   };
 }

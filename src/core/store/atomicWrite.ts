@@ -26,3 +26,22 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
 
 /** Pretty JSON (2-space, no trailing newline) exactly as serde's `to_string_pretty`. */
 export const writeJsonAtomic = (target: string, value: unknown): Promise<void> => writeFileAtomic(target, JSON.stringify(value, null, 2));
+
+/**
+ * Creates `target` with `data` unless it exists: written to a temp file and linked into place,
+ * so it is never seen half-written and of two racing writers exactly one wins. True when this
+ * call created it.
+ */
+export async function createFileOnce(target: string, data: string): Promise<boolean> {
+  const tmp = path.join(path.dirname(target), `.tmp-${randomBytes(6).toString('hex')}`);
+  try {
+    await writeFileAtomic(tmp, data);
+    await fs.link(tmp, target);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+  }
+}

@@ -6,7 +6,7 @@
 import { closeSync, constants as fsConstants, fstatSync, openSync, promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { JobError } from '../errors';
-import { JOB_STATUSES, type JobMeta, type JobState, type JobStatus } from '../schema';
+import { JOB_STATUSES, type JobMeta, type JobState, type JobStatus, type ReadySpec } from '../schema';
 import { isValidIdInput } from './jobId';
 
 /** Records larger than this are refused rather than parsed (hostile or corrupt files). */
@@ -168,7 +168,23 @@ export function metaFromRecord(raw: Record<string, unknown>): JobMeta {
     timeout_ms: optNum(raw.timeout_ms) ?? 0,
     kill_after_ms: optNum(raw.kill_after_ms) ?? 0,
     progress_every_ms: optNum(raw.progress_every_ms) ?? 0,
+    ready: readySpecFrom(raw.ready),
+    singleton: optStr(raw.singleton),
   };
+}
+
+/** meta.json `ready`, keeping only well-typed fields (a hand-edited record must not break readers). */
+function readySpecFrom(v: unknown): ReadySpec | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const r = v as Record<string, unknown>;
+  const spec: ReadySpec = {
+    ...(optNum(r.port) !== undefined ? { port: optNum(r.port) } : {}),
+    ...(optStr(r.http) !== undefined ? { http: optStr(r.http) } : {}),
+    ...(optStr(r.log) !== undefined ? { log: optStr(r.log) } : {}),
+    ...(optNum(r.timeout_ms) !== undefined ? { timeout_ms: optNum(r.timeout_ms) } : {}),
+    ...(r.timeout_kill === true ? { timeout_kill: true } : {}),
+  };
+  return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
 /** Parses `state.json`; accepts every value form agent-exec writes (signal "15", "TERM", "SIGTERM"). */

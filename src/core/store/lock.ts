@@ -46,8 +46,10 @@ async function takeOver(lockFile: string, judged: string): Promise<boolean> {
   }
 }
 
-export async function withJobLock<T>(jobDir: string, fn: () => Promise<T>): Promise<T> {
-  const lockFile = path.join(jobDir, LOCK_NAME);
+export const withJobLock = <T>(jobDir: string, fn: () => Promise<T>): Promise<T> => withLockFile(path.join(jobDir, LOCK_NAME), fn);
+
+/** Runs `fn` holding `lockFile` (the same O_EXCL protocol as the job lock, for other store-wide records). */
+export async function withLockFile<T>(lockFile: string, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + LOCK_TIMEOUT_MS;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -65,7 +67,11 @@ export async function withJobLock<T>(jobDir: string, fn: () => Promise<T>): Prom
       const ownerGone =
         owner > 0 ? !isProcessAlive(owner, startText ? Number(startText) : undefined) : await unclaimedFor(lockFile, UNCLAIMED_STALE_MS);
       if (ownerGone && (await takeOver(lockFile, content))) continue;
-      if (Date.now() > deadline) throw new JobError('internal_error', `job is locked by process ${owner || 'unknown'}`);
+      if (Date.now() > deadline)
+        throw new JobError(
+          'internal_error',
+          `${path.basename(lockFile) === LOCK_NAME ? 'job' : path.basename(lockFile)} is locked by process ${owner || 'unknown'}`,
+        );
       // Lock holders keep it for a few milliseconds; back off briefly and retry.
       await delay(Math.min(2 + attempt, 20));
     }

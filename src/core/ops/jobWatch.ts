@@ -1,0 +1,80 @@
+/**
+ * The event-driven waiting on a job that `wait`, `kill` and `run` share (agent-exec-compat.md
+ * §10.4): it wakes on file-system events in the job directory (state.json is replaced by
+ * rename, logs are appended), not on a poll. A slow liveness tick remains because a supervisor
+ * that dies writes nothing: that is the only way to notice it (and `readCurrentState` then
+ * reports the job as failed).
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import type { JobState } from '../schema';
+import type { JobPaths } from '../store/jobDir';
+import { readCurrentState } from '../store/stateFile';
+
+/** How often a waiter re-checks process liveness when no file event arrives. */
+export const LIVENESS_TICK_MS = 250;
+
+export interface WaitOptions {
+  /** Give up after this many ms (undefined = no deadline). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Look again this often even without a file event (default LIVENESS_TICK_MS): ports and URLs make none. */
+  tickMs?: number;
+}
+
+/**
+ * Resolves with the first state for which `done(state)` is true, or with the latest state when
+ * the deadline passes. `done` may look at other files (e.g. log sizes): it is re-evaluated on
+ * every change in the job directory.
+ */
+export async function waitForJob(
+  paths: JobPaths,
+  done: (state: JobState) => boolean | Promise<boolean>,
+  opts: WaitOptions = {},
+): Promise<{ state: JobState; satisfied: boolean }> {
+  let state = await readCurrentState(paths);
+  if (await done(state)) return { state, satisfied: true };
+  if (opts.timeoutMs !== undefined && opts.timeoutMs <= 0) return { state, satisfied: false };
+  return new Promise((resolve, reject) => {
+    let watcher: FSWatcher | undefined;
+    let checking = false;
+    let again = false;
+    const finish = (satisfied: boolean, err?: unknown) => {
+      watcher?.close();
+      clearInterval(tick);
+      clearTimeout(deadline);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve({ state, satisfied });
+    };
+    const check = async () => {
+      if (checking) {
+        again = true;
+        return;
+      }
+      checking = true;
+      try {
+        do {
+          again = false;
+          state = await readCurrentState(paths);
+          if (await done(state)) return finish(true);
+        } while (again);
+      } catch (err) {
+        finish(false, err);
+      } finally {
+        checking = false;
+      }
+    };
+    const onAbort = () => finish(false);
+    try {
+      watcher = watch(paths.dir, { persistent: true }, () => void check());
+      watcher.on('error', () => void check());
+    } catch {
+      // The directory vanished; the liveness tick reports the read error.
+    }
+    const tick = setInterval(() => void check(), opts.tickMs ?? LIVENESS_TICK_MS);
+    const deadline = opts.timeoutMs !== undefined ? setTimeout(() => finish(false), opts.timeoutMs) : undefined;
+    opts.signal?.addEventListener('abort', onAbort);
+    // A change between the first read and the watch being armed would otherwise be missed.
+    void check();
+  });
+}

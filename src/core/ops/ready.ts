@@ -1,0 +1,251 @@
+/**
+ * Ready as a state of a running job (ours; agent-exec 0.2.3 ignores the `ready` key of meta.json
+ * and the `ready.json` file). A job may declare how it becomes ready: a socket of its process
+ * tree listens on a port, a URL answers below 500, a line of its logs matches a pattern; all
+ * that are given must hold. Readiness is observed from the store, the job's processes and its
+ * logs by whoever looks (`status`, `list`, `wait --until-ready`, the extension), never by the
+ * supervisor, and the first observer records the verdict once in `ready.json`.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { stripAnsi } from '../../shared/ansi';
+import { JobError } from '../errors';
+import { lossyDecode } from '../logs';
+import { allListeners } from '../process/ports';
+import type { JobMeta, JobState, ReadySpec } from '../schema';
+import { createFileOnce } from '../store/atomicWrite';
+import { SAFE_READ_FLAGS, type JobPaths } from '../store/jobDir';
+import { formatTimestamp, nowTimestamp } from '../time';
+import { killJob } from './kill';
+import { jobPorts } from './ports';
+
+export type ReadyState = 'pending' | 'ready' | 'timed_out';
+
+/** The optional answer fields: `ready`, and `ready_at` once it is ready. */
+export interface ReadyFields {
+  ready: ReadyState;
+  ready_at?: string;
+}
+
+/** `ready.json`: the verdict, written once by the first observer that reached it. */
+interface ReadyRecord {
+  state: 'ready' | 'timed_out';
+  at: string;
+}
+
+const READY_FILE = 'ready.json';
+/** An HTTP probe gets this long to answer; it is retried no more often than this. */
+const HTTP_PROBE_TIMEOUT_MS = 1000;
+const HTTP_PROBE_EVERY_MS = 100;
+/** A log scanned by one observer: the last this many bytes of each stream at most. */
+const LOG_SCAN_MAX_BYTES = 16 * 1024 * 1024;
+const LOG_CHUNK_BYTES = 256 * 1024;
+
+/** What is wrong with a ready port / URL / pattern (the CLI's flag validators and checkReadySpec share them). */
+export const readyPortProblem = (port: number): string | undefined =>
+  Number.isInteger(port) && port >= 1 && port <= 65535 ? undefined : 'expected a port number from 1 to 65535';
+
+export function readyUrlProblem(text: string): string | undefined {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? undefined : 'expected an http:// or https:// URL';
+  } catch {
+    return 'expected an http:// or https:// URL';
+  }
+}
+
+export function readyPatternProblem(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Checks a ready spec given by an agent surface: `invalid_request` naming the field. */
+export function checkReadySpec(spec: ReadySpec): ReadySpec {
+  const problems: [string, string | undefined][] = [
+    ['ready_port', spec.port !== undefined ? readyPortProblem(spec.port) : undefined],
+    ['ready_http', spec.http !== undefined ? readyUrlProblem(spec.http) : undefined],
+    ['ready_log', spec.log !== undefined ? readyPatternProblem(spec.log) : undefined],
+    [
+      'ready_timeout',
+      spec.timeout_ms !== undefined && !(Number.isSafeInteger(spec.timeout_ms) && spec.timeout_ms > 0)
+        ? 'expected a positive duration'
+        : undefined,
+    ],
+  ];
+  for (const [field, problem] of problems) if (problem) throw new JobError('invalid_request', `invalid ${field}: ${problem}`);
+  if (!hasReadyCondition(spec) && (spec.timeout_ms !== undefined || spec.timeout_kill))
+    throw new JobError('invalid_request', READY_TIMEOUT_ALONE);
+  return spec;
+}
+
+export const READY_TIMEOUT_ALONE = 'a ready timeout needs a ready condition (a ready port, URL or log pattern)';
+
+/** True when the spec declares at least one condition. */
+export const hasReadyCondition = (spec: ReadySpec | undefined): boolean =>
+  spec !== undefined && (spec.port !== undefined || spec.http !== undefined || spec.log !== undefined);
+
+async function readRecord(paths: JobPaths): Promise<ReadyRecord | undefined> {
+  try {
+    const handle = await fs.open(path.join(paths.dir, READY_FILE), SAFE_READ_FLAGS);
+    try {
+      const rec = JSON.parse(await handle.readFile('utf8')) as Partial<ReadyRecord>;
+      return (rec.state === 'ready' || rec.state === 'timed_out') && typeof rec.at === 'string' ? (rec as ReadyRecord) : undefined;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Records the verdict unless another observer was first; returns the verdict that stands. */
+async function record(paths: JobPaths, rec: ReadyRecord): Promise<ReadyRecord> {
+  const created = await createFileOnce(path.join(paths.dir, READY_FILE), JSON.stringify(rec)).catch(() => false);
+  return created ? rec : ((await readRecord(paths)) ?? rec);
+}
+
+/** Scans one log for a line matching the pattern, from where the last call stopped. */
+class LogScan {
+  private offset = -1;
+  private partial = '';
+  constructor(
+    private readonly file: string,
+    private readonly pattern: RegExp,
+  ) {}
+
+  async matched(): Promise<boolean> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.file, SAFE_READ_FLAGS);
+    } catch {
+      return false;
+    }
+    try {
+      const { size } = await handle.stat();
+      if (this.offset < 0 || size < this.offset) {
+        this.offset = Math.max(0, size - LOG_SCAN_MAX_BYTES);
+        this.partial = '';
+      }
+      const chunk = Buffer.alloc(LOG_CHUNK_BYTES);
+      while (this.offset < size) {
+        const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - this.offset), this.offset);
+        if (bytesRead === 0) break;
+        this.offset += bytesRead;
+        const lines = (this.partial + lossyDecode(chunk.subarray(0, bytesRead))).split('\n');
+        this.partial = lines.pop() ?? '';
+        if (lines.some((l) => this.pattern.test(stripAnsi(l)))) return true;
+      }
+      // A line still being written (a prompt-like "ready" without a newline) counts too.
+      return this.partial !== '' && this.pattern.test(stripAnsi(this.partial));
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/**
+ * One observer's view of a job's readiness. Keeps what it learnt (log offsets, a matched log,
+ * the time of the last HTTP probe) so that an observer that looks often pays for new bytes only.
+ */
+export class ReadyProbe {
+  private logMatched = false;
+  private readonly scans: LogScan[];
+  private lastHttp = 0;
+  constructor(
+    private readonly paths: JobPaths,
+    readonly spec: ReadySpec,
+  ) {
+    const pattern = spec.log !== undefined ? new RegExp(spec.log) : undefined;
+    this.scans = pattern ? [new LogScan(paths.stdout, pattern), new LogScan(paths.stderr, pattern)] : [];
+  }
+
+  /** How often a waiter should look again when no file event comes (ports and URLs make none). */
+  get pollMs(): number | undefined {
+    if (this.spec.port !== undefined) return 20;
+    if (this.spec.http !== undefined) return HTTP_PROBE_EVERY_MS;
+    return undefined;
+  }
+
+  private async logHolds(): Promise<boolean> {
+    if (this.logMatched || this.scans.length === 0) return true;
+    for (const scan of this.scans) if (await scan.matched()) this.logMatched = true;
+    return this.logMatched;
+  }
+
+  private portHolds(st: JobState): boolean {
+    const port = this.spec.port;
+    if (port === undefined) return true;
+    // Cheap first: is anything listening on it at all? Only then whose socket it is.
+    if (!allListeners(port).length) return false;
+    return jobPorts(st).some((l) => l.port === port);
+  }
+
+  private async httpHolds(): Promise<boolean> {
+    if (this.spec.http === undefined) return true;
+    const now = Date.now();
+    if (now - this.lastHttp < HTTP_PROBE_EVERY_MS) return false;
+    this.lastHttp = now;
+    try {
+      const res = await fetch(this.spec.http, { redirect: 'manual', signal: AbortSignal.timeout(HTTP_PROBE_TIMEOUT_MS) });
+      await res.body?.cancel();
+      return res.status < 500;
+    } catch {
+      return false;
+    }
+  }
+
+  /** True when every declared condition holds now (the log condition stays true once met). */
+  async holds(st: JobState): Promise<boolean> {
+    return (await this.logHolds()) && this.portHolds(st) && (await this.httpHolds());
+  }
+
+  /**
+   * The job's readiness: the recorded verdict, or a look now (recorded when it is one). A job
+   * that is not running and was never ready stays `pending` (its state says it ended).
+   * `onTimedOut` runs once, for the observer that recorded the timeout (kill with
+   * `timeout_kill`).
+   */
+  async observe(st: JobState, onTimedOut?: () => Promise<void>): Promise<ReadyFields> {
+    const rec = await readRecord(this.paths);
+    if (rec) return fieldsOf(rec);
+    if (st.job.status !== 'running') return { ready: 'pending' };
+    if (await this.holds(st)) return fieldsOf(await record(this.paths, { state: 'ready', at: nowTimestamp() }));
+    const started = st.job.started_at !== undefined ? Date.parse(st.job.started_at) : NaN;
+    if (this.spec.timeout_ms !== undefined && Number.isFinite(started) && Date.now() >= started + this.spec.timeout_ms) {
+      const mine = { state: 'timed_out' as const, at: formatTimestamp(Date.now()) };
+      const stands = await record(this.paths, mine);
+      if (stands === mine && onTimedOut) await onTimedOut();
+      return fieldsOf(stands);
+    }
+    return { ready: 'pending' };
+  }
+}
+
+const fieldsOf = (rec: ReadyRecord): ReadyFields => (rec.state === 'ready' ? { ready: 'ready', ready_at: rec.at } : { ready: 'timed_out' });
+
+/** True when readiness is decided: the job is ready or its ready timeout passed. */
+export const readyDecided = (f: ReadyFields | undefined): boolean => f !== undefined && f.ready !== 'pending';
+
+/** The spec of a job, or undefined when it declares no readiness. */
+export const readySpecOf = (meta: JobMeta): ReadySpec | undefined => (hasReadyCondition(meta.ready) ? meta.ready : undefined);
+
+/**
+ * A job's readiness for an answer (undefined when it declares none), killing it when this look
+ * records its ready timeout and it asked for that (`--ready-timeout-kill`).
+ */
+export async function observeReady(
+  root: string,
+  paths: JobPaths,
+  meta: JobMeta,
+  st: JobState,
+  probe?: ReadyProbe,
+): Promise<ReadyFields | undefined> {
+  const spec = readySpecOf(meta);
+  if (!spec) return undefined;
+  const p = probe ?? new ReadyProbe(paths, spec);
+  return p.observe(st, spec.timeout_kill ? () => killJob(root, paths.id).then(() => undefined) : undefined);
+}
