@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isProcessAlive } from '../../src/core/process/proc';
@@ -124,3 +125,51 @@ test('shim: notify set after launch starts output matching on demand, from the l
     ['late warn'],
   );
 });
+
+test(
+  'shim: `_finish` keeps a record already terminal (a verified kill) and still sends job.finished; an exit.rec of another workload settles nothing',
+  { skip: !posix },
+  async (t) => {
+    const s = scratch(t);
+    const events = path.join(s.tmp, 'events.ndjson');
+    const r = await runCli(['--root', s.root, 'run', '--no-wait', '--notify-file', events, '--', 'sleep', '30'], {
+      cwd: s.cwd,
+      env: s.env,
+    });
+    const id = r.json.job_id;
+    const dir = path.join(s.root, id);
+    const st = readJson(path.join(dir, 'state.json'));
+    // The shim dies before its finishing step; the workload is then killed and `kill` records it.
+    process.kill(st.supervisor_pid, 'SIGKILL');
+    await until('shim gone', () => !isProcessAlive(st.supervisor_pid, st.supervisor_start_time));
+    const killed = await runCli(['--root', s.root, 'kill', '--signal', 'KILL', id], { env: s.env });
+    assert.equal(killed.json.state, 'killed');
+    const recorded = readJson(path.join(dir, 'state.json'));
+    const finish = (pid: number) => {
+      writeFileSync(
+        path.join(dir, '.exit.rec.tmp'),
+        `pid=${pid}\nstatus=${3 << 8}\nduration_ms=1234\ntimed_out=0\nstarted_ms=${Date.now() - 2000}\nfinished_ms=${Date.now()}\n`,
+      );
+      renameSync(path.join(dir, '.exit.rec.tmp'), path.join(dir, 'exit.rec'));
+      return spawnSync(process.execPath, [path.resolve('dist/supervisor.js'), '_finish', '--job-id', id, '--supervise-root', s.root], {
+        input: '',
+        timeout: 20_000,
+      }).status;
+    };
+
+    assert.equal(finish(st.pid + 100_000), 1, 'an exit record naming another workload');
+    assert.deepEqual(readJson(path.join(dir, 'state.json')), recorded);
+    assert.equal(readIf(events), '', 'no job.finished for a record that is not this exit');
+
+    assert.equal(finish(st.pid), 0);
+    assert.deepEqual(readJson(path.join(dir, 'state.json')), recorded, 'the verified kill stands (not replaced by exit 3)');
+    const sent = readIf(events)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      sent.map((e) => [e.event_type, e.job_id, e.state]),
+      [['job.finished', id, 'killed']],
+    );
+  },
+);

@@ -9,6 +9,7 @@
 import { promises as fs } from 'node:fs';
 import { shellWrapperOf, definedEnv } from '../jobSpec';
 import { emitJobFinished } from '../notify';
+import { isTerminal } from '../schema';
 import { readExitRecord, stateFromExitRecord } from '../store/exitRecord';
 import { jobPaths, readMeta, type JobPaths } from '../store/jobDir';
 import { isValidIdInput } from '../store/jobId';
@@ -20,8 +21,15 @@ import { outputMatcher } from './outputMatch';
 async function finishJob(paths: JobPaths): Promise<number> {
   const rec = readExitRecord(paths.dir);
   if (!rec) return 1;
-  const final = await updateState(paths, (cur) => stateFromExitRecord(cur, paths.id, rec));
-  if (!final) return 1;
+  // A record already terminal (a kill that verified the tree gone, or a reader that settled
+  // from exit.rec first) is kept: the job.finished event still goes out from here. A record
+  // naming another workload is not this exit's to settle.
+  const final = await updateState(paths, (cur) =>
+    (cur?.pid !== undefined && cur.pid !== rec.pid) || (cur && isTerminal(cur.job.status))
+      ? undefined
+      : stateFromExitRecord(cur, paths.id, rec),
+  );
+  if (!final || !isTerminal(final.job.status) || final.pid !== rec.pid) return 1;
   const meta = await readMeta(paths);
   await emitJobFinished(paths, meta, final, shellWrapperOf(meta), definedEnv(process.env));
   return 0;
