@@ -14,6 +14,7 @@ import { notifySetCommand } from './commands/notify';
 import { schemaCommand } from './commands/schema';
 import { killCommand } from './commands/kill';
 import { portsCommand } from './commands/ports';
+import { sendInputCommand } from './commands/sendInput';
 import { serveCommand } from './commands/serve';
 import { mcpCommand } from './commands/mcp';
 import { completionsCommand } from './commands/completions';
@@ -38,6 +39,7 @@ export const COMMANDS: readonly CliCommand[] = [
   schemaCommand,
   killCommand,
   portsCommand,
+  sendInputCommand,
   serveCommand,
   mcpCommand,
   superviseCommand,

@@ -18,7 +18,9 @@ export type ErrorCode =
   | 'invalid_request'
   // ours: `kill --port`
   | 'port_not_job'
-  | 'port_not_listened';
+  | 'port_not_listened'
+  // ours: `send-input` to a job started without --stdin-pipe
+  | 'no_input_channel';
 
 /** A failure that maps to one JSON error envelope. Anything else becomes `internal_error`. */
 export class JobError extends Error {

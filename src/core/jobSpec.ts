@@ -36,6 +36,13 @@ export interface JobDefinition {
   ready?: ReadySpec;
   /** `--singleton`: the key under which a live job is reused. */
   singleton?: string;
+  /** `--stdin-pipe`: stdin is a pipe kept open, fed by `send-input`. */
+  stdinPipe?: boolean;
+  /** `--input-prompt`: an extra prompt pattern. */
+  inputPrompt?: string;
+  /** `--stall-after` in ms, `--stall-kill`. */
+  stallAfterMs?: number;
+  stallKill?: boolean;
 }
 
 /** `KEY=VALUE` → [KEY, VALUE]; a bare `KEY` has an empty value (agent-exec-compat.md §3.3). */
@@ -181,6 +188,10 @@ export function buildMeta(
   if (def.owner !== undefined) meta.owner = def.owner;
   if (def.ready !== undefined) meta.ready = def.ready;
   if (def.singleton !== undefined) meta.singleton = def.singleton;
+  if (def.stdinPipe) meta.stdin_pipe = true;
+  if (def.inputPrompt !== undefined) meta.input_prompt = def.inputPrompt;
+  if (def.stallAfterMs !== undefined) meta.stall_after_ms = def.stallAfterMs;
+  if (def.stallKill) meta.stall_kill = true;
   return meta;
 }
 
@@ -213,6 +224,7 @@ export async function supervisorSpec(
     env: workloadEnv(paths.id, caller.env, meta.inherit_env, fromFiles, envVars),
     cwd: meta.cwd ?? caller.cwd,
     ...(meta.stdin_file !== undefined ? { stdinFile: path.resolve(paths.dir, meta.stdin_file) } : {}),
+    ...(meta.stdin_pipe ? { stdinPipe: true } : {}),
     fullLog: path.resolve(caller.cwd, fullLog),
     timeoutMs: meta.timeout_ms,
     killAfterMs: meta.kill_after_ms,

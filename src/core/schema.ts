@@ -71,6 +71,14 @@ export interface JobMeta {
   ready?: ReadySpec;
   /** ours: `run --singleton` key; a live job with it is reused instead of starting another (ops/singleton.ts). */
   singleton?: string;
+  /** ours: `--stdin-pipe`: stdin is the FIFO `stdin_file` kept open, fed by `send-input` (ops/input.ts). */
+  stdin_pipe?: boolean;
+  /** ours: `--input-prompt`: a pattern that marks an output line as a prompt (besides the built-in ones). */
+  input_prompt?: string;
+  /** ours: `--stall-after`: no output and no CPU time for this long is `stalled` (ops/attention.ts). */
+  stall_after_ms?: number;
+  /** ours: `--stall-kill`: kill a stalled job. */
+  stall_kill?: boolean;
 }
 
 export interface JobResult {

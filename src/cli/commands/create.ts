@@ -66,6 +66,15 @@ export const DEFINITION_FLAGS: readonly FlagSpec[] = [
     help: 'Not ready this long after the start (e.g. 90, 90s, 2m): ready becomes timed_out',
   },
   { name: 'ready-timeout-kill', help: 'Kill the job when its ready timeout passes' },
+  // ours: input channel and attention (ops/input.ts, ops/attention.ts)
+  {
+    name: 'stdin-pipe',
+    conflicts: ['stdin', 'stdin-file'],
+    help: 'Keep stdin open as a pipe fed by send-input (a prompt blocks instead of reading end-of-file)',
+  },
+  { name: 'input-prompt', value: '<REGEX>', validate: readyPatternProblem, help: 'An output line matching this is a prompt (needs_input)' },
+  { name: 'stall-after', value: '<DURATION>', validate: durationProblem, help: 'No output and no CPU time this long: attention "stalled"' },
+  { name: 'stall-kill', help: 'Kill the job once it is stalled' },
 ];
 
 function durationProblem(v: string): string | undefined {
@@ -128,7 +137,12 @@ export function createRequestFromArgs(args: Args, ctx: CliContext): CreateReques
     outputMatch: outputMatch(args),
     shellWrapper: wrapper !== undefined ? parseShellWrapperFlag(wrapper) : undefined,
     ready: readyFromArgs(args),
+    ...(args.bool('stdin-pipe') ? { stdinPipe: true } : {}),
+    ...(args.has('input-prompt') ? { inputPrompt: args.str('input-prompt') } : {}),
+    ...(args.has('stall-after') ? { stallAfterMs: parseDurationSeconds(args.str('stall-after')!) * 1000 } : {}),
+    ...(args.bool('stall-kill') ? { stallKill: true } : {}),
   };
+  if (definition.stallKill && definition.stallAfterMs === undefined) throw new UsageError('error: --stall-kill needs --stall-after');
   const stdinValue = args.str('stdin');
   const stdinFile = args.str('stdin-file');
   let stdin: StdinSource | undefined;

@@ -3,6 +3,7 @@
  * everything that can be checked is checked before the directory exists, and a failure after
  * that removes the directory again (no orphan job dirs, §10.14).
  */
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, configuredShellWrapper, type AgentExecConfig } from '../config';
@@ -10,7 +11,7 @@ import { JobError, describeError } from '../errors';
 import { buildMeta, RUNTIME_ENV_FILE, type CallerContext, type JobDefinition } from '../jobSpec';
 import type { JobMeta } from '../schema';
 import { writeFileAtomic, writeJsonAtomic } from '../store/atomicWrite';
-import { LOG_FILE_MODE, jobPaths, type JobPaths } from '../store/jobDir';
+import { INPUT_FIFO_NAME, LOG_FILE_MODE, jobPaths, type JobPaths } from '../store/jobDir';
 import { newJobId } from '../store/jobId';
 import { updateState } from '../store/stateFile';
 import { nowTimestamp } from '../time';
@@ -85,6 +86,15 @@ async function writeStdin(file: string, src: StdinSource, max: number, caller: C
   }
 }
 
+/** The input FIFO of a `--stdin-pipe` job (0600; Node has no mkfifo, coreutils does). */
+function makeInputFifo(file: string): void {
+  try {
+    execFileSync('mkfifo', ['-m', '600', file], { stdio: 'ignore' });
+  } catch (err) {
+    throw new JobError('spawn_failed', `cannot create the input pipe ${file}: ${describeError(err)}`);
+  }
+}
+
 async function newJobDir(root: string): Promise<JobPaths> {
   await fs.mkdir(root, { recursive: true });
   for (let i = 0; i < MAX_ID_ATTEMPTS; i++) {
@@ -122,12 +132,14 @@ export async function materializeJob(
   const config = await loadConfig(req.configPath, caller.env);
   const def = { ...req.definition, shellWrapper: req.definition.shellWrapper ?? configuredShellWrapper(config) };
   const max = req.stdinMaxBytes ?? DEFAULT_STDIN_MAX_BYTES;
+  if (def.stdinPipe && req.stdin) throw new JobError('invalid_request', '--stdin-pipe cannot be combined with --stdin or --stdin-file');
   await checkStdin(req.stdin, max, caller);
   await validate(config);
   const paths = await newJobDir(root);
   try {
     if (req.stdin) await writeStdin(paths.stdin, req.stdin, max, caller);
-    const meta = buildMeta(paths.id, root, caller.cwd, def, req.stdin ? 'stdin.bin' : undefined);
+    if (def.stdinPipe) makeInputFifo(paths.inputFifo);
+    const meta = buildMeta(paths.id, root, caller.cwd, def, req.stdin ? 'stdin.bin' : def.stdinPipe ? INPUT_FIFO_NAME : undefined);
     await writeJsonAtomic(paths.meta, meta);
     for (const log of [paths.stdout, paths.stderr, paths.full]) await (await fs.open(log, 'a', LOG_FILE_MODE)).close();
     const job = { paths, meta, config };

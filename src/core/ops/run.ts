@@ -18,6 +18,7 @@ import { readCurrentState, updateState } from '../store/stateFile';
 import { launchJob, type SupervisorRuntime } from '../supervisor/launch';
 import { monotonicMs, nowTimestamp } from '../time';
 import { waitForJob } from './jobWatch';
+import { observeAttention, type Attention } from './attention';
 import { observeReady, readyDecided, readySpecOf, ReadyProbe, type ReadyFields, type ReadyState } from './ready';
 import { autoGc, type AutoGcPolicy } from './gc';
 import { materializeJob, type CreateRequest, type MaterializedJob } from './create';
@@ -87,20 +88,25 @@ export interface InlineResult {
   /** ours: readiness of a job that declares how it becomes ready (ops/ready.ts). */
   ready?: ReadyState;
   ready_at?: string;
+  /** ours: the job waits for input or has stalled (ops/attention.ts). */
+  attention?: Attention;
   /** ours: `--singleton` found this live job and returned it instead of starting another. */
   reused?: boolean;
+}
+
+/** What inline observation saw: the state, how long it waited, and our readiness and attention fields. */
+export interface Observed {
+  state: JobState;
+  waitedMs: number;
+  ready?: ReadyFields;
+  attention?: Attention;
 }
 
 /**
  * Inline observation (agent-exec-compat.md §5.2), event-driven: returns at the first output byte, a
  * terminal state, or the deadline, then reads both log heads (bounded).
  */
-export async function observeInline(
-  root: string,
-  paths: JobPaths,
-  meta: JobMeta,
-  opts: ObserveOptions,
-): Promise<{ state: JobState; waitedMs: number; ready?: ReadyFields }> {
+export async function observeInline(root: string, paths: JobPaths, meta: JobMeta, opts: ObserveOptions): Promise<Observed> {
   const t0 = monotonicMs();
   const spec = readySpecOf(meta);
   if (opts.wait && opts.untilReady && spec) {
@@ -114,7 +120,7 @@ export async function observeInline(
       },
       { timeoutMs: opts.forever ? undefined : opts.untilSec * 1000, tickMs: probe.pollMs },
     );
-    return { state, waitedMs: monotonicMs() - t0, ready };
+    return { state, waitedMs: monotonicMs() - t0, ready, attention: await observeAttention(root, paths, meta, state) };
   }
   if (opts.wait) {
     const deadline = opts.forever ? undefined : t0 + opts.untilSec * 1000;
@@ -129,7 +135,12 @@ export async function observeInline(
     }
   }
   const state = await readCurrentState(paths);
-  return { state, waitedMs: opts.wait ? monotonicMs() - t0 : 0, ready: await observeReady(root, paths, meta, state) };
+  return {
+    state,
+    waitedMs: opts.wait ? monotonicMs() - t0 : 0,
+    ready: await observeReady(root, paths, meta, state),
+    attention: await observeAttention(root, paths, meta, state),
+  };
 }
 
 export async function inlineResult(
@@ -140,7 +151,7 @@ export async function inlineResult(
   elapsedMs: number,
   waitedMs: number,
   maxBytes: number,
-  ready?: ReadyFields,
+  observed: Pick<Observed, 'ready' | 'attention'> = {},
 ): Promise<InlineResult> {
   const [out, err] = await Promise.all([readHead(paths.stdout, maxBytes), readHead(paths.stderr, maxBytes)]);
   const r = state.result;
@@ -166,7 +177,8 @@ export async function inlineResult(
     ...(r.duration_ms !== null ? { duration_ms: r.duration_ms } : {}),
     ...(state.timed_out ? { timed_out: true } : {}),
     ...(state.error !== undefined ? { error: state.error } : {}),
-    ...ready,
+    ...observed.ready,
+    ...(observed.attention ? { attention: observed.attention } : {}),
   };
 }
 
@@ -251,14 +263,23 @@ export async function runJob(root: string, req: RunRequest, ctx: LaunchContext):
   if (outcome.reused) {
     // Someone else's job: its own definition and masked env list; nothing was launched, so no auto-GC.
     const { paths, meta } = outcome.reused;
-    const { state, waitedMs, ready } = await observeInline(root, paths, meta, observe);
-    const result = await inlineResult(paths, meta, state, meta.env_vars, monotonicMs() - t0, waitedMs, observe.maxBytes, ready);
+    const seen = await observeInline(root, paths, meta, observe);
+    const result = await inlineResult(paths, meta, seen.state, meta.env_vars, monotonicMs() - t0, seen.waitedMs, observe.maxBytes, seen);
     return { ...result, reused: true };
   }
   const { paths, meta, config } = outcome.started!;
-  const { state, waitedMs, ready } = await observeInline(root, paths, meta, observe);
+  const seen = await observeInline(root, paths, meta, observe);
   const elapsedMs = monotonicMs() - t0;
   await runAutoGc(root, req.autoGc, config, ctx.warn);
-  const result = await inlineResult(paths, meta, state, maskEnvVars(def.env, def.mask), elapsedMs, waitedMs, observe.maxBytes, ready);
+  const result = await inlineResult(
+    paths,
+    meta,
+    seen.state,
+    maskEnvVars(def.env, def.mask),
+    elapsedMs,
+    seen.waitedMs,
+    observe.maxBytes,
+    seen,
+  );
   return key === undefined ? result : { ...result, reused: false };
 }

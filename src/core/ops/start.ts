@@ -70,6 +70,6 @@ export async function startJob(root: string, input: string, req: StartRequest, c
   await launchJob(paths, spec, ctx.runtime);
   await runAutoGc(root, req.autoGc, config, ctx.warn);
   const observe = req.observe ?? DEFAULT_OBSERVE;
-  const { state, waitedMs, ready } = await observeInline(root, paths, meta, observe);
-  return inlineResult(paths, meta, state, maskEnvVars(envVars, meta.mask ?? []), 0, waitedMs, observe.maxBytes, ready);
+  const seen = await observeInline(root, paths, meta, observe);
+  return inlineResult(paths, meta, seen.state, maskEnvVars(envVars, meta.mask ?? []), 0, seen.waitedMs, observe.maxBytes, seen);
 }

@@ -3,6 +3,7 @@ import { readMeta, resolveJob } from '../store/jobDir';
 import type { JobStatus } from '../schema';
 import type { PortListener } from '../process/ports';
 import { jobPorts } from './ports';
+import { observeAttention, type Attention } from './attention';
 import { observeReady, type ReadyState } from './ready';
 
 export interface StatusResult {
@@ -19,6 +20,8 @@ export interface StatusResult {
   /** ours: readiness of a job that declares how it becomes ready (ops/ready.ts). */
   ready?: ReadyState;
   ready_at?: string;
+  /** ours: the job waits for input or has stalled (ops/attention.ts). */
+  attention?: Attention;
 }
 
 /** `status` (agent-exec-compat.md §4.4), with lost jobs reported as `failed` instead of `running` forever. */
@@ -28,6 +31,7 @@ export async function getStatus(root: string, input: string): Promise<StatusResu
   const st = await readCurrentState(paths);
   const ports = jobPorts(st);
   const ready = await observeReady(root, paths, meta, st);
+  const attention = await observeAttention(root, paths, meta, st);
   return {
     job_id: paths.id,
     state: st.job.status,
@@ -38,5 +42,6 @@ export async function getStatus(root: string, input: string): Promise<StatusResu
     ...(st.error !== undefined ? { error: st.error } : {}),
     ...(ports.length > 0 ? { ports } : {}),
     ...ready,
+    ...(attention ? { attention } : {}),
   };
 }

@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import { isTerminal, type JobStatus } from '../schema';
 import { JobError } from '../errors';
 import { readMeta, resolveJob } from '../store/jobDir';
-import { waitForJob, type WaitOptions } from './jobWatch';
+import { ATTENTION_PROBE_MS, observeAttention, watchesAttention, type Attention } from './attention';
+import { LIVENESS_TICK_MS, waitForJob, type WaitOptions } from './jobWatch';
 import { observeReady, readyDecided, readySpecOf, ReadyProbe, type ReadyFields, type ReadyState } from './ready';
 
 export const DEFAULT_WAIT_UNTIL_SECONDS = 30;
@@ -20,6 +21,8 @@ export interface WaitResult {
   /** ours: readiness of a job that declares how it becomes ready (ops/ready.ts). */
   ready?: ReadyState;
   ready_at?: string;
+  /** ours: the job waits for input or has stalled (ops/attention.ts). */
+  attention?: Attention;
 }
 
 /** Size by stat, undefined when the file is missing (the key is then omitted, as in agent-exec). */
@@ -33,31 +36,33 @@ const sizeOf = (file: string) =>
  * `wait` (agent-exec-compat.md §4.6): returns when the job is terminal or `timeoutMs` has passed
  * (undefined = `--forever`). Event-driven (§10.4): wakes on the state change instead of
  * polling, and a job whose supervisor and workload are gone is reported `failed` rather than
- * waited on forever (§10.1).
+ * waited on forever (§10.1). Ours: it also returns early when the job needs attention (a prompt
+ * waiting for input, a stall: an agent must not wait its whole budget on them), and with
+ * `untilReady` as soon as the job is ready.
  */
 export async function waitJob(root: string, input: string, opts: WaitOptions & { untilReady?: boolean } = {}): Promise<WaitResult> {
   const paths = await resolveJob(root, input);
-  const meta = opts.untilReady ? await readMeta(paths) : undefined;
+  const meta = await readMeta(paths).catch(() => undefined);
   const spec = meta ? readySpecOf(meta) : undefined;
   if (opts.untilReady && !spec)
     throw new JobError(
       'invalid_state',
       `job ${paths.id} declares no ready condition (start it with --ready-port, --ready-http or --ready-log)`,
     );
+  const probe = opts.untilReady && spec ? new ReadyProbe(paths, spec) : undefined;
+  const attentive = meta !== undefined && watchesAttention(meta);
   let ready: ReadyFields | undefined;
-  const probe = spec ? new ReadyProbe(paths, spec) : undefined;
+  let attention: Attention | undefined;
   const { state: st } = await waitForJob(
     paths,
     async (s) => {
       if (meta && probe) ready = await observeReady(root, paths, meta, s, probe);
-      return isTerminal(s.job.status) || readyDecided(ready);
+      if (meta && attentive) attention = await observeAttention(root, paths, meta, s);
+      return isTerminal(s.job.status) || readyDecided(ready) || attention !== undefined;
     },
-    { ...opts, tickMs: probe?.pollMs },
+    { ...opts, tickMs: Math.min(probe?.pollMs ?? Infinity, attentive ? ATTENTION_PROBE_MS : Infinity, LIVENESS_TICK_MS) },
   );
-  ready ??= await readMeta(paths).then(
-    (m) => observeReady(root, paths, m, st),
-    () => undefined,
-  );
+  if (meta && !probe) ready = await observeReady(root, paths, meta, st);
   const [out, err] = await Promise.all([sizeOf(paths.stdout), sizeOf(paths.stderr)]);
   return {
     job_id: paths.id,
@@ -68,5 +73,6 @@ export async function waitJob(root: string, input: string, opts: WaitOptions & {
     updated_at: st.updated_at,
     ...(st.error !== undefined ? { error: st.error } : {}),
     ...ready,
+    ...(attention && !isTerminal(st.job.status) ? { attention } : {}),
   };
 }

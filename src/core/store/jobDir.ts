@@ -22,9 +22,16 @@ export interface JobPaths {
   stderr: string;
   full: string;
   stdin: string;
+  /** `--stdin-pipe` jobs: the input FIFO, and the marker that asks the supervisor to close it (end of input). */
+  inputFifo: string;
+  inputEof: string;
   completionEvent: string;
   notificationEvents: string;
 }
+
+export const INPUT_FIFO_NAME = 'stdin.fifo';
+/** The shim builds this path itself (shimScript.ts): keep both in step. */
+export const INPUT_EOF_NAME = 'stdin.eof';
 
 export function jobPaths(root: string, id: string): JobPaths {
   const dir = path.join(root, id);
@@ -37,6 +44,8 @@ export function jobPaths(root: string, id: string): JobPaths {
     stderr: path.join(dir, 'stderr.log'),
     full: path.join(dir, 'full.log'),
     stdin: path.join(dir, 'stdin.bin'),
+    inputFifo: path.join(dir, INPUT_FIFO_NAME),
+    inputEof: path.join(dir, INPUT_EOF_NAME),
     completionEvent: path.join(dir, 'completion_event.json'),
     notificationEvents: path.join(dir, 'notification_events.ndjson'),
   };
@@ -170,6 +179,10 @@ export function metaFromRecord(raw: Record<string, unknown>): JobMeta {
     progress_every_ms: optNum(raw.progress_every_ms) ?? 0,
     ready: readySpecFrom(raw.ready),
     singleton: optStr(raw.singleton),
+    stdin_pipe: raw.stdin_pipe === true ? true : undefined,
+    input_prompt: optStr(raw.input_prompt),
+    stall_after_ms: optNum(raw.stall_after_ms),
+    stall_kill: raw.stall_kill === true ? true : undefined,
   };
 }
 

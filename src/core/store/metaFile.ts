@@ -30,6 +30,12 @@ const META_KEYS: readonly (keyof JobMeta)[] = [
   'shell_wrapper',
   'stdin_file',
   'owner',
+  'ready',
+  'singleton',
+  'stdin_pipe',
+  'input_prompt',
+  'stall_after_ms',
+  'stall_kill',
 ];
 
 /** `meta` with its known keys in agent-exec's order; unknown keys (from newer writers) are kept, after them. */

@@ -27,6 +27,11 @@ export interface SupervisorSpec {
   cwd: string;
   /** Absolute path of the stdin file; undefined = /dev/null. */
   stdinFile?: string;
+  /**
+   * `stdinFile` is the job's input FIFO: the supervisor holds it open (so the workload blocks on
+   * a read instead of reading end-of-file) until `<job>/stdin.eof` appears (SIGUSR1 wakes it).
+   */
+  stdinPipe?: boolean;
   /** Where the combined `<ts> [STDOUT] line` log goes (job `full.log` or `--log`). */
   fullLog: string;
   timeoutMs: number;

@@ -108,6 +108,7 @@ export async function launchShim(
     runtime.execPath,
     runtime.script,
     outputMatch ? '1' : '0',
+    spec.stdinPipe ? '1' : '0',
   ];
   const a = await startShim(spec, runtime, env, args, timeoutMs);
   let recordError = '';

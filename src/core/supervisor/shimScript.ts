@@ -24,7 +24,9 @@ use strict;
 # No POSIX or Fcntl in this process: each costs more memory than the rest of the shim (the
 # forked child loads POSIX for setsid, then execs). Files are made 0600 through the umask.
 my $umask = umask 077;
-my (undef, undef, $id, undef, $root, $dir, $fullpath, $cwd, $stdinfile, $timeout_ms, $kill_after_ms, $cg, $node, $script, $match) = @ARGV;
+my (undef, undef, $id, undef, $root, $dir, $fullpath, $cwd, $stdinfile, $timeout_ms, $kill_after_ms, $cg, $node, $script, $match, $stdinpipe) = @ARGV;
+# send-input --eof asks (by SIGUSR1) to close the input pipe: it must wake the loop, not end the shim.
+$SIG{USR1} = sub {};
 my $hires = eval { require Time::HiRes; 1 };
 sub now_ms { $hires ? int(Time::HiRes::time() * 1000) : time() * 1000 }
 sub uptime_ms { open(my $f, '<', '/proc/uptime') or return time() * 1000; my $u = <$f>; close $f; int(($u =~ /^([\d.]+)/)[0] * 1000) }
@@ -48,11 +50,16 @@ my %rd;
 open($rd{out}, '<', "$dir/stdout.log") or fail("cannot read $dir/stdout.log: $!");
 open($rd{err}, '<', "$dir/stderr.log") or fail("cannot read $dir/stderr.log: $!");
 pipe(my $xr, my $xw) or fail("pipe: $!");
+# --stdin-pipe: held open read-write here, so the workload's reads block until send-input writes
+# (and see end-of-file only once this is closed, on stdin.eof).
+my $hold;
+if ($stdinpipe) { open($hold, '+<', $stdinfile) or fail("cannot open input pipe $stdinfile: $!"); }
 
 my $pid = fork;
 fail("fork: $!") unless defined $pid;
 if ($pid == 0) {
   close $xr;
+  close $hold if $hold;
   require POSIX;
   my $die = sub { syswrite $xw, $_[0]; POSIX::_exit(127) };
   POSIX::setsid();
@@ -194,6 +201,7 @@ sub reap {
 }
 my $finished = 0;
 for (;;) {
+  if ($hold && (defined $status || -e "$dir/stdin.eof")) { close $hold; undef $hold; }
   reap();
   if (defined $status && !$finished) {
     $finished = 1;

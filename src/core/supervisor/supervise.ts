@@ -5,7 +5,7 @@
  * `full.log` and output matching, and emits `job.finished`.
  */
 import { spawn } from 'node:child_process';
-import { constants as fsConstants, closeSync, openSync, promises as fs } from 'node:fs';
+import { constants as fsConstants, closeSync, existsSync, openSync, promises as fs } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
 import { describeError } from '../errors';
@@ -99,6 +99,8 @@ function setLongTimeout(fn: () => void, ms: number): { clear(): void } {
 
 interface Workload {
   pid: number;
+  /** `--stdin-pipe`: this process's read-write hold on the input FIFO (see SupervisorSpec.stdinPipe). */
+  inputHold?: number;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The job's cgroup, where one could be made. */
   cgroup?: string;
@@ -110,6 +112,8 @@ async function spawnWorkload(spec: SupervisorSpec, paths: JobPaths): Promise<Wor
   // O_APPEND: the workload and every descendant append atomically, even if the file is truncated.
   const logFlags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | fsConstants.O_APPEND;
   const fds: number[] = [];
+  // Opened first (read-write never blocks on a FIFO), so the workload's read-only open does not wait for a writer.
+  const inputHold = spec.stdinPipe && spec.stdinFile !== undefined ? openSync(spec.stdinFile, 'r+') : undefined;
   try {
     const stdinFd = spec.stdinFile !== undefined ? openSync(spec.stdinFile, 'r') : undefined;
     if (stdinFd !== undefined) fds.push(stdinFd);
@@ -138,7 +142,10 @@ async function spawnWorkload(spec: SupervisorSpec, paths: JobPaths): Promise<Wor
         reject(new Error(`cannot run ${spec.argv[0]}: ${describeError(err)}`));
       });
     });
-    return { pid: child.pid!, exited, cgroup };
+    return { pid: child.pid!, exited, cgroup, inputHold };
+  } catch (err) {
+    if (inputHold !== undefined) closeSync(inputHold);
+    throw err;
   } finally {
     for (const fd of fds) closeSync(fd);
   }
@@ -161,6 +168,16 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
     return 1;
   }
   const paths = jobPaths(root, jobId);
+  // send-input --eof writes stdin.eof, then signals: end of input for the workload. Installed
+  // first: the signal's default action would end this supervisor.
+  let inputHold: number | undefined;
+  const closeInput = () => {
+    if (inputHold !== undefined) closeSync(inputHold);
+    inputHold = undefined;
+  };
+  process.on('SIGUSR1', () => {
+    if (existsSync(paths.inputEof)) closeInput();
+  });
   const startedAt = nowTimestamp();
   const me = identify(process.pid);
   let spec: SupervisorSpec;
@@ -218,6 +235,8 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
     return 1;
   }
   await writeHandshake(output, { ok: true, pid });
+  inputHold = workload.inputHold;
+  if (existsSync(paths.inputEof)) closeInput();
 
   const follower = await LogFollower.start(paths, full, outputMatcher(paths, meta, spec.shellWrapper, spec.sinkEnv));
 
@@ -243,6 +262,7 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
 
   const { code, signal } = await workload.exited;
   const durationMs = monotonicMs() - spawnedAt;
+  closeInput();
   timeout?.clear();
   clearInterval(progress);
   const final = await updateState(paths, (cur) =>
