@@ -1,4 +1,4 @@
-import type { Args, CommandSpec } from './args';
+import type { Args, CommandSpec, FlagSpec } from './args';
 
 /** What a subcommand receives besides its arguments. */
 export interface CliContext {
@@ -22,3 +22,14 @@ export interface CliCommand {
 }
 
 export const JOB_ID_HELP = 'Job id, or a unique prefix of it';
+
+/** `--attempt N` (ours): an earlier attempt of a rerun job (1 = the first run; default the latest). */
+export const ATTEMPT_FLAG: FlagSpec = {
+  name: 'attempt',
+  value: '<N>',
+  validate: (v) => (/^[1-9]\d*$/.test(v) ? undefined : 'expected an attempt number from 1'),
+  default: 'the latest',
+  help: 'Which attempt of a rerun job (1 = the first run)',
+};
+
+export const attemptFromArgs = (args: Args): number | undefined => (args.has('attempt') ? args.int('attempt', 1) : undefined);

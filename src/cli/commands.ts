@@ -3,6 +3,7 @@ import { statusCommand } from './commands/status';
 import { runCommand } from './commands/run';
 import { createCommand } from './commands/create';
 import { startCommand } from './commands/start';
+import { rerunCommand } from './commands/rerun';
 import { superviseCommand } from './commands/supervise';
 import { gcCommand } from './commands/gc';
 import { tailCommand } from './commands/tail';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly CliCommand[] = [
   createCommand,
   startCommand,
   runCommand,
+  rerunCommand,
   statusCommand,
   tailCommand,
   waitCommand,

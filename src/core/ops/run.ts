@@ -8,7 +8,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AgentExecConfig } from '../config';
 import { JobError, describeError } from '../errors';
-import { checkCwd, effectiveCwd, maskEnvVars, readEnvFiles, supervisorSpec, type CallerContext } from '../jobSpec';
+import { checkCwd, effectiveCwd, maskEnvVars, readEnvFiles, RUNTIME_ENV_FILE, supervisorSpec, type CallerContext } from '../jobSpec';
+import { writeFileAtomic } from '../store/atomicWrite';
 import { readHead } from '../logs';
 import { maskedValues, recordMaskedValues } from '../redact';
 import { identify } from '../process/proc';
@@ -92,6 +93,8 @@ export interface InlineResult {
   attention?: Attention;
   /** ours: `--singleton` found this live job and returned it instead of starting another. */
   reused?: boolean;
+  /** ours: the attempt this answer is about, once a job has been rerun (ops/attempts.ts). */
+  attempt?: number;
 }
 
 /** What inline observation saw: the state, how long it waited, and our readiness and attention fields. */
@@ -232,7 +235,11 @@ async function launchNew(root: string, req: RunRequest, ctx: LaunchContext): Pro
     root,
     req,
     ctx,
-    async ({ paths }) => void (await updateState(paths, () => launchingState(paths.id))),
+    async ({ paths }) => {
+      // The real --env values, private (0600), so that a rerun launches the same definition.
+      if (def.env.length > 0) await writeFileAtomic(path.join(paths.dir, RUNTIME_ENV_FILE), JSON.stringify(def.env));
+      await updateState(paths, () => launchingState(paths.id));
+    },
     async () => {
       await checkCwd(effectiveCwd(ctx.cwd, def.cwd));
       await readEnvFiles(def.envFiles, ctx.cwd);

@@ -30,10 +30,13 @@ export interface StartRequest {
   autoGc?: AutoGcFlags;
 }
 
-/** The real `--env` list: our private file, else agent-exec's `env_vars_runtime`. */
+/**
+ * The real `--env` list: our private file (written by `create`, and by `run` for reruns), else
+ * agent-exec's `env_vars_runtime`, else the unmasked entries of `env_vars` (a job agent-exec ran).
+ */
 async function runtimeEnvVars(paths: JobPaths, meta: JobMeta): Promise<string[]> {
   const text = await fs.readFile(path.join(paths.dir, RUNTIME_ENV_FILE), 'utf8').catch(() => undefined);
-  if (text === undefined) return meta.env_vars_runtime ?? [];
+  if (text === undefined) return meta.env_vars_runtime ?? (meta.env_vars ?? []).filter((v) => !(meta.mask ?? []).includes(v.split('=')[0]));
   const list = JSON.parse(text) as unknown;
   if (!Array.isArray(list) || !list.every((v) => typeof v === 'string')) {
     throw new JobError('internal_error', `${RUNTIME_ENV_FILE}: expected an array of strings`);
@@ -44,7 +47,6 @@ async function runtimeEnvVars(paths: JobPaths, meta: JobMeta): Promise<string[]>
 export async function startJob(root: string, input: string, req: StartRequest, ctx: LaunchContext): Promise<InlineResult> {
   const paths = await resolveJob(root, input);
   const meta = await readMeta(paths);
-  const config = await loadConfig(undefined, ctx.env);
   const before = await readCurrentState(paths);
   let flipped = false;
   const now = await updateState(paths, (cur) => {
@@ -56,6 +58,21 @@ export async function startJob(root: string, input: string, req: StartRequest, c
     const status = now?.job.status ?? before.job.status;
     throw invalidState(`job ${input} is in '${status}' state; only 'created' jobs can be started`);
   }
+  return launchRecorded(root, paths, meta, req, ctx);
+}
+
+/**
+ * Launches a job whose record was just flipped to the launching state (`start`, `rerun`) from
+ * its persisted definition, then observes it inline. A launch failure records the job failed.
+ */
+export async function launchRecorded(
+  root: string,
+  paths: JobPaths,
+  meta: JobMeta,
+  req: StartRequest,
+  ctx: LaunchContext,
+): Promise<InlineResult> {
+  const config = await loadConfig(undefined, ctx.env);
   let envVars: string[];
   let spec;
   try {

@@ -4,6 +4,7 @@ import type { JobStatus } from '../schema';
 import type { PortListener } from '../process/ports';
 import { jobPorts } from './ports';
 import { observeAttention, type Attention } from './attention';
+import { attemptField, attemptPaths } from './attempts';
 import { observeReady, type ReadyState } from './ready';
 
 export interface StatusResult {
@@ -22,11 +23,17 @@ export interface StatusResult {
   ready_at?: string;
   /** ours: the job waits for input or has stalled (ops/attention.ts). */
   attention?: Attention;
+  /** ours: which attempt of a rerun job this is (ops/attempts.ts). */
+  attempt?: number;
 }
 
-/** `status` (agent-exec-compat.md §4.4), with lost jobs reported as `failed` instead of `running` forever. */
-export async function getStatus(root: string, input: string): Promise<StatusResult> {
-  const paths = await resolveJob(root, input);
+/**
+ * `status` (agent-exec-compat.md §4.4), with lost jobs reported as `failed` instead of `running`
+ * forever. Ours: `attempt` picks an earlier attempt of a rerun job (ops/attempts.ts).
+ */
+export async function getStatus(root: string, input: string, opts: { attempt?: number } = {}): Promise<StatusResult> {
+  const job = await resolveJob(root, input);
+  const paths = opts.attempt !== undefined ? await attemptPaths(job, opts.attempt) : job;
   const meta = await readMeta(paths);
   const st = await readCurrentState(paths);
   const ports = jobPorts(st);
@@ -43,5 +50,6 @@ export async function getStatus(root: string, input: string): Promise<StatusResu
     ...(ports.length > 0 ? { ports } : {}),
     ...ready,
     ...(attention ? { attention } : {}),
+    ...(await attemptField(job, opts.attempt)),
   };
 }

@@ -1,5 +1,6 @@
 import { readTail } from '../logs';
 import { resolveJob } from '../store/jobDir';
+import { attemptField, attemptPaths } from './attempts';
 
 export const DEFAULT_TAIL_LINES = 50;
 export const DEFAULT_TAIL_MAX_BYTES = 65_536;
@@ -15,14 +16,21 @@ export interface TailResult {
   stderr_range: [number, number];
   stdout_total_bytes: number;
   stderr_total_bytes: number;
+  /** ours: which attempt of a rerun job these logs are (ops/attempts.ts). */
+  attempt?: number;
 }
 
 /**
  * `tail` (agent-exec-compat.md §4.5, §5.4): the last lines of both logs within a byte window, reading only
  * that window (§10.13). Works in every state; state.json is not read.
  */
-export async function tailJob(root: string, input: string, opts: { tailLines?: number; maxBytes?: number } = {}): Promise<TailResult> {
-  const paths = await resolveJob(root, input);
+export async function tailJob(
+  root: string,
+  input: string,
+  opts: { tailLines?: number; maxBytes?: number; attempt?: number } = {},
+): Promise<TailResult> {
+  const job = await resolveJob(root, input);
+  const paths = opts.attempt !== undefined ? await attemptPaths(job, opts.attempt) : job;
   const lines = opts.tailLines ?? DEFAULT_TAIL_LINES;
   const maxBytes = opts.maxBytes ?? DEFAULT_TAIL_MAX_BYTES;
   const [out, err] = await Promise.all([readTail(paths.stdout, lines, maxBytes), readTail(paths.stderr, lines, maxBytes)]);
@@ -37,5 +45,6 @@ export async function tailJob(root: string, input: string, opts: { tailLines?: n
     stderr_range: err.range,
     stdout_total_bytes: out.totalBytes,
     stderr_total_bytes: err.totalBytes,
+    ...(await attemptField(job, opts.attempt)),
   };
 }

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { isTerminal, type JobStatus } from '../schema';
 import { JobError } from '../errors';
 import { readMeta, resolveJob } from '../store/jobDir';
+import { attemptField } from './attempts';
 import { ATTENTION_PROBE_MS, observeAttention, watchesAttention, type Attention } from './attention';
 import { LIVENESS_TICK_MS, waitForJob, type WaitOptions } from './jobWatch';
 import { observeReady, readyDecided, readySpecOf, ReadyProbe, type ReadyFields, type ReadyState } from './ready';
@@ -23,6 +24,8 @@ export interface WaitResult {
   ready_at?: string;
   /** ours: the job waits for input or has stalled (ops/attention.ts). */
   attention?: Attention;
+  /** ours: which attempt of a rerun job this is (ops/attempts.ts). */
+  attempt?: number;
 }
 
 /** Size by stat, undefined when the file is missing (the key is then omitted, as in agent-exec). */
@@ -74,5 +77,6 @@ export async function waitJob(root: string, input: string, opts: WaitOptions & {
     ...(st.error !== undefined ? { error: st.error } : {}),
     ...ready,
     ...(attention && !isTerminal(st.job.status) ? { attention } : {}),
+    ...(await attemptField(paths)),
   };
 }

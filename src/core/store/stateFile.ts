@@ -31,17 +31,18 @@ export function orderState(s: JobState): JobState {
 /**
  * Applies `change` to the current state under the lock. `change` gets the current state
  * (undefined when there is none yet) and returns the new one, or undefined to keep it.
- * A terminal state is never replaced by a non-terminal one.
+ * A terminal state is never replaced by a non-terminal one, except by a new attempt (`rerun`).
  */
 export async function updateState(
   paths: JobPaths,
   change: (current: JobState | undefined) => JobState | undefined,
+  opts: { newAttempt?: boolean } = {},
 ): Promise<JobState | undefined> {
   return withJobLock(paths.dir, async () => {
     const current = await readState(paths).catch(() => undefined);
     const next = change(current);
     if (!next) return current;
-    if (current && isTerminal(current.job.status) && !isTerminal(next.job.status)) return current;
+    if (!opts.newAttempt && current && isTerminal(current.job.status) && !isTerminal(next.job.status)) return current;
     const ordered = orderState(next);
     await writeJsonAtomic(paths.state, ordered);
     // Status transitions go to the root's event feed (pid-only updates do not).

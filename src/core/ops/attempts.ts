@@ -1,0 +1,81 @@
+/**
+ * Attempts (ours): `rerun` starts a new attempt of a finished job under the same id. The latest
+ * attempt lives where agent-exec 0.2.3 expects a job's files (state.json, the logs at the top of
+ * the job directory), so it still reads the job; earlier attempts are kept, each with its own
+ * logs, record and events, in `<job>/attempts/<n>/` (1 = the first run). `delete` and `gc`
+ * treat them as part of their job (they sit inside its directory and count in its size).
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { JobError } from '../errors';
+import { REDACT_FILE } from '../redact';
+import { jobPaths, type JobPaths } from '../store/jobDir';
+
+const ATTEMPTS_DIR = 'attempts';
+
+/** What belongs to one attempt; meta.json, stdin and the input pipe belong to the job. */
+const ATTEMPT_FILES = [
+  'state.json',
+  'stdout.log',
+  'stderr.log',
+  'full.log',
+  'exit.rec',
+  'ready.json',
+  'activity.json',
+  'completion_event.json',
+  'notification_events.ndjson',
+  'stdin.eof',
+];
+
+/** Earlier attempts kept in `<job>/attempts/` (the current one is this + 1). */
+export async function archivedAttempts(paths: JobPaths): Promise<number> {
+  const names = await fs.readdir(path.join(paths.dir, ATTEMPTS_DIR)).catch(() => [] as string[]);
+  return names.filter((n) => /^[1-9]\d*$/.test(n)).length;
+}
+
+/** `{attempt: n}` for an answer about attempt `n` of a job that has been rerun (or when one was asked for); `{}` otherwise. */
+export async function attemptField(paths: JobPaths, asked?: number): Promise<{ attempt?: number }> {
+  if (asked !== undefined) return { attempt: asked };
+  const archived = await archivedAttempts(paths);
+  return archived > 0 ? { attempt: archived + 1 } : {};
+}
+
+/** The number of the current (latest) attempt. */
+export const currentAttempt = async (paths: JobPaths): Promise<number> => (await archivedAttempts(paths)) + 1;
+
+/**
+ * The files of attempt `n` (1-based) of a job: its own directory for an earlier attempt, the job
+ * directory for the latest. `meta` stays the job's. Out of range → `invalid_request`.
+ */
+export async function attemptPaths(paths: JobPaths, n: number): Promise<JobPaths> {
+  const latest = await currentAttempt(paths);
+  if (!Number.isSafeInteger(n) || n < 1 || n > latest)
+    throw new JobError('invalid_request', `job ${paths.id} has no attempt ${n} (attempts 1 to ${latest})`, {
+      job_id: paths.id,
+      attempts: latest,
+    });
+  if (n === latest) return paths;
+  const archived = jobPaths(path.join(paths.dir, ATTEMPTS_DIR), String(n));
+  return { ...archived, id: paths.id, meta: paths.meta, stdin: paths.stdin, inputFifo: paths.inputFifo };
+}
+
+/**
+ * Moves the current attempt's files into `attempts/<n>/` (state.json copied: the job keeps a
+ * record until the new attempt's replaces it). Returns the number the new attempt gets.
+ */
+export async function archiveCurrentAttempt(paths: JobPaths): Promise<number> {
+  const n = await currentAttempt(paths);
+  const dir = path.join(paths.dir, ATTEMPTS_DIR, String(n));
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  for (const name of ATTEMPT_FILES) {
+    const from = path.join(paths.dir, name);
+    const to = path.join(dir, name);
+    const done = name === 'state.json' ? fs.copyFile(from, to) : fs.rename(from, to);
+    await done.catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+  // The masked values are the job's: an earlier attempt's logs are read (and masked) in its own directory.
+  await fs.copyFile(path.join(paths.dir, REDACT_FILE), path.join(dir, REDACT_FILE)).catch(() => undefined);
+  return n + 1;
+}
