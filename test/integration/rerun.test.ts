@@ -1,0 +1,78 @@
+/**
+ * Attempts (issue 14 part 2) with real processes: `rerun` keeps every attempt's logs, exit and
+ * timing under the same job id; the latest attempt is where agent-exec 0.2.3 looks.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { runCli } from '../helpers/cli';
+import { NEEDS_LINUX } from '../helpers/platform';
+import { jobIds, readJson, scratch, until, type Scratch } from './runHelpers';
+
+const cli = (s: Scratch, args: string[]) => runCli(['--root', s.root, ...args], { cwd: s.cwd, env: s.env });
+
+test(
+  'rerun: same id and definition, a new attempt; each attempt keeps its logs, exit and times; --attempt reads an earlier one',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const counter = path.join(s.tmp, 'count');
+    // Each run prints its number, a masked value and fails the first time only.
+    const script = `n=$(( $(cat '${counter}' 2>/dev/null || echo 0) + 1 )); echo $n > '${counter}'; echo "run $n $TOKEN"; [ $n -gt 1 ]`;
+    const first = await cli(s, ['run', '--env', 'TOKEN=sesame42', '--mask', 'TOKEN', '--until', '20', '--', 'sh', '-c', script]);
+    const id: string = first.json.job_id;
+    assert.deepEqual([first.json.exit_code, first.json.stdout, 'attempt' in first.json], [1, 'run 1 ***\n', false]);
+
+    const second = await cli(s, ['rerun', id, '--until', '20']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(
+      [second.json.type, second.json.job_id, second.json.state, second.json.exit_code, second.json.stdout, second.json.attempt],
+      ['rerun', id, 'exited', 0, 'run 2 ***\n', 2],
+      'the masked --env value is given again (and masked again)',
+    );
+    assert.deepEqual(jobIds(s.root), [id], 'no second job');
+
+    // The latest attempt is where agent-exec reads a job.
+    assert.equal(readFileSync(path.join(s.root, id, 'stdout.log'), 'utf8'), 'run 2 sesame42\n');
+    assert.equal(readJson(path.join(s.root, id, 'state.json')).result.exit_code, 0);
+    const status = await cli(s, ['status', id]);
+    assert.deepEqual([status.json.state, status.json.exit_code, status.json.attempt], ['exited', 0, 2]);
+
+    const old = await cli(s, ['status', id, '--attempt', '1']);
+    assert.deepEqual([old.json.state, old.json.exit_code, old.json.attempt], ['exited', 1, 1]);
+    assert.ok(old.json.started_at <= status.json.started_at);
+    const oldTail = await cli(s, ['tail', id, '--attempt', '1']);
+    assert.deepEqual([oldTail.json.stdout, oldTail.json.attempt], ['run 1 ***\n', 1]);
+    assert.equal(oldTail.json.stdout_log_path, path.join(s.root, id, 'attempts', '1', 'stdout.log'));
+
+    const missing = await cli(s, ['status', id, '--attempt', '3']);
+    assert.deepEqual([missing.code, missing.json.error.code], [1, 'invalid_request']);
+    assert.equal((await cli(s, ['status', id, '--attempt', '0'])).code, 2);
+
+    // delete takes the attempts with the job.
+    assert.equal((await cli(s, ['delete', id])).json.deleted, 1);
+    assert.equal(existsSync(path.join(s.root, id)), false);
+  },
+);
+
+test('rerun refuses a running or created job (invalid_state) and starts one attempt when two race', { skip: NEEDS_LINUX }, async (t) => {
+  const s = scratch(t);
+  const running = await cli(s, ['run', '--no-wait', '--', 'sleep', '30']);
+  const busy = await cli(s, ['rerun', running.json.job_id]);
+  assert.deepEqual([busy.code, busy.json.error.code], [1, 'invalid_state']);
+  assert.equal((await cli(s, ['kill', running.json.job_id])).json.state, 'killed');
+
+  const created = await cli(s, ['create', '--', 'true']);
+  const notYet = await cli(s, ['rerun', created.json.job_id]);
+  assert.equal(notYet.json.error.code, 'invalid_state');
+  assert.match(notYet.json.error.message, /start it instead/);
+
+  const done = await cli(s, ['run', '--until', '20', '--', 'sh', '-c', 'sleep 0.5']);
+  const id: string = done.json.job_id;
+  const both = await Promise.all([cli(s, ['rerun', id, '--no-wait']), cli(s, ['rerun', id, '--no-wait'])]);
+  assert.deepEqual(both.map((r) => r.code).sort(), [0, 1], JSON.stringify(both.map((r) => r.json)));
+  assert.equal(both.find((r) => r.code === 1)!.json.error.code, 'invalid_state');
+  assert.deepEqual(readdirSync(path.join(s.root, id, 'attempts')), ['1']);
+  await until('the rerun finished', async () => (await cli(s, ['status', id])).json.state === 'exited');
+});
