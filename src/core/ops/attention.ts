@@ -9,14 +9,13 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { stripAnsi } from '../../shared/ansi';
 import { lossyDecode } from '../logs';
-import { cpuTicks, waitsOnPipe } from '../process/inputWait';
-import { scanKillTargets } from '../process/procScan';
+import { cpuTicks, processTree, waitsOnPipe } from '../process/inputWait';
 import { loadRedactor, redactString } from '../redact';
 import type { JobMeta, JobState } from '../schema';
 import { writeJsonAtomic } from '../store/atomicWrite';
 import { SAFE_READ_FLAGS, type JobPaths } from '../store/jobDir';
 import { formatTimestamp } from '../time';
-import { killJob, subjectOf } from './kill';
+import { killJob } from './kill';
 
 export type AttentionKind = 'needs_input' | 'stalled';
 
@@ -120,7 +119,8 @@ export async function observeAttention(root: string, paths: JobPaths, meta: JobM
   const [out, err] = await Promise.all([tailOf(paths.stdout), tailOf(paths.stderr)]);
   const latest = err.mtimeMs > out.mtimeMs && err.text !== '' ? err : out.text !== '' ? out : err;
   const line = () => loadRedactor(paths.dir).then((r) => redactString(r, lastLine(latest.text)));
-  const pids = scanKillTargets(subjectOf(st)).targets.map((t) => t.pid);
+  // The workload's tree (kernel child lists): cheap enough for a probe every second.
+  const pids = st.pid !== undefined ? processTree(st.pid, st.pid_start_time) : [];
 
   if (meta.stdin_pipe && looksLikePrompt(lastLine(latest.text), meta.input_prompt)) {
     const fifo = await fs.stat(paths.inputFifo).catch(() => undefined);
