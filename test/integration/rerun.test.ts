@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { firstDifference, listAttempts } from '../../src/core/ops/attempts';
 import { runCli } from '../helpers/cli';
 import { NEEDS_LINUX } from '../helpers/platform';
 import { jobIds, readJson, scratch, until, type Scratch } from './runHelpers';
@@ -76,3 +77,33 @@ test('rerun refuses a running or created job (invalid_state) and starts one atte
   assert.deepEqual(readdirSync(path.join(s.root, id, 'attempts')), ['1']);
   await until('the rerun finished', async () => (await cli(s, ['status', id])).json.state === 'exited');
 });
+
+test(
+  'listAttempts and firstDifference: each attempt with its result; where the latest output first differs from the last success',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const counter = path.join(s.tmp, 'count');
+    const script = `n=$(( $(cat '${counter}' 2>/dev/null || echo 0) + 1 )); echo $n > '${counter}'; echo same; if [ $n -eq 3 ]; then echo broken; exit 2; fi; echo fine; echo tail`;
+    const id: string = (await cli(s, ['run', '--until', '20', '--', 'sh', '-c', script])).json.job_id;
+    assert.equal(await firstDifference(s.root, id), undefined, 'nothing to compare with before a rerun');
+    await cli(s, ['rerun', id, '--until', '20']);
+    assert.deepEqual(await firstDifference(s.root, id), { attempt: 2, successful_attempt: 1 }, 'same output');
+    await cli(s, ['rerun', id, '--until', '20']);
+    assert.deepEqual(
+      (await listAttempts(s.root, id)).map((a) => [a.attempt, a.state, a.exit_code]),
+      [
+        [1, 'exited', 0],
+        [2, 'exited', 0],
+        [3, 'exited', 2],
+      ],
+    );
+    assert.deepEqual(await firstDifference(s.root, id), {
+      attempt: 3,
+      successful_attempt: 2,
+      line: 2,
+      text: 'broken',
+      successful_text: 'fine',
+    });
+  },
+);

@@ -9,7 +9,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { JobError } from '../errors';
 import { REDACT_FILE } from '../redact';
-import { jobPaths, type JobPaths } from '../store/jobDir';
+import { readHead } from '../logs';
+import type { JobStatus } from '../schema';
+import { jobPaths, resolveJob, type JobPaths } from '../store/jobDir';
+import { readCurrentState } from '../store/stateFile';
 
 const ATTEMPTS_DIR = 'attempts';
 
@@ -78,4 +81,75 @@ export async function archiveCurrentAttempt(paths: JobPaths): Promise<number> {
   // The masked values are the job's: an earlier attempt's logs are read (and masked) in its own directory.
   await fs.copyFile(path.join(paths.dir, REDACT_FILE), path.join(dir, REDACT_FILE)).catch(() => undefined);
   return n + 1;
+}
+
+export interface AttemptSummary {
+  attempt: number;
+  state: JobStatus;
+  exit_code: number | null;
+  signal: string | null;
+  started_at?: string;
+  finished_at?: string;
+  duration_ms: number | null;
+}
+
+/** Every attempt of a job, first to latest, with its result and times (the panel's attempts view). */
+export async function listAttempts(root: string, input: string): Promise<AttemptSummary[]> {
+  const job = await resolveJob(root, input);
+  const latest = await currentAttempt(job);
+  const out: AttemptSummary[] = [];
+  for (let n = 1; n <= latest; n++) {
+    const st = await readCurrentState(await attemptPaths(job, n)).catch(() => undefined);
+    if (!st) continue;
+    out.push({
+      attempt: n,
+      state: st.job.status,
+      exit_code: st.result.exit_code,
+      signal: st.result.signal,
+      ...(st.job.started_at !== undefined ? { started_at: st.job.started_at } : {}),
+      ...(st.finished_at !== undefined ? { finished_at: st.finished_at } : {}),
+      duration_ms: st.result.duration_ms,
+    });
+  }
+  return out;
+}
+
+export interface OutputDifference {
+  /** The attempt compared, and the last successful attempt before it. */
+  attempt: number;
+  successful_attempt: number;
+  /** 1-based line of stdout where they first differ; absent when the outputs are the same. */
+  line?: number;
+  /** That line in each (masked values hidden); absent past the end of one of them. */
+  text?: string;
+  successful_text?: string;
+}
+
+const COMPARE_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Where the stdout of attempt `n` (default the latest) first differs from that of the last
+ * successful attempt before it (exit code 0). Undefined when there is none to compare with.
+ * Reads at most 16 MiB of each log.
+ */
+export async function firstDifference(root: string, input: string, n?: number): Promise<OutputDifference | undefined> {
+  const job = await resolveJob(root, input);
+  const attempts = await listAttempts(root, input);
+  const target = n ?? attempts.length;
+  const good = attempts.filter((a) => a.attempt < target && a.exit_code === 0).pop();
+  if (!good) return undefined;
+  const [mine, theirs] = await Promise.all([target, good.attempt].map(async (k) => (await attemptPaths(job, k)).stdout));
+  const read = async (file: string) => (await readHead(file, COMPARE_MAX_BYTES)).text.split('\n');
+  const [a, b] = await Promise.all([read(mine), read(theirs)]);
+  const base = { attempt: target, successful_attempt: good.attempt };
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] === b[i]) continue;
+    return {
+      ...base,
+      line: i + 1,
+      ...(a[i] !== undefined ? { text: a[i] } : {}),
+      ...(b[i] !== undefined ? { successful_text: b[i] } : {}),
+    };
+  }
+  return base;
 }
