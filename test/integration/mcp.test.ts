@@ -351,9 +351,9 @@ test(
     const b = await connect(t, s, 'client-b');
     const port = await unusedPort();
     const pidsFile = path.join(s.tmp, 'server.pids');
-    // The server binds a second after the start: returning at the first output or at once would say "pending".
+    // It prints at once and binds a second later: no wait_ready, yet a singleton with ready_port answers once it is ready.
     const args = {
-      command: [`sleep 1; exec "${process.execPath}" http-server.js`],
+      command: [`echo starting; sleep 1; exec "${process.execPath}" http-server.js`],
       cwd: PROCS,
       env: { FIXTURE_PIDS: pidsFile, FIXTURE_PORT: String(port) },
       singleton: `web-${port}`,
