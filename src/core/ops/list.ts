@@ -9,7 +9,7 @@
  */
 import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
-import { listeningSockets, type PortListener } from '../process/ports';
+import { socketsOnce, type PortListener } from '../process/ports';
 import { listProcesses } from '../process/proc';
 import { isTerminal, type JobMeta, type JobState, type JobStatus } from '../schema';
 import { jobPaths, metaFromRecord, readRecordSync, stateFromRecord } from '../store/jobDir';
@@ -145,14 +145,13 @@ async function readSummary(root: string, name: string, running?: Map<Summary, Ru
 }
 
 /**
- * The ports and readiness of the running jobs of a page, /proc read once for all of them (and
- * its processes only when something listens at all).
+ * The ports and readiness of the running jobs of a page: /proc's processes read once for all of
+ * them, its socket table once and only when one of their processes holds a socket.
  */
 async function liveFields(root: string, page: readonly Summary[], running: Map<Summary, RunningJob>): Promise<Map<Summary, LiveFields>> {
   const jobs = page.filter((s) => running.has(s));
   if (jobs.length === 0) return new Map();
-  const sockets = listeningSockets();
-  const snapshot: ProcSnapshot = { sockets, procs: sockets.size > 0 ? listProcesses() : [] };
+  const snapshot: ProcSnapshot = { procs: listProcesses(), sockets: socketsOnce() };
   const fields = await mapLimit(jobs, SCAN_CONCURRENCY, async (s): Promise<LiveFields> => {
     const { name, meta, st } = running.get(s)!;
     const ports = jobPorts(st, snapshot);

@@ -5,7 +5,7 @@
  */
 import { JobError } from '../errors';
 import { loadRedactor, redactString, type Redactor } from '../redact';
-import { allListeners, portsOf, type ListeningSocket, type PortListener, type PortProtocol } from '../process/ports';
+import { allListeners, portsOf, type PortListener, type PortProtocol, type SocketTable } from '../process/ports';
 import { listProcesses, readCommandLine, type ProcStat } from '../process/proc';
 import { scanKillTargets } from '../process/killTree';
 import { readCurrentState } from '../store/stateFile';
@@ -64,7 +64,7 @@ async function runningJobs(root: string): Promise<RunningJob[]> {
 /** One read of /proc shared by the port lookups of several jobs (`list`). */
 export interface ProcSnapshot {
   procs: ProcStat[];
-  sockets: Map<string, ListeningSocket>;
+  sockets: SocketTable;
 }
 
 /**
@@ -73,7 +73,6 @@ export interface ProcSnapshot {
  */
 export function jobPorts(st: JobState, snapshot?: ProcSnapshot): PortListener[] {
   if (st.job.status !== 'running') return [];
-  if (snapshot?.sockets.size === 0) return [];
   return portsOf(
     scanKillTargets(subjectOf(st), snapshot?.procs).targets.map((t) => t.pid),
     snapshot?.sockets,
