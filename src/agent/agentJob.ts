@@ -2,7 +2,8 @@
  * Jobs launched for an agent (HTTP `POST /exec`, MCP `run`): the job definition agent-exec's
  * `/exec` builds (agent-exec-compat.md §6: inherited env plus the given entries, no env files, no
  * notifications, kill-after 0), with our fixes: the env values given are masked in
- * `meta.json` (§10.12), and the job records who started it (`meta.owner`).
+ * `meta.json` (§10.12), and the job records who started it (`meta.owner`). Every agent run also
+ * takes the readiness and singleton fields (READY_INPUT), checked by readyRequest.
  *
  * And the ownership rule of the agent surfaces (MCP, HTTP, Copilot, agent commands): each
  * surface records owners in its own namespace (`<surface owner>` or `<surface owner>:<name>`)
@@ -132,13 +133,13 @@ export function agentJobDefinition(input: AgentJobInput): JobDefinition {
   };
 }
 
+/** A port field (`kill`'s and `ports`' `port`, `ready_port`): 1 to 65535. */
+export const PORT_FIELD = { type: 'integer', minimum: PORT_RANGE.min, maximum: PORT_RANGE.max } as const;
+
 /**
  * Readiness and ensure-running fields of an agent's run (MCP/Copilot `run`, HTTP `POST /exec`),
  * the CLI's `--ready-*`, `--wait-ready` and `--singleton`; descriptions written for a model.
  */
-/** A port field (`kill`'s and `ports`' `port`, `ready_port`): 1 to 65535. */
-export const PORT_FIELD = { type: 'integer', minimum: PORT_RANGE.min, maximum: PORT_RANGE.max } as const;
-
 export const READY_INPUT = {
   ready_port: {
     ...PORT_FIELD,
