@@ -1,13 +1,28 @@
 // `list --limit 50` with 10 000 (JOBS) finished jobs in the store, against `node -e 0`. Goal (issue 12):
 // ≤ 30 ms beyond Node's start-up. Also measured: the listing right after a new job directory appeared
-// (created by us: taken in at once; behind its back: the index then re-reads the root's names).
+// (created by us: taken in at once; behind its back: the index then re-reads the root's names), and
+// with RUNNING live jobs on the page (one an HTTP server declaring --ready-port): what their live
+// fields (ports, ready) cost.
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { CLI, fmt, report, sideBySide, tempRoot, timeCommand } from './lib.mjs';
+import { CLI, cli, fmt, report, sideBySide, tempRoot, timeCommand } from './lib.mjs';
 
 const JOBS = Number(process.env.JOBS ?? 10000);
 const RUNS = Number(process.env.RUNS ?? 7);
+const RUNNING = Number(process.env.RUNNING ?? 4);
+const SERVER = path.resolve('test/fixtures/procs/http-server.js');
+
+/** A loopback port nothing listens on right now (the server job takes it). */
+async function unusedPort() {
+  const srv = createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
 const { dir: root, cleanup } = tempRoot();
 try {
   for (let i = 0; i < JOBS; i++) {
@@ -58,12 +73,29 @@ try {
     timeCommand([process.execPath, CLI, '--root', root, 'create', '--', 'true']);
     return list();
   });
+  // Live jobs on the page: an HTTP server declaring --ready-port (listening, ready) and sleepers; ended by the CLI's kill.
+  const { dir: scratch, cleanup: cleanupScratch } = tempRoot();
+  const live = [];
+  let running;
+  try {
+    const port = await unusedPort();
+    const env = { ...process.env, FIXTURE_PIDS: path.join(scratch, 'server.pids'), FIXTURE_PORT: String(port) };
+    live.push(cli(['--root', root, 'run', '--no-wait', '--ready-port', String(port), '--', process.execPath, SERVER], { env }).job_id);
+    for (let i = 1; i < RUNNING; i++) live.push(cli(['--root', root, 'run', '--no-wait', '--', 'sleep', '600']).job_id);
+    const ready = cli(['--root', root, 'wait', '--until-ready', '--until', '30', live[0]]);
+    if (ready.ready !== 'ready') throw new Error(`the server job did not become ready: ${JSON.stringify(ready)}`);
+    running = sideBySide(RUNS, node, list);
+  } finally {
+    for (const id of live) cli(['--root', root, 'kill', id]);
+    cleanupScratch();
+  }
   report(`list --limit 50 over ${JOBS} jobs`, '≤ 30 ms beyond node start-up', [
     `node -e 0: ${fmt(r.baseline)}`,
     `list of an empty root: ${fmt(floor.subject)} (beyond node start-up: ${fmt(floor.subject - floor.baseline)})`,
     `list: ${fmt(r.subject)} (beyond node start-up: ${fmt(r.subject - r.baseline)})`,
     `list after our create: ${fmt(created.subject)} (beyond node start-up: ${fmt(created.subject - created.baseline)})`,
     `list after a directory appeared behind its back: ${fmt(added.subject)} (beyond node start-up: ${fmt(added.subject - added.baseline)})`,
+    `list with ${RUNNING} running jobs on the page (one listening, ready): ${fmt(running.subject)} (beyond node start-up: ${fmt(running.subject - running.baseline)})`,
   ]);
 } finally {
   cleanup();

@@ -2,7 +2,8 @@
  * Jobs launched for an agent (HTTP `POST /exec`, MCP `run`): the job definition agent-exec's
  * `/exec` builds (agent-exec-compat.md §6: inherited env plus the given entries, no env files, no
  * notifications, kill-after 0), with our fixes: the env values given are masked in
- * `meta.json` (§10.12), and the job records who started it (`meta.owner`).
+ * `meta.json` (§10.12), and the job records who started it (`meta.owner`). Every agent run also
+ * takes the readiness and singleton fields (READY_INPUT), checked by readyRequest.
  *
  * And the ownership rule of the agent surfaces (MCP, HTTP, Copilot, agent commands): each
  * surface records owners in its own namespace (`<surface owner>` or `<surface owner>:<name>`)
@@ -11,7 +12,12 @@
  */
 import { JobError } from '../core/errors';
 import type { JobDefinition } from '../core/jobSpec';
+import { PORT_RANGE } from '../core/ops/ports';
+import { checkReadySpec, hasReadyCondition } from '../core/ops/ready';
+import { singletonKeyProblem } from '../core/ops/singleton';
+import type { ReadySpec } from '../core/schema';
 import { readMeta, resolveJob } from '../core/store/jobDir';
+import type { InputOf, InputSpec } from './input';
 
 export type AgentSurface = 'copilot' | 'http' | 'mcp' | 'command';
 
@@ -86,6 +92,10 @@ export interface AgentJobInput {
   /** Seconds, may be fractional (agent-exec: ×1000 truncated to ms, then rounded up to whole seconds). */
   timeout?: number;
   owner: string;
+  /** How the job becomes ready (readyRequest). */
+  ready?: ReadySpec;
+  /** Key under which a live job is reused instead of starting another. */
+  singleton?: string;
 }
 
 /** What an owner may look like: short, printable, no control characters. */
@@ -118,5 +128,72 @@ export function agentJobDefinition(input: AgentJobInput): JobDefinition {
     killAfterSec: 0,
     progressEverySec: 0,
     owner: input.owner,
+    ...(input.ready !== undefined ? { ready: input.ready } : {}),
+    ...(input.singleton !== undefined ? { singleton: input.singleton } : {}),
+  };
+}
+
+/** A port field (`kill`'s and `ports`' `port`, `ready_port`): 1 to 65535. */
+export const PORT_FIELD = { type: 'integer', minimum: PORT_RANGE.min, maximum: PORT_RANGE.max } as const;
+
+/**
+ * Readiness and ensure-running fields of an agent's run (MCP/Copilot `run`, HTTP `POST /exec`),
+ * the CLI's `--ready-*`, `--wait-ready` and `--singleton`; descriptions written for a model.
+ */
+export const READY_INPUT = {
+  ready_port: {
+    ...PORT_FIELD,
+    description: 'Ready when a process of the job listens on this TCP/UDP port (e.g. 3000 for a dev server)',
+  },
+  ready_http: { type: 'string', description: 'Ready when this http:// or https:// URL answers with a status below 500' },
+  ready_log: {
+    type: 'string',
+    description: 'Ready when a line of stdout or stderr matches this regular expression, e.g. "Listening on|ready in"',
+  },
+  ready_timeout: {
+    type: 'number',
+    minimum: 0,
+    description: 'Seconds after the start (> 0): a job not ready by then gets ready "timed_out" (needs a ready condition)',
+  },
+  ready_timeout_kill: { type: 'boolean', default: false, description: 'Kill the job when its ready_timeout passes' },
+  wait_ready: {
+    type: 'boolean',
+    default: false,
+    description:
+      'Return once the job is ready (or ends, or the wait deadline passes) instead of at its first output; needs a ready condition',
+  },
+  singleton: {
+    type: 'string',
+    description:
+      'Ensure running: when a running job was started with this key (by anyone), return it (reused: true) instead of starting another',
+  },
+} as const satisfies InputSpec;
+
+export interface ReadyRequest {
+  ready?: ReadySpec;
+  singleton?: string;
+  /** Observe until ready (wait_ready; a singleton with a ready condition waits for it anyway, core runJob). */
+  untilReady: boolean;
+}
+
+/** READY_INPUT's fields, checked (`invalid_request` naming the field), as the job definition and observation take them. */
+export function readyRequest(input: InputOf<typeof READY_INPUT>): ReadyRequest {
+  const spec: ReadySpec = {
+    ...(input.ready_port !== undefined ? { port: input.ready_port } : {}),
+    ...(input.ready_http !== undefined ? { http: input.ready_http } : {}),
+    ...(input.ready_log !== undefined ? { log: input.ready_log } : {}),
+    // Rounded up: a positive timeout stays positive.
+    ...(input.ready_timeout !== undefined ? { timeout_ms: Math.ceil(input.ready_timeout * 1000) } : {}),
+    ...(input.ready_timeout_kill ? { timeout_kill: true } : {}),
+  };
+  const ready = Object.keys(spec).length > 0 ? checkReadySpec(spec) : undefined;
+  if (input.wait_ready && !hasReadyCondition(ready))
+    throw new JobError('invalid_request', 'wait_ready needs a ready condition: give ready_port, ready_http or ready_log');
+  const keyProblem = input.singleton !== undefined ? singletonKeyProblem(input.singleton) : undefined;
+  if (keyProblem) throw new JobError('invalid_request', `invalid singleton: ${keyProblem}`);
+  return {
+    ...(ready ? { ready } : {}),
+    ...(input.singleton !== undefined ? { singleton: input.singleton } : {}),
+    untilReady: input.wait_ready,
   };
 }

@@ -10,14 +10,14 @@ import { readSlice } from '../core/logs';
 import { DEFAULT_GRACE_MS, describeKillTargets, killJob } from '../core/ops/kill';
 import { canonicalCwd, LIST_STATES, listJobs, type ListState } from '../core/ops/list';
 import { DEFAULT_OBSERVE, runJob, type InlineResult, type LaunchContext } from '../core/ops/run';
-import { jobHoldingPort, listPorts, PORT_RANGE } from '../core/ops/ports';
+import { jobHoldingPort, listPorts } from '../core/ops/ports';
 import { getStatus } from '../core/ops/status';
 import { DEFAULT_TAIL_LINES, tailJob, type TailResult } from '../core/ops/tail';
 import { waitJob } from '../core/ops/wait';
 import { DEFAULT_KILL_SIGNAL, KILL_SIGNALS } from '../core/process/signals';
 import { resolveJob } from '../core/store/jobDir';
 import { tagPatternProblem } from '../core/tags';
-import { agentJobDefinition, checkKillOwner } from './agentJob';
+import { agentJobDefinition, checkKillOwner, PORT_FIELD, READY_INPUT, readyRequest } from './agentJob';
 import { parseInput, type InputOf, type InputSpec } from './input';
 
 /** Default and largest bytes of log text per stream in one result (a model's context is small). */
@@ -67,7 +67,6 @@ const define = <S extends InputSpec>({ call, ...tool }: ToolDefinition<S>): Agen
 });
 
 const JOB_ID = { type: 'string', required: true, description: 'Job id (32 hex characters) or a unique prefix of it' } as const;
-const PORT = { type: 'integer', minimum: PORT_RANGE.min, maximum: PORT_RANGE.max } as const;
 
 /** A hint per stream whose text is only part of its log. */
 function truncationNotes(r: InlineResult | TailResult): string[] {
@@ -92,7 +91,13 @@ const run = define({
     'The job keeps running after this call returns; use wait, output, status and kill with its job_id. ' +
     'Returns a JSON object: job_id, state (running|exited|killed|failed), exit_code when it has ended, the first max_bytes of stdout and stderr, ' +
     'their byte ranges [start, end) and total sizes, and the paths of the full logs. ' +
-    'command is an argv array; a single element is run by the shell (sh -lc), so pipes and && work there.',
+    'command is an argv array; a single element is run by the shell (sh -lc), so pipes and && work there. ' +
+    'Servers and watchers: say when the job is ready with ready_port (it listens on that port), ready_http (the URL answers) and/or ready_log (a line of output matches); ' +
+    'all given must hold. With wait_ready: true the call returns as soon as the job is ready (or ends, or wait_seconds pass; raise wait_seconds for a slow start) ' +
+    'instead of at its first output, and the answer carries ready ("ready" with ready_at, "pending" = not yet, "timed_out" = ready_timeout passed). ' +
+    'To start a dev server once and get it back ready on every later call, give singleton (a key such as "web-dev") with ready_port: ' +
+    'while a job started with that key runs (started by you, a person or another agent) it is returned with reused: true instead of a second copy ' +
+    'fighting for the port, and the call waits for its readiness; a finished one does not count. Do not sleep or poll the log to see if a server is up.',
   input: {
     command: {
       type: 'string[]',
@@ -107,7 +112,7 @@ const run = define({
       type: 'integer',
       maximum: TOOL_MAX_WAIT_SECONDS,
       default: DEFAULT_OBSERVE.untilSec,
-      description: `Seconds to wait for first output or exit before returning (0 = return at once; at most ${TOOL_MAX_WAIT_SECONDS})`,
+      description: `Seconds to wait for first output or exit (or readiness, with wait_ready) before returning (0 = return at once; at most ${TOOL_MAX_WAIT_SECONDS})`,
     },
     max_bytes: {
       type: 'integer',
@@ -115,21 +120,24 @@ const run = define({
       default: TOOL_DEFAULT_BYTES,
       description: 'Bytes of stdout and of stderr to include (from the start)',
     },
+    ...READY_INPUT,
   },
   readOnly: false,
   destructive: false,
   async call(input, ctx) {
+    const { untilReady, ...ready } = readyRequest(input);
     const definition = agentJobDefinition({
       command: input.command,
       cwd: input.cwd,
       env: input.env,
       timeout: input.timeout_seconds,
       owner: ctx.owner,
+      ...ready,
     });
     const waitSec = input.wait_seconds;
     const result = await runJob(
       ctx.root,
-      { definition, observe: { wait: waitSec > 0, untilSec: waitSec, forever: false, maxBytes: input.max_bytes } },
+      { definition, observe: { wait: waitSec > 0, untilSec: waitSec, forever: false, maxBytes: input.max_bytes, untilReady } },
       ctx.launch,
     );
     return { envelope: okEnvelope('run', result), notes: truncationNotes(result) };
@@ -141,7 +149,8 @@ const status = define({
   title: 'Job status',
   description:
     'Return the state of a job without waiting: job_id, state (created|running|exited|killed|failed), exit_code when it exited, ' +
-    'created_at / started_at / finished_at (UTC), and error when the job failed to start or its supervisor was lost.',
+    'created_at / started_at / finished_at (UTC), error when the job failed to start or its supervisor was lost, ' +
+    'ports (the TCP/UDP ports a running job listens on) and ready (pending|ready|timed_out, with ready_at) when the job declares a ready condition.',
   input: { job_id: JOB_ID },
   readOnly: true,
   destructive: false,
@@ -205,7 +214,9 @@ const wait = define({
   description:
     `Wait until a job ends or timeout_seconds pass (default ${TOOL_DEFAULT_WAIT_SECONDS}, at most ${TOOL_MAX_WAIT_SECONDS}), then return its state: ` +
     'job_id, state, exit_code when it exited, stdout/stderr sizes in bytes, updated_at. If state is still running the deadline passed: call wait again, ' +
-    'or read output. Keep timeout_seconds below your own tool-call timeout.',
+    'or read output. Keep timeout_seconds below your own tool-call timeout. ' +
+    'until_ready: true returns as soon as a server job is ready instead of waiting for its end (the job must have been started with ready_port, ready_http or ready_log); ' +
+    'the answer then carries ready: "ready" (with ready_at), "timed_out" (its ready_timeout passed), or "pending" with state running when the deadline passed first.',
   input: {
     job_id: JOB_ID,
     timeout_seconds: {
@@ -215,12 +226,18 @@ const wait = define({
       default: TOOL_DEFAULT_WAIT_SECONDS,
       description: 'Seconds to wait at most',
     },
+    until_ready: {
+      type: 'boolean',
+      default: false,
+      description: 'Return once the job is ready (or its ready timeout passes, or it ends) rather than at its end',
+    },
   },
   readOnly: true,
   destructive: false,
   async call(input, ctx) {
     const timeoutMs = input.timeout_seconds * 1000;
-    return { envelope: okEnvelope('wait', await waitJob(ctx.root, input.job_id, { timeoutMs, signal: ctx.signal })), notes: [] };
+    const result = await waitJob(ctx.root, input.job_id, { timeoutMs, signal: ctx.signal, untilReady: input.until_ready });
+    return { envelope: okEnvelope('wait', result), notes: [] };
   },
 });
 
@@ -228,7 +245,7 @@ const wait = define({
 export const KILL_INPUT = {
   job_id: { ...JOB_ID, required: false, description: 'Job id (32 hex characters) or a unique prefix of it; give this or port' },
   port: {
-    ...PORT,
+    ...PORT_FIELD,
     description:
       'Instead of job_id: the job whose processes listen on this TCP/UDP port (refused when the listener is not a job of the store)',
   },
@@ -290,7 +307,8 @@ const list = define({
   name: 'list',
   title: 'List jobs',
   description:
-    'List jobs in the shared job store, newest first: job_id, short_job_id, state, exit_code, created_at/started_at/finished_at, tags. ' +
+    'List jobs in the shared job store, newest first: job_id, short_job_id, state, exit_code, created_at/started_at/finished_at, tags; ' +
+    'a running job also has ports (the TCP/UDP ports it listens on) when it listens, and ready (pending|ready|timed_out) when it declares a ready condition. ' +
     'Includes jobs started by people (VS Code, the agent-exec CLI) and by other agents. truncated is true when more jobs matched than limit.',
   input: {
     state: { type: 'string', enum: LIST_STATES, description: 'Only jobs in this state' },
@@ -322,7 +340,7 @@ const ports = define({
     'Who listens on each TCP/UDP port of this machine: port, protocol, address, and the holder: pid and command, plus job_id and owner when the process belongs to a running job of the store. ' +
     'A listener without job_id is a process outside the store (not killable with the kill tool). ' +
     'Use it before starting a server, to find the job already serving a port (then reuse it, or kill it by port), or after starting one, to see which port it took.',
-  input: { port: { ...PORT, description: 'Only this port (default: every listening port)' } },
+  input: { port: { ...PORT_FIELD, description: 'Only this port (default: every listening port)' } },
   readOnly: true,
   destructive: false,
   call: async (input, ctx) => ({

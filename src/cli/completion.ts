@@ -85,7 +85,7 @@ interface Scope {
 
 /** The ids of the caller's jobs in `states`, running jobs first, then newest first. */
 async function jobCandidates(root: string, states: CommandSpec['positionals'][number]['jobStates'], scope: Scope): Promise<string[]> {
-  const { jobs } = await listJobs(root, { cwd: canonicalCwd(scope.cwd), limit: 0 });
+  const { jobs } = await listJobs(root, { cwd: canonicalCwd(scope.cwd), limit: 0, live: false });
   const wanted = jobs.filter((j) => states === 'any' || (states ?? []).some((s) => s === j.state));
   return [...wanted.filter((j) => j.state === 'running'), ...wanted.filter((j) => j.state !== 'running')].map((j) => j.job_id);
 }

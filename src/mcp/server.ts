@@ -26,7 +26,9 @@ export const DEFAULT_OWNER = SURFACE_OWNER.mcp;
 const INSTRUCTIONS =
   'Background jobs shared with the person (VS Code job panel, agent-exec CLI) and other agents. ' +
   'Start long commands (builds, tests, servers) with run, then poll with wait (bounded) and read logs with output; ' +
-  'stop them with kill (dry_run: true previews what would die). ports tells who listens on a port (a job or another process) before you start a server. Job ids are 32 hex characters; a unique prefix works too. All times are UTC, all sizes bytes.';
+  'stop them with kill (dry_run: true previews what would die). ports tells who listens on a port (a job or another process) before you start a server. ' +
+  'A dev server: run it with singleton (a key) and ready_port (or ready_http / ready_log); the call returns it ready, and later runs with that key get the same job back (reused: true) instead of a second copy. ' +
+  'Job ids are 32 hex characters; a unique prefix works too. All times are UTC, all sizes bytes.';
 
 /**
  * `agent:<client name>` from the initialize handshake, reduced to what meta.owner accepts; a

@@ -4,7 +4,8 @@
  * `tail_lines`/`max_bytes`, `/wait` is bounded by `until` (seconds), `/kill` takes `signal`
  * and `force` (the agents' ownership rule, src/agent/agentJob.ts) and `dry_run` (the preview:
  * nothing signalled, so no ownership check), `/exec` takes `owner` (within the HTTP surface's
- * namespace), `GET /list` lists jobs and `GET /ports` who listens on each port.
+ * namespace) and the agents' readiness and singleton fields (READY_INPUT), `/wait` takes
+ * `until_ready`, `GET /list` lists jobs and `GET /ports` who listens on each port.
  */
 import type { IncomingMessage } from 'node:http';
 import { okEnvelope } from '../core/envelope';
@@ -18,7 +19,7 @@ import { DEFAULT_TAIL_LINES, DEFAULT_TAIL_MAX_BYTES, tailJob } from '../core/ops
 import { DEFAULT_WAIT_UNTIL_SECONDS, waitJob } from '../core/ops/wait';
 import { DEFAULT_KILL_SIGNAL } from '../core/process/signals';
 import { tagPatternProblem } from '../core/tags';
-import { agentJobDefinition, checkKillOwner, claimOwner, SURFACE_OWNER } from '../agent/agentJob';
+import { agentJobDefinition, checkKillOwner, claimOwner, READY_INPUT, readyRequest, SURFACE_OWNER } from '../agent/agentJob';
 import { parseInput, type InputSpec } from '../agent/input';
 import { HttpError } from './access';
 
@@ -115,7 +116,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** `POST /exec` body (agent-exec-compat.md §6 field names; `timeout` in seconds) plus our `owner`. */
+/** `POST /exec` body (agent-exec-compat.md §6 field names; `timeout` in seconds) plus our `owner` and readiness fields. */
 export const EXEC_BODY = {
   command: { type: 'string[]', description: 'Command argv; one element is run by the shell' },
   cwd: { type: 'string', description: "Working directory (default: the server's)" },
@@ -128,6 +129,7 @@ export const EXEC_BODY = {
     type: 'string',
     description: `Who starts the job: ${HTTP_OWNER} (default) or ${HTTP_OWNER}:<name>; a bare <name> means the latter`,
   },
+  ...READY_INPUT,
 } as const satisfies InputSpec;
 
 async function exec(ctx: RouteContext): Promise<object> {
@@ -146,14 +148,16 @@ async function exec(ctx: RouteContext): Promise<object> {
     throw err instanceof JobError ? new JobError('invalid_request', `invalid JSON: ${err.message}`) : err;
   }
   if (!body.command || body.command.length === 0) throw new JobError('invalid_request', 'command field is required and must be non-empty');
+  const { untilReady, ...ready } = readyRequest(body);
   const definition = agentJobDefinition({
     command: body.command,
     cwd: body.cwd,
     env: body.env,
     timeout: body.timeout,
     owner: httpOwner(body.owner),
+    ...ready,
   });
-  const observe = { wait: body.wait, untilSec: body.until, forever: false, maxBytes: body.max_bytes };
+  const observe = { wait: body.wait, untilSec: body.until, forever: false, maxBytes: body.max_bytes, untilReady };
   // agent-exec's /exec answer never lists env_vars.
   const { env_vars: _masked, ...result } = await runJob(ctx.root, { definition, observe }, ctx.launch);
   return okEnvelope('run', result);
@@ -189,7 +193,8 @@ export const ROUTES: readonly Route[] = [
     path: /^\/wait\/([^/]+)$/,
     handle: async (c) => {
       const until = numberQuery(c.query, 'until', DEFAULT_WAIT_UNTIL_SECONDS, MAX_WAIT_SECONDS, true);
-      return okEnvelope('wait', await waitJob(c.root, c.id, { timeoutMs: until * 1000, signal: c.signal }));
+      const untilReady = boolQuery(c.query, 'until_ready');
+      return okEnvelope('wait', await waitJob(c.root, c.id, { timeoutMs: until * 1000, signal: c.signal, untilReady }));
     },
   },
   {

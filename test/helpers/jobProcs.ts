@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from '../../src/core/store/atomicWrite';
@@ -39,6 +40,15 @@ export function startWorkload(dir: string, argv: string[], jobId = newJobId(), e
   });
   child.unref();
   return { jobId, pid: child.pid!, pidsFile };
+}
+
+/** A loopback port nothing listens on right now, for a fixture server to take next (http-server.js with FIXTURE_PORT). */
+export async function unusedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as { port: number };
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
 }
 
 /** Polls the pids file until every role has reported (bounded); returns role → pid. */

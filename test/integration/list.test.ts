@@ -7,6 +7,9 @@ import { listJobs } from '../../src/core/ops/list';
 import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
 import { tempStore } from '../helpers/tempRoot';
+import { PROCS, unusedPort, waitForRoles } from '../helpers/jobProcs';
+import { NEEDS_LINUX } from '../helpers/platform';
+import { scratch } from './runHelpers';
 
 const ENTRY_KEYS = ['job_id', 'short_job_id', 'state', 'exit_code', 'created_at', 'started_at', 'finished_at', 'updated_at', 'tags'];
 
@@ -307,3 +310,57 @@ test('list index without a tag filter: finished jobs are placed from the index, 
     [older],
   );
 });
+
+test(
+  "list: a running job adds the ports it listens on and its ready state; a job without them (or finished) keeps agent-exec's entry",
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const port = await unusedPort();
+    const pidsFile = path.join(s.tmp, 'server.pids');
+    const cli = (...args: string[]) => runCli(['--root', s.root, ...args], { cwd: s.cwd, env: { ...s.env, FIXTURE_PIDS: pidsFile } });
+    const server = await cli(
+      'run',
+      '--no-wait',
+      '--ready-port',
+      String(port),
+      '--',
+      'env',
+      `FIXTURE_PORT=${port}`,
+      'node',
+      path.join(PROCS, 'http-server.js'),
+    );
+    assert.equal(server.code, 0, server.stdout + server.stderr);
+    const id: string = server.json.job_id;
+    s.killAtEnd.add(id);
+    const plain = await cli('run', '--no-wait', '--', 'sleep', '300');
+    s.killAtEnd.add(plain.json.job_id);
+    const ready = await cli('wait', '--until-ready', '--until', '60', id);
+    assert.equal(ready.json.ready, 'ready', ready.stdout);
+    const { root: pid } = await waitForRoles({ jobId: id, pid: 0, pidsFile }, ['root']);
+
+    const listed = await cli('list');
+    const byId = Object.fromEntries(listed.json.jobs.map((j: { job_id: string }) => [j.job_id, j]));
+    const running = ['job_id', 'short_job_id', 'state', 'created_at', 'started_at', 'updated_at', 'tags'];
+    assert.deepEqual(Object.keys(byId[plain.json.job_id]), running, 'no ports, no readiness: the entry agent-exec 0.2.3 gives');
+    assert.deepEqual(Object.keys(byId[id]), [...running, 'ports', 'ready', 'ready_at']);
+    assert.deepEqual(byId[id].ports, [{ port, protocol: 'tcp', address: '127.0.0.1', pid }]);
+    assert.deepEqual([byId[id].ready, byId[id].ready_at], ['ready', ready.json.ready_at]);
+    assert.deepEqual(
+      (await cli('ps')).json.jobs.find((j: { job_id: string }) => j.job_id === id),
+      byId[id],
+    );
+    // Callers that need ids only (completion) skip the live look-ups.
+    const idsOnly = await listJobs(s.root, { live: false });
+    assert.deepEqual(Object.keys(idsOnly.jobs.find((j) => j.job_id === id)!), running);
+
+    for (const job of [id, plain.json.job_id]) assert.equal((await cli('kill', job)).json.state, 'killed');
+    const after = await cli('list');
+    for (const j of after.json.jobs)
+      assert.deepEqual(
+        Object.keys(j),
+        ENTRY_KEYS.filter((k) => k !== 'exit_code'),
+        'a finished job: no live fields',
+      );
+  },
+);

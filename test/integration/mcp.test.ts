@@ -11,8 +11,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CLI } from '../helpers/cli';
 import { findEnvTagged, readProcStat } from '../../src/core/process/proc';
-import { readJson, scratch, until, type Scratch } from './runHelpers';
-import { PROCS, waitForRoles } from '../helpers/jobProcs';
+import { jobIds, readJson, scratch, until, type Scratch } from './runHelpers';
+import { PROCS, unusedPort, waitForRoles } from '../helpers/jobProcs';
 import { NEEDS_LINUX } from '../helpers/platform';
 
 const CLIENT_NAME = 'mcp-test-client';
@@ -58,6 +58,7 @@ test('tools are listed with model-facing descriptions and strict JSON Schemas', 
   const { client } = await connect(t, s);
   assert.equal(client.getServerVersion()?.name, 'agent-exec');
   assert.match(client.getInstructions() ?? '', /wait \(bounded\)/);
+  assert.match(client.getInstructions() ?? '', /singleton .* ready_port/);
   const { tools } = await client.listTools();
   assert.deepEqual(
     tools.map((tool) => tool.name),
@@ -180,6 +181,28 @@ test('failures are tool errors whose text is the error envelope; unknown tools a
     ],
     ['output', { job_id: missing, stream: 'both', offset: 0 }, 'invalid_request', /^field `stream`: unknown variant "both"/],
     ['list', { tag: ['bad tag!'] }, 'invalid_request', /^invalid tag pattern/],
+    [
+      'run',
+      { command: ['true'], ready_port: 0 },
+      'invalid_request',
+      /^field `ready_port`: invalid value: integer `0`, expected at least 1$/,
+    ],
+    [
+      'run',
+      { command: ['true'], ready_http: 'ftp://x' },
+      'invalid_request',
+      /^invalid ready_http: expected an http:\/\/ or https:\/\/ URL$/,
+    ],
+    ['run', { command: ['true'], ready_log: '(' }, 'invalid_request', /^invalid ready_log: /],
+    [
+      'run',
+      { command: ['true'], ready_log: 'x', ready_timeout: 0 },
+      'invalid_request',
+      /^invalid ready_timeout: expected a positive duration$/,
+    ],
+    ['run', { command: ['true'], ready_timeout: 5 }, 'invalid_request', /^a ready timeout needs a ready condition/],
+    ['run', { command: ['true'], wait_ready: true }, 'invalid_request', /^wait_ready needs a ready condition/],
+    ['run', { command: ['true'], singleton: ' ' }, 'invalid_request', /^invalid singleton: expected a non-empty key$/],
   ];
   for (const [name, args, code, message] of cases) {
     const r = await call(name, args);
@@ -191,6 +214,7 @@ test('failures are tool errors whose text is the error envelope; unknown tools a
     assert.match(r.json.error.message, message, `${name} ${JSON.stringify(args)}`);
   }
   await assert.rejects(client.callTool({ name: 'nope', arguments: {} }), /unknown tool: nope/);
+  assert.deepEqual(jobIds(s.root), [], 'a refused run starts nothing');
 });
 
 test(
@@ -315,5 +339,93 @@ test(
       'pages keep raw byte ranges',
     );
     for (const r of [run, tail, first, second]) assert.ok(!JSON.stringify(r.json).includes(secret));
+  },
+);
+
+test(
+  'a dev server started once: run with singleton + ready_port returns it ready, a second run (another client) reuses it; status and list show ready and ports',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const a = await connect(t, s, 'client-a');
+    const b = await connect(t, s, 'client-b');
+    const port = await unusedPort();
+    const pidsFile = path.join(s.tmp, 'server.pids');
+    // It prints at once and binds a second later: no wait_ready, yet a singleton with ready_port answers once it is ready.
+    const args = {
+      command: [`echo starting; sleep 1; exec "${process.execPath}" http-server.js`],
+      cwd: PROCS,
+      env: { FIXTURE_PIDS: pidsFile, FIXTURE_PORT: String(port) },
+      singleton: `web-${port}`,
+      ready_port: port,
+      wait_seconds: 60,
+    };
+    const first = await a.call('run', args);
+    assert.equal(first.isError, false, JSON.stringify(first.json));
+    const id: string = first.json.job_id;
+    s.killAtEnd.add(id);
+    assert.deepEqual([first.json.state, first.json.ready, first.json.reused], ['running', 'ready', false]);
+    assert.match(first.json.ready_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const { root: pid } = await waitForRoles({ jobId: id, pid: 0, pidsFile }, ['port', 'root']);
+    assert.deepEqual(readJson(path.join(s.root, id, 'meta.json')).ready, { port });
+
+    const second = await b.call('run', { ...args, command: ['echo a second copy'] });
+    assert.equal(second.isError, false, JSON.stringify(second.json));
+    assert.deepEqual(
+      [second.json.job_id, second.json.state, second.json.ready, second.json.ready_at, second.json.reused],
+      [id, 'running', 'ready', first.json.ready_at, true],
+    );
+    assert.deepEqual(jobIds(s.root), [id], 'no second job was started');
+
+    const status = await b.call('status', { job_id: id });
+    assert.deepEqual([status.json.ready, status.json.ready_at], ['ready', first.json.ready_at]);
+    assert.deepEqual(status.json.ports, [{ port, protocol: 'tcp', address: '127.0.0.1', pid }]);
+    const listed = await b.call('list', { state: 'running' });
+    assert.deepEqual(
+      listed.json.jobs.map((j: Record<string, unknown>) => [j.job_id, j.ports, j.ready, j.ready_at]),
+      [[id, [{ port, protocol: 'tcp', address: '127.0.0.1', pid }], 'ready', first.json.ready_at]],
+    );
+    const ready = await b.call('wait', { job_id: id, until_ready: true, timeout_seconds: 30 });
+    assert.deepEqual([ready.json.state, ready.json.ready], ['running', 'ready'], 'a ready job: wait until_ready returns at once');
+
+    const killed = await a.call('kill', { job_id: id, grace_seconds: 1 });
+    assert.equal(killed.json.state, 'killed', JSON.stringify(killed.json));
+    assert.deepEqual(findEnvTagged(id), []);
+    // The key's job has ended: the next run starts a new one.
+    const again = await b.call('run', { ...args, command: ['sleep 300'], ready_port: undefined, ready_log: 'never', wait_seconds: 0 });
+    assert.equal(again.isError, false, JSON.stringify(again.json));
+    s.killAtEnd.add(again.json.job_id);
+    assert.notEqual(again.json.job_id, id);
+    assert.deepEqual([again.json.reused, again.json.ready], [false, 'pending']);
+    assert.equal((await b.call('kill', { job_id: again.json.job_id, grace_seconds: 1 })).json.state, 'killed');
+  },
+);
+
+test(
+  'wait until_ready returns when the log line comes, not at the end; a job without a ready condition is refused',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const { call } = await connect(t, s);
+    const run = await call('run', {
+      command: ['echo starting; sleep 1; echo "server up on 1234"; exec sleep 300'],
+      ready_log: 'up on \\d+',
+      wait_seconds: 0,
+    });
+    assert.equal(run.isError, false, JSON.stringify(run.json));
+    const id: string = run.json.job_id;
+    s.killAtEnd.add(id);
+    assert.equal(run.json.ready, 'pending');
+    const waited = await call('wait', { job_id: id, until_ready: true, timeout_seconds: 60 });
+    assert.equal(waited.isError, false, JSON.stringify(waited.json));
+    assert.deepEqual([waited.json.state, waited.json.ready], ['running', 'ready']);
+    assert.ok(waited.json.stdout_total_bytes > 'starting\n'.length, 'it returned after the line was written');
+
+    const plain = await call('run', { command: ['sleep', '300'], wait_seconds: 0 });
+    s.killAtEnd.add(plain.json.job_id);
+    const refused = await call('wait', { job_id: plain.json.job_id, until_ready: true });
+    assert.deepEqual([refused.isError, refused.json.error.code], [true, 'invalid_state']);
+    assert.match(refused.json.error.message, /declares no ready condition/);
+    for (const job of [id, plain.json.job_id]) assert.equal((await call('kill', { job_id: job, grace_seconds: 1 })).json.state, 'killed');
   },
 );

@@ -277,8 +277,16 @@ test(
       ['{"command":', /^invalid JSON: /],
       [
         '{"command":["true"],"timeout_ms":5}',
-        'invalid JSON: unknown field `timeout_ms`, expected one of `command`, `cwd`, `env`, `timeout`, `wait`, `until`, `max_bytes`, `owner`',
+        'invalid JSON: unknown field `timeout_ms`, expected one of `command`, `cwd`, `env`, `timeout`, `wait`, `until`, `max_bytes`, `owner`, ' +
+          '`ready_port`, `ready_http`, `ready_log`, `ready_timeout`, `ready_timeout_kill`, `wait_ready`, `singleton`',
       ],
+      ['{"command":["true"],"ready_http":"localhost:3000"}', 'invalid ready_http: expected an http:// or https:// URL'],
+      [
+        '{"command":["true"],"ready_port":70000}',
+        'invalid JSON: field `ready_port`: invalid value: integer `70000`, expected at most 65535',
+      ],
+      ['{"command":["true"],"wait_ready":true}', 'wait_ready needs a ready condition: give ready_port, ready_http or ready_log'],
+      ['{"command":["true"],"singleton":""}', 'invalid singleton: expected a non-empty key'],
       ['{"command":[]}', 'command field is required and must be non-empty'],
       ['{"cwd":"/"}', 'command field is required and must be non-empty'],
       ['{"command":"true"}', 'invalid JSON: field `command`: invalid type: string "true", expected a sequence of strings'],
@@ -309,6 +317,10 @@ test(
       assert.equal(errorOf(r).code, 'invalid_request');
     }
     assert.equal((await call(server, 'POST', `/kill/${a}?no_wait=maybe`)).status, 400);
+    assert.equal((await call(server, 'GET', `/wait/${a}?until_ready=yes`)).status, 400);
+    const notDeclared = await call(server, 'GET', `/wait/${a}?until_ready=true`);
+    assert.equal(notDeclared.status, 400);
+    assert.equal(errorOf(notDeclared).code, 'invalid_state');
     assert.equal((await call(server, 'POST', `/kill/${a}?force=yes`)).status, 400);
     assert.equal((await call(server, 'GET', '/list?state=sleeping')).status, 400);
 
@@ -318,6 +330,60 @@ test(
     assert.equal(trailing.status, 404);
     const wrongMethod = await call(server, 'GET', '/exec');
     assert.deepEqual([wrongMethod.status, wrongMethod.text, wrongMethod.headers.get('allow')], [405, '', 'POST']);
+  },
+);
+
+test(
+  '/exec with ready_log and wait_ready answers once the line is written; a singleton is reused; /wait?until_ready=true; /list shows ready',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const server = await startServe(t, s);
+    const run = await exec(server, {
+      command: ['echo booting; sleep 1; echo listening; exec sleep 300'],
+      ready_log: '^listening$',
+      wait_ready: true,
+      singleton: 'api',
+      until: 60,
+    });
+    assert.equal(run.status, 200, run.text);
+    const id: string = run.json.job_id;
+    s.killAtEnd.add(id);
+    // Not at the first output ("booting"): at the ready line.
+    assert.deepEqual(
+      [run.json.state, run.json.stdout, run.json.ready, run.json.reused],
+      ['running', 'booting\nlistening\n', 'ready', false],
+    );
+    assert.deepEqual(readJson(path.join(s.root, id, 'meta.json')).ready, { log: '^listening$' });
+
+    const reused = await exec(server, { command: ['true'], singleton: 'api', ready_log: 'x' });
+    assert.equal(reused.status, 200, reused.text);
+    assert.deepEqual([reused.json.job_id, reused.json.ready, reused.json.reused], [id, 'ready', true]);
+    assert.deepEqual(jobIds(s.root), [id]);
+
+    const later = await exec(server, { command: ['sleep 1; echo ok; exec sleep 300'], ready_log: 'ok', ready_timeout: 120, wait: false });
+    assert.equal(later.status, 200, later.text);
+    const laterId: string = later.json.job_id;
+    s.killAtEnd.add(laterId);
+    assert.equal(later.json.ready, 'pending');
+    assert.deepEqual(readJson(path.join(s.root, laterId, 'meta.json')).ready, { log: 'ok', timeout_ms: 120_000 });
+    const waited = await call(server, 'GET', `/wait/${laterId}?until_ready=true&until=60`);
+    assert.equal(waited.status, 200, waited.text);
+    assert.deepEqual([waited.json.state, waited.json.ready, waited.json.stdout_total_bytes], ['running', 'ready', 3]);
+
+    const list = await call(server, 'GET', '/list?state=running');
+    assert.deepEqual(
+      list.json.jobs.map((j: Record<string, unknown>) => [j.job_id, j.ready, 'ports' in j]).sort(),
+      [
+        [id, 'ready', false],
+        [laterId, 'ready', false],
+      ].sort(),
+    );
+    for (const job of [id, laterId]) {
+      const killed = await call(server, 'POST', `/kill/${job}`);
+      assert.equal(killed.json.state, 'killed', killed.text);
+      assert.deepEqual(findEnvTagged(job), []);
+    }
   },
 );
 

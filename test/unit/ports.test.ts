@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
-import { allListeners, portsOf } from '../../src/core/process/ports';
+import { spawn } from 'node:child_process';
+import { allListeners, listeningSockets, portsOf, socketsOnce } from '../../src/core/process/ports';
 
 const linux = process.platform === 'linux';
 
@@ -60,3 +61,23 @@ test('portsOf: a connected (client) socket is not a listener', { skip: !linux },
     [port],
   );
 });
+
+test(
+  'portsOf reads the socket table only once one of the processes holds a socket; socketsOnce reads it once',
+  { skip: !linux },
+  async (t) => {
+    const sleeper = spawn('sleep', ['300'], { stdio: 'ignore' });
+    t.after(() => sleeper.kill('SIGKILL'));
+    const server = (await listen('127.0.0.1'))!;
+    t.after(() => server.close());
+    let reads = 0;
+    const counted = () => (reads++, listeningSockets());
+    assert.deepEqual(portsOf([sleeper.pid!], counted), []);
+    assert.equal(reads, 0, 'a process without sockets: /proc/net is not read');
+    const port = (server.address() as AddressInfo).port;
+    assert.ok(portsOf([sleeper.pid!, process.pid], counted).some((l) => l.port === port && l.pid === process.pid));
+    assert.equal(reads, 1);
+    const shared = socketsOnce();
+    assert.equal(shared(), shared(), 'one read, kept');
+  },
+);

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { okEnvelope } from '../../core/envelope';
 import { DEFAULT_OLDER_THAN } from '../../core/ops/gc';
 import type { CreateRequest } from '../../core/ops/create';
+import { singletonKeyProblem } from '../../core/ops/singleton';
 import { DEFAULT_OBSERVE, runJob, type AutoGcFlags, type LaunchContext, type ObserveOptions } from '../../core/ops/run';
 import type { Args, FlagSpec } from '../args';
 import type { CliCommand, CliContext } from '../command';
@@ -35,14 +36,12 @@ export const LAUNCH_FLAGS: readonly FlagSpec[] = [
 export function observeFromArgs(args: Args): ObserveOptions {
   const maxBytes = args.int('max-bytes', DEFAULT_OBSERVE.maxBytes);
   if (args.bool('no-wait')) return { wait: false, untilSec: 0, forever: false, maxBytes };
-  // A singleton with ready conditions returns a ready server, whether it started it or found it.
-  const readyFlags = ['ready-port', 'ready-http', 'ready-log'].some((f) => args.has(f));
   return {
     wait: args.has('wait') ? args.bool('wait') : true,
     untilSec: args.int('until', DEFAULT_OBSERVE.untilSec),
     forever: args.bool('forever'),
     maxBytes,
-    untilReady: args.bool('wait-ready') || (args.has('singleton') && readyFlags),
+    untilReady: args.bool('wait-ready'),
   };
 }
 
@@ -79,7 +78,7 @@ export const runCommand: CliCommand = {
       {
         name: 'singleton',
         value: '<KEY>',
-        validate: (v) => (v.trim() === '' ? 'expected a non-empty key' : undefined),
+        validate: singletonKeyProblem,
         help: 'Return the running job started with this key (reused: true) instead of starting another',
       },
     ],

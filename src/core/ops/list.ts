@@ -3,10 +3,14 @@
  * meta.json and state.json of the jobs still moving (running, created, unreadable, just
  * finished); finished jobs come from an index sorted as list sorts, read from the top until the
  * page is full (listIndex.ts), and the page shown is checked against disk. Only `running`
- * records get a liveness check, so a lost job shows as `failed` (§10.1).
+ * records get a liveness check, so a lost job shows as `failed` (§10.1). Running jobs of the
+ * page (and only they) add what is looked up live (ours): the `ports` they listen on and their
+ * `ready` state; a listing without such jobs reads nothing more.
  */
 import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
+import { socketsOnce, type PortListener } from '../process/ports';
+import { listProcesses } from '../process/proc';
 import { isTerminal, type JobMeta, type JobState, type JobStatus } from '../schema';
 import { jobPaths, metaFromRecord, readRecordSync, stateFromRecord } from '../store/jobDir';
 import { SHORT_ID_LENGTH } from '../store/jobId';
@@ -31,6 +35,9 @@ import {
   type RootStamp,
   type Summary,
 } from './listIndex';
+import { jobPorts, type ProcSnapshot } from './ports';
+import { observeReady, type ReadyFields, type ReadyState } from './ready';
+import { mapLimit, SCAN_CONCURRENCY } from './scan';
 
 export type ListState = JobStatus | 'unknown';
 export const LIST_STATES: readonly ListState[] = ['created', 'running', 'exited', 'killed', 'failed', 'unknown'];
@@ -48,6 +55,11 @@ export interface ListEntry {
   tags: string[];
   /** ours: why a job failed (e.g. its supervisor was lost). */
   error?: string;
+  /** ours: the ports a running job's processes listen on; absent when none (agent-exec's entry unchanged). */
+  ports?: PortListener[];
+  /** ours: readiness of a running job that declares how it becomes ready (ops/ready.ts). */
+  ready?: ReadyState;
+  ready_at?: string;
 }
 
 export interface ListResult {
@@ -64,6 +76,8 @@ export interface ListOptions {
   state?: ListState;
   /** 0 = unlimited. */
   limit?: number;
+  /** false: leave out what running jobs add live (ports, ready), for callers that need ids only (completion). */
+  live?: boolean;
 }
 
 /**
@@ -107,18 +121,48 @@ function summarize(meta: JobMeta, st: JobState | undefined): Summary {
   };
 }
 
-async function readSummary(root: string, name: string): Promise<Summary | undefined> {
+/** A running job as read by this listing, for what its entry adds live. */
+interface RunningJob {
+  name: string;
+  meta: JobMeta;
+  st: JobState;
+}
+
+/** What a running job's entry adds: its ports and readiness. */
+type LiveFields = Pick<ListEntry, 'ports'> & Partial<ReadyFields>;
+
+/** `running` collects the jobs found running (keyed by their summary), for liveFields. */
+async function readSummary(root: string, name: string, running?: Map<Summary, RunningJob>): Promise<Summary | undefined> {
   const dir = path.join(root, name);
   const meta = tryRead(() => metaFromRecord(readRecordSync(path.join(dir, 'meta.json'))));
   if (!meta) return undefined;
   let st = tryRead(() => stateFromRecord(readRecordSync(path.join(dir, 'state.json'))));
   // A running record may be settled already (a recorded exit) or a lie (processes gone).
   if (st?.job.status === 'running') st = await readCurrentState(jobPaths(root, name)).catch(() => st);
-  return summarize(meta, st);
+  const s = summarize(meta, st);
+  if (running && st?.job.status === 'running') running.set(s, { name, meta, st });
+  return s;
 }
 
-/** A list entry in agent-exec's key order (our `error` last). */
-function entry(s: Summary): ListEntry {
+/**
+ * The ports and readiness of the running jobs of a page: /proc's processes read once for all of
+ * them, its socket table once and only when one of their processes holds a socket.
+ */
+async function liveFields(root: string, page: readonly Summary[], running: Map<Summary, RunningJob>): Promise<Map<Summary, LiveFields>> {
+  const jobs = page.filter((s) => running.has(s));
+  if (jobs.length === 0) return new Map();
+  const snapshot: ProcSnapshot = { procs: listProcesses(), sockets: socketsOnce() };
+  const fields = await mapLimit(jobs, SCAN_CONCURRENCY, async (s): Promise<LiveFields> => {
+    const { name, meta, st } = running.get(s)!;
+    const ports = jobPorts(st, snapshot);
+    const ready = await observeReady(root, jobPaths(root, name), meta, st).catch(() => undefined);
+    return { ...(ports.length > 0 ? { ports } : {}), ...ready };
+  });
+  return new Map(jobs.map((s, i) => [s, fields[i]]));
+}
+
+/** A list entry in agent-exec's key order (ours last: `error`, then a running job's live fields). */
+function entry(s: Summary, live?: LiveFields): ListEntry {
   return {
     job_id: s.job_id,
     short_job_id: s.job_id.slice(0, SHORT_ID_LENGTH),
@@ -130,6 +174,7 @@ function entry(s: Summary): ListEntry {
     ...(s.updated_at !== undefined ? { updated_at: s.updated_at } : {}),
     tags: s.tags,
     ...(s.error !== undefined ? { error: s.error } : {}),
+    ...live,
   };
 }
 
@@ -256,13 +301,14 @@ async function pass(root: string, opts: ListOptions, verifyAll: boolean): Promis
   try {
     const limit = opts.limit ?? DEFAULT_LIST_LIMIT;
     const matched: Summary[] = [];
+    const running = new Map<Summary, RunningJob>();
     const settling: IndexEntry[] = [];
     let skipped = 0;
     for (let i = 0; i < p.live.length; i++) {
       if (i > 0 && i % SLICE === 0) await yieldToLoop();
       const name = p.live[i];
       const mtime = dirMtime(path.join(root, name));
-      const s = mtime === undefined ? undefined : await readSummary(root, name);
+      const s = mtime === undefined ? undefined : await readSummary(root, name, running);
       if (!s || mtime === undefined) {
         skipped++;
         continue;
@@ -295,7 +341,8 @@ async function pass(root: string, opts: ListOptions, verifyAll: boolean): Promis
       if (e && !tagged) page[i] = await checked(root, e);
     }
     await keepIndex(root, p, settling);
-    return { root, jobs: page.map(entry), truncated: limit > 0 && matched.length > limit, skipped };
+    const live = opts.live === false ? new Map<Summary, LiveFields>() : await liveFields(root, page, running);
+    return { root, jobs: page.map((s) => entry(s, live.get(s))), truncated: limit > 0 && matched.length > limit, skipped };
   } catch (err) {
     if (err instanceof IndexMisplaced && !verifyAll) return pass(root, opts, true);
     throw err;

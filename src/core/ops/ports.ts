@@ -5,7 +5,7 @@
  */
 import { JobError } from '../errors';
 import { loadRedactor, redactString, type Redactor } from '../redact';
-import { allListeners, portsOf, type PortListener, type PortProtocol } from '../process/ports';
+import { allListeners, portsOf, type PortListener, type PortProtocol, type SocketTable } from '../process/ports';
 import { listProcesses, readCommandLine, type ProcStat } from '../process/proc';
 import { scanKillTargets } from '../process/killTree';
 import { readCurrentState } from '../store/stateFile';
@@ -61,10 +61,22 @@ async function runningJobs(root: string): Promise<RunningJob[]> {
   return found.filter((j): j is RunningJob => j !== undefined);
 }
 
-/** The listening sockets of a running job's processes (found as `kill` finds them); [] for any other state. */
-export function jobPorts(st: JobState): PortListener[] {
+/** One read of /proc shared by the port lookups of several jobs (`list`). */
+export interface ProcSnapshot {
+  procs: ProcStat[];
+  sockets: SocketTable;
+}
+
+/**
+ * The listening sockets of a running job's processes (found as `kill` finds them); [] for any
+ * other state. `snapshot`: /proc read once for several jobs.
+ */
+export function jobPorts(st: JobState, snapshot?: ProcSnapshot): PortListener[] {
   if (st.job.status !== 'running') return [];
-  return portsOf(scanKillTargets(subjectOf(st)).targets.map((t) => t.pid));
+  return portsOf(
+    scanKillTargets(subjectOf(st), snapshot?.procs).targets.map((t) => t.pid),
+    snapshot?.sockets,
+  );
 }
 
 function entry(l: PortListener, jobOf: Map<number, RunningJob>, commands: Map<number, string>): PortEntry {

@@ -20,7 +20,7 @@ import { launchJob, type SupervisorRuntime } from '../supervisor/launch';
 import { monotonicMs, nowTimestamp } from '../time';
 import { waitForJob } from './jobWatch';
 import { observeAttention, type Attention } from './attention';
-import { observeReady, readyDecided, readySpecOf, ReadyProbe, type ReadyFields, type ReadyState } from './ready';
+import { hasReadyCondition, observeReady, readyDecided, readySpecOf, ReadyProbe, type ReadyFields, type ReadyState } from './ready';
 import { autoGc, type AutoGcPolicy } from './gc';
 import { materializeJob, type CreateRequest, type MaterializedJob } from './create';
 import { ensureSingleton } from './singleton';
@@ -33,7 +33,10 @@ export interface ObserveOptions {
   forever: boolean;
   /** Head bytes per stream (`--max-bytes`, default 65536). */
   maxBytes: number;
-  /** `--wait-ready` (ours): observe until the job is ready (or ends, or the deadline) instead of its first output. */
+  /**
+   * `--wait-ready` (ours): observe until the job is ready (or ends, or the deadline) instead of its
+   * first output. Implied for a singleton that declares a ready condition (runJob).
+   */
   untilReady?: boolean;
 }
 
@@ -266,7 +269,9 @@ export async function runJob(root: string, req: RunRequest, ctx: LaunchContext):
   const key = def.singleton;
   const outcome =
     key === undefined ? { started: await launchNew(root, req, ctx) } : await ensureSingleton(root, key, () => launchNew(root, req, ctx));
-  const observe = req.observe ?? DEFAULT_OBSERVE;
+  const asked = req.observe ?? DEFAULT_OBSERVE;
+  // A singleton with a ready condition returns a ready job, whether it started it or found it.
+  const observe = key !== undefined && hasReadyCondition(def.ready) ? { ...asked, untilReady: true } : asked;
   if (outcome.reused) {
     // Someone else's job: its own definition and masked env list; nothing was launched, so no auto-GC.
     const { paths, meta } = outcome.reused;

@@ -20,6 +20,9 @@ export interface SingletonOutcome<T> {
   started?: T;
 }
 
+/** What is wrong with a singleton key (every surface checks keys with it). */
+export const singletonKeyProblem = (key: string): string | undefined => (key.trim() === '' ? 'expected a non-empty key' : undefined);
+
 const registryOf = (root: string, key: string) =>
   path.join(root, `.singleton-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`);
 

@@ -69,6 +69,15 @@ export function listeningSockets(): Map<string, ListeningSocket> {
   return out;
 }
 
+/** The socket table, or how to read it once it is needed (read lazily: reading /proc/net costs milliseconds). */
+export type SocketTable = Map<string, ListeningSocket> | (() => Map<string, ListeningSocket>);
+
+/** listeningSockets, read on first use only and then kept: one read shared by several lookups. */
+export function socketsOnce(): () => Map<string, ListeningSocket> {
+  let table: Map<string, ListeningSocket> | undefined;
+  return () => (table ??= listeningSockets());
+}
+
 /** Socket inodes held open by `pid` (empty when it is gone or not ours to read). */
 function socketInodes(pid: number): string[] {
   let fds: string[];
@@ -92,13 +101,21 @@ function socketInodes(pid: number): string[] {
 
 const byPort = (a: PortListener, b: PortListener) => a.port - b.port || a.protocol.localeCompare(b.protocol) || (a.pid ?? 0) - (b.pid ?? 0);
 
-/** The listening sockets held by `pids`, with the inodes found (a socket shared by forked processes is listed for each holder). */
-function collect(pids: Iterable<number>, sockets: Map<string, ListeningSocket>, held: Set<string>): PortListener[] {
+/**
+ * The listening sockets held by `pids`, with the inodes found (a socket shared by forked processes
+ * is listed for each holder). A lazy table is read only once one of the processes holds a socket.
+ */
+function collect(pids: Iterable<number>, sockets: SocketTable, held: Set<string>): PortListener[] {
   const out: PortListener[] = [];
-  if (sockets.size === 0) return out;
+  let table = typeof sockets === 'function' ? undefined : sockets;
+  if (table?.size === 0) return out;
   for (const pid of new Set(pids)) {
-    for (const inode of new Set(socketInodes(pid))) {
-      const s = sockets.get(inode);
+    const inodes = new Set(socketInodes(pid));
+    if (inodes.size === 0) continue;
+    table ??= (sockets as () => Map<string, ListeningSocket>)();
+    if (table.size === 0) return out;
+    for (const inode of inodes) {
+      const s = table.get(inode);
       if (!s) continue;
       held.add(inode);
       out.push({ ...s, pid });
@@ -107,8 +124,8 @@ function collect(pids: Iterable<number>, sockets: Map<string, ListeningSocket>, 
   return out;
 }
 
-/** The listening sockets held by `pids`. `sockets` lets a caller reuse one read of /proc/net. */
-export function portsOf(pids: Iterable<number>, sockets: Map<string, ListeningSocket> = listeningSockets()): PortListener[] {
+/** The listening sockets held by `pids`. `sockets` lets a caller reuse one read of /proc/net (by default read when first needed). */
+export function portsOf(pids: Iterable<number>, sockets: SocketTable = listeningSockets): PortListener[] {
   return collect(pids, sockets, new Set()).sort(byPort);
 }
 

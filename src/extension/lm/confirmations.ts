@@ -1,11 +1,12 @@
 /**
  * What the person reads before Copilot runs or kills a job (prepareInvocation). Pure text, so
- * the wording is unit-tested: the command and where it runs; for a kill, the processes that
+ * the wording is unit-tested: the command and where it runs, when it counts as ready and whether
+ * a running job with its singleton key is returned instead; for a kill, the processes that
  * will be signalled (with their ages), the ports they listen on, who owns the job and how long it
  * has run — an agent stopping someone else's job says so.
  */
 import type { KillTargetsDescription } from '../../core/ops/kill';
-import type { JobMeta } from '../../core/schema';
+import type { JobMeta, ReadySpec } from '../../core/schema';
 import { commandLine } from '../../shared/commandLine';
 import { ageText, portsText } from '../views/killPreview';
 import { COPILOT_OWNER } from './toolCatalog';
@@ -26,12 +27,33 @@ export interface RunRequestView {
   cwd: string;
   envNames: readonly string[];
   timeoutSeconds?: number;
+  ready?: ReadySpec;
+  singleton?: string;
+}
+
+/** A ready spec in words: every condition (all must hold), then what its timeout does. */
+export function readyText(spec: ReadySpec): string {
+  const conditions = [
+    ...(spec.port !== undefined ? [`a process of the job listens on port ${spec.port}`] : []),
+    ...(spec.http !== undefined ? [`${spec.http} answers`] : []),
+    ...(spec.log !== undefined ? [`an output line matches /${spec.log}/`] : []),
+  ];
+  const timeout =
+    spec.timeout_ms !== undefined
+      ? `; not ready after ${spec.timeout_ms / 1000} s: ${spec.timeout_kill ? 'timed out, and the job is killed' : 'timed out'}`
+      : '';
+  return `${conditions.join(' and ')}${timeout}`;
 }
 
 export function runConfirmation(r: RunRequestView): Confirmation {
   const lines = [`Copilot wants to run this command as a background job:`, '', commandLine(r.command), '', `Working directory: ${r.cwd}`];
   if (r.envNames.length > 0) lines.push(`Extra environment: ${r.envNames.join(', ')} (values are not stored in clear)`);
   if (r.timeoutSeconds) lines.push(`Time limit: ${r.timeoutSeconds} s`);
+  if (r.ready) lines.push(`Ready when: ${readyText(r.ready)}`);
+  if (r.singleton !== undefined)
+    lines.push(
+      `Singleton key: ${JSON.stringify(r.singleton)} — if a job started with this key is running (whoever started it), Copilot gets that job back and nothing new is started`,
+    );
   lines.push(
     '',
     `The job is recorded with owner ${COPILOT_OWNER}. It keeps running after the tool call returns; the Jobs view shows it and can stop it.`,

@@ -12,6 +12,7 @@ import { errorEnvelope } from '../../core/envelope';
 import { JobError } from '../../core/errors';
 import { describeKillTargets } from '../../core/ops/kill';
 import { readMeta, resolveJob } from '../../core/store/jobDir';
+import { readyRequest } from '../../agent/agentJob';
 import { parseInput } from '../../agent/input';
 import { AGENT_TOOL, killTarget } from '../../agent/tools';
 import { workspaceCwd } from '../agent/agentCommands';
@@ -32,11 +33,14 @@ async function confirmationFor(svc: Services, { tool }: LmTool, raw: Input): Pro
   // Untrusted: invoke refuses to run anything, so there is nothing to confirm.
   if (tool === AGENT_TOOL.run && vscode.workspace.isTrusted) {
     const input = parseInput(AGENT_TOOL.run.input, raw);
+    const { ready, singleton } = readyRequest(input);
     return runConfirmation({
       command: input.command,
       cwd: path.resolve(workspaceCwd(), input.cwd ?? '.'),
       envNames: Object.keys(input.env ?? {}),
       timeoutSeconds: input.timeout_seconds,
+      ready,
+      singleton,
     });
   }
   if (tool === AGENT_TOOL.kill) {

@@ -5,10 +5,10 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { AGENT_TOOL, AGENT_TOOLS, TOOL_MAX_BYTES } from '../../../../src/agent/tools';
-import { killConfirmation, MAX_LISTED_TARGETS, ownerText, runConfirmation } from '../../../../src/extension/lm/confirmations';
+import { killConfirmation, MAX_LISTED_TARGETS, ownerText, readyText, runConfirmation } from '../../../../src/extension/lm/confirmations';
 import { COPILOT_OWNER, languageModelToolContributions, LM_TOOLS, resultTexts } from '../../../../src/extension/lm/toolCatalog';
 import {
   AGENT_COMMANDS,
@@ -262,4 +262,66 @@ test('writeTo: must be absolute; the result (or error envelope) is written atomi
   );
   assert.deepEqual(unwritable, { ok: true }, 'the command happened: its result is still returned');
   assert.match(warnings.at(-1)!, /cannot write the result/);
+});
+
+test('run confirmation says when the job counts as ready and that a running job with its singleton key is returned instead', () => {
+  const c = runConfirmation({
+    command: ['npm', 'run', 'dev'],
+    cwd: '/w',
+    envNames: [],
+    ready: { port: 3000, http: 'http://localhost:3000/health', log: 'ready in \\d+ms', timeout_ms: 90_000, timeout_kill: true },
+    singleton: 'web-dev',
+  });
+  assert.match(
+    c.message,
+    /^Ready when: a process of the job listens on port 3000 and http:\/\/localhost:3000\/health answers and an output line matches \/ready in \\d\+ms\/; not ready after 90 s: timed out, and the job is killed$/m,
+  );
+  assert.match(
+    c.message,
+    /^Singleton key: "web-dev" — if a job started with this key is running \(whoever started it\), Copilot gets that job back/m,
+  );
+  assert.equal(readyText({ log: 'up' }), 'an output line matches /up/');
+  assert.equal(readyText({ port: 5173, timeout_ms: 1500 }), 'a process of the job listens on port 5173; not ready after 1.5 s: timed out');
+  const plain = runConfirmation({ command: ['make'], cwd: '/w', envNames: [] });
+  assert.doesNotMatch(plain.message, /Ready when|Singleton/);
+});
+
+test('run refuses bad readiness input before anything starts; wait until_ready answers for a job that declares readiness', async (t) => {
+  const { dir: root, cleanup } = tempDir('ae-lm-ready-');
+  t.after(cleanup);
+  const ctx = { root, owner: COPILOT_OWNER, launch: { cwd: root, env: {}, runtime: { execPath: process.execPath, script: 'unused' } } };
+  const refused: [Record<string, unknown>, RegExp][] = [
+    [{ ready_http: 'localhost:3000' }, /^invalid ready_http: expected an http:\/\/ or https:\/\/ URL$/],
+    [{ ready_log: '[' }, /^invalid ready_log: /],
+    [{ ready_port: 3000, ready_timeout: 0 }, /^invalid ready_timeout: expected a positive duration$/],
+    [{ ready_timeout_kill: true }, /^a ready timeout needs a ready condition/],
+    [{ wait_ready: true }, /^wait_ready needs a ready condition/],
+    [{ singleton: '' }, /^invalid singleton: expected a non-empty key$/],
+  ];
+  for (const [args, message] of refused) {
+    await assert.rejects(
+      AGENT_TOOL.run.invoke({ command: ['true'], ...args }, ctx),
+      (e: JobError) => e.code === 'invalid_request' && message.test(e.message),
+      JSON.stringify(args),
+    );
+  }
+  assert.deepEqual(readdirSync(root), [], 'nothing was started');
+
+  // A running job (this process stands in for its workload) whose log already holds the ready line.
+  const id = writeFakeJob(root, {
+    status: 'running',
+    pid: process.pid,
+    stdout: 'compiled\nready on :3000\n',
+    meta: { ready: { log: 'ready on' } },
+  });
+  const waited = (await AGENT_TOOL.wait.invoke({ job_id: id, until_ready: true, timeout_seconds: 30 }, ctx)).envelope as Record<
+    string,
+    unknown
+  >;
+  assert.deepEqual([waited.type, waited.state, waited.ready], ['wait', 'running', 'ready']);
+  const other = writeFakeJob(root, { status: 'running', pid: process.pid });
+  await assert.rejects(
+    AGENT_TOOL.wait.invoke({ job_id: other, until_ready: true }, ctx),
+    (e: JobError) => e.code === 'invalid_state' && /declares no ready condition/.test(e.message),
+  );
 });
