@@ -11,11 +11,15 @@ import * as path from 'node:path';
 import { stripAnsi } from '../../shared/ansi';
 import { JobError } from '../errors';
 import { lossyDecode } from '../logs';
+import { ageMs } from '../process/identity';
 import { allListeners } from '../process/ports';
-import type { JobMeta, JobState, ReadySpec } from '../schema';
+import { hasProcFs } from '../process/proc';
+import { isTerminal, type JobMeta, type JobState, type ReadySpec } from '../schema';
 import { createFileOnce } from '../store/atomicWrite';
 import { SAFE_READ_FLAGS, type JobPaths } from '../store/jobDir';
+import { readCurrentState } from '../store/stateFile';
 import { formatTimestamp, nowTimestamp } from '../time';
+import { waitForJob, type WaitOptions } from './jobWatch';
 import { killJob } from './kill';
 import { jobPorts } from './ports';
 
@@ -214,8 +218,8 @@ export class ReadyProbe {
     if (rec) return fieldsOf(rec);
     if (st.job.status !== 'running') return { ready: 'pending' };
     if (await this.holds(st)) return fieldsOf(await record(this.paths, { state: 'ready', at: nowTimestamp() }));
-    const started = st.job.started_at !== undefined ? Date.parse(st.job.started_at) : NaN;
-    if (this.spec.timeout_ms !== undefined && Number.isFinite(started) && Date.now() >= started + this.spec.timeout_ms) {
+    const ranMs = runningForMs(st);
+    if (this.spec.timeout_ms !== undefined && ranMs !== undefined && ranMs >= this.spec.timeout_ms) {
       const mine = { state: 'timed_out' as const, at: formatTimestamp(Date.now()) };
       const stands = await record(this.paths, mine);
       if (stands === mine && onTimedOut) await onTimedOut();
@@ -223,6 +227,17 @@ export class ReadyProbe {
     }
     return { ready: 'pending' };
   }
+}
+
+/**
+ * How long the job has run: from its workload's /proc start time (10 ms steps) when recorded;
+ * else from `started_at`, whose whole seconds drop up to 999 ms, counted for the job so that a
+ * ready timeout passes late rather than early.
+ */
+function runningForMs(st: JobState): number | undefined {
+  if (hasProcFs && st.pid_start_time !== undefined) return ageMs(st.pid_start_time);
+  const started = st.job.started_at !== undefined ? Date.parse(st.job.started_at) : NaN;
+  return Number.isFinite(started) ? Date.now() - started - 999 : undefined;
 }
 
 const fieldsOf = (rec: ReadyRecord): ReadyFields => (rec.state === 'ready' ? { ready: 'ready', ready_at: rec.at } : { ready: 'timed_out' });
@@ -233,19 +248,50 @@ export const readyDecided = (f: ReadyFields | undefined): boolean => f !== undef
 /** The spec of a job, or undefined when it declares no readiness. */
 export const readySpecOf = (meta: JobMeta): ReadySpec | undefined => (hasReadyCondition(meta.ready) ? meta.ready : undefined);
 
+/** A look at a job's readiness: the answer's fields (undefined when it declares none) and the job's state after the look. */
+export interface ReadyLook {
+  ready?: ReadyFields;
+  state: JobState;
+}
+
 /**
- * A job's readiness for an answer (undefined when it declares none), killing it when this look
- * records its ready timeout and it asked for that (`--ready-timeout-kill`).
+ * A job's readiness for an answer, killing the job when this look records its ready timeout and
+ * it asked for that (`--ready-timeout-kill`); the state returned is then the one after the kill.
  */
-export async function observeReady(
+export async function observeReady(root: string, paths: JobPaths, meta: JobMeta, st: JobState, probe?: ReadyProbe): Promise<ReadyLook> {
+  const spec = readySpecOf(meta);
+  if (!spec) return { state: st };
+  const p = probe ?? new ReadyProbe(paths, spec);
+  let killed = false;
+  const kill = async () => {
+    await killJob(root, paths.id);
+    killed = true;
+  };
+  const ready = await p.observe(st, spec.timeout_kill ? kill : undefined);
+  return { ready, state: killed ? await readCurrentState(paths) : st };
+}
+
+/**
+ * Waits until the job is ready, its ready timeout passes or it ends (or `opts`' deadline), woken
+ * by the job directory's events (state, logs) and, for ports and URLs, by the probe's tick.
+ * Returns the last look, whose state is the one after it (a --ready-timeout-kill look kills the job).
+ */
+export async function waitUntilReady(
   root: string,
   paths: JobPaths,
   meta: JobMeta,
-  st: JobState,
-  probe?: ReadyProbe,
-): Promise<ReadyFields | undefined> {
-  const spec = readySpecOf(meta);
-  if (!spec) return undefined;
-  const p = probe ?? new ReadyProbe(paths, spec);
-  return p.observe(st, spec.timeout_kill ? () => killJob(root, paths.id).then(() => undefined) : undefined);
+  spec: ReadySpec,
+  opts: Omit<WaitOptions, 'tickMs'> = {},
+): Promise<ReadyLook> {
+  const probe = new ReadyProbe(paths, spec);
+  let look: ReadyLook | undefined;
+  const { state, satisfied } = await waitForJob(
+    paths,
+    async (st) => {
+      look = await observeReady(root, paths, meta, st, probe);
+      return isTerminal(st.job.status) || readyDecided(look.ready);
+    },
+    { ...opts, tickMs: probe.pollMs },
+  );
+  return satisfied && look ? look : observeReady(root, paths, meta, state, probe);
 }

@@ -25,9 +25,9 @@ export interface StatusResult {
 export async function getStatus(root: string, input: string): Promise<StatusResult> {
   const paths = await resolveJob(root, input);
   const meta = await readMeta(paths);
-  const st = await readCurrentState(paths);
+  // Readiness first: a look that records the ready timeout may kill the job (--ready-timeout-kill).
+  const { ready, state: st } = await observeReady(root, paths, meta, await readCurrentState(paths));
   const ports = jobPorts(st);
-  const ready = await observeReady(root, paths, meta, st);
   return {
     job_id: paths.id,
     state: st.job.status,

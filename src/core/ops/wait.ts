@@ -2,9 +2,9 @@
 import { promises as fs } from 'node:fs';
 import { isTerminal, type JobStatus } from '../schema';
 import { JobError } from '../errors';
-import { readMeta, resolveJob } from '../store/jobDir';
+import { readMeta, resolveJob, type JobPaths } from '../store/jobDir';
 import { waitForJob, type WaitOptions } from './jobWatch';
-import { observeReady, readyDecided, readySpecOf, ReadyProbe, type ReadyFields, type ReadyState } from './ready';
+import { observeReady, readySpecOf, waitUntilReady, type ReadyLook, type ReadyState } from './ready';
 
 export const DEFAULT_WAIT_UNTIL_SECONDS = 30;
 
@@ -29,6 +29,13 @@ const sizeOf = (file: string) =>
     () => undefined,
   );
 
+/** Waits for the end (or the deadline); a job that declares readiness has it looked at once then. */
+async function waitThenLook(root: string, paths: JobPaths, opts: WaitOptions): Promise<ReadyLook> {
+  const { state } = await waitForJob(paths, (s) => isTerminal(s.job.status), opts);
+  const meta = await readMeta(paths).catch(() => undefined);
+  return meta ? observeReady(root, paths, meta, state) : { state };
+}
+
 /**
  * `wait` (agent-exec-compat.md §4.6): returns when the job is terminal or `timeoutMs` has passed
  * (undefined = `--forever`). Event-driven (§10.4): wakes on the state change instead of
@@ -44,20 +51,7 @@ export async function waitJob(root: string, input: string, opts: WaitOptions & {
       'invalid_state',
       `job ${paths.id} declares no ready condition (start it with --ready-port, --ready-http or --ready-log)`,
     );
-  let ready: ReadyFields | undefined;
-  const probe = spec ? new ReadyProbe(paths, spec) : undefined;
-  const { state: st } = await waitForJob(
-    paths,
-    async (s) => {
-      if (meta && probe) ready = await observeReady(root, paths, meta, s, probe);
-      return isTerminal(s.job.status) || readyDecided(ready);
-    },
-    { ...opts, tickMs: probe?.pollMs },
-  );
-  ready ??= await readMeta(paths).then(
-    (m) => observeReady(root, paths, m, st),
-    () => undefined,
-  );
+  const { ready, state: st } = meta && spec ? await waitUntilReady(root, paths, meta, spec, opts) : await waitThenLook(root, paths, opts);
   const [out, err] = await Promise.all([sizeOf(paths.stdout), sizeOf(paths.stderr)]);
   return {
     job_id: paths.id,
