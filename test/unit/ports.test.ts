@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
-import { allListeners, portsOf } from '../../src/core/process/ports';
+import { allListeners, listeningSockets, portsOf } from '../../src/core/process/ports';
 
 const linux = process.platform === 'linux';
 
@@ -59,4 +59,22 @@ test('portsOf: a connected (client) socket is not a listener', { skip: !linux },
     mine.filter((m) => m.port === port || m.port === client.localPort).map((m) => m.port),
     [port],
   );
+});
+
+test('listeningSockets(port) / allListeners(port): only the sockets on that port (TCP and UDP)', { skip: !linux }, async (t) => {
+  const tcp = (await listen('127.0.0.1'))!;
+  const other = (await listen('127.0.0.1'))!;
+  const port = (tcp.address() as AddressInfo).port;
+  const udp = createSocket('udp4');
+  udp.bind(port, '127.0.0.1');
+  await once(udp, 'listening');
+  t.after(() => {
+    tcp.close();
+    other.close();
+    udp.close();
+  });
+  const protocols = (sockets: { port: number; protocol: string }[]) => sockets.map((s) => `${s.port}/${s.protocol}`).sort();
+  assert.deepEqual(protocols([...listeningSockets(port).values()]), [`${port}/tcp`, `${port}/udp`]);
+  assert.deepEqual(protocols(allListeners(port)), [`${port}/tcp`, `${port}/udp`]);
+  assert.ok(listeningSockets().size > listeningSockets(port).size, 'without a port: every listener (the other server too)');
 });

@@ -5,7 +5,7 @@
  */
 import { JobError } from '../errors';
 import { loadRedactor, redactString, type Redactor } from '../redact';
-import { allListeners, portsOf, type PortListener, type PortProtocol } from '../process/ports';
+import { allListeners, listeningSockets, portsOf, type ListeningSocket, type PortListener, type PortProtocol } from '../process/ports';
 import { listProcesses, readCommandLine, type ProcStat } from '../process/proc';
 import { scanKillTargets } from '../process/killTree';
 import { readCurrentState } from '../store/stateFile';
@@ -61,10 +61,16 @@ async function runningJobs(root: string): Promise<RunningJob[]> {
   return found.filter((j): j is RunningJob => j !== undefined);
 }
 
-/** The listening sockets of a running job's processes (found as `kill` finds them); [] for any other state. */
-export function jobPorts(st: JobState): PortListener[] {
-  if (st.job.status !== 'running') return [];
-  return portsOf(scanKillTargets(subjectOf(st)).targets.map((t) => t.pid));
+/**
+ * The listening sockets of a running job's processes (found as `kill` finds them); [] for any
+ * other state. `sockets`: only these are looked for (the job's processes are not scanned when none).
+ */
+export function jobPorts(st: JobState, sockets: Map<string, ListeningSocket> = listeningSockets()): PortListener[] {
+  if (st.job.status !== 'running' || sockets.size === 0) return [];
+  return portsOf(
+    scanKillTargets(subjectOf(st)).targets.map((t) => t.pid),
+    sockets,
+  );
 }
 
 function entry(l: PortListener, jobOf: Map<number, RunningJob>, commands: Map<number, string>): PortEntry {

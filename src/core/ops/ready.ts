@@ -12,7 +12,7 @@ import { stripAnsi } from '../../shared/ansi';
 import { JobError } from '../errors';
 import { lossyDecode } from '../logs';
 import { ageMs } from '../process/identity';
-import { allListeners } from '../process/ports';
+import { listeningSockets } from '../process/ports';
 import { hasProcFs } from '../process/proc';
 import { isTerminal, type JobMeta, type JobState, type ReadySpec } from '../schema';
 import { createFileOnce } from '../store/atomicWrite';
@@ -183,9 +183,8 @@ export class ReadyProbe {
   private portHolds(st: JobState): boolean {
     const port = this.spec.port;
     if (port === undefined) return true;
-    // Cheap first: is anything listening on it at all? Only then whose socket it is.
-    if (!allListeners(port).length) return false;
-    return jobPorts(st).some((l) => l.port === port);
+    // Only the sockets on the port (one read of /proc/net), and the job's processes only when there is one.
+    return jobPorts(st, listeningSockets(port)).length > 0;
   }
 
   private async httpHolds(): Promise<boolean> {
