@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -167,6 +167,46 @@ test('--ready-http: a status below 500 counts (404), a 503 does not', { skip: NE
   assert.equal(existsSync(path.join(s.root, id, 'ready.json')), false);
   assert.equal((await fetch(`http://127.0.0.1:${badPort}/`)).status, 503);
 });
+
+/** `skip` when there is no openssl to make a self-signed certificate with. */
+const NEEDS_OPENSSL = spawnSync('openssl', ['version']).status === 0 ? false : 'needs openssl (a self-signed certificate)';
+
+test(
+  '--ready-http https://: a dev server with a self-signed certificate counts (the probe checks the answer, not the certificate)',
+  { skip: NEEDS_LINUX || NEEDS_OPENSSL },
+  async (t) => {
+    const s = scratch(t);
+    const key = path.join(s.tmp, 'key.pem');
+    const cert = path.join(s.tmp, 'cert.pem');
+    const made = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(made.status, 0, made.stderr);
+    const port = await freePort();
+    const server = `const fs = require('fs'); require('https').createServer({ key: fs.readFileSync(${JSON.stringify(key)}), cert: fs.readFileSync(${JSON.stringify(cert)}) }, (q, r) => r.end('ok')).listen(${port}, '127.0.0.1');`;
+    const r = await run(s, '--ready-http', `https://127.0.0.1:${port}/`, '--wait-ready', '--until', '10', '--', NODE, '-e', server);
+    assert.equal(r.json.state, 'running');
+    assert.equal(r.json.ready, 'ready', r.stdout);
+  },
+);
 
 test('several conditions: ready only when all hold (the log line alone is not enough)', { skip: NEEDS_LINUX }, async (t) => {
   const s = scratch(t);

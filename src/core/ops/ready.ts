@@ -7,6 +7,8 @@
  * supervisor, and the first observer records the verdict once in `ready.json`.
  */
 import { promises as fs } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import * as path from 'node:path';
 import { stripAnsi } from '../../shared/ansi';
 import { JobError } from '../errors';
@@ -152,6 +154,24 @@ class LogScan {
 }
 
 /**
+ * The status a URL answers a GET with (redirects not followed), undefined when it does not
+ * answer in time. The certificate of an https URL is not checked, as Kubernetes' HTTPS probes do
+ * not check it: dev servers use self-signed ones, and the probe only asks whether one answers.
+ */
+function probeStatus(url: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const get = url.startsWith('https:') ? httpsGet : httpGet;
+    const signal = AbortSignal.timeout(HTTP_PROBE_TIMEOUT_MS);
+    const req = get(url, { agent: false, rejectUnauthorized: false, signal }, (res) => {
+      resolve(res.statusCode);
+      res.destroy();
+    });
+    req.on('error', () => undefined);
+    req.on('close', () => resolve(undefined));
+  });
+}
+
+/**
  * One observer's view of a job's readiness. Keeps what it learnt (log offsets, a matched log,
  * the time of the last HTTP probe) so that an observer that looks often pays for new bytes only.
  */
@@ -192,13 +212,8 @@ export class ReadyProbe {
     const now = Date.now();
     if (now - this.lastHttp < HTTP_PROBE_EVERY_MS) return false;
     this.lastHttp = now;
-    try {
-      const res = await fetch(this.spec.http, { redirect: 'manual', signal: AbortSignal.timeout(HTTP_PROBE_TIMEOUT_MS) });
-      await res.body?.cancel();
-      return res.status < 500;
-    } catch {
-      return false;
-    }
+    const status = await probeStatus(this.spec.http);
+    return status !== undefined && status < 500;
   }
 
   /** True when every declared condition holds now (the log condition stays true once met). */
