@@ -283,6 +283,29 @@ test('wait --until-ready: a job without a ready condition is refused; a job that
   assert.equal(w.json.ready, 'pending');
 });
 
+test('create --ready-* then start --wait-ready: ready; start --wait-ready on a job without a condition is refused before it starts', async (t) => {
+  const s = scratch(t);
+  const created = await cli(s, 'create', '--ready-log', '^up$', '--', 'sh', '-c', 'sleep 0.3; echo up; exec sleep 30');
+  assert.equal(created.code, 0, created.stdout + created.stderr);
+  s.killAtEnd.add(created.json.job_id);
+  assert.deepEqual(readJson(path.join(s.root, created.json.job_id, 'meta.json')).ready, { log: '^up$' });
+  const started = await cli(s, 'start', '--wait-ready', created.json.job_id);
+  assert.equal(started.code, 0, started.stdout + started.stderr);
+  assert.equal(started.json.ready, 'ready', started.stdout);
+  assert.equal(started.json.stdout, 'up\n');
+
+  const plain = await cli(s, 'create', '--', 'sleep', '30');
+  const id = plain.json.job_id;
+  s.killAtEnd.add(id);
+  const refused = await cli(s, 'start', '--wait-ready', id);
+  assert.equal(refused.code, 1);
+  assert.equal(refused.json.error.code, 'invalid_state');
+  assert.match(refused.json.error.message, /declares no ready condition/);
+  assert.equal((await statusOf(s, id)).state, 'created', 'the refused start did not launch it');
+  const startedPlain = await cli(s, 'start', '--no-wait', id);
+  assert.equal(startedPlain.json.state, 'running', 'it can still be started');
+});
+
 test('bad ready and singleton values are usage errors: exit 2, empty stdout, no job', async (t) => {
   const s = scratch(t);
   const cases: string[][] = [
@@ -298,6 +321,9 @@ test('bad ready and singleton values are usage errors: exit 2, empty stdout, no 
     ['--ready-port', '3000', '--ready-timeout', '0'],
     ['--singleton', ''],
     ['--singleton', '  '],
+    ['--wait-ready'],
+    ['--wait-ready', '--singleton', 'web'],
+    ['--wait-ready', '--no-wait', '--ready-log', 'up'],
   ];
   for (const flags of cases) {
     const r = await cli(s, 'run', ...flags, '--', 'true');

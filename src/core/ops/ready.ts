@@ -89,6 +89,13 @@ export function checkReadySpec(spec: ReadySpec): ReadySpec {
 }
 
 export const READY_TIMEOUT_ALONE = 'a ready timeout needs a ready condition (a ready port, URL or log pattern)';
+/** The CLI's ready condition flags, for the errors that ask for one. */
+const READY_FLAGS = '--ready-port, --ready-http or --ready-log';
+export const NO_READY_CONDITION = `needs a ready condition (${READY_FLAGS})`;
+
+/** `invalid_state` for a wait on the readiness of a job that declares none. */
+export const declaresNoReadiness = (id: string): JobError =>
+  new JobError('invalid_state', `job ${id} declares no ready condition (${READY_FLAGS} when it is run or created)`);
 
 /** True when the spec declares at least one condition. */
 export const hasReadyCondition = (spec: ReadySpec | undefined): boolean =>

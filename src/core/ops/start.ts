@@ -24,6 +24,7 @@ import {
   type LaunchContext,
   type ObserveOptions,
 } from './run';
+import { declaresNoReadiness, readySpecOf } from './ready';
 
 export interface StartRequest {
   observe?: ObserveOptions;
@@ -44,6 +45,7 @@ async function runtimeEnvVars(paths: JobPaths, meta: JobMeta): Promise<string[]>
 export async function startJob(root: string, input: string, req: StartRequest, ctx: LaunchContext): Promise<InlineResult> {
   const paths = await resolveJob(root, input);
   const meta = await readMeta(paths);
+  if (req.observe?.wait && req.observe.untilReady && !readySpecOf(meta)) throw declaresNoReadiness(paths.id);
   const config = await loadConfig(undefined, ctx.env);
   const before = await readCurrentState(paths);
   let flipped = false;

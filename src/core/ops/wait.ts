@@ -1,10 +1,9 @@
 /** `wait` (agent-exec-compat.md §4.6), and `wait --until-ready` (ours, ops/ready.ts). */
 import { promises as fs } from 'node:fs';
 import { isTerminal, type JobStatus } from '../schema';
-import { JobError } from '../errors';
 import { readMeta, resolveJob, type JobPaths } from '../store/jobDir';
 import { waitForJob, type WaitOptions } from './jobWatch';
-import { observeReady, readySpecOf, waitUntilReady, type ReadyLook, type ReadyState } from './ready';
+import { declaresNoReadiness, observeReady, readySpecOf, waitUntilReady, type ReadyLook, type ReadyState } from './ready';
 
 export const DEFAULT_WAIT_UNTIL_SECONDS = 30;
 
@@ -46,11 +45,7 @@ export async function waitJob(root: string, input: string, opts: WaitOptions & {
   const paths = await resolveJob(root, input);
   const meta = opts.untilReady ? await readMeta(paths) : undefined;
   const spec = meta ? readySpecOf(meta) : undefined;
-  if (opts.untilReady && !spec)
-    throw new JobError(
-      'invalid_state',
-      `job ${paths.id} declares no ready condition (start it with --ready-port, --ready-http or --ready-log)`,
-    );
+  if (opts.untilReady && !spec) throw declaresNoReadiness(paths.id);
   const { ready, state: st } = meta && spec ? await waitUntilReady(root, paths, meta, spec, opts) : await waitThenLook(root, paths, opts);
   const [out, err] = await Promise.all([sizeOf(paths.stdout), sizeOf(paths.stderr)]);
   return {
