@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
-import { allListeners, listeningSockets, portsOf } from '../../src/core/process/ports';
+import { allListeners, listeningSockets, portsOf, socketUseStamp } from '../../src/core/process/ports';
 
 const linux = process.platform === 'linux';
 
@@ -77,4 +77,13 @@ test('listeningSockets(port) / allListeners(port): only the sockets on that port
   assert.deepEqual(protocols([...listeningSockets(port).values()]), [`${port}/tcp`, `${port}/udp`]);
   assert.deepEqual(protocols(allListeners(port)), [`${port}/tcp`, `${port}/udp`]);
   assert.ok(listeningSockets().size > listeningSockets(port).size, 'without a port: every listener (the other server too)');
+});
+
+test('socketUseStamp: the TCP/UDP in-use counts, which move when sockets start listening', { skip: !linux }, async (t) => {
+  const before = socketUseStamp();
+  assert.match(before ?? '', /^\d+ \d+( \d+ \d+)?$/, 'TCP and UDP (and their IPv6 twins) in-use counts');
+  // Five at once: other processes' sockets opening and closing meanwhile will hardly cancel out exactly five.
+  const servers = await Promise.all(Array.from({ length: 5 }, () => listen('127.0.0.1')));
+  t.after(() => servers.forEach((srv) => srv?.close()));
+  assert.notEqual(socketUseStamp(), before);
 });

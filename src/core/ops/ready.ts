@@ -14,14 +14,14 @@ import { stripAnsi } from '../../shared/ansi';
 import { JobError } from '../errors';
 import { lossyDecode } from '../logs';
 import { ageMs } from '../process/identity';
-import { listeningSockets } from '../process/ports';
+import { listeningSockets, socketUseStamp } from '../process/ports';
 import { hasProcFs } from '../process/proc';
 import { isTerminal, type JobMeta, type JobState, type ReadySpec } from '../schema';
 import { createFileOnce } from '../store/atomicWrite';
 import { SAFE_READ_FLAGS, type JobPaths } from '../store/jobDir';
 import { readCurrentState } from '../store/stateFile';
 import { formatTimestamp, nowTimestamp } from '../time';
-import { waitForJob, type WaitOptions } from './jobWatch';
+import { LIVENESS_TICK_MS, waitForJob, type WaitOptions } from './jobWatch';
 import { killJob } from './kill';
 import { jobPorts } from './ports';
 
@@ -186,6 +186,9 @@ export class ReadyProbe {
   private logMatched = false;
   private readonly scans: LogScan[];
   private lastHttp = 0;
+  /** The socket counts at the last read of the socket tables, and its time. */
+  private portStamp?: string;
+  private portReadAt = 0;
   constructor(
     private readonly paths: JobPaths,
     readonly spec: ReadySpec,
@@ -210,7 +213,15 @@ export class ReadyProbe {
   private portHolds(st: JobState): boolean {
     const port = this.spec.port;
     if (port === undefined) return true;
-    // Only the sockets on the port (one read of /proc/net), and the job's processes only when there is one.
+    // Reading /proc/net/tcp walks the kernel's whole connection hash table (milliseconds on a
+    // large machine, at every tick): only when the socket counts moved since the last read, and
+    // at the liveness pace in case a bind and a close cancelled out.
+    const stamp = socketUseStamp();
+    const now = Date.now();
+    if (stamp !== undefined && stamp === this.portStamp && now - this.portReadAt < LIVENESS_TICK_MS) return false;
+    this.portStamp = stamp;
+    this.portReadAt = now;
+    // Only the sockets on the port, and the job's processes only when there is one.
     return jobPorts(st, listeningSockets(port)).length > 0;
   }
 

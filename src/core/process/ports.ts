@@ -70,6 +70,25 @@ export function listeningSockets(port?: number): Map<string, ListeningSocket> {
   return out;
 }
 
+/**
+ * The counts of TCP and UDP sockets in use in this network namespace, from /proc/net/sockstat
+ * and sockstat6: kernel counters, read without walking any table. A socket that starts listening
+ * changes them (so does any other that opens or closes). Undefined where there is no /proc.
+ */
+export function socketUseStamp(): string | undefined {
+  if (!hasProcFs) return undefined;
+  const text = ['sockstat', 'sockstat6']
+    .map((name) => {
+      try {
+        return readFileSync(`/proc/net/${name}`, 'latin1');
+      } catch {
+        return ''; // e.g. IPv6 disabled
+      }
+    })
+    .join('');
+  return [...text.matchAll(/^(?:TCP6?|UDP6?): inuse (\d+)/gm)].map((m) => m[1]).join(' ');
+}
+
 /** Socket inodes held open by `pid` (empty when it is gone or not ours to read). */
 function socketInodes(pid: number): string[] {
   let fds: string[];
