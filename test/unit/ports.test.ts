@@ -5,7 +5,7 @@ import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { spawn } from 'node:child_process';
-import { allListeners, listeningSockets, portsOf, socketsOnce } from '../../src/core/process/ports';
+import { allListeners, listeningSockets, portsOf, socketsOnce, socketUseStamp } from '../../src/core/process/ports';
 
 const linux = process.platform === 'linux';
 
@@ -81,3 +81,30 @@ test(
     assert.equal(shared(), shared(), 'one read, kept');
   },
 );
+
+test('listeningSockets(port) / allListeners(port): only the sockets on that port (TCP and UDP)', { skip: !linux }, async (t) => {
+  const tcp = (await listen('127.0.0.1'))!;
+  const other = (await listen('127.0.0.1'))!;
+  const port = (tcp.address() as AddressInfo).port;
+  const udp = createSocket('udp4');
+  udp.bind(port, '127.0.0.1');
+  await once(udp, 'listening');
+  t.after(() => {
+    tcp.close();
+    other.close();
+    udp.close();
+  });
+  const protocols = (sockets: { port: number; protocol: string }[]) => sockets.map((s) => `${s.port}/${s.protocol}`).sort();
+  assert.deepEqual(protocols([...listeningSockets(port).values()]), [`${port}/tcp`, `${port}/udp`]);
+  assert.deepEqual(protocols(allListeners(port)), [`${port}/tcp`, `${port}/udp`]);
+  assert.ok(listeningSockets().size > listeningSockets(port).size, 'without a port: every listener (the other server too)');
+});
+
+test('socketUseStamp: the TCP/UDP in-use counts, which move when sockets start listening', { skip: !linux }, async (t) => {
+  const before = socketUseStamp();
+  assert.match(before ?? '', /^\d+ \d+( \d+ \d+)?$/, 'TCP and UDP (and their IPv6 twins) in-use counts');
+  // Five at once: other processes' sockets opening and closing meanwhile will hardly cancel out exactly five.
+  const servers = await Promise.all(Array.from({ length: 5 }, () => listen('127.0.0.1')));
+  t.after(() => servers.forEach((srv) => srv?.close()));
+  assert.notEqual(socketUseStamp(), before);
+});

@@ -4,7 +4,8 @@ import { DEFAULT_OLDER_THAN } from '../../core/ops/gc';
 import type { CreateRequest } from '../../core/ops/create';
 import { singletonKeyProblem } from '../../core/ops/singleton';
 import { DEFAULT_OBSERVE, runJob, type AutoGcFlags, type LaunchContext, type ObserveOptions } from '../../core/ops/run';
-import type { Args, FlagSpec } from '../args';
+import { UsageError, type Args, type FlagSpec } from '../args';
+import { NO_READY_CONDITION } from '../../core/ops/ready';
 import type { CliCommand, CliContext } from '../command';
 import { COMMAND_POSITIONAL, createRequestFromArgs, DEFINITION_FLAGS } from './create';
 
@@ -30,8 +31,14 @@ export const LAUNCH_FLAGS: readonly FlagSpec[] = [
   },
   { name: 'auto-gc-max-jobs', value: '<AUTO_GC_MAX_JOBS>', help: 'Auto-GC: among expired jobs keep only the newest N' },
   { name: 'auto-gc-max-bytes', value: '<AUTO_GC_MAX_BYTES>', help: 'Auto-GC: delete oldest expired jobs until at most N bytes remain' },
-  { name: 'wait-ready', help: 'Observe until the job is ready (or ends, or --until passes) instead of its first output' },
+  {
+    name: 'wait-ready',
+    conflicts: ['no-wait'],
+    help: 'Observe until the job is ready (or ends, or --until passes) instead of its first output',
+  },
 ];
+
+const hasReadyFlags = (args: Args): boolean => ['ready-port', 'ready-http', 'ready-log'].some((f) => args.has(f));
 
 export function observeFromArgs(args: Args): ObserveOptions {
   const maxBytes = args.int('max-bytes', DEFAULT_OBSERVE.maxBytes);
@@ -84,8 +91,10 @@ export const runCommand: CliCommand = {
     ],
     positionals: [COMMAND_POSITIONAL],
   },
-  run: async (args, ctx) =>
-    okEnvelope(
+  run: async (args, ctx) => {
+    // Without a condition there is nothing to wait for: refused rather than answered "running" as if ready.
+    if (args.bool('wait-ready') && !hasReadyFlags(args)) throw new UsageError(`error: --wait-ready ${NO_READY_CONDITION}`);
+    return okEnvelope(
       'run',
       await runJob(
         ctx.root,
@@ -97,5 +106,6 @@ export const runCommand: CliCommand = {
         },
         cliLaunchContext(ctx),
       ),
-    ),
+    );
+  },
 };

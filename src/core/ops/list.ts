@@ -155,8 +155,8 @@ async function liveFields(root: string, page: readonly Summary[], running: Map<S
   const fields = await mapLimit(jobs, SCAN_CONCURRENCY, async (s): Promise<LiveFields> => {
     const { name, meta, st } = running.get(s)!;
     const ports = jobPorts(st, snapshot);
-    const ready = await observeReady(root, jobPaths(root, name), meta, st).catch(() => undefined);
-    return { ...(ports.length > 0 ? { ports } : {}), ...ready };
+    const look = await observeReady(root, jobPaths(root, name), meta, st).catch(() => undefined);
+    return { ...(ports.length > 0 ? { ports } : {}), ...look?.ready };
   });
   return new Map(jobs.map((s, i) => [s, fields[i]]));
 }

@@ -69,13 +69,15 @@ export interface ProcSnapshot {
 
 /**
  * The listening sockets of a running job's processes (found as `kill` finds them); [] for any
- * other state. `snapshot`: /proc read once for several jobs.
+ * other state. `snapshot`: /proc read once for several jobs, or only the sockets to look for
+ * (the job's processes are not scanned when there are none).
  */
-export function jobPorts(st: JobState, snapshot?: ProcSnapshot): PortListener[] {
+export function jobPorts(st: JobState, snapshot: Partial<ProcSnapshot> = {}): PortListener[] {
   if (st.job.status !== 'running') return [];
+  if (snapshot.sockets instanceof Map && snapshot.sockets.size === 0) return [];
   return portsOf(
-    scanKillTargets(subjectOf(st), snapshot?.procs).targets.map((t) => t.pid),
-    snapshot?.sockets,
+    scanKillTargets(subjectOf(st), snapshot.procs).targets.map((t) => t.pid),
+    snapshot.sockets,
   );
 }
 

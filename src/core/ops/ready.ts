@@ -7,15 +7,21 @@
  * supervisor, and the first observer records the verdict once in `ready.json`.
  */
 import { promises as fs } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import * as path from 'node:path';
 import { stripAnsi } from '../../shared/ansi';
 import { JobError } from '../errors';
 import { lossyDecode } from '../logs';
-import { allListeners } from '../process/ports';
-import type { JobMeta, JobState, ReadySpec } from '../schema';
+import { ageMs } from '../process/identity';
+import { listeningSockets, socketUseStamp } from '../process/ports';
+import { hasProcFs } from '../process/proc';
+import { isTerminal, type JobMeta, type JobState, type ReadySpec } from '../schema';
 import { createFileOnce } from '../store/atomicWrite';
 import { SAFE_READ_FLAGS, type JobPaths } from '../store/jobDir';
+import { readCurrentState } from '../store/stateFile';
 import { formatTimestamp, nowTimestamp } from '../time';
+import { LIVENESS_TICK_MS, waitForJob, type WaitOptions } from './jobWatch';
 import { killJob } from './kill';
 import { jobPorts } from './ports';
 
@@ -83,6 +89,13 @@ export function checkReadySpec(spec: ReadySpec): ReadySpec {
 }
 
 export const READY_TIMEOUT_ALONE = 'a ready timeout needs a ready condition (a ready port, URL or log pattern)';
+/** The CLI's ready condition flags, for the errors that ask for one. */
+const READY_FLAGS = '--ready-port, --ready-http or --ready-log';
+export const NO_READY_CONDITION = `needs a ready condition (${READY_FLAGS})`;
+
+/** `invalid_state` for a wait on the readiness of a job that declares none. */
+export const declaresNoReadiness = (id: string): JobError =>
+  new JobError('invalid_state', `job ${id} declares no ready condition (${READY_FLAGS} when it is run or created)`);
 
 /** True when the spec declares at least one condition. */
 export const hasReadyCondition = (spec: ReadySpec | undefined): boolean =>
@@ -148,6 +161,24 @@ class LogScan {
 }
 
 /**
+ * The status a URL answers a GET with (redirects not followed), undefined when it does not
+ * answer in time. The certificate of an https URL is not checked, as Kubernetes' HTTPS probes do
+ * not check it: dev servers use self-signed ones, and the probe only asks whether one answers.
+ */
+function probeStatus(url: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const get = url.startsWith('https:') ? httpsGet : httpGet;
+    const signal = AbortSignal.timeout(HTTP_PROBE_TIMEOUT_MS);
+    const req = get(url, { agent: false, rejectUnauthorized: false, signal }, (res) => {
+      resolve(res.statusCode);
+      res.destroy();
+    });
+    req.on('error', () => undefined);
+    req.on('close', () => resolve(undefined));
+  });
+}
+
+/**
  * One observer's view of a job's readiness. Keeps what it learnt (log offsets, a matched log,
  * the time of the last HTTP probe) so that an observer that looks often pays for new bytes only.
  */
@@ -155,6 +186,9 @@ export class ReadyProbe {
   private logMatched = false;
   private readonly scans: LogScan[];
   private lastHttp = 0;
+  /** The socket counts at the last read of the socket tables, and its time. */
+  private portStamp?: string;
+  private portReadAt = 0;
   constructor(
     private readonly paths: JobPaths,
     readonly spec: ReadySpec,
@@ -179,9 +213,16 @@ export class ReadyProbe {
   private portHolds(st: JobState): boolean {
     const port = this.spec.port;
     if (port === undefined) return true;
-    // Cheap first: is anything listening on it at all? Only then whose socket it is.
-    if (!allListeners(port).length) return false;
-    return jobPorts(st).some((l) => l.port === port);
+    // Reading /proc/net/tcp walks the kernel's whole connection hash table (milliseconds on a
+    // large machine, at every tick): only when the socket counts moved since the last read, and
+    // at the liveness pace in case a bind and a close cancelled out.
+    const stamp = socketUseStamp();
+    const now = Date.now();
+    if (stamp !== undefined && stamp === this.portStamp && now - this.portReadAt < LIVENESS_TICK_MS) return false;
+    this.portStamp = stamp;
+    this.portReadAt = now;
+    // Only the sockets on the port, and the job's processes only when there is one.
+    return jobPorts(st, { sockets: listeningSockets(port) }).length > 0;
   }
 
   private async httpHolds(): Promise<boolean> {
@@ -189,13 +230,8 @@ export class ReadyProbe {
     const now = Date.now();
     if (now - this.lastHttp < HTTP_PROBE_EVERY_MS) return false;
     this.lastHttp = now;
-    try {
-      const res = await fetch(this.spec.http, { redirect: 'manual', signal: AbortSignal.timeout(HTTP_PROBE_TIMEOUT_MS) });
-      await res.body?.cancel();
-      return res.status < 500;
-    } catch {
-      return false;
-    }
+    const status = await probeStatus(this.spec.http);
+    return status !== undefined && status < 500;
   }
 
   /** True when every declared condition holds now (the log condition stays true once met). */
@@ -214,8 +250,8 @@ export class ReadyProbe {
     if (rec) return fieldsOf(rec);
     if (st.job.status !== 'running') return { ready: 'pending' };
     if (await this.holds(st)) return fieldsOf(await record(this.paths, { state: 'ready', at: nowTimestamp() }));
-    const started = st.job.started_at !== undefined ? Date.parse(st.job.started_at) : NaN;
-    if (this.spec.timeout_ms !== undefined && Number.isFinite(started) && Date.now() >= started + this.spec.timeout_ms) {
+    const ranMs = runningForMs(st);
+    if (this.spec.timeout_ms !== undefined && ranMs !== undefined && ranMs >= this.spec.timeout_ms) {
       const mine = { state: 'timed_out' as const, at: formatTimestamp(Date.now()) };
       const stands = await record(this.paths, mine);
       if (stands === mine && onTimedOut) await onTimedOut();
@@ -223,6 +259,17 @@ export class ReadyProbe {
     }
     return { ready: 'pending' };
   }
+}
+
+/**
+ * How long the job has run: from its workload's /proc start time (10 ms steps) when recorded;
+ * else from `started_at`, whose whole seconds drop up to 999 ms, counted for the job so that a
+ * ready timeout passes late rather than early.
+ */
+function runningForMs(st: JobState): number | undefined {
+  if (hasProcFs && st.pid_start_time !== undefined) return ageMs(st.pid_start_time);
+  const started = st.job.started_at !== undefined ? Date.parse(st.job.started_at) : NaN;
+  return Number.isFinite(started) ? Date.now() - started - 999 : undefined;
 }
 
 const fieldsOf = (rec: ReadyRecord): ReadyFields => (rec.state === 'ready' ? { ready: 'ready', ready_at: rec.at } : { ready: 'timed_out' });
@@ -233,19 +280,50 @@ export const readyDecided = (f: ReadyFields | undefined): boolean => f !== undef
 /** The spec of a job, or undefined when it declares no readiness. */
 export const readySpecOf = (meta: JobMeta): ReadySpec | undefined => (hasReadyCondition(meta.ready) ? meta.ready : undefined);
 
+/** A look at a job's readiness: the answer's fields (undefined when it declares none) and the job's state after the look. */
+export interface ReadyLook {
+  ready?: ReadyFields;
+  state: JobState;
+}
+
 /**
- * A job's readiness for an answer (undefined when it declares none), killing it when this look
- * records its ready timeout and it asked for that (`--ready-timeout-kill`).
+ * A job's readiness for an answer, killing the job when this look records its ready timeout and
+ * it asked for that (`--ready-timeout-kill`); the state returned is then the one after the kill.
  */
-export async function observeReady(
+export async function observeReady(root: string, paths: JobPaths, meta: JobMeta, st: JobState, probe?: ReadyProbe): Promise<ReadyLook> {
+  const spec = readySpecOf(meta);
+  if (!spec) return { state: st };
+  const p = probe ?? new ReadyProbe(paths, spec);
+  let killed = false;
+  const kill = async () => {
+    await killJob(root, paths.id);
+    killed = true;
+  };
+  const ready = await p.observe(st, spec.timeout_kill ? kill : undefined);
+  return { ready, state: killed ? await readCurrentState(paths) : st };
+}
+
+/**
+ * Waits until the job is ready, its ready timeout passes or it ends (or `opts`' deadline), woken
+ * by the job directory's events (state, logs) and, for ports and URLs, by the probe's tick.
+ * Returns the last look, whose state is the one after it (a --ready-timeout-kill look kills the job).
+ */
+export async function waitUntilReady(
   root: string,
   paths: JobPaths,
   meta: JobMeta,
-  st: JobState,
-  probe?: ReadyProbe,
-): Promise<ReadyFields | undefined> {
-  const spec = readySpecOf(meta);
-  if (!spec) return undefined;
-  const p = probe ?? new ReadyProbe(paths, spec);
-  return p.observe(st, spec.timeout_kill ? () => killJob(root, paths.id).then(() => undefined) : undefined);
+  spec: ReadySpec,
+  opts: Omit<WaitOptions, 'tickMs'> = {},
+): Promise<ReadyLook> {
+  const probe = new ReadyProbe(paths, spec);
+  let look: ReadyLook | undefined;
+  const { state, satisfied } = await waitForJob(
+    paths,
+    async (st) => {
+      look = await observeReady(root, paths, meta, st, probe);
+      return isTerminal(st.job.status) || readyDecided(look.ready);
+    },
+    { ...opts, tickMs: probe.pollMs },
+  );
+  return satisfied && look ? look : observeReady(root, paths, meta, state, probe);
 }

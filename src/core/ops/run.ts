@@ -20,7 +20,7 @@ import { launchJob, type SupervisorRuntime } from '../supervisor/launch';
 import { monotonicMs, nowTimestamp } from '../time';
 import { waitForJob } from './jobWatch';
 import { observeAttention, type Attention } from './attention';
-import { hasReadyCondition, observeReady, readyDecided, readySpecOf, ReadyProbe, type ReadyFields, type ReadyState } from './ready';
+import { hasReadyCondition, observeReady, readySpecOf, waitUntilReady, type ReadyFields, type ReadyState } from './ready';
 import { autoGc, type AutoGcPolicy } from './gc';
 import { materializeJob, type CreateRequest, type MaterializedJob } from './create';
 import { ensureSingleton } from './singleton';
@@ -116,16 +116,7 @@ export async function observeInline(root: string, paths: JobPaths, meta: JobMeta
   const t0 = monotonicMs();
   const spec = readySpecOf(meta);
   if (opts.wait && opts.untilReady && spec) {
-    const probe = new ReadyProbe(paths, spec);
-    let ready: ReadyFields | undefined;
-    const { state } = await waitForJob(
-      paths,
-      async (st) => {
-        ready = await observeReady(root, paths, meta, st, probe);
-        return isTerminal(st.job.status) || readyDecided(ready);
-      },
-      { timeoutMs: opts.forever ? undefined : opts.untilSec * 1000, tickMs: probe.pollMs },
-    );
+    const { state, ready } = await waitUntilReady(root, paths, meta, spec, { timeoutMs: opts.forever ? undefined : opts.untilSec * 1000 });
     return { state, waitedMs: monotonicMs() - t0, ready, attention: await observeAttention(root, paths, meta, state) };
   }
   if (opts.wait) {
@@ -140,13 +131,8 @@ export async function observeInline(root: string, paths: JobPaths, meta: JobMeta
       if (grace > 0) await waitForJob(paths, (st) => isTerminal(st.job.status), { timeoutMs: grace });
     }
   }
-  const state = await readCurrentState(paths);
-  return {
-    state,
-    waitedMs: opts.wait ? monotonicMs() - t0 : 0,
-    ready: await observeReady(root, paths, meta, state),
-    attention: await observeAttention(root, paths, meta, state),
-  };
+  const { state, ready } = await observeReady(root, paths, meta, await readCurrentState(paths));
+  return { state, waitedMs: opts.wait ? monotonicMs() - t0 : 0, ready, attention: await observeAttention(root, paths, meta, state) };
 }
 
 export async function inlineResult(

@@ -24,6 +24,7 @@ import {
   type LaunchContext,
   type ObserveOptions,
 } from './run';
+import { declaresNoReadiness, readySpecOf } from './ready';
 
 export interface StartRequest {
   observe?: ObserveOptions;
@@ -47,6 +48,7 @@ async function runtimeEnvVars(paths: JobPaths, meta: JobMeta): Promise<string[]>
 export async function startJob(root: string, input: string, req: StartRequest, ctx: LaunchContext): Promise<InlineResult> {
   const paths = await resolveJob(root, input);
   const meta = await readMeta(paths);
+  if (req.observe?.wait && req.observe.untilReady && !readySpecOf(meta)) throw declaresNoReadiness(paths.id);
   const before = await readCurrentState(paths);
   let flipped = false;
   const now = await updateState(paths, (cur) => {

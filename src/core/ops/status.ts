@@ -35,9 +35,9 @@ export async function getStatus(root: string, input: string, opts: { attempt?: n
   const job = await resolveJob(root, input);
   const paths = opts.attempt !== undefined ? await attemptPaths(job, opts.attempt) : job;
   const meta = await readMeta(paths);
-  const st = await readCurrentState(paths);
+  // Readiness first: a look that records the ready timeout may kill the job (--ready-timeout-kill).
+  const { ready, state: st } = await observeReady(root, paths, meta, await readCurrentState(paths));
   const ports = jobPorts(st);
-  const ready = await observeReady(root, paths, meta, st);
   const attention = await observeAttention(root, paths, meta, st);
   return {
     job_id: paths.id,

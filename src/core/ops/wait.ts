@@ -1,12 +1,11 @@
 /** `wait` (agent-exec-compat.md §4.6), and `wait --until-ready` (ours, ops/ready.ts). */
 import { promises as fs } from 'node:fs';
 import { isTerminal, type JobStatus } from '../schema';
-import { JobError } from '../errors';
 import { readMeta, resolveJob } from '../store/jobDir';
 import { attemptField } from './attempts';
 import { ATTENTION_PROBE_MS, observeAttention, watchesAttention, type Attention } from './attention';
-import { LIVENESS_TICK_MS, waitForJob, type WaitOptions } from './jobWatch';
-import { observeReady, readyDecided, readySpecOf, ReadyProbe, type ReadyFields, type ReadyState } from './ready';
+import { waitForJob, type WaitOptions } from './jobWatch';
+import { declaresNoReadiness, observeReady, readyDecided, readySpecOf, ReadyProbe, type ReadyLook, type ReadyState } from './ready';
 
 export const DEFAULT_WAIT_UNTIL_SECONDS = 30;
 
@@ -47,25 +46,25 @@ export async function waitJob(root: string, input: string, opts: WaitOptions & {
   const paths = await resolveJob(root, input);
   const meta = await readMeta(paths).catch(() => undefined);
   const spec = meta ? readySpecOf(meta) : undefined;
-  if (opts.untilReady && !spec)
-    throw new JobError(
-      'invalid_state',
-      `job ${paths.id} declares no ready condition (start it with --ready-port, --ready-http or --ready-log)`,
-    );
-  const probe = opts.untilReady && spec ? new ReadyProbe(paths, spec) : undefined;
+  if (opts.untilReady && !spec) throw declaresNoReadiness(paths.id);
+  // One loop for what ends a wait early: readiness (asked for) and attention (always).
+  const probe = opts.untilReady && meta && spec ? new ReadyProbe(paths, spec) : undefined;
   const attentive = meta !== undefined && watchesAttention(meta);
-  let ready: ReadyFields | undefined;
+  let look: ReadyLook | undefined;
   let attention: Attention | undefined;
-  const { state: st } = await waitForJob(
+  const tickMs = Math.min(probe?.pollMs ?? Infinity, attentive ? ATTENTION_PROBE_MS : Infinity);
+  const { state, satisfied } = await waitForJob(
     paths,
     async (s) => {
-      if (meta && probe) ready = await observeReady(root, paths, meta, s, probe);
-      if (meta && attentive) attention = await observeAttention(root, paths, meta, s);
-      return isTerminal(s.job.status) || readyDecided(ready) || attention !== undefined;
+      if (meta && probe) look = await observeReady(root, paths, meta, s, probe);
+      const now = look?.state ?? s;
+      if (meta && attentive) attention = await observeAttention(root, paths, meta, now);
+      return isTerminal(now.job.status) || readyDecided(look?.ready) || attention !== undefined;
     },
-    { ...opts, tickMs: Math.min(probe?.pollMs ?? Infinity, attentive ? ATTENTION_PROBE_MS : Infinity, LIVENESS_TICK_MS) },
+    { ...opts, ...(Number.isFinite(tickMs) ? { tickMs } : {}) },
   );
-  if (meta && !probe) ready = await observeReady(root, paths, meta, st);
+  const { ready, state: st } =
+    satisfied && look ? look : meta ? await observeReady(root, paths, meta, state, probe) : { ready: undefined, state };
   const [out, err] = await Promise.all([sizeOf(paths.stdout), sizeOf(paths.stderr)]);
   return {
     job_id: paths.id,

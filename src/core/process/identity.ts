@@ -48,8 +48,11 @@ export function nowTicks(): number {
   return Math.floor(Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]) * CLOCK_TICKS_PER_SECOND);
 }
 
+/** Milliseconds since a process with this /proc start time started (10 ms steps). */
+export const ageMs = (startTime: number): number => Math.max(0, ((nowTicks() - startTime) * 1000) / CLOCK_TICKS_PER_SECOND);
+
 /** Whole seconds since a process with this /proc start time started. */
-export const ageSeconds = (startTime: number): number => Math.max(0, Math.floor((nowTicks() - startTime) / CLOCK_TICKS_PER_SECOND));
+export const ageSeconds = (startTime: number): number => Math.floor(ageMs(startTime) / 1000);
 
 /**
  * No process of the job can be older than its workload, so environments (the costly part of a

@@ -43,8 +43,8 @@ function decodeAddress(hex: string): string {
   return `${groups.slice(0, best.at).join(':')}::${groups.slice(best.at + best.len).join(':')}`;
 }
 
-/** Every listening socket of this network namespace, by socket inode. */
-export function listeningSockets(): Map<string, ListeningSocket> {
+/** Every listening socket of this network namespace (or only those on `port`), by socket inode. */
+export function listeningSockets(port?: number): Map<string, ListeningSocket> {
   const out = new Map<string, ListeningSocket>();
   if (!hasProcFs) return out;
   for (const protocol of PROTOCOLS) {
@@ -62,8 +62,9 @@ export function listeningSockets(): Map<string, ListeningSocket> {
       // A UDP socket connect()ed to a peer is a client, not a listener.
       if (protocol.startsWith('udp') && remotePort !== '0000') continue;
       const inode = f[9];
-      if (inode === '0') continue;
-      out.set(inode, { port: parseInt(localPort, 16), protocol, address: decodeAddress(localHex) });
+      const number = parseInt(localPort, 16);
+      if (inode === '0' || (port !== undefined && number !== port)) continue;
+      out.set(inode, { port: number, protocol, address: decodeAddress(localHex) });
     }
   }
   return out;
@@ -76,6 +77,25 @@ export type SocketTable = Map<string, ListeningSocket> | (() => Map<string, List
 export function socketsOnce(): () => Map<string, ListeningSocket> {
   let table: Map<string, ListeningSocket> | undefined;
   return () => (table ??= listeningSockets());
+}
+
+/**
+ * The counts of TCP and UDP sockets in use in this network namespace, from /proc/net/sockstat
+ * and sockstat6: kernel counters, read without walking any table. A socket that starts listening
+ * changes them (so does any other that opens or closes). Undefined where there is no /proc.
+ */
+export function socketUseStamp(): string | undefined {
+  if (!hasProcFs) return undefined;
+  const text = ['sockstat', 'sockstat6']
+    .map((name) => {
+      try {
+        return readFileSync(`/proc/net/${name}`, 'latin1');
+      } catch {
+        return ''; // e.g. IPv6 disabled
+      }
+    })
+    .join('');
+  return [...text.matchAll(/^(?:TCP6?|UDP6?): inuse (\d+)/gm)].map((m) => m[1]).join(' ');
 }
 
 /** Socket inodes held open by `pid` (empty when it is gone or not ours to read). */
@@ -141,8 +161,7 @@ function allPids(): number[] {
  * a socket no readable process holds has no pid. Without a matching socket no fd is read.
  */
 export function allListeners(port?: number): PortListener[] {
-  const sockets = listeningSockets();
-  if (port !== undefined) for (const [inode, s] of sockets) if (s.port !== port) sockets.delete(inode);
+  const sockets = listeningSockets(port);
   const held = new Set<string>();
   const out = sockets.size > 0 ? collect(allPids(), sockets, held) : [];
   for (const [inode, s] of sockets) if (!held.has(inode)) out.push({ ...s });
