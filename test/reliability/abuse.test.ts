@@ -17,6 +17,7 @@ import { tailJob } from '../../src/core/ops/tail';
 import { waitJob } from '../../src/core/ops/wait';
 import { processStartTime, readProcStat } from '../../src/core/process/proc';
 import { newJobId } from '../../src/core/store/jobId';
+import { filesHoldingSecrets } from '../helpers/secrets';
 import { CLI, runCli } from '../helpers/cli';
 import { alive, commandLines, jobRoot, waitForRoles, writeRunningJob } from '../helpers/jobProcs';
 import { tempDir } from '../helpers/tempRoot';
@@ -263,17 +264,11 @@ test(
     await poll('completion event', () => readFileSync(events, 'utf8').includes('job.finished'));
     for (const r of outputs)
       assert.ok(!r.stdout.includes(v1) && !r.stdout.includes(v2), `a secret in CLI output: ${r.stdout.slice(0, 300)}`);
-    const files = [events, ...readdirSync(path.join(root, job.jobId)).map((f) => path.join(root, job.jobId, f))];
-    for (const f of files) {
-      if (!statSync(f).isFile()) continue;
-      const text = readFileSync(f, 'latin1');
-      // env.runtime.json is the private 0600 file the supervisor reads the real values from (create/start).
-      if (path.basename(f) === 'env.runtime.json') {
-        assert.equal(statSync(f).mode & 0o777, 0o600);
-        continue;
-      }
-      assert.ok(!text.includes(v1) && !text.includes(v2), `a secret in ${path.basename(f)}`);
-    }
+    const eventsText = readFileSync(events, 'latin1');
+    assert.ok(!eventsText.includes(v1) && !eventsText.includes(v2), 'a secret in the events file');
+    const jobDir = path.join(root, job.jobId);
+    assert.deepEqual(filesHoldingSecrets(jobDir, [v1, v2]), [], 'a secret in a job file');
+    const files = [events, ...readdirSync(jobDir)];
     const meta = JSON.parse(readFileSync(path.join(root, job.jobId, 'meta.json'), 'utf8'));
     assert.ok(JSON.stringify(meta).includes('API_SECRET'), 'the key is recorded, masked');
     tally.add('secrets', 'processes_scanned', scanned);
