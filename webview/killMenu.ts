@@ -16,11 +16,7 @@ function previewContent(p: KillPreviewData): HTMLElement[] {
   const n = p.processes.length + p.more;
   const head = h('div', {}, n === 0 ? 'No live process to signal.' : `Will signal ${n} ${n === 1 ? 'process' : 'processes'}:`);
   const procs = p.processes.map((proc) =>
-    h(
-      'div',
-      { class: 'proc', title: proc.command },
-      `${proc.pid}  ${proc.command}${proc.ageS !== undefined ? `  (${age(proc.ageS)})` : ''}`,
-    ),
+    h('div', { class: 'proc', title: proc.command }, `${proc.pid}  ${proc.ageS !== undefined ? `${age(proc.ageS)}  ` : ''}${proc.command}`),
   );
   const more = p.more > 0 ? [h('div', {}, `… and ${p.more} more`)] : [];
   const facts = [
