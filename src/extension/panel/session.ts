@@ -145,13 +145,11 @@ export function liveFields(meta: JobMeta, live: JobLive | undefined): Pick<JobRo
 export function toKillPreview(d: KillTargetsDescription): KillPreviewData {
   return {
     state: d.state,
-    processes: d.targets
-      .slice(0, MAX_PREVIEW_PROCESSES)
-      .map((t) => ({
-        pid: t.pid,
-        command: t.command.slice(0, 4096),
-        ...(t.age_s !== undefined ? { ageS: Math.max(0, Math.floor(t.age_s)) } : {}),
-      })),
+    processes: d.targets.slice(0, MAX_PREVIEW_PROCESSES).map((t) => ({
+      pid: t.pid,
+      command: t.command.slice(0, 4096),
+      ...(t.age_s !== undefined ? { ageS: Math.max(0, Math.floor(t.age_s)) } : {}),
+    })),
     more: Math.max(0, d.targets.length - MAX_PREVIEW_PROCESSES),
     ports: portsText(d.ports),
     ...(d.owner !== undefined ? { owner: d.owner.slice(0, 256) } : {}),
