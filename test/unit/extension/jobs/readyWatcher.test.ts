@@ -30,18 +30,28 @@ const serverOnGo = (go: string, port: number) => [
   `const fs=require('fs');console.log('waiting');const t=setInterval(()=>{if(!fs.existsSync(${JSON.stringify(go)}))return;clearInterval(t);require('net').createServer().listen(${port},'127.0.0.1',()=>console.log('listening'))},20);`,
 ];
 
-function watch(root: string) {
-  const svc = new JobService({
-    root,
-    runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') },
-    env: process.env,
-    log: () => undefined,
-    requireTrust: () => undefined,
-  });
-  const watcher = new ReadyWatcher(svc, (m) => assert.fail(m), 50);
-  const announced: string[] = [];
-  watcher.onDidBecomeReady((e) => announced.push(`${e.job.id}${e.sawPending ? ' after pending' : ''}`));
-  return { svc, watcher, announced, dispose: () => (watcher.dispose(), svc.dispose()) };
+/**
+ * Makes JobService + ReadyWatcher pairs on a root, all disposed at the end of the test. Call it
+ * before jobRoot(): its cleanup then runs first, so no fs.watch outlives a failed test (an
+ * after hook that throws skips the ones after it).
+ */
+function watchers(t: { after(fn: () => void): void }) {
+  const made: { dispose(): void }[] = [];
+  t.after(() => made.forEach((m) => m.dispose()));
+  return (root: string) => {
+    const svc = new JobService({
+      root,
+      runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') },
+      env: process.env,
+      log: () => undefined,
+      requireTrust: () => undefined,
+    });
+    const watcher = new ReadyWatcher(svc, (m) => assert.fail(m), 50);
+    made.push(watcher, svc);
+    const announced: string[] = [];
+    watcher.onDidBecomeReady((e) => announced.push(`${e.job.id}${e.sawPending ? ' after pending' : ''}`));
+    return { svc, watcher, announced };
+  };
 }
 
 const liveOf = (watcher: ReadyWatcher, id: string, what: string, ok: (l: JobLive) => boolean) =>
@@ -51,12 +61,12 @@ const liveOf = (watcher: ReadyWatcher, id: string, what: string, ok: (l: JobLive
   });
 
 test('a job with --ready-port is pending until its process listens on the port, then ready once, with the port', async (t) => {
+  const watch = watchers(t);
   const { root, run, cli } = jobRoot(t, 'ae-ready-watch-');
   const port = await freePort();
   const go = path.join(root, 'go');
   const job = await run(serverOnGo(go, port), {}, ['--ready-port', String(port)]);
   const w = watch(root);
-  t.after(w.dispose);
   await w.svc.start();
 
   const pending = await liveOf(w.watcher, job.jobId, 'the job pending', (l) => l.ready?.ready === 'pending');
@@ -81,7 +91,6 @@ test('a job with --ready-port is pending until its process listens on the port, 
 
   // Another window (a reload) finds it ready already: seen ready, never pending.
   const again = watch(root);
-  t.after(again.dispose);
   await again.svc.start();
   await liveOf(again.watcher, job.jobId, 'the job ready in a second window', (l) => l.ready?.ready === 'ready');
   assert.deepEqual(again.announced, [job.jobId]);
@@ -94,13 +103,13 @@ test('a job with --ready-port is pending until its process listens on the port, 
 });
 
 test('a running job without readiness gets its ports and no probe; a log-ready job waits on its log, not a tick', async (t) => {
+  const watch = watchers(t);
   const { root, run, cli } = jobRoot(t, 'ae-ready-watch-');
   const port = await freePort();
   const go = path.join(root, 'go');
   const plain = await run(serverOnGo(go, port));
   const logReady = await run(['node', '-e', "console.log('booting');setInterval(()=>{},1<<30)"], {}, ['--ready-log', 'never printed']);
   const w = watch(root);
-  t.after(w.dispose);
   await w.svc.start();
 
   const plainLive = await liveOf(w.watcher, plain.jobId, 'the plain job looked at', () => true);
