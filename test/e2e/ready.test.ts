@@ -7,8 +7,8 @@
 import { after, before, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
+import { freePort } from '../helpers/freePort';
 import { screenshotStep, Session } from './harness/session';
 import { cliRun, jobIds, newJob, readJobState } from './harness/jobs';
 import { JobsView, Workbench } from './pages/workbench';
@@ -17,15 +17,6 @@ import { JobPanel } from './pages/jobPanel';
 const T = 20_000;
 /** Where the issue's closing note takes its screenshots from. */
 const SCREENS = process.env.AGENT_EXEC_SCREENS ?? '/work/screens';
-
-/** A loopback port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => probe.once('listening', r));
-  const { port } = probe.address() as { port: number };
-  await new Promise((r) => probe.close(r));
-  return port;
-}
 
 /** A dev-server-like script: prints "waiting", serves HTTP on the port it is given once the file `go` exists in its cwd. */
 const DEV_SERVER = `const fs = require('fs');

@@ -37,9 +37,9 @@ export interface LiveSource {
 }
 
 /** The shortest time between two looks at the jobs (a chatty log must not make a /proc scan per line). */
-export const LOOK_EVERY_MS = 500;
+const LOOK_EVERY_MS = 500;
 /** Jobs looked at in one round at most (a store-wide change with hundreds of running jobs is spread over rounds). */
-export const MAX_LOOKS_PER_ROUND = 32;
+const MAX_LOOKS_PER_ROUND = 32;
 
 export class ReadyWatcher extends Disposable {
   private readonly live = new Map<string, JobLive>();

@@ -7,21 +7,12 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
-import { JobService } from '../../../../src/extension/jobs/jobService';
 import { browserUrl, jobPort, ReadyWatcher, type JobLive } from '../../../../src/extension/jobs/readyWatcher';
+import { freePort } from '../../../helpers/freePort';
 import { jobRoot } from '../../../helpers/jobProcs';
+import { testJobService } from '../../../helpers/jobService';
 import { poll } from '../../../helpers/poll';
-
-/** A loopback port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => probe.once('listening', r));
-  const { port } = probe.address() as { port: number };
-  await new Promise((r) => probe.close(r));
-  return port;
-}
 
 /** A job that prints "waiting", binds `port` once `go` exists, then prints "listening" and lives on. */
 const serverOnGo = (go: string, port: number) => [
@@ -39,13 +30,7 @@ function watchers(t: { after(fn: () => void): void }) {
   const made: { dispose(): void }[] = [];
   t.after(() => made.forEach((m) => m.dispose()));
   return (root: string) => {
-    const svc = new JobService({
-      root,
-      runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') },
-      env: process.env,
-      log: () => undefined,
-      requireTrust: () => undefined,
-    });
+    const svc = testJobService(root);
     const watcher = new ReadyWatcher(svc, (m) => assert.fail(m), 50);
     made.push(watcher, svc);
     const announced: string[] = [];

@@ -7,7 +7,7 @@ import { PanelSession, readStoreJobs, type PanelBackend } from '../../../../src/
 import { DEFAULT_JOB_VIEW, HOST_TO_WEBVIEW, JOBS_PAGE, parseMessage, type HostMessage } from '../../../../src/protocol/jobPanel';
 import { installFixtureJobs, tempDir } from '../../../helpers/tempRoot';
 import { writeFakeJob } from '../../../helpers/fakeJobs';
-import { JobService } from '../../../../src/extension/jobs/jobService';
+import { testJobService } from '../../../helpers/jobService';
 import type { JobLive } from '../../../../src/extension/jobs/readyWatcher';
 import { describeKillTargets } from '../../../../src/core/ops/kill';
 import { killScratch, startWorkload, waitForRoles, writeRunningJob } from '../../../helpers/jobProcs';
@@ -397,13 +397,7 @@ test(
       );
     }
     // The extension's own backend: the JobService's records, kept current by its watchers.
-    const jobs = new JobService({
-      root,
-      runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') },
-      env: process.env,
-      log: () => undefined,
-      requireTrust: () => undefined,
-    });
+    const jobs = testJobService(root);
     t.after(() => jobs.dispose());
     await jobs.start();
     const posted: HostMessage[] = [];
