@@ -17,6 +17,7 @@ import './styles.css';
 import {
   HOST_TO_WEBVIEW,
   JobsWindow,
+  KillPreview,
   LogChunk,
   Notice,
   Ready,
@@ -128,6 +129,8 @@ function start(vscode: VsCodeApi): void {
     } else if (RevealJob.is(msg)) {
       if (ui.stateFilter || ui.tagFilter || ui.textFilter) table.clearFilters();
       select(msg.params.jobId, { focus: true });
+    } else if (KillPreview.is(msg)) {
+      killMenu.showPreview(msg.params.jobId, msg.params.preview, msg.params.error);
     } else if (LogChunk.is(msg)) {
       logPane.pushChunk(msg.params);
     } else if (Notice.is(msg)) {

@@ -50,6 +50,7 @@ export function stateBadge(row: JobRow): HTMLElement {
 export const COLUMNS = [
   { key: 'state', label: 'State' },
   { key: 'command', label: 'Command' },
+  { key: null, label: 'Ready' },
   { key: 'cwd', label: 'Cwd' },
   { key: null, label: 'Tags' },
   { key: 'started', label: 'Started' },
@@ -58,6 +59,30 @@ export const COLUMNS = [
   { key: 'owner', label: 'Owner' },
   { key: null, label: 'Actions' },
 ] as const;
+
+/** `:3000, :8080`: the ports a running job listens on. */
+const portsText = (ports: readonly number[] | undefined): string => (ports ?? []).map((p) => `:${p}`).join(', ');
+
+/**
+ * The Ready cell of a running job: "starting…", "ready :3000" (a link that opens its URL in the
+ * browser through the host), "timed out"; the ports it listens on when it declares no readiness.
+ */
+export function readyCell(row: JobRow): HTMLElement {
+  const title = row.ports?.length ? `listening on ${portsText(row.ports)}` : '';
+  if (row.ready === 'pending') return h('td', { class: 'ready-pending', title: title || 'waiting to become ready' }, 'starting…');
+  if (row.ready === 'timed_out') return h('td', { class: 'ready-timed_out', title }, 'timed out');
+  if (row.ready === 'ready') {
+    const text = row.port !== undefined ? `ready :${row.port}` : 'ready';
+    if (row.url === undefined) return h('td', { class: 'ready-ready', title }, text);
+    const link = h(
+      'button',
+      { class: 'ready-link', 'data-action': 'open-url', 'data-id': row.id, title: `Open ${row.url} in the browser` },
+      text,
+    );
+    return h('td', { class: 'ready-ready' }, link);
+  }
+  return h('td', { class: 'mono', title }, portsText(row.ports));
+}
 
 /** One table row; `actions` are the row's buttons (built by main.ts, which owns their handlers). */
 export function jobRowElement(row: JobRow, selected: boolean, now: number, actions: Node): HTMLTableRowElement {
@@ -71,6 +96,7 @@ export function jobRowElement(row: JobRow, selected: boolean, now: number, actio
   tr.append(
     h('td', {}, stateBadge(row)),
     h('td', { class: 'mono ellipsis', title: cmd }, cmd),
+    readyCell(row),
     h('td', { class: 'ellipsis', title: row.cwd ?? '' }, row.cwd ?? ''),
     h('td', { title: row.tags.join(', ') }, ...row.tags.map((t) => h('span', { class: 'tag' }, t))),
     // The cell's title has the full stamp.

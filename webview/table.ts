@@ -9,6 +9,7 @@ import {
   JOBS_PAGE,
   MAX_JOBS,
   OpenInEditor,
+  OpenJobUrl,
   RerunJob,
   SetJobView,
   type JobRow,
@@ -202,6 +203,7 @@ export class JobsTable {
       if (action.dataset.action === 'kill') this.killMenu.open(action, id);
       else if (action.dataset.action === 'rerun') this.ctx.post(RerunJob.create({ jobId: id }));
       else if (action.dataset.action === 'delete') this.ctx.post(DeleteJob.create({ jobId: id }));
+      else if (action.dataset.action === 'open-url') this.ctx.post(OpenJobUrl.create({ jobId: id }));
       return;
     }
     const tr = target.closest<HTMLElement>('tr[data-id]');

@@ -22,7 +22,9 @@ import { registerMcp } from './mcp/registerMcp';
 import { onDidChangeConfig, readConfig } from './config';
 import { JobService } from './jobs/jobService';
 import { createLogger } from './log';
-import { notifyFinished } from './notifications';
+import { notifyFinished, notifyReady, shouldNotifyReady } from './notifications';
+import { ReadyWatcher } from './jobs/readyWatcher';
+import { registerOpenInBrowser } from './commands/openInBrowser';
 import { registerJobPanel } from './panel/jobPanel';
 import { JobsStatusBar } from './statusBar';
 import { createJobsTree, JobsTreeProvider } from './views/jobsTree';
@@ -54,22 +56,28 @@ export function activate(context: vscode.ExtensionContext): void {
       set: (ids) => void context.workspaceState.update(STARTED_KEY, ids),
     },
   });
-  const svc: Services = { jobs: () => jobs, config: () => config, log, context };
-  const tree = new JobsTreeProvider(jobs, { maxFinished: config.maxFinished, groupBy: config.groupBy });
+  const live = new ReadyWatcher(jobs, (m) => log.warn(m));
+  const svc: Services = { jobs: () => jobs, live: () => live, config: () => config, log, context };
+  const tree = new JobsTreeProvider(jobs, live, { maxFinished: config.maxFinished, groupBy: config.groupBy });
   const treeView = createJobsTree(tree);
   const statusBar = new JobsStatusBar();
   context.subscriptions.push(
     log,
     jobs,
+    live,
     tree,
     treeView,
     statusBar,
     new LogDocuments(() => jobs.root),
     jobs.onDidChangeJobs(() => statusBar.update(jobs)),
     jobs.onDidFinishStartedJob((job) => void notifyFinished(job, config.notifications)),
+    live.onDidBecomeReady((e) => {
+      if (shouldNotifyReady(e, jobs, config.notifications)) void notifyReady(svc, e.job);
+    }),
     registerRunCommand(svc),
     ...registerKillCommands(svc),
     registerShowOutput(svc),
+    registerOpenInBrowser(svc),
     registerRerun(svc),
     registerDelete(svc),
     registerDeleteFinished(svc),
@@ -91,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const panel = registerJobPanel(
     context,
     jobs,
+    live,
     () => config.graceMs,
     (m) => log.info(m),
   );

@@ -1,7 +1,13 @@
-/** A notification when a job started from this window finishes (setting: all / failures only / off). */
+/**
+ * Notifications about jobs started from this window (setting: all / failures only / off): when
+ * one finishes, and when one becomes ready.
+ */
 import * as vscode from 'vscode';
 import type { NotifyMode } from './config';
-import type { JobSnapshot } from './jobs/jobService';
+import type { JobService, JobSnapshot } from './jobs/jobService';
+import { browserUrl, jobPort, type ReadyEvent } from './jobs/readyWatcher';
+import type { Services } from './commands/command';
+import { openJobInBrowser } from './commands/openInBrowser';
 import { Command } from './ids';
 import { commandLine } from '../shared/commandLine';
 import { lookOf, outcome } from './views/jobsTreeModel';
@@ -20,4 +26,25 @@ export async function notifyFinished(job: JobSnapshot, mode: NotifyMode): Promis
     : await vscode.window.showWarningMessage(text, show, rerun);
   if (pick === show) await showOutput(job);
   else if (pick === rerun) await vscode.commands.executeCommand(Command.rerun, new JobNode(job.id));
+}
+
+/**
+ * "<command> is ready on :3000" for a job started from this window (setting "all") that became
+ * ready while watched, or was found ready right after its start here (not after a reload).
+ */
+export function shouldNotifyReady(e: ReadyEvent, jobs: Pick<JobService, 'startedHereWhen'>, mode: NotifyMode): boolean {
+  const when = jobs.startedHereWhen(e.job.id);
+  return mode === 'all' && (when === 'now' || (when === 'earlier' && e.sawPending));
+}
+
+export async function notifyReady(svc: Services, job: JobSnapshot): Promise<void> {
+  const live = svc.live().get(job.id);
+  const port = jobPort(job.meta, live);
+  const text = `Agent Exec: ${commandLine(job.meta.command)} is ready${port !== undefined ? ` on :${port}` : ''}`;
+  const open = 'Open in Browser';
+  const show = 'Show Output';
+  const actions = browserUrl(job.meta, live) !== undefined ? [open, show] : [show];
+  const pick = await vscode.window.showInformationMessage(text, ...actions);
+  if (pick === open) await openJobInBrowser(svc, job);
+  else if (pick === show) await showOutput(job);
 }

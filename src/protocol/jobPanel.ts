@@ -2,7 +2,8 @@
  * The job panel's wire protocol (issue 5): every message between the extension host and the
  * webview is declared here once, with a runtime guard, and both sides drop what does not pass.
  * The webview may only ask for intents on a job id (select, kill with a signal from a fixed set,
- * rerun, delete, load a byte range); it never sends paths or command lines.
+ * preview a kill, open a ready job's URL, rerun, delete, load a byte range); it never sends
+ * paths, URLs or command lines.
  * No `vscode` and no DOM imports: the host, the webview bundle and the unit tests share this file.
  */
 
@@ -85,6 +86,12 @@ export type PanelSignal = (typeof PANEL_SIGNALS)[number];
 export const JOB_STATES = ['created', 'running', 'exited', 'killed', 'failed'] as const;
 export type JobStateName = (typeof JOB_STATES)[number];
 
+/** A running job's readiness (core's ReadyState), when it declares how it becomes ready. */
+export const READY_STATES = ['pending', 'ready', 'timed_out'] as const;
+export type ReadyStateName = (typeof READY_STATES)[number];
+
+const port = int(1, 65535);
+
 /** `combined` is the job's full.log (both streams, timestamped lines). */
 export const LOG_STREAMS = ['stdout', 'stderr', 'combined'] as const;
 export type LogStream = (typeof LOG_STREAMS)[number];
@@ -124,6 +131,14 @@ const jobRowShape = {
   signal: nullable(str(32)),
   pid: optional(int(0, 2 ** 31 - 1)),
   error: optional(shortText),
+  /** Readiness of a running job that declares it. */
+  ready: optional(oneOf(READY_STATES)),
+  /** The port a running job is reached on (its ready port, else the first TCP port it listens on). */
+  port: optional(port),
+  /** Every port a running job listens on, each once. */
+  ports: optional(arrayOf(port, 256)),
+  /** What "Open in Browser" opens for a ready job (shown only: the webview asks for it by job id). */
+  url: optional(str(2048, /^https?:\/\//)),
 };
 export type JobRow = ShapeType<typeof jobRowShape>;
 export const jobRow: Guard<JobRow> = object(jobRowShape);
@@ -208,6 +223,10 @@ export const LoadRange = new MessageType(
   ),
 );
 export const KillJob = new MessageType('job/kill', object({ jobId, signal: oneOf(PANEL_SIGNALS) }));
+/** What a kill of the job would signal now (the kill menu shows it before the kill). */
+export const PreviewKill = new MessageType('job/previewKill', object({ jobId }));
+/** Open a ready job's URL in the browser (the host looks the URL up). */
+export const OpenJobUrl = new MessageType('job/openUrl', object({ jobId }));
 export const RerunJob = new MessageType('job/rerun', object({ jobId }));
 export const DeleteJob = new MessageType('job/delete', object({ jobId }));
 /** Open the raw log file in an editor. */
@@ -280,6 +299,28 @@ export const LogChunk = new MessageType(
     (p) => p.start <= p.end && p.end <= p.total,
   ),
 );
+/** The processes a kill preview lists at most (the rest are counted). */
+export const MAX_PREVIEW_PROCESSES = 50;
+const killPreviewShape = {
+  state: oneOf(JOB_STATES),
+  /** The processes the kill would signal: pid, command line (the job's masked values hidden), age. */
+  processes: arrayOf(object({ pid: int(1, 2 ** 31 - 1), command: str(4096), ageS: optional(count) }), MAX_PREVIEW_PROCESSES),
+  /** Processes left out of the list. */
+  more: count,
+  /** The ports they listen on, as text (`3000/tcp, 5353/udp`; '' for none). */
+  ports: str(4096),
+  owner: optional(str(256)),
+  runningForS: optional(count),
+};
+export type KillPreviewData = ShapeType<typeof killPreviewShape>;
+/** The answer to `job/previewKill`: the preview, or why there is none. */
+export const KillPreview = new MessageType(
+  'job/killPreview',
+  where(
+    object({ jobId, preview: optional(object(killPreviewShape)), error: optional(shortText) }),
+    (p) => (p.preview === undefined) !== (p.error === undefined),
+  ),
+);
 /** Outcome of an intent the user should hear about (kill failed, job deleted, …). */
 export const Notice = new MessageType('notice', object({ level: oneOf(['info', 'error'] as const), text: shortText }));
 
@@ -288,6 +329,8 @@ export const WEBVIEW_TO_HOST = [
   SelectJob,
   LoadRange,
   KillJob,
+  PreviewKill,
+  OpenJobUrl,
   RerunJob,
   DeleteJob,
   OpenRawLog,
@@ -296,7 +339,7 @@ export const WEBVIEW_TO_HOST = [
   SaveUiState,
   SetJobView,
 ] as const;
-export const HOST_TO_WEBVIEW = [Snapshot, JobsWindow, RevealJob, LogChunk, Notice] as const;
+export const HOST_TO_WEBVIEW = [Snapshot, JobsWindow, RevealJob, LogChunk, KillPreview, Notice] as const;
 
 type MessageOf<T> = T extends MessageType<infer M, infer P> ? Message<M, P> : never;
 export type WebviewMessage = MessageOf<(typeof WEBVIEW_TO_HOST)[number]>;

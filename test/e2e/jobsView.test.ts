@@ -4,9 +4,9 @@
  */
 import { after, before, describe } from 'node:test';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
+import { freePort } from '../helpers/freePort';
 import { screenshotStep, Session } from './harness/session';
 import { cliRun, IGNORES_TERM, jobIds, newJob, readJobState, TRAPS_INT } from './harness/jobs';
 import { JobsView, StatusBar, Workbench } from './pages/workbench';
@@ -126,10 +126,7 @@ describe('Jobs view in VS Code', { timeout: 300_000 }, () => {
 
   step('the Kill Quick Pick shows a detail line per job: processes, port, owner, run time', async () => {
     // A free loopback port, then a job that listens on it.
-    const probe = createServer().listen(0, '127.0.0.1');
-    await new Promise((r) => probe.once('listening', r));
-    const port = (probe.address() as { port: number }).port;
-    await new Promise((r) => probe.close(r));
+    const port = await freePort();
     const server = await cliRun(s, `'${process.execPath}' -e "require('http').createServer().listen(${port}, '127.0.0.1')"`);
     await view.row(server).waitFor({ timeout: 10_000 });
     await status.waitForText('1 running');

@@ -11,12 +11,15 @@ import { agentResult } from '../agent/agentOutput';
 import type { CommandId } from '../ids';
 import type { ExtensionConfig } from '../config';
 import type { JobService } from '../jobs/jobService';
+import type { ReadyWatcher } from '../jobs/readyWatcher';
 import type { Logger } from '../log';
 import { GroupNode, JobNode } from '../views/jobsTree';
 
 /** What commands work with, built once by the composition root. */
 export interface Services {
   readonly jobs: () => JobService;
+  /** Readiness and ports of the running jobs. */
+  readonly live: () => ReadyWatcher;
   readonly config: () => ExtensionConfig;
   readonly log: Logger;
   readonly context: vscode.ExtensionContext;

@@ -13,7 +13,7 @@ import { jobDirNames, mapLimit, SCAN_CONCURRENCY } from '../../core/ops/scan';
 import { runJob, type InlineResult, type LaunchContext } from '../../core/ops/run';
 import { killJob, type KillResult } from '../../core/ops/kill';
 import { deleteJob, type DeleteResult } from '../../core/ops/delete';
-import { isTerminal, type JobMeta, type JobState } from '../../core/schema';
+import { isTerminal, type JobMeta, type JobState, type ReadySpec } from '../../core/schema';
 import type { SupervisorRuntime } from '../../core/supervisor/launch';
 import { Disposable, Emitter, toDisposable, type Event } from '../lifecycle';
 
@@ -41,6 +41,8 @@ export interface RunInput {
   shellWrapper?: string[];
   /** `meta.owner`; default: the person in this window. */
   owner?: string;
+  /** How the job becomes ready (a rerun keeps the original's). */
+  ready?: ReadySpec;
 }
 
 export interface JobServiceOptions {
@@ -68,6 +70,8 @@ export class JobService extends Disposable {
   private loading: Promise<void> = Promise.resolve();
   /** Jobs started from this window that have not finished yet: they get a notification. */
   private readonly startedHere: Set<string>;
+  /** Jobs started since this service was created (not across a window reload). */
+  private readonly startedNow = new Set<string>();
 
   private readonly _onDidChangeJobs = this._register(new Emitter<readonly string[] | undefined>());
   /** Ids of changed (added, updated or removed) jobs; undefined after a full reload. */
@@ -142,12 +146,14 @@ export class JobService extends Disposable {
           progressEverySec: 0,
           owner: input.owner ?? 'human:vscode',
           ...(input.shellWrapper ? { shellWrapper: input.shellWrapper } : {}),
+          ...(input.ready ? { ready: input.ready } : {}),
         },
         observe: { wait: false, untilSec: 0, forever: false, maxBytes: 0 },
       },
       this.launchContext(input.cwd),
     );
     this.startedHere.add(result.job_id);
+    this.startedNow.add(result.job_id);
     this.opts.startedStore?.set([...this.startedHere]);
     this.armRoot();
     this.queue(result.job_id);
@@ -159,7 +165,12 @@ export class JobService extends Disposable {
     return { cwd, env: this.opts.env, runtime: this.opts.runtime, warn: (m) => this.opts.log(`auto-gc: ${m}`) };
   }
 
-  /** Runs a job again with its recorded command, cwd, tags and shell wrapper. */
+  /** A job started from this window that has not finished yet (it gets notifications): `now` since this service was created, `earlier` before a reload. */
+  startedHereWhen(id: string): 'now' | 'earlier' | undefined {
+    return !this.startedHere.has(id) ? undefined : this.startedNow.has(id) ? 'now' : 'earlier';
+  }
+
+  /** Runs a job again with its recorded command, cwd, tags, shell wrapper and readiness. */
   async rerun(id: string): Promise<InlineResult> {
     const meta = this.jobs.get(id)?.meta ?? (await readMeta(jobPaths(this.root, id)));
     return this.run({
@@ -167,6 +178,7 @@ export class JobService extends Disposable {
       cwd: meta.cwd ?? process.cwd(),
       tags: meta.tags,
       ...(meta.shell_wrapper ? { shellWrapper: meta.shell_wrapper } : {}),
+      ...(meta.ready ? { ready: meta.ready } : {}),
     });
   }
 

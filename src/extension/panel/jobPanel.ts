@@ -8,10 +8,11 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { writeJsonAtomic } from '../../core/store/atomicWrite';
-import type { KillResult } from '../../core/ops/kill';
+import { describeKillTargets, type KillResult } from '../../core/ops/kill';
 import { jobId } from '../../protocol/jobPanel';
 import type { JobService } from '../jobs/jobService';
-import { Disposable } from '../lifecycle';
+import { browserUrl, type ReadyWatcher } from '../jobs/readyWatcher';
+import { Disposable, toDisposable } from '../lifecycle';
 import { panelWebviewOptions, renderPanelHtml } from './html';
 import { PanelSession, type PanelBackend } from './session';
 
@@ -64,6 +65,7 @@ export class JobPanel extends Disposable implements vscode.WebviewViewProvider {
   constructor(
     private readonly extensionUri: vscode.Uri,
     jobs: JobService,
+    live: ReadyWatcher,
     /** The kill grace period now (the setting may change). */
     graceMs: () => number,
     log: (message: string) => void,
@@ -76,7 +78,18 @@ export class JobPanel extends Disposable implements vscode.WebviewViewProvider {
         return jobs.root;
       },
       listJobs: async () => jobs.all(),
-      onDidChangeJobs: jobs.onDidChangeJobs,
+      onDidChangeJobs: (listener) => {
+        const subs = [jobs.onDidChangeJobs(listener), live.onDidChange(listener)];
+        return toDisposable(() => subs.forEach((s) => s.dispose()));
+      },
+      liveOf: (id) => live.get(id),
+      describeKill: (id) => describeKillTargets(jobs.root, id),
+      openUrl: async (id) => {
+        const job = jobs.get(id);
+        const url = job && browserUrl(job.meta, live.get(id));
+        if (url === undefined) return false;
+        return vscode.env.openExternal(vscode.Uri.parse(url));
+      },
       kill: async (id, signal) => {
         const r = await jobs.kill(id, signal, graceMs());
         log(`panel: kill ${id} ${signal}: ${JSON.stringify(r)}`);
@@ -186,11 +199,12 @@ function describeKill(r: KillResult): string {
 export function registerJobPanel(
   context: vscode.ExtensionContext,
   jobs: JobService,
+  live: ReadyWatcher,
   graceMs: () => number,
   log: (message: string) => void,
 ): JobPanel {
   const storage = context.storageUri ?? context.globalStorageUri;
-  const panel = new JobPanel(context.extensionUri, jobs, graceMs, log, path.join(storage.fsPath, 'job-panel-state.json'));
+  const panel = new JobPanel(context.extensionUri, jobs, live, graceMs, log, path.join(storage.fsPath, 'job-panel-state.json'));
   context.subscriptions.push(
     panel,
     vscode.window.registerWebviewViewProvider(JOB_PANEL_VIEW_ID, panel),

@@ -14,13 +14,18 @@ import { jobDirNames, mapLimit, SCAN_CONCURRENCY } from '../../core/ops/scan';
 import { readSlice } from '../../core/logs';
 import { fileSize } from '../../core/store/jobDir';
 import type { JobMeta, JobState } from '../../core/schema';
+import type { KillTargetsDescription } from '../../core/ops/kill';
 import {
   CopyLog,
   DEFAULT_JOB_VIEW,
   DeleteJob,
   JobsWindow,
   KillJob,
+  KillPreview,
   LoadRange,
+  MAX_PREVIEW_PROCESSES,
+  OpenJobUrl,
+  PreviewKill,
   LogChunk,
   Notice,
   OpenInEditor,
@@ -40,12 +45,15 @@ import {
   type JobRow,
   type JobView,
   type JobWindow,
+  type KillPreviewData,
   type LogStream,
   type PanelSignal,
   type UiState,
 } from '../../protocol/jobPanel';
 import { stripAnsi } from '../../shared/ansi';
 import type { Event, IDisposable } from '../lifecycle';
+import { browserUrl, jobPort, type JobLive } from '../jobs/readyWatcher';
+import { portsText } from '../views/killPreview';
 import { queryJobs, queryOf } from '../../protocol/jobQuery';
 import { DEFAULT_LOG_FEED_OPTIONS, LogFeed, type LogFeedOptions } from './logFeed';
 
@@ -65,10 +73,16 @@ export interface PanelBackend {
   readonly root: string;
   /** Every job now (the JobService's in-memory records: cheap to ask for on every change). */
   listJobs(): Promise<readonly JobRecords[]>;
-  /** Fires when jobs changed: their ids, or undefined when anything may have changed. */
+  /** Fires when jobs (or their readiness and ports) changed: their ids, or undefined when anything may have changed. */
   readonly onDidChangeJobs: Event<readonly string[] | undefined>;
+  /** Readiness and ports of a running job (the ReadyWatcher's); undefined when nothing is known. */
+  liveOf?(jobId: string): JobLive | undefined;
   /** Each action resolves to a short human-readable outcome, or rejects with a teaching error. */
   kill(jobId: string, signal: PanelSignal): Promise<string>;
+  /** What a kill of the job would signal now (describeKillTargets). */
+  describeKill(jobId: string): Promise<KillTargetsDescription>;
+  /** Opens a ready job's URL in the browser; false when it has none. */
+  openUrl(jobId: string): Promise<boolean>;
   rerun(jobId: string): Promise<string>;
   remove(jobId: string): Promise<string>;
   openFile(file: string): void | PromiseLike<void>;
@@ -111,6 +125,36 @@ export function toJobRow(meta: JobMeta, st: JobState): JobRow {
   if (st.pid !== undefined) row.pid = st.pid;
   if (st.error !== undefined) row.error = st.error;
   return row;
+}
+
+/** A row's readiness and ports, from what the ReadyWatcher knows of the running job. */
+export function liveFields(meta: JobMeta, live: JobLive | undefined): Pick<JobRow, 'ready' | 'port' | 'ports' | 'url'> {
+  if (!live) return {};
+  const port = jobPort(meta, live);
+  const url = browserUrl(meta, live);
+  const ports = [...new Set(live.ports.map((p) => p.port))];
+  return {
+    ...(live.ready ? { ready: live.ready.ready } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(ports.length > 0 ? { ports } : {}),
+    ...(url !== undefined ? { url } : {}),
+  };
+}
+
+/** The kill menu's preview of what describeKillTargets found (the first processes, the rest counted). */
+export function toKillPreview(d: KillTargetsDescription): KillPreviewData {
+  return {
+    state: d.state,
+    processes: d.targets.slice(0, MAX_PREVIEW_PROCESSES).map((t) => ({
+      pid: t.pid,
+      command: t.command.slice(0, 4096),
+      ...(t.age_s !== undefined ? { ageS: Math.max(0, Math.floor(t.age_s)) } : {}),
+    })),
+    more: Math.max(0, d.targets.length - MAX_PREVIEW_PROCESSES),
+    ports: portsText(d.ports),
+    ...(d.owner !== undefined ? { owner: d.owner.slice(0, 256) } : {}),
+    ...(d.running_for_s !== undefined ? { runningForS: d.running_for_s } : {}),
+  };
 }
 
 /** Reads one job's records from the store; undefined when the job is gone or unreadable. */
@@ -190,6 +234,11 @@ export class PanelSession implements IDisposable {
       return;
     }
     if (KillJob.is(msg)) return this.notice('info', await this.backend.kill(msg.params.jobId, msg.params.signal));
+    if (PreviewKill.is(msg)) return this.previewKill(msg.params.jobId);
+    if (OpenJobUrl.is(msg)) {
+      if (!(await this.backend.openUrl(msg.params.jobId))) this.notice('error', 'The job is not ready, or has no URL or port to open.');
+      return;
+    }
     if (RerunJob.is(msg)) return this.notice('info', await this.backend.rerun(msg.params.jobId));
     if (DeleteJob.is(msg)) {
       if (this.followed?.jobId === msg.params.jobId) this.stopFollowing();
@@ -265,7 +314,16 @@ export class PanelSession implements IDisposable {
       row = toJobRow(job.meta, job.state);
       this.rows.set(job.state, row);
     }
-    return row;
+    const live = job.state.job.status === 'running' ? this.backend.liveOf?.(row.id) : undefined;
+    return live ? { ...row, ...liveFields(job.meta, live) } : row;
+  }
+
+  private async previewKill(jobId: string): Promise<void> {
+    const answer = await this.backend.describeKill(jobId).then(
+      (d) => ({ jobId, preview: toKillPreview(d) }),
+      (err: unknown) => ({ jobId, error: (err instanceof Error ? err.message : String(err)).slice(0, 4096) }),
+    );
+    if (this.ready && !this.disposed) this.post(KillPreview.create(answer));
   }
 
   /** Sends the table again if anything in it changed. */

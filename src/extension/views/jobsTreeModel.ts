@@ -10,6 +10,7 @@ import { formatShortTime } from '../../shared/time';
 import { jobContextValue } from '../ids';
 import { JobService, type JobSnapshot } from '../jobs/jobService';
 import type { PortListener } from '../../core/process/ports';
+import { browserUrl, jobPort, type JobLive } from '../jobs/readyWatcher';
 import { portsText } from './killPreview';
 
 /** The tree's label rule, also what the Copilot confirmations show. */
@@ -77,12 +78,30 @@ export function outcome(job: JobSnapshot): string {
   return st.job.status;
 }
 
-/** The description: the outcome with "since <time>" while running, the duration once finished. */
-export function describe(job: JobSnapshot, now: Date): string {
+/** A running job's readiness in a word or two: "starting…", "ready :3000", "not ready (timed out)". */
+export function readyText(job: JobSnapshot, live: JobLive | undefined): string | undefined {
+  const ready = job.state.job.status === 'running' ? live?.ready?.ready : undefined;
+  if (ready === 'pending') return 'starting…';
+  if (ready === 'timed_out') return 'not ready (timed out)';
+  if (ready !== 'ready') return undefined;
+  const port = jobPort(job.meta, live);
+  return port !== undefined ? `ready :${port}` : 'ready';
+}
+
+/** `:3000, :5353`: the ports a job listens on, each once. */
+const shortPorts = (ports: readonly PortListener[]): string => [...new Set(ports.map((p) => `:${p.port}`))].join(', ');
+
+/**
+ * The description: the outcome (or the readiness of a job that declares it) with "since <time>"
+ * and the ports it listens on while running, the duration once finished.
+ */
+export function describe(job: JobSnapshot, now: Date, live?: JobLive): string {
   const st = job.state;
   if (!isTerminal(st.job.status)) {
     const since = st.job.started_at ?? job.meta.created_at;
-    return `${outcome(job)} · since ${formatShortTime(since, now)}`;
+    const ready = readyText(job, live);
+    const ports = !ready && live && live.ports.length > 0 ? ` · ${shortPorts(live.ports)}` : '';
+    return `${ready ?? outcome(job)}${ports} · since ${formatShortTime(since, now)}`;
   }
   const d = durationOf(job);
   return d === undefined ? outcome(job) : `${outcome(job)} · ${formatDuration(d)}`;
@@ -90,14 +109,26 @@ export function describe(job: JobSnapshot, now: Date): string {
 
 const md = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 
-/** `ports`: the job's listening sockets when they were looked up (the tree does so when the tooltip is shown). */
-export function tooltipMarkdown(job: JobSnapshot, now: Date, ports: readonly PortListener[] = []): string {
+/** A running job's readiness for the tooltip. */
+function readyRow(job: JobSnapshot, live: JobLive | undefined, now: Date): string | undefined {
+  const ready = job.state.job.status === 'running' ? live?.ready : undefined;
+  if (ready?.ready === 'ready') return ready.ready_at ? `ready since ${formatShortTime(ready.ready_at, now)}` : 'ready';
+  return ready ? readyText(job, live) : undefined;
+}
+
+/**
+ * `ports`: the job's listening sockets when they were looked up (the tree does so when the
+ * tooltip is shown), else those of `live`, what the readiness watcher saw last.
+ */
+export function tooltipMarkdown(job: JobSnapshot, now: Date, ports?: readonly PortListener[], live?: JobLive): string {
   const { meta, state: st } = job;
+  const held = ports ?? (st.job.status === 'running' ? live?.ports : undefined) ?? [];
   const rows: [string, string | undefined][] = [
     ['State', outcome(job)],
+    ['Ready', readyRow(job, live, now)],
     ['Job id', `\`${job.id}\``],
     ['PID', st.pid !== undefined ? String(st.pid) : undefined],
-    ['Ports', ports.length > 0 ? portsText(ports) : undefined],
+    ['Ports', held.length > 0 ? portsText(held) : undefined],
     ['Cwd', meta.cwd !== undefined ? md(meta.cwd) : undefined],
     ['Tags', meta.tags.length > 0 ? meta.tags.map((t) => `\`${t}\``).join(' ') : undefined],
     ['Created', formatShortTime(meta.created_at, now)],
@@ -114,15 +145,15 @@ export function tooltipMarkdown(job: JobSnapshot, now: Date, ports: readonly Por
   ].join('\n');
 }
 
-export function present(job: JobSnapshot, now: Date): JobPresentation {
+export function present(job: JobSnapshot, now: Date, live?: JobLive): JobPresentation {
   const look = lookOf(job);
   return {
     label: commandLine(job.meta.command),
-    description: describe(job, now),
+    description: describe(job, now, live),
     look,
     icon: ICONS[look],
-    tooltip: tooltipMarkdown(job, now),
-    contextValue: jobContextValue(job.state.job.status, look === 'lost'),
+    tooltip: tooltipMarkdown(job, now, undefined, live),
+    contextValue: jobContextValue(job.state.job.status, look === 'lost', browserUrl(job.meta, live) !== undefined),
   };
 }
 

@@ -10,9 +10,12 @@ export const TRAPS_INT = `trap 'exit 130' INT; echo ready; while :; do sleep 0.2
 /** A job (and its children: an ignored signal stays ignored across exec) that ignores SIGTERM. */
 export const IGNORES_TERM = `trap '' TERM; echo ready; while :; do sleep 0.2; done`;
 
-/** Starts a job with the real CLI (dist/cli.js) on the session's job root; returns its id. */
-export async function cliRun(s: Session, commandLine: string): Promise<string> {
-  const r = await runCli(['run', '--no-wait', '--', commandLine], { cwd: s.workspace, env: { ...s.env, AGENT_EXEC_ROOT: s.jobRoot } });
+/** Starts a job with the real CLI (dist/cli.js) on the session's job root, with `run` flags (`--ready-port 3000`); returns its id. */
+export async function cliRun(s: Session, commandLine: string, flags: string[] = []): Promise<string> {
+  const r = await runCli(['run', '--no-wait', ...flags, '--', commandLine], {
+    cwd: s.workspace,
+    env: { ...s.env, AGENT_EXEC_ROOT: s.jobRoot },
+  });
   if (r.code !== 0 || !r.json?.ok) throw new Error(`agent-exec run failed: ${r.stdout} ${r.stderr}`);
   return r.json.job_id as string;
 }

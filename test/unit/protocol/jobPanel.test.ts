@@ -8,6 +8,7 @@ import {
   LoadRange,
   LogChunk,
   MAX_JOBS,
+  MAX_PREVIEW_PROCESSES,
   MAX_RANGE_BYTES,
   Ready,
   SelectJob,
@@ -195,4 +196,57 @@ test('dropped messages are described without echoing their content', () => {
   assert.equal(describeDropped({ method: 'job/kill', params: { jobId: 'secret-token' } }), "invalid or unknown message 'job/kill'");
   assert.equal(describeDropped(null), 'non-object message (null)');
   assert.equal(describeDropped('x'.repeat(10)), 'non-object message (string)');
+});
+
+test('kill preview and Open in Browser: the webview asks by job id only; the answer is a preview or an error', () => {
+  assert.ok(parseMessage(WEBVIEW_TO_HOST, { method: 'job/previewKill', params: { jobId: ID } }));
+  assert.ok(parseMessage(WEBVIEW_TO_HOST, { method: 'job/openUrl', params: { jobId: ID } }));
+  for (const params of [{ jobId: ID, url: 'http://x' }, { jobId: '../x' }, { jobId: ID, pid: 1 }, {}])
+    for (const method of ['job/previewKill', 'job/openUrl'])
+      assert.equal(parseMessage(WEBVIEW_TO_HOST, { method, params }), undefined, `${method} ${JSON.stringify(params)}`);
+
+  const preview = {
+    state: 'running',
+    processes: [{ pid: 4242, command: 'node server.js', ageS: 12 }],
+    more: 0,
+    ports: '3000/tcp',
+    owner: 'human:vscode',
+    runningForS: 12,
+  };
+  const answer = (params: unknown) => parseMessage(HOST_TO_WEBVIEW, { method: 'job/killPreview', params });
+  assert.ok(answer({ jobId: ID, preview }));
+  assert.ok(answer({ jobId: ID, error: 'no such job' }));
+  assert.ok(answer({ jobId: ID, preview: { ...preview, processes: [], ports: '', owner: undefined, runningForS: undefined } }));
+  const bad: unknown[] = [
+    { jobId: ID },
+    { jobId: ID, preview, error: 'both' },
+    { jobId: ID, preview: { ...preview, processes: [{ pid: 0, command: 'x' }] } },
+    { jobId: ID, preview: { ...preview, processes: [{ pid: 1.5, command: 'x' }] } },
+    { jobId: ID, preview: { ...preview, processes: [{ pid: 1, command: 'x', env: 'SECRET=1' }] } },
+    {
+      jobId: ID,
+      preview: { ...preview, processes: Array.from({ length: MAX_PREVIEW_PROCESSES + 1 }, (_, i) => ({ pid: i + 1, command: 'x' })) },
+    },
+    { jobId: ID, preview: { ...preview, state: 'zombie' } },
+    { jobId: ID, preview: { ...preview, more: -1 } },
+  ];
+  for (const params of bad) assert.equal(answer(params), undefined, JSON.stringify(params).slice(0, 200));
+});
+
+test("a row's readiness, ports and URL are checked: known states, real ports, http(s) URLs only", () => {
+  const ok = (extra: Partial<JobRow>) => JobsWindow.is(JobsWindow.create(windowOf([{ ...row, ...extra }])));
+  assert.ok(ok({ ready: 'pending', port: 3000 }));
+  assert.ok(ok({ ready: 'ready', port: 3000, ports: [3000, 5353], url: 'http://localhost:3000' }));
+  assert.ok(ok({ ready: 'timed_out' }));
+  assert.ok(ok({ ports: [8080], url: 'https://example.test/app' }));
+  const bad = [
+    { ready: 'started' },
+    { port: 0 },
+    { port: 65536 },
+    { ports: [3000.5] },
+    { url: 'javascript:alert(1)' },
+    { url: 'file:///etc/passwd' },
+    { url: `http://${'x'.repeat(2048)}` },
+  ];
+  for (const extra of bad) assert.equal(ok(extra as Partial<JobRow>), false, JSON.stringify(extra).slice(0, 100));
 });

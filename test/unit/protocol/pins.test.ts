@@ -1,7 +1,7 @@
 /**
  * src/protocol may not import src/core (the webview bundles it), so its copies of core's
- * constants are pinned here: the signals the panel may send, the job states it shows and the
- * job id pattern it accepts. The signal descriptions of src/shared and the setting's enum in
+ * constants are pinned here: the signals the panel may send, the job states and ready states it
+ * shows and the job id pattern it accepts. The signal descriptions of src/shared and the setting's enum in
  * package.json are pinned to the same list.
  */
 import { test } from 'node:test';
@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { KILL_SIGNALS } from '../../../src/core/process/signals';
 import { JOB_STATUSES } from '../../../src/core/schema';
 import { isValidIdInput } from '../../../src/core/store/jobId';
-import { JOB_ID_PATTERN, JOB_STATES, PANEL_SIGNALS } from '../../../src/protocol/jobPanel';
+import type { ReadyState } from '../../../src/core/ops/ready';
+import { JOB_ID_PATTERN, JOB_STATES, PANEL_SIGNALS, READY_STATES, type ReadyStateName } from '../../../src/protocol/jobPanel';
 import { SIGNAL_DESCRIPTIONS } from '../../../src/shared/signals';
 
 test('the panel sends exactly the signals core kills with, in the same order', () => {
@@ -30,6 +31,14 @@ test('every kill signal has one description, and the setting offers the same sig
 
 test('the panel shows exactly the job states of the schema', () => {
   assert.deepEqual([...JOB_STATES].sort(), [...JOB_STATUSES].sort());
+});
+
+test('the panel shows exactly the ready states of core', () => {
+  // Both ways at compile time (tsc checks the tests): a state added on one side fails `npm run check`.
+  const fromCore: Record<ReadyState, ReadyStateName> = { pending: 'pending', ready: 'ready', timed_out: 'timed_out' };
+  const fromPanel: Record<ReadyStateName, ReadyState> = { pending: 'pending', ready: 'ready', timed_out: 'timed_out' };
+  assert.deepEqual([...READY_STATES].sort(), Object.keys(fromCore).sort());
+  assert.deepEqual(Object.keys(fromPanel).sort(), Object.values(fromCore).sort());
 });
 
 test("the panel's job id pattern accepts exactly the ids core accepts", () => {

@@ -15,19 +15,14 @@ import {
   type StatOptions,
 } from 'node:fs';
 import * as path from 'node:path';
-import { JobService } from '../../../../src/extension/jobs/jobService';
+import type { JobService } from '../../../../src/extension/jobs/jobService';
+import { testJobService } from '../../../helpers/jobService';
 import { tempDir } from '../../../helpers/tempRoot';
 import { writeFakeJob } from '../../../helpers/fakeJobs';
 
 function service(root: string) {
   const events: (readonly string[] | undefined)[] = [];
-  const svc = new JobService({
-    root,
-    runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') },
-    env: process.env,
-    log: () => undefined,
-    requireTrust: () => undefined,
-  });
+  const svc = testJobService(root);
   svc.onDidChangeJobs((e) => events.push(e));
   return { svc, events };
 }
@@ -122,11 +117,7 @@ test('the trust gate: a refused start (run, rerun from any surface) rejects befo
   const finished = writeFakeJob(root, { status: 'exited', meta: { command: ['sh', '-c', 'echo should-not-run'] } });
   const refusal = new Error('starting a process needs a trusted workspace');
   let asked = 0;
-  const svc = new JobService({
-    root,
-    runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') },
-    env: process.env,
-    log: () => undefined,
+  const svc = testJobService(root, {
     requireTrust: () => {
       asked++;
       throw refusal;

@@ -7,7 +7,10 @@ import { PanelSession, readStoreJobs, type PanelBackend } from '../../../../src/
 import { DEFAULT_JOB_VIEW, HOST_TO_WEBVIEW, JOBS_PAGE, parseMessage, type HostMessage } from '../../../../src/protocol/jobPanel';
 import { installFixtureJobs, tempDir } from '../../../helpers/tempRoot';
 import { writeFakeJob } from '../../../helpers/fakeJobs';
-import { JobService } from '../../../../src/extension/jobs/jobService';
+import { testJobService } from '../../../helpers/jobService';
+import type { JobLive } from '../../../../src/extension/jobs/readyWatcher';
+import { describeKillTargets } from '../../../../src/core/ops/kill';
+import { killScratch, startWorkload, waitForRoles, writeRunningJob } from '../../../helpers/jobProcs';
 
 /** Resolves when `pred` holds for the collected items; fails after `ms`. */
 function until<T>(items: T[], pred: (items: T[]) => boolean, ms = 5000): Promise<void> {
@@ -141,7 +144,7 @@ test('ranges above start at a line start, ranges below end at a line end', async
   assert.ok(below.text.endsWith('\n'));
 });
 
-function backend(root: string, t: { after(fn: () => void): void }) {
+function backend(root: string, t: { after(fn: () => void): void }, live = new Map<string, JobLive>()) {
   const calls: string[] = [];
   let savedUi: unknown;
   const logs: string[] = [];
@@ -153,7 +156,10 @@ function backend(root: string, t: { after(fn: () => void): void }) {
       fire = l;
       return { dispose: () => (fire = undefined) };
     },
+    liveOf: (id) => live.get(id),
     kill: async (id, sig) => (calls.push(`kill ${id} ${sig}`), `Sent ${sig}`),
+    describeKill: (id) => describeKillTargets(root, id),
+    openUrl: async (id) => (calls.push(`openUrl ${id}`), live.get(id)?.ready?.ready === 'ready'),
     rerun: async (id) => (calls.push(`rerun ${id}`), 'rerun'),
     remove: async (id) => (calls.push(`delete ${id}`), 'deleted'),
     openFile: (file) => void calls.push(`open ${file}`),
@@ -222,6 +228,76 @@ test('session: invalid messages are dropped and logged; valid intents reach the 
     `copy ${readFileSync(path.join(root, id, 'stdout.log'), 'utf8')}`,
   ]);
   assert.ok(posted.some((m) => m.method === 'notice' && m.params.text === 'Sent INT'));
+});
+
+test("session: the kill menu's preview is what describeKillTargets finds (pid, command, age, owner); a bad job gets an error", async (t) => {
+  const scratch = killScratch(t, 'ae-panel-kill-');
+  const w = startWorkload(scratch.dir, ['node', 'forever.js', 'root']);
+  scratch.jobs.push(w.jobId);
+  // Only previewed, never killed here: the scratch ends it by pid.
+  scratch.expectLeft.push(w.pid);
+  await waitForRoles(w, ['root']);
+  await writeRunningJob(scratch.dir, w.jobId, w.pid);
+  const { session, posted } = backend(scratch.dir, t);
+  await session.receive({ method: 'ready', params: {} });
+  await session.receive({ method: 'job/previewKill', params: { jobId: w.jobId } });
+  const answer = posted.at(-1)!;
+  assert.equal(answer.method, 'job/killPreview');
+  if (answer.method !== 'job/killPreview') return;
+  const preview = answer.params.preview!;
+  assert.equal(preview.state, 'running');
+  assert.deepEqual(
+    preview.processes.map((p) => p.pid),
+    [w.pid],
+  );
+  assert.match(preview.processes[0].command, /forever\.js root/);
+  assert.equal(typeof preview.processes[0].ageS, 'number');
+  assert.equal(preview.ports, '');
+  assert.equal(preview.more, 0);
+  await session.receive({ method: 'job/previewKill', params: { jobId: 'f'.repeat(32) } });
+  const missing = posted.at(-1)!;
+  assert.ok(missing.method === 'job/killPreview' && missing.params.error && !missing.params.preview, JSON.stringify(missing));
+});
+
+test("session: a running job's row carries its readiness, port and URL; Open in Browser goes to the host by id", async (t) => {
+  const { dir: root, cleanup } = tempDir();
+  t.after(cleanup);
+  const starting = writeFakeJob(root, { status: 'running', pid: process.pid, meta: { ready: { port: 3000 } } });
+  const ready = writeFakeJob(root, { status: 'running', pid: process.pid, meta: { ready: { port: 5173 } } });
+  const plain = writeFakeJob(root, { status: 'running', pid: process.pid });
+  const ended = writeFakeJob(root, { status: 'exited' });
+  const live = new Map<string, JobLive>([
+    [starting, { ready: { ready: 'pending' }, ports: [] }],
+    [ready, { ready: { ready: 'ready', ready_at: '2026-12-06T10:00:00Z' }, ports: [{ port: 5173, protocol: 'tcp6', address: '::' }] }],
+    [
+      plain,
+      {
+        ports: [
+          { port: 8080, protocol: 'tcp', address: '0.0.0.0' },
+          { port: 8080, protocol: 'tcp6', address: '::' },
+        ],
+      },
+    ],
+    // Stale knowledge of a job that ended is not shown.
+    [ended, { ready: { ready: 'ready' }, ports: [{ port: 9, protocol: 'tcp', address: '0.0.0.0' }] }],
+  ]);
+  const { session, posted, calls } = backend(root, t, live);
+  await session.receive({ method: 'ready', params: {} });
+  const snap = posted[0];
+  assert.ok(snap.method === 'jobs/snapshot');
+  const row = (id: string) => {
+    const r = snap.params.window.rows.find((x) => x.id === id)!;
+    return { ready: r.ready, port: r.port, ports: r.ports, url: r.url };
+  };
+  assert.deepEqual(row(starting), { ready: 'pending', port: 3000, ports: undefined, url: undefined });
+  assert.deepEqual(row(ready), { ready: 'ready', port: 5173, ports: [5173], url: 'http://localhost:5173' });
+  assert.deepEqual(row(plain), { ready: undefined, port: 8080, ports: [8080], url: undefined });
+  assert.deepEqual(row(ended), { ready: undefined, port: undefined, ports: undefined, url: undefined });
+  await session.receive({ method: 'job/openUrl', params: { jobId: ready } });
+  await session.receive({ method: 'job/openUrl', params: { jobId: starting } });
+  await session.receive({ method: 'job/openUrl', params: { jobId: ready, url: 'https://evil.example' } });
+  assert.deepEqual(calls, [`openUrl ${ready}`, `openUrl ${starting}`]);
+  assert.ok(posted.some((m) => m.method === 'notice' && m.params.level === 'error' && /not ready/.test(m.params.text)));
 });
 
 test('session: Copy puts on the clipboard the text the panel shows (escapes and control characters stripped, lines kept)', async (t) => {
@@ -321,13 +397,7 @@ test(
       );
     }
     // The extension's own backend: the JobService's records, kept current by its watchers.
-    const jobs = new JobService({
-      root,
-      runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js') },
-      env: process.env,
-      log: () => undefined,
-      requireTrust: () => undefined,
-    });
+    const jobs = testJobService(root);
     t.after(() => jobs.dispose());
     await jobs.start();
     const posted: HostMessage[] = [];
@@ -337,6 +407,8 @@ test(
         listJobs: async () => jobs.all(),
         onDidChangeJobs: (l) => jobs.onDidChangeJobs(l),
         kill: async () => '',
+        describeKill: (id) => describeKillTargets(root, id),
+        openUrl: async () => false,
         rerun: async () => '',
         remove: async () => '',
         openFile: () => undefined,

@@ -110,6 +110,33 @@ test("a running job's tooltip lists its listening ports once they are looked up 
   assert.ok(tooltipMarkdown(j, new Date(), ports).split('\n').includes('**Ports:** 3000/tcp, 5173/tcp  '));
 });
 
+test('a job that declares readiness reads "starting…", then "ready :PORT" (openable); others show their ports', () => {
+  const now = new Date('2026-11-30T10:05:00Z');
+  const server = job('running');
+  (server.meta as { ready?: object }).ready = { port: 3000 };
+  const tcp = { port: 3000, protocol: 'tcp' as const, address: '127.0.0.1' };
+  assert.match(describe(server, now), /^running · since /, 'nothing known yet: its status');
+  const starting = { ready: { ready: 'pending' as const }, ports: [] };
+  assert.match(describe(server, now, starting), /^starting… · since /);
+  assert.equal(present(server, now, starting).contextValue, 'job.running');
+  const ready = { ready: { ready: 'ready' as const, ready_at: '2026-11-30T10:04:00Z' }, ports: [tcp] };
+  assert.match(describe(server, now, ready), /^ready :3000 · since /);
+  const p = present(server, now, ready);
+  assert.equal(p.contextValue, 'job.running.ready', 'Open in Browser is offered');
+  assert.ok(p.tooltip.includes(`**Ready:** ready since ${formatShortTime('2026-11-30T10:04:00Z', now)}  `), p.tooltip);
+  assert.ok(p.tooltip.includes('**Ports:** 3000/tcp  '), p.tooltip);
+  assert.match(describe(server, now, { ready: { ready: 'timed_out' }, ports: [] }), /^not ready \(timed out\) · since /);
+
+  const plain = job('running');
+  const two = {
+    ports: [tcp, { ...tcp, protocol: 'tcp6' as const, address: '::' }, { port: 5353, protocol: 'udp' as const, address: '0.0.0.0' }],
+  };
+  assert.match(describe(plain, now, two), /^running · :3000, :5353 · since /);
+  assert.equal(present(plain, now, two).contextValue, 'job.running', 'not ready: nothing to open');
+  // What was known while it ran is not shown once it ended.
+  assert.equal(describe(job('exited', { exit: 0 }), now, ready), 'exited 0 · 1.5 s');
+});
+
 test('running jobs come first (newest first), then at most N finished ones, most recently finished first', () => {
   const r1 = job('running', { created: '2026-11-30T10:00:00Z' });
   const r2 = job('running', { created: '2026-11-30T10:01:00Z' });
