@@ -142,7 +142,7 @@ export class ReadyWatcher extends Disposable {
       const paths = jobPaths(this.jobs.root, id);
       let probe = this.probes.get(id);
       if (!probe) this.probes.set(id, (probe = new ReadyProbe(paths, spec)));
-      ready = await observeReady(this.jobs.root, paths, job.meta, job.state, probe);
+      ready = (await observeReady(this.jobs.root, paths, job.meta, job.state, probe)).ready;
     }
     // The job may have ended or gone while the probe looked.
     if (this.jobs.get(id)?.state.job.status !== 'running') return this.forget(id);
