@@ -10,7 +10,6 @@ import { commandLines } from '../helpers/jobProcs';
 import { needsWritableCgroup2 } from '../helpers/platform';
 import { definition, jobIds, readIf, readJson, scratch, SUPERVISOR, until } from './runHelpers';
 
-
 test('the supervisor is detached: SIGINT to the caller group during run --forever leaves the job running', async (t) => {
   const s = scratch(t);
   const caller = spawn(process.execPath, [CLI, '--root', s.root, 'run', '--forever', '--', 'sh', '-c', 'sleep 1; echo survived'], {
