@@ -8,12 +8,18 @@
  * And the ownership rule of the agent surfaces (MCP, HTTP, Copilot, agent commands): each
  * surface records owners in its own namespace (`<surface owner>` or `<surface owner>:<name>`)
  * and cannot claim another's; an agent kills its own jobs, and another owner's job only with
- * `force`, the answer then naming that owner. People (the UI) may kill anything.
+ * `force`, the answer then naming that owner. The same rule guards what an agent does to a job
+ * it did not start: feeding its input (`send_input`) and running it again (`rerun`). People (the
+ * UI) may do anything.
+ *
+ * Agent jobs also take the input-channel and attention fields (ATTENTION_INPUT, attentionRequest):
+ * unlike a person's, an agent's job is watched for a stall by default (AGENT_STALL_AFTER_SECONDS),
+ * so an agent does not wait its whole budget on a job that hangs.
  */
 import { JobError } from '../core/errors';
 import type { JobDefinition } from '../core/jobSpec';
 import { PORT_RANGE } from '../core/ops/ports';
-import { checkReadySpec, hasReadyCondition } from '../core/ops/ready';
+import { checkReadySpec, hasReadyCondition, readyPatternProblem } from '../core/ops/ready';
 import { singletonKeyProblem } from '../core/ops/singleton';
 import type { ReadySpec } from '../core/schema';
 import { readMeta, resolveJob } from '../core/store/jobDir';
@@ -56,17 +62,21 @@ export function claimOwner(surface: AgentSurface, owner: string, unreserved = fa
   return owner;
 }
 
+/** What an agent does to a job, as the `not_owner` error says it. */
+export type OwnerAction = 'kill' | 'send input to' | 'rerun';
+
 /**
- * The kill rule for agents: `requester` kills its own jobs (owner equal to it or one of its
- * sub-names); another owner's job (or one with no recorded owner) needs `force`, else a
- * `not_owner` error naming the owner. Returns what the kill answer adds: the owner of a
- * forced foreign job, nothing for an own job.
+ * The ownership rule for agents: `requester` kills (feeds, reruns) its own jobs (owner equal to
+ * it or one of its sub-names); another owner's job (or one with no recorded owner) needs
+ * `force`, else a `not_owner` error naming the owner. Returns what the answer adds: the owner of
+ * a forced foreign job, nothing for an own job.
  */
-export async function checkKillOwner(
+export async function checkOwner(
   root: string,
   jobInput: string,
   requester: string,
   force: boolean,
+  action: OwnerAction = 'kill',
 ): Promise<{ owner?: string | null }> {
   const paths = await resolveJob(root, jobInput);
   const owner = (await readMeta(paths)).owner;
@@ -75,7 +85,7 @@ export async function checkKillOwner(
     const whose = owner === undefined ? 'has no recorded owner (started by a person or the CLI)' : `was started by ${owner}`;
     throw new JobError(
       'not_owner',
-      `job ${paths.id} ${whose}, not by ${requester}; to kill it anyway, repeat the request with force: true`,
+      `job ${paths.id} ${whose}, not by ${requester}; to ${action} it anyway, repeat the request with force: true`,
       {
         job_id: paths.id,
         owner: owner ?? null,
@@ -96,6 +106,8 @@ export interface AgentJobInput {
   ready?: ReadySpec;
   /** Key under which a live job is reused instead of starting another. */
   singleton?: string;
+  /** Input channel and attention (attentionRequest). */
+  attention?: AttentionRequest;
 }
 
 /** What an owner may look like: short, printable, no control characters. */
@@ -130,6 +142,7 @@ export function agentJobDefinition(input: AgentJobInput): JobDefinition {
     owner: input.owner,
     ...(input.ready !== undefined ? { ready: input.ready } : {}),
     ...(input.singleton !== undefined ? { singleton: input.singleton } : {}),
+    ...input.attention,
   };
 }
 
@@ -195,5 +208,51 @@ export function readyRequest(input: InputOf<typeof READY_INPUT>): ReadyRequest {
     ...(ready ? { ready } : {}),
     ...(input.singleton !== undefined ? { singleton: input.singleton } : {}),
     untilReady: input.wait_ready,
+  };
+}
+
+/** The stall watch agent surfaces give their jobs unless told otherwise (people's jobs have none). */
+export const AGENT_STALL_AFTER_SECONDS = 300;
+
+/**
+ * Input channel and attention fields of an agent's run (MCP/Copilot `run`, HTTP `POST /exec`),
+ * the CLI's `--stdin-pipe`, `--input-prompt`, `--stall-after` and `--stall-kill`.
+ */
+export const ATTENTION_INPUT = {
+  stdin_pipe: {
+    type: 'boolean',
+    default: false,
+    description:
+      "Keep the job's stdin open as a pipe you feed with send_input: a program that asks a question waits for your answer (attention needs_input) instead of reading end-of-file",
+  },
+  input_prompt: {
+    type: 'string',
+    description:
+      'With stdin_pipe: an output line matching this regular expression also counts as a prompt (besides [y/N], Password:, a line ending in ": " or "? ")',
+  },
+  stall_after: {
+    type: 'number',
+    minimum: 0,
+    description: `Seconds without output and without CPU time after which the job gets attention "stalled" (default ${AGENT_STALL_AFTER_SECONDS}; 0 = do not watch)`,
+  },
+  stall_kill: { type: 'boolean', default: false, description: 'Kill the job once it is stalled (needs a stall watch)' },
+} as const satisfies InputSpec;
+
+export type AttentionRequest = Pick<JobDefinition, 'stdinPipe' | 'inputPrompt' | 'stallAfterMs' | 'stallKill'>;
+
+/** ATTENTION_INPUT's fields, checked (`invalid_request` naming the field), as the job definition takes them. */
+export function attentionRequest(input: InputOf<typeof ATTENTION_INPUT>): AttentionRequest {
+  const promptProblem = input.input_prompt !== undefined ? readyPatternProblem(input.input_prompt) : undefined;
+  if (promptProblem) throw new JobError('invalid_request', `invalid input_prompt: ${promptProblem}`);
+  if (input.input_prompt !== undefined && !input.stdin_pipe)
+    throw new JobError('invalid_request', 'input_prompt needs stdin_pipe: true (only a job with an input channel waits for input)');
+  const stallMs = Math.ceil((input.stall_after ?? AGENT_STALL_AFTER_SECONDS) * 1000);
+  if (input.stall_kill && stallMs === 0)
+    throw new JobError('invalid_request', 'stall_kill needs a stall watch: stall_after must be above 0');
+  return {
+    ...(input.stdin_pipe ? { stdinPipe: true } : {}),
+    ...(input.input_prompt !== undefined ? { inputPrompt: input.input_prompt } : {}),
+    ...(stallMs > 0 ? { stallAfterMs: stallMs } : {}),
+    ...(input.stall_kill ? { stallKill: true } : {}),
   };
 }

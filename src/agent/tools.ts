@@ -1,5 +1,5 @@
 /**
- * The agent tools (run, status, output, wait, kill, list, ports) as plain data: name, a description
+ * The agent tools (run, status, output, wait, kill, send_input, rerun, list, ports) as plain data: name, a description
  * written for a model, a strict input table (JSON Schema + validation) and a call that returns
  * the same envelope as the CLI. No MCP or VS Code types here, so any host can register them.
  * Everything is bounded: output sizes, waits, and the size of a result.
@@ -7,17 +7,29 @@
 import { okEnvelope } from '../core/envelope';
 import { JobError } from '../core/errors';
 import { readSlice } from '../core/logs';
+import { attemptField, attemptPaths } from '../core/ops/attempts';
+import { sendInput } from '../core/ops/input';
 import { DEFAULT_GRACE_MS, describeKillTargets, killJob } from '../core/ops/kill';
 import { canonicalCwd, LIST_STATES, listJobs, type ListState } from '../core/ops/list';
 import { DEFAULT_OBSERVE, runJob, type InlineResult, type LaunchContext } from '../core/ops/run';
 import { jobHoldingPort, listPorts } from '../core/ops/ports';
+import { rerunJob } from '../core/ops/rerun';
 import { getStatus } from '../core/ops/status';
 import { DEFAULT_TAIL_LINES, tailJob, type TailResult } from '../core/ops/tail';
 import { waitJob } from '../core/ops/wait';
 import { DEFAULT_KILL_SIGNAL, KILL_SIGNALS } from '../core/process/signals';
 import { resolveJob } from '../core/store/jobDir';
 import { tagPatternProblem } from '../core/tags';
-import { agentJobDefinition, checkKillOwner, PORT_FIELD, READY_INPUT, readyRequest } from './agentJob';
+import {
+  agentJobDefinition,
+  AGENT_STALL_AFTER_SECONDS,
+  ATTENTION_INPUT,
+  attentionRequest,
+  checkOwner,
+  PORT_FIELD,
+  READY_INPUT,
+  readyRequest,
+} from './agentJob';
 import { parseInput, type InputOf, type InputSpec } from './input';
 
 /** Default and largest bytes of log text per stream in one result (a model's context is small). */
@@ -67,6 +79,26 @@ const define = <S extends InputSpec>({ call, ...tool }: ToolDefinition<S>): Agen
 });
 
 const JOB_ID = { type: 'string', required: true, description: 'Job id (32 hex characters) or a unique prefix of it' } as const;
+const ATTEMPT = {
+  type: 'integer',
+  minimum: 1,
+  description: 'Which attempt of a job that was rerun (1 = the first run; default the latest)',
+} as const;
+const FORCE = (action: string) =>
+  ({ type: 'boolean', default: false, description: `${action} even a job you did not start (another agent's or a person's)` }) as const;
+
+/** `run`'s and `rerun`'s `max_bytes`. */
+const HEAD_BYTES = {
+  type: 'integer',
+  maximum: TOOL_MAX_BYTES,
+  default: TOOL_DEFAULT_BYTES,
+  description: 'Bytes of stdout and of stderr to include (from the start)',
+} as const;
+
+/** What every answer may carry about a job that needs someone, for the descriptions. */
+const ATTENTION_TEXT =
+  'attention ({kind, since, last_line}) when the job needs you: kind "needs_input" (it waits at a prompt for input: answer with send_input) ' +
+  'or "stalled" (no output and no CPU time for its stall_after: look at output, then kill or wait)';
 
 /** A hint per stream whose text is only part of its log. */
 function truncationNotes(r: InlineResult | TailResult): string[] {
@@ -97,7 +129,10 @@ const run = define({
     'instead of at its first output, and the answer carries ready ("ready" with ready_at, "pending" = not yet, "timed_out" = ready_timeout passed). ' +
     'To start a dev server once and get it back ready on every later call, give singleton (a key such as "web-dev") with ready_port: ' +
     'while a job started with that key runs (started by you, a person or another agent) it is returned with reused: true instead of a second copy ' +
-    'fighting for the port, and the call waits for its readiness; a finished one does not count. Do not sleep or poll the log to see if a server is up.',
+    'fighting for the port, and the call waits for its readiness; a finished one does not count. Do not sleep or poll the log to see if a server is up. ' +
+    'A program that may ask questions (npm init, a confirmation, a password): give stdin_pipe: true, then answer with send_input. ' +
+    `Jobs you start are watched for a stall (no output, no CPU) after ${AGENT_STALL_AFTER_SECONDS} s by default (stall_after sets it, 0 turns it off); ` +
+    `answers then carry ${ATTENTION_TEXT}, and wait returns early with it.`,
   input: {
     command: {
       type: 'string[]',
@@ -114,13 +149,9 @@ const run = define({
       default: DEFAULT_OBSERVE.untilSec,
       description: `Seconds to wait for first output or exit (or readiness, with wait_ready) before returning (0 = return at once; at most ${TOOL_MAX_WAIT_SECONDS})`,
     },
-    max_bytes: {
-      type: 'integer',
-      maximum: TOOL_MAX_BYTES,
-      default: TOOL_DEFAULT_BYTES,
-      description: 'Bytes of stdout and of stderr to include (from the start)',
-    },
+    max_bytes: HEAD_BYTES,
     ...READY_INPUT,
+    ...ATTENTION_INPUT,
   },
   readOnly: false,
   destructive: false,
@@ -133,6 +164,7 @@ const run = define({
       timeout: input.timeout_seconds,
       owner: ctx.owner,
       ...ready,
+      attention: attentionRequest(input),
     });
     const waitSec = input.wait_seconds;
     const result = await runJob(
@@ -150,11 +182,15 @@ const status = define({
   description:
     'Return the state of a job without waiting: job_id, state (created|running|exited|killed|failed), exit_code when it exited, ' +
     'created_at / started_at / finished_at (UTC), error when the job failed to start or its supervisor was lost, ' +
-    'ports (the TCP/UDP ports a running job listens on) and ready (pending|ready|timed_out, with ready_at) when the job declares a ready condition.',
-  input: { job_id: JOB_ID },
+    'ports (the TCP/UDP ports a running job listens on), ready (pending|ready|timed_out, with ready_at) when the job declares a ready condition, ' +
+    `${ATTENTION_TEXT}, and attempt (which attempt this is) once the job has been rerun; attempt asks for an earlier one.`,
+  input: { job_id: JOB_ID, attempt: ATTEMPT },
   readOnly: true,
   destructive: false,
-  call: async (input, ctx) => ({ envelope: okEnvelope('status', await getStatus(ctx.root, input.job_id)), notes: [] }),
+  call: async (input, ctx) => ({
+    envelope: okEnvelope('status', await getStatus(ctx.root, input.job_id, { attempt: input.attempt })),
+    notes: [],
+  }),
 });
 
 const output = define({
@@ -164,9 +200,10 @@ const output = define({
     "Read a job's logs, bounded. Without offset (tail mode): the last tail_lines lines (default 50) of stdout and of stderr, each within the last max_bytes bytes. " +
     'With offset (paging mode): length bytes of one log (stream, default stdout) starting at that byte offset, for paging through long output. ' +
     "Returns text with its byte range [start, end) in the log and the log's total size, so you can ask for the next part (offset = end). " +
-    'Works while the job runs and after it ended.',
+    "Works while the job runs and after it ended. A job that was rerun: attempt reads an earlier attempt's logs (default the latest).",
   input: {
     job_id: JOB_ID,
+    attempt: ATTEMPT,
     tail_lines: {
       type: 'integer',
       default: DEFAULT_TAIL_LINES,
@@ -187,10 +224,15 @@ const output = define({
   async call(input, ctx) {
     // The mode follows offset alone; the other mode's parameters are ignored (clients may fill in defaults).
     if (input.offset === undefined) {
-      const tail = await tailJob(ctx.root, input.job_id, { tailLines: input.tail_lines, maxBytes: input.max_bytes });
+      const tail = await tailJob(ctx.root, input.job_id, {
+        tailLines: input.tail_lines,
+        maxBytes: input.max_bytes,
+        attempt: input.attempt,
+      });
       return { envelope: okEnvelope('tail', tail), notes: truncationNotes(tail) };
     }
-    const paths = await resolveJob(ctx.root, input.job_id);
+    const job = await resolveJob(ctx.root, input.job_id);
+    const paths = input.attempt !== undefined ? await attemptPaths(job, input.attempt) : job;
     const stream = input.stream;
     const logPath = stream === 'stdout' ? paths.stdout : paths.stderr;
     const slice = await readSlice(logPath, input.offset, input.offset + input.length);
@@ -203,6 +245,7 @@ const output = define({
       eof: slice.range[1] >= slice.totalBytes,
       encoding: 'utf-8-lossy',
       log_path: logPath,
+      ...(await attemptField(job, input.attempt)),
     });
     return { envelope, notes: [] };
   },
@@ -216,7 +259,8 @@ const wait = define({
     'job_id, state, exit_code when it exited, stdout/stderr sizes in bytes, updated_at. If state is still running the deadline passed: call wait again, ' +
     'or read output. Keep timeout_seconds below your own tool-call timeout. ' +
     'until_ready: true returns as soon as a server job is ready instead of waiting for its end (the job must have been started with ready_port, ready_http or ready_log); ' +
-    'the answer then carries ready: "ready" (with ready_at), "timed_out" (its ready_timeout passed), or "pending" with state running when the deadline passed first.',
+    'the answer then carries ready: "ready" (with ready_at), "timed_out" (its ready_timeout passed), or "pending" with state running when the deadline passed first. ' +
+    `It also returns early, state running, with ${ATTENTION_TEXT}.`,
   input: {
     job_id: JOB_ID,
     timeout_seconds: {
@@ -258,7 +302,7 @@ export const KILL_INPUT = {
     description: 'Seconds to wait before escalating to KILL',
   },
   no_wait: { type: 'boolean', default: false, description: 'Send the signal and return without waiting for the processes to exit' },
-  force: { type: 'boolean', default: false, description: "Kill even a job you did not start (another agent's or a person's)" },
+  force: FORCE('Kill'),
   dry_run: {
     type: 'boolean',
     default: false,
@@ -293,7 +337,7 @@ const kill = define({
     const job = await killTarget(ctx.root, input);
     // A preview signals nothing, so the ownership rule (which guards signals) does not apply.
     if (input.dry_run) return { envelope: okEnvelope('kill_preview', await describeKillTargets(ctx.root, job)), notes: [] };
-    const foreign = await checkKillOwner(ctx.root, job, ctx.owner, input.force);
+    const foreign = await checkOwner(ctx.root, job, ctx.owner, input.force);
     const result = await killJob(ctx.root, job, {
       signal: input.signal,
       graceMs: Math.round(input.grace_seconds * 1000),
@@ -303,12 +347,67 @@ const kill = define({
   },
 });
 
+const sendInputTool = define({
+  name: 'send_input',
+  title: 'Send input to a job',
+  description:
+    'Answer a job that waits for input: write text as one line (a newline is added) to the stdin of a job started with stdin_pipe: true, ' +
+    'and/or end its input with eof: true (the program then reads end-of-file). Use it when an answer carries attention kind "needs_input"; ' +
+    'the last_line there is the question. Returns job_id, bytes_written and eof. A job without an input channel is refused with no_input_channel, ' +
+    "a job that is not running with invalid_state. You may feed the jobs you started; another owner's job is refused with not_owner unless force: true.",
+  input: {
+    job_id: JOB_ID,
+    text: { type: 'string', description: 'The line to send (a newline is added unless it ends with one)' },
+    eof: { type: 'boolean', default: false, description: 'Then close the input: the job reads end-of-file' },
+    force: FORCE('Send input to'),
+  },
+  readOnly: false,
+  destructive: false,
+  async call(input, ctx) {
+    if (input.text === undefined && !input.eof) throw new JobError('invalid_request', 'give `text`, `eof: true`, or both');
+    const foreign = await checkOwner(ctx.root, input.job_id, ctx.owner, input.force, 'send input to');
+    const result = await sendInput(ctx.root, input.job_id, { text: input.text, eof: input.eof });
+    return { envelope: okEnvelope('send_input', { ...result, ...foreign }), notes: [] };
+  },
+});
+
+const rerun = define({
+  name: 'rerun',
+  title: 'Rerun a finished job',
+  description:
+    'Run a finished job (exited, killed or failed) again as a new attempt: same job_id, same command, directory and environment. ' +
+    'The earlier attempts keep their logs and results (status and output take attempt to read them). ' +
+    "Answers like run: returns once the job has printed its first output, has exited, or wait_seconds have passed, with attempt (the new attempt's number). " +
+    "You may rerun the jobs you started; another owner's job is refused with not_owner unless force: true (it keeps its owner).",
+  input: {
+    job_id: JOB_ID,
+    wait_seconds: {
+      type: 'integer',
+      maximum: TOOL_MAX_WAIT_SECONDS,
+      default: DEFAULT_OBSERVE.untilSec,
+      description: `Seconds to wait for first output or exit before returning (0 = return at once; at most ${TOOL_MAX_WAIT_SECONDS})`,
+    },
+    max_bytes: HEAD_BYTES,
+    force: FORCE('Rerun'),
+  },
+  readOnly: false,
+  destructive: false,
+  async call(input, ctx) {
+    const foreign = await checkOwner(ctx.root, input.job_id, ctx.owner, input.force, 'rerun');
+    const waitSec = input.wait_seconds;
+    const observe = { wait: waitSec > 0, untilSec: waitSec, forever: false, maxBytes: input.max_bytes };
+    const result = await rerunJob(ctx.root, input.job_id, { observe }, ctx.launch);
+    return { envelope: okEnvelope('rerun', { ...result, ...foreign }), notes: truncationNotes(result) };
+  },
+});
+
 const list = define({
   name: 'list',
   title: 'List jobs',
   description:
     'List jobs in the shared job store, newest first: job_id, short_job_id, state, exit_code, created_at/started_at/finished_at, tags; ' +
-    'a running job also has ports (the TCP/UDP ports it listens on) when it listens, and ready (pending|ready|timed_out) when it declares a ready condition. ' +
+    'a running job also has ports (the TCP/UDP ports it listens on) when it listens, ready (pending|ready|timed_out) when it declares a ready condition, ' +
+    'and attention ({kind: needs_input|stalled, since, last_line}) when it needs you; a job that was rerun has attempts (how many runs it has had). ' +
     'Includes jobs started by people (VS Code, the agent-exec CLI) and by other agents. truncated is true when more jobs matched than limit.',
   input: {
     state: { type: 'string', enum: LIST_STATES, description: 'Only jobs in this state' },
@@ -350,6 +449,6 @@ const ports = define({
 });
 
 /** Each tool with its own input type, for hosts that read a tool's input (e.g. to confirm a run). */
-export const AGENT_TOOL = { run, status, output, wait, kill, list, ports };
+export const AGENT_TOOL = { run, status, output, wait, kill, send_input: sendInputTool, rerun, list, ports };
 
-export const AGENT_TOOLS: readonly AgentTool[] = [run, status, output, wait, kill, list, ports];
+export const AGENT_TOOLS: readonly AgentTool[] = [run, status, output, wait, kill, sendInputTool, rerun, list, ports];

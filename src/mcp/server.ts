@@ -28,6 +28,9 @@ const INSTRUCTIONS =
   'Start long commands (builds, tests, servers) with run, then poll with wait (bounded) and read logs with output; ' +
   'stop them with kill (dry_run: true previews what would die). ports tells who listens on a port (a job or another process) before you start a server. ' +
   'A dev server: run it with singleton (a key) and ready_port (or ready_http / ready_log); the call returns it ready, and later runs with that key get the same job back (reused: true) instead of a second copy. ' +
+  'A command that may ask questions: run it with stdin_pipe: true; when an answer carries attention "needs_input", reply with send_input. ' +
+  'attention "stalled" means no output and no CPU for a while (300 s by default for your jobs): look at output, then decide. ' +
+  'rerun runs a finished job again as a new attempt; status and output take attempt to read an earlier one. ' +
   'Job ids are 32 hex characters; a unique prefix works too. All times are UTC, all sizes bytes.';
 
 /**

@@ -5,7 +5,9 @@
  * and `force` (the agents' ownership rule, src/agent/agentJob.ts) and `dry_run` (the preview:
  * nothing signalled, so no ownership check), `/exec` takes `owner` (within the HTTP surface's
  * namespace) and the agents' readiness and singleton fields (READY_INPUT), `/wait` takes
- * `until_ready`, `GET /list` lists jobs and `GET /ports` who listens on each port.
+ * `until_ready`, `GET /list` lists jobs and `GET /ports` who listens on each port, `/status` and
+ * `/tail` take `attempt`; `POST /send-input/{id}` feeds a `stdin_pipe` job and `POST /rerun/{id}`
+ * runs a finished job again, both under the ownership rule (optional JSON bodies).
  */
 import type { IncomingMessage } from 'node:http';
 import { okEnvelope } from '../core/envelope';
@@ -14,13 +16,24 @@ import { describeKillTargets, killJob } from '../core/ops/kill';
 import { DEFAULT_LIST_LIMIT, LIST_STATES, listJobs, type ListState } from '../core/ops/list';
 import { DEFAULT_OBSERVE, runJob, type LaunchContext } from '../core/ops/run';
 import { isPortNumber, listPorts, PORT_RANGE_TEXT } from '../core/ops/ports';
+import { rerunJob } from '../core/ops/rerun';
 import { getStatus } from '../core/ops/status';
 import { DEFAULT_TAIL_LINES, DEFAULT_TAIL_MAX_BYTES, tailJob } from '../core/ops/tail';
 import { DEFAULT_WAIT_UNTIL_SECONDS, waitJob } from '../core/ops/wait';
 import { DEFAULT_KILL_SIGNAL } from '../core/process/signals';
 import { tagPatternProblem } from '../core/tags';
-import { agentJobDefinition, checkKillOwner, claimOwner, READY_INPUT, readyRequest, SURFACE_OWNER } from '../agent/agentJob';
-import { parseInput, type InputSpec } from '../agent/input';
+import {
+  agentJobDefinition,
+  ATTENTION_INPUT,
+  attentionRequest,
+  checkOwner,
+  claimOwner,
+  READY_INPUT,
+  readyRequest,
+  SURFACE_OWNER,
+} from '../agent/agentJob';
+import { parseInput, type InputOf, type InputSpec } from '../agent/input';
+import { AGENT_TOOL } from '../agent/tools';
 import { HttpError } from './access';
 
 /** Largest request body (`POST /exec`), as agent-exec. */
@@ -84,6 +97,14 @@ function portQuery(q: URLSearchParams): number | undefined {
   return port;
 }
 
+/** `attempt`, when given: an attempt number from 1 (the job says which exist). */
+function attemptQuery(q: URLSearchParams): { attempt?: number } {
+  const raw = q.get('attempt');
+  if (raw === null) return {};
+  if (!/^[1-9]\d*$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw badQuery('attempt', 'an attempt number from 1', raw);
+  return { attempt: Number(raw) };
+}
+
 /** How much of an oversized body is read and dropped so that the client gets to read the 413. */
 const MAX_DRAIN_BYTES = 8 * MAX_BODY_BYTES;
 
@@ -130,23 +151,28 @@ export const EXEC_BODY = {
     description: `Who starts the job: ${HTTP_OWNER} (default) or ${HTTP_OWNER}:<name>; a bare <name> means the latter`,
   },
   ...READY_INPUT,
+  ...ATTENTION_INPUT,
 } as const satisfies InputSpec;
 
-async function exec(ctx: RouteContext): Promise<object> {
-  const raw = await readBody(ctx.req);
-  if (raw.length === 0) throw new JobError('invalid_request', 'request body is required');
+/** The JSON body checked against `spec`; an empty body is `{}` unless `required`. */
+async function jsonBody<S extends InputSpec>(req: IncomingMessage, spec: S, required: boolean): Promise<InputOf<S>> {
+  const raw = await readBody(req);
+  if (raw.length === 0 && required) throw new JobError('invalid_request', 'request body is required');
   let value: unknown;
   try {
-    value = JSON.parse(raw.toString('utf8'));
+    value = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
   } catch (err) {
     throw new JobError('invalid_request', `invalid JSON: ${(err as Error).message}`);
   }
-  let body;
   try {
-    body = parseInput(EXEC_BODY, value);
+    return parseInput(spec, value);
   } catch (err) {
     throw err instanceof JobError ? new JobError('invalid_request', `invalid JSON: ${err.message}`) : err;
   }
+}
+
+async function exec(ctx: RouteContext): Promise<object> {
+  const body = await jsonBody(ctx.req, EXEC_BODY, true);
   if (!body.command || body.command.length === 0) throw new JobError('invalid_request', 'command field is required and must be non-empty');
   const { untilReady, ...ready } = readyRequest(body);
   const definition = agentJobDefinition({
@@ -156,11 +182,37 @@ async function exec(ctx: RouteContext): Promise<object> {
     timeout: body.timeout,
     owner: httpOwner(body.owner),
     ...ready,
+    attention: attentionRequest(body),
   });
   const observe = { wait: body.wait, untilSec: body.until, forever: false, maxBytes: body.max_bytes, untilReady };
   // agent-exec's /exec answer never lists env_vars.
   const { env_vars: _masked, ...result } = await runJob(ctx.root, { definition, observe }, ctx.launch);
   return okEnvelope('run', result);
+}
+
+/** `POST /send-input/{id}` body: the send_input tool's fields but the job, which is in the path. */
+const { job_id: _sendInputJob, ...SEND_INPUT_BODY } = AGENT_TOOL.send_input.input;
+
+/** `POST /rerun/{id}` body (optional): observation as `/exec`, and `force` for another owner's job. */
+const RERUN_BODY = {
+  wait: EXEC_BODY.wait,
+  until: EXEC_BODY.until,
+  max_bytes: EXEC_BODY.max_bytes,
+  force: { type: 'boolean', default: false, description: 'Rerun even a job another owner started' },
+} as const satisfies InputSpec;
+
+async function sendInputRoute(ctx: RouteContext): Promise<object> {
+  const body = await jsonBody(ctx.req, SEND_INPUT_BODY, true);
+  const tool = { root: ctx.root, launch: ctx.launch, owner: HTTP_OWNER, signal: ctx.signal };
+  return (await AGENT_TOOL.send_input.invoke({ ...body, job_id: ctx.id }, tool)).envelope;
+}
+
+async function rerun(ctx: RouteContext): Promise<object> {
+  const body = await jsonBody(ctx.req, RERUN_BODY, false);
+  const foreign = await checkOwner(ctx.root, ctx.id, HTTP_OWNER, body.force, 'rerun');
+  const observe = { wait: body.wait, untilSec: body.until, forever: false, maxBytes: body.max_bytes };
+  const { env_vars: _masked, ...result } = await rerunJob(ctx.root, ctx.id, { observe }, ctx.launch);
+  return okEnvelope('rerun', { ...result, ...foreign });
 }
 
 function list(ctx: RouteContext): Promise<object> {
@@ -175,7 +227,11 @@ function list(ctx: RouteContext): Promise<object> {
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: /^\/health$/, handle: async () => okEnvelope('health', {}) },
   { method: 'POST', path: /^\/exec$/, handle: exec },
-  { method: 'GET', path: /^\/status\/([^/]+)$/, handle: async (c) => okEnvelope('status', await getStatus(c.root, c.id)) },
+  {
+    method: 'GET',
+    path: /^\/status\/([^/]+)$/,
+    handle: async (c) => okEnvelope('status', await getStatus(c.root, c.id, attemptQuery(c.query))),
+  },
   {
     method: 'GET',
     path: /^\/tail\/([^/]+)$/,
@@ -185,6 +241,7 @@ export const ROUTES: readonly Route[] = [
         await tailJob(c.root, c.id, {
           tailLines: numberQuery(c.query, 'tail_lines', DEFAULT_TAIL_LINES, Number.MAX_SAFE_INTEGER),
           maxBytes: numberQuery(c.query, 'max_bytes', DEFAULT_TAIL_MAX_BYTES, MAX_READ_BYTES),
+          ...attemptQuery(c.query),
         }),
       ),
   },
@@ -203,13 +260,15 @@ export const ROUTES: readonly Route[] = [
     handle: async (c) => {
       if (boolQuery(c.query, 'dry_run')) return okEnvelope('kill_preview', await describeKillTargets(c.root, c.id));
       const wait = !boolQuery(c.query, 'no_wait');
-      const foreign = await checkKillOwner(c.root, c.id, HTTP_OWNER, boolQuery(c.query, 'force'));
+      const foreign = await checkOwner(c.root, c.id, HTTP_OWNER, boolQuery(c.query, 'force'));
       return okEnvelope('kill', {
         ...(await killJob(c.root, c.id, { signal: c.query.get('signal') ?? DEFAULT_KILL_SIGNAL, wait })),
         ...foreign,
       });
     },
   },
+  { method: 'POST', path: /^\/send-input\/([^/]+)$/, handle: sendInputRoute },
+  { method: 'POST', path: /^\/rerun\/([^/]+)$/, handle: rerun },
   { method: 'GET', path: /^\/list$/, handle: list },
   {
     method: 'GET',

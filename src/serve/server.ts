@@ -41,6 +41,7 @@ export function httpStatusOf(err: unknown): number {
     case 'invalid_request':
     case 'invalid_signal':
     case 'invalid_job_id':
+    case 'no_input_channel':
       return 400;
     case 'unauthorized':
       return 401;

@@ -93,7 +93,7 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
 
   const step = screenshotStep(() => s);
 
-  step('registers the seven agentExec_ tools', async () => {
+  step('registers the nine agentExec_ tools', async () => {
     const r = await request({ tool: '*' })();
     const ours = (r.tools ?? []).filter((n) => n.startsWith('agentExec_')).sort();
     assert.deepEqual(ours, [
@@ -101,7 +101,9 @@ describe('Copilot tools in VS Code', { timeout: 300_000 }, () => {
       'agentExec_list',
       'agentExec_output',
       'agentExec_ports',
+      'agentExec_rerun',
       'agentExec_run',
+      'agentExec_send_input',
       'agentExec_status',
       'agentExec_wait',
     ]);

@@ -62,8 +62,9 @@ test('tools are listed with model-facing descriptions and strict JSON Schemas', 
   const { tools } = await client.listTools();
   assert.deepEqual(
     tools.map((tool) => tool.name),
-    ['run', 'status', 'output', 'wait', 'kill', 'list', 'ports'],
+    ['run', 'status', 'output', 'wait', 'kill', 'send_input', 'rerun', 'list', 'ports'],
   );
+  assert.match(client.getInstructions() ?? '', /stdin_pipe.*send_input/);
   for (const tool of tools) {
     assert.ok((tool.description ?? '').length > 80, `${tool.name}: description`);
     assert.equal(tool.inputSchema.type, 'object');
@@ -77,6 +78,13 @@ test('tools are listed with model-facing descriptions and strict JSON Schemas', 
   assert.deepEqual((byName.kill.inputSchema.properties as any).signal.enum, ['TERM', 'INT', 'KILL', 'HUP', 'QUIT', 'USR1', 'USR2']);
   assert.equal(byName.status.annotations?.readOnlyHint, true);
   assert.equal(byName.kill.annotations?.destructiveHint, true);
+  const runFields = byName.run.inputSchema.properties as Record<string, { type: string; description: string }>;
+  for (const f of ['stdin_pipe', 'input_prompt', 'stall_after', 'stall_kill']) assert.ok(runFields[f], f);
+  assert.match(byName.run.description ?? '', /watched for a stall .*after 300 s by default/);
+  assert.deepEqual(byName.send_input.inputSchema.required, ['job_id']);
+  assert.deepEqual(Object.keys(byName.send_input.inputSchema.properties as object), ['job_id', 'text', 'eof', 'force']);
+  assert.deepEqual(Object.keys(byName.rerun.inputSchema.properties as object), ['job_id', 'wait_seconds', 'max_bytes', 'force']);
+  for (const name of ['status', 'output']) assert.equal((byName[name].inputSchema.properties as any).attempt.minimum, 1, name);
 });
 
 test(
@@ -181,6 +189,14 @@ test('failures are tool errors whose text is the error envelope; unknown tools a
     ],
     ['output', { job_id: missing, stream: 'both', offset: 0 }, 'invalid_request', /^field `stream`: unknown variant "both"/],
     ['list', { tag: ['bad tag!'] }, 'invalid_request', /^invalid tag pattern/],
+    ['send_input', { job_id: missing }, 'invalid_request', /^give `text`, `eof: true`, or both$/],
+    ['send_input', { job_id: missing, text: 'x' }, 'job_not_found', /^job not found: /],
+    ['rerun', { job_id: missing }, 'job_not_found', /^job not found: /],
+    ['status', { job_id: missing, attempt: 0 }, 'invalid_request', /^field `attempt`: invalid value: integer `0`, expected at least 1$/],
+    ['run', { command: ['true'], input_prompt: '(', stdin_pipe: true }, 'invalid_request', /^invalid input_prompt: /],
+    ['run', { command: ['true'], input_prompt: 'x' }, 'invalid_request', /^input_prompt needs stdin_pipe: true/],
+    ['run', { command: ['true'], stall_after: -1 }, 'invalid_request', /^field `stall_after`: invalid value/],
+    ['run', { command: ['true'], stall_after: 0, stall_kill: true }, 'invalid_request', /^stall_kill needs a stall watch/],
     [
       'run',
       { command: ['true'], ready_port: 0 },
@@ -427,5 +443,122 @@ test(
     assert.deepEqual([refused.isError, refused.json.error.code], [true, 'invalid_state']);
     assert.match(refused.json.error.message, /declares no ready condition/);
     for (const job of [id, plain.json.job_id]) assert.equal((await call('kill', { job_id: job, grace_seconds: 1 })).json.state, 'killed');
+  },
+);
+
+const PROMPTING = 'printf "Continue? [y/N] "; read a; echo "got $a"';
+
+test(
+  'stdin_pipe: wait returns needs_input at a prompt, send_input answers and the job exits; another client needs force; jobs carry the default stall watch',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const { call } = await connect(t, s);
+    const other = await connect(t, s, 'client-b');
+    const run = await call('run', { command: [PROMPTING], stdin_pipe: true, wait_seconds: 0 });
+    assert.equal(run.isError, false, JSON.stringify(run.json));
+    const id: string = run.json.job_id;
+    s.killAtEnd.add(id);
+    const meta = readJson(path.join(s.root, id, 'meta.json'));
+    assert.deepEqual([meta.stdin_pipe, meta.stall_after_ms, meta.stall_kill], [true, 300_000, undefined], 'the agent default stall watch');
+
+    const waited = await call('wait', { job_id: id, timeout_seconds: 60 });
+    assert.equal(waited.json.state, 'running', 'wait returned early, at the prompt');
+    assert.deepEqual([waited.json.attention?.kind, waited.json.attention?.last_line], ['needs_input', 'Continue? [y/N] ']);
+    assert.equal((await call('status', { job_id: id })).json.attention.kind, 'needs_input');
+    const listed = await call('list', { state: 'running' });
+    assert.deepEqual(
+      listed.json.jobs.map((j: Record<string, any>) => [j.job_id, j.attention?.kind, j.attempts]),
+      [[id, 'needs_input', undefined]],
+    );
+
+    const refused = await other.call('send_input', { job_id: id, text: 'no' });
+    assert.deepEqual(
+      [refused.isError, refused.json.error.code, refused.json.error.details.owner],
+      [true, 'not_owner', `agent:${CLIENT_NAME}`],
+    );
+    assert.match(refused.json.error.message, /to send input to it anyway, repeat the request with force: true/);
+    assert.equal((await call('status', { job_id: id })).json.state, 'running', 'a refused input writes nothing');
+
+    const sent = await call('send_input', { job_id: id, text: 'yes' });
+    assert.equal(sent.isError, false, JSON.stringify(sent.json));
+    assert.deepEqual(sent.json, { schema_version: '0.1', ok: true, type: 'send_input', job_id: id, bytes_written: 4, eof: false });
+    const done = await call('wait', { job_id: id, timeout_seconds: 30 });
+    assert.deepEqual([done.json.state, done.json.exit_code, done.json.attention], ['exited', 0, undefined]);
+    assert.equal((await call('output', { job_id: id })).json.stdout, 'Continue? [y/N] got yes\n');
+    const late = await call('send_input', { job_id: id, eof: true });
+    assert.deepEqual([late.isError, late.json.error.code], [true, 'invalid_state']);
+
+    // Another client's prompting job, answered with force; the answer names its owner.
+    const theirs = await other.call('run', { command: [PROMPTING], stdin_pipe: true, stall_after: 0, wait_seconds: 0 });
+    s.killAtEnd.add(theirs.json.job_id);
+    assert.equal(readJson(path.join(s.root, theirs.json.job_id, 'meta.json')).stall_after_ms, undefined, 'stall_after 0: no watch');
+    await call('wait', { job_id: theirs.json.job_id, timeout_seconds: 60 });
+    const forced = await call('send_input', { job_id: theirs.json.job_id, text: 'ok', eof: true, force: true });
+    assert.deepEqual([forced.isError, forced.json.owner, forced.json.eof], [false, 'agent:client-b', true]);
+    assert.equal((await call('wait', { job_id: theirs.json.job_id, timeout_seconds: 30 })).json.state, 'exited');
+    assert.deepEqual(findEnvTagged(id), []);
+    assert.deepEqual(findEnvTagged(theirs.json.job_id), []);
+  },
+);
+
+test('stall_after: wait returns early with attention stalled on a silent job; kill ends it', { skip: NEEDS_LINUX }, async (t) => {
+  const s = scratch(t);
+  const { call } = await connect(t, s);
+  const run = await call('run', { command: ['sleep', '300'], stall_after: 1, wait_seconds: 0 });
+  assert.equal(run.isError, false, JSON.stringify(run.json));
+  const id: string = run.json.job_id;
+  s.killAtEnd.add(id);
+  const waited = await call('wait', { job_id: id, timeout_seconds: 120 });
+  assert.deepEqual([waited.json.state, waited.json.attention?.kind], ['running', 'stalled']);
+  const killed = await call('kill', { job_id: id, grace_seconds: 1 });
+  assert.equal(killed.json.state, 'killed');
+  assert.deepEqual(findEnvTagged(id), []);
+});
+
+test(
+  'rerun starts a new attempt under the same id and keeps the first; status, output and list show attempts; another client needs force',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const { call } = await connect(t, s);
+    const other = await connect(t, s, 'client-b');
+    const counter = path.join(s.tmp, 'count');
+    const run = await call('run', { command: [`echo run >> '${counter}'; echo "attempt $(wc -l < '${counter}')"`], wait_seconds: 10 });
+    const id: string = run.json.job_id;
+    assert.equal((await call('wait', { job_id: id, timeout_seconds: 30 })).json.state, 'exited');
+    assert.equal(run.json.attempt, undefined, 'a job never rerun has no attempt field');
+    const noChannel = await call('send_input', { job_id: id, text: 'x' });
+    assert.deepEqual([noChannel.isError, noChannel.json.error.code], [true, 'no_input_channel']);
+
+    const refused = await other.call('rerun', { job_id: id });
+    assert.deepEqual([refused.isError, refused.json.error.code], [true, 'not_owner']);
+    const again = await call('rerun', { job_id: id, wait_seconds: 10 });
+    assert.equal(again.isError, false, JSON.stringify(again.json));
+    assert.deepEqual([again.json.type, again.json.job_id, again.json.attempt], ['rerun', id, 2]);
+    assert.equal((await call('wait', { job_id: id, timeout_seconds: 30 })).json.state, 'exited');
+
+    const latest = await call('output', { job_id: id });
+    assert.deepEqual([latest.json.stdout, latest.json.attempt], ['attempt 2\n', 2]);
+    const first = await call('output', { job_id: id, attempt: 1 });
+    assert.deepEqual([first.json.stdout, first.json.attempt], ['attempt 1\n', 1]);
+    const page = await call('output', { job_id: id, attempt: 1, offset: 0, length: 100 });
+    assert.deepEqual([page.json.text, page.json.attempt], ['attempt 1\n', 1]);
+    assert.equal(page.json.log_path, path.join(s.root, id, 'attempts', '1', 'stdout.log'));
+    const status = await call('status', { job_id: id, attempt: 1 });
+    assert.deepEqual([status.json.state, status.json.exit_code, status.json.attempt], ['exited', 0, 1]);
+    const missing = await call('status', { job_id: id, attempt: 3 });
+    assert.deepEqual([missing.isError, missing.json.error.code], [true, 'invalid_request']);
+    const listed = await call('list', {});
+    assert.deepEqual(
+      listed.json.jobs.map((j: Record<string, unknown>) => [j.job_id, j.attempts]),
+      [[id, 2]],
+    );
+
+    const forced = await other.call('rerun', { job_id: id, force: true, wait_seconds: 10 });
+    assert.deepEqual([forced.isError, forced.json.attempt, forced.json.owner], [false, 3, `agent:${CLIENT_NAME}`]);
+    assert.equal((await call('wait', { job_id: id, timeout_seconds: 30 })).json.state, 'exited');
+    assert.equal(readJson(path.join(s.root, id, 'meta.json')).owner, `agent:${CLIENT_NAME}`, 'a rerun job keeps its owner');
+    assert.deepEqual(findEnvTagged(id), []);
   },
 );

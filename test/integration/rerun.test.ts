@@ -7,9 +7,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { firstDifference, listAttempts } from '../../src/core/ops/attempts';
+import { rerunJob } from '../../src/core/ops/rerun';
+import { runJob, type LaunchContext } from '../../src/core/ops/run';
 import { runCli } from '../helpers/cli';
 import { NEEDS_LINUX } from '../helpers/platform';
-import { jobIds, readJson, scratch, until, type Scratch } from './runHelpers';
+import { definition, jobIds, readJson, scratch, SUPERVISOR, until, type Scratch } from './runHelpers';
 
 const cli = (s: Scratch, args: string[]) => runCli(['--root', s.root, ...args], { cwd: s.cwd, env: s.env });
 
@@ -105,5 +107,45 @@ test(
       text: 'broken',
       successful_text: 'fine',
     });
+  },
+);
+
+test(
+  'a rerun the moment the exit is recorded (the supervisor still finishing the attempt) starts cleanly: every attempt runs and is recorded',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const counter = path.join(s.tmp, 'count');
+    const launch: LaunchContext = {
+      cwd: s.cwd,
+      env: { ...process.env, ...s.env },
+      runtime: { execPath: process.execPath, script: SUPERVISOR },
+    };
+    const job = definition([`sleep 0.2; echo run >> '${counter}'`]);
+    const noWait = { wait: false, untilSec: 0, forever: false, maxBytes: 0 };
+    const first = await runJob(s.root, { definition: job, observe: noWait }, launch);
+    const exitRecord = path.join(s.root, first.job_id, 'exit.rec');
+    const ATTEMPTS = 6;
+    for (let n = 2; n <= ATTEMPTS; n++) {
+      // The shim writes exit.rec, then starts a Node step that records the final state: rerun
+      // in between, as an agent does that reruns as soon as its wait sees the exit.
+      await until('the exit record', () => existsSync(exitRecord), 20_000, 1);
+      const r = await rerunJob(s.root, first.job_id, { observe: noWait }, launch);
+      assert.deepEqual([r.attempt, r.state], [n, 'running'], `attempt ${n}: ${JSON.stringify(r)}`);
+    }
+    await until('the last attempt to end', () => existsSync(exitRecord), 20_000);
+    const attempts = await until(
+      'every attempt recorded as exited',
+      async () => {
+        const all = await listAttempts(s.root, first.job_id);
+        return all.length === ATTEMPTS && all.every((a) => a.state === 'exited') ? all : undefined;
+      },
+      20_000,
+    );
+    assert.deepEqual(
+      attempts.map((a) => a.exit_code),
+      Array(ATTEMPTS).fill(0),
+    );
+    assert.equal(readFileSync(counter, 'utf8'), 'run\n'.repeat(ATTEMPTS), 'every attempt ran its command');
   },
 );

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
+import type { JobDefinition } from '../../src/core/jobSpec';
 import { findEnvTagged, isProcessAlive } from '../../src/core/process/proc';
 import { runCli, type CliRun } from '../helpers/cli';
 import { FIXTURES, tempDir } from '../helpers/tempRoot';
@@ -62,6 +63,23 @@ export function scratch(t: TestContext): Scratch {
   // No user config.toml may leak into the tests.
   return { tmp, root, cwd, env: { XDG_CONFIG_HOME: path.join(tmp, 'config') }, killAtEnd };
 }
+
+/** The built Node supervisor, for tests that launch through the core ops in-process. */
+export const SUPERVISOR = path.resolve('dist/supervisor.js');
+
+/** A job definition with agent-exec's defaults (no env, no limits), for the core ops. */
+export const definition = (command: string[], extra: Partial<JobDefinition> = {}): JobDefinition => ({
+  command,
+  env: [],
+  envFiles: [],
+  inheritEnv: true,
+  mask: [],
+  tags: [],
+  timeoutSec: 0,
+  killAfterSec: 0,
+  progressEverySec: 0,
+  ...extra,
+});
 
 export function jobIds(root: string): string[] {
   return existsSync(root) ? readdirSync(root).filter((n) => /^[0-9a-f]{32}$/.test(n)) : [];

@@ -278,8 +278,10 @@ test(
       [
         '{"command":["true"],"timeout_ms":5}',
         'invalid JSON: unknown field `timeout_ms`, expected one of `command`, `cwd`, `env`, `timeout`, `wait`, `until`, `max_bytes`, `owner`, ' +
-          '`ready_port`, `ready_http`, `ready_log`, `ready_timeout`, `ready_timeout_kill`, `wait_ready`, `singleton`',
+          '`ready_port`, `ready_http`, `ready_log`, `ready_timeout`, `ready_timeout_kill`, `wait_ready`, `singleton`, ' +
+          '`stdin_pipe`, `input_prompt`, `stall_after`, `stall_kill`',
       ],
+      ['{"command":["true"],"stall_after":0,"stall_kill":true}', 'stall_kill needs a stall watch: stall_after must be above 0'],
       ['{"command":["true"],"ready_http":"localhost:3000"}', 'invalid ready_http: expected an http:// or https:// URL'],
       [
         '{"command":["true"],"ready_port":70000}',
@@ -465,6 +467,8 @@ test('with AGENT_EXEC_SERVE_TOKEN every route but /health needs the Bearer token
     ['GET', '/list'],
     ['POST', `/kill/${missing}`],
     ['POST', '/exec'],
+    ['POST', `/send-input/${missing}`],
+    ['POST', `/rerun/${missing}`],
   ]) {
     const wrong: Record<string, string>[] = [
       {},
@@ -600,7 +604,12 @@ test('POST routes need Content-Type: application/json (a text/plain POST skips t
     'application/jsonx',
   ]) {
     const headers: Record<string, string> = type === undefined ? {} : { 'content-type': type };
-    for (const route of ['/exec', '/kill/0123456789abcdef0123456789abcdef']) {
+    for (const route of [
+      '/exec',
+      '/kill/0123456789abcdef0123456789abcdef',
+      '/send-input/0123456789abcdef0123456789abcdef',
+      '/rerun/0123456789abcdef0123456789abcdef',
+    ]) {
       const r = await call(server, 'POST', route, {
         body: '{"command":["touch","pwned"]}',
         headers: { ...server.auth, ...headers },
@@ -724,3 +733,100 @@ test('masked values: /exec env values printed by the job come back as *** from /
   assert.ok(!run.text.includes(secret) && !tail.text.includes(secret));
   assert.equal(readFileSync(path.join(s.root, id, 'stdout.log'), 'utf8'), `key=${secret}\n`, 'the log keeps the raw bytes');
 });
+
+test(
+  '/send-input answers a stdin_pipe job at its prompt (seen by /wait); /rerun keeps the first attempt, read with ?attempt; both under the ownership rule',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const server = await startServe(t, s);
+    const run = await exec(server, { command: ['printf "Continue? [y/N] "; read a; echo "got $a"'], stdin_pipe: true, wait: false });
+    assert.equal(run.status, 200, run.text);
+    const id: string = run.json.job_id;
+    s.killAtEnd.add(id);
+    assert.equal(readJson(path.join(s.root, id, 'meta.json')).stall_after_ms, 300_000, 'HTTP jobs get the agent stall watch');
+    const waited = await call(server, 'GET', `/wait/${id}?until=60`);
+    assert.deepEqual([waited.json.state, waited.json.attention?.kind], ['running', 'needs_input']);
+
+    const bad: [string | undefined, number, string, RegExp][] = [
+      [undefined, 400, 'invalid_request', /^request body is required$/],
+      ['{}', 400, 'invalid_request', /^give `text`, `eof: true`, or both$/],
+      ['{"text":1}', 400, 'invalid_request', /^invalid JSON: field `text`: invalid type: integer `1`, expected a string$/],
+      [
+        '{"text":"x","job_id":"y"}',
+        400,
+        'invalid_request',
+        /^invalid JSON: unknown field `job_id`, expected one of `text`, `eof`, `force`$/,
+      ],
+    ];
+    for (const [body, status, code, message] of bad) {
+      const r = await call(server, 'POST', `/send-input/${id}`, { body });
+      assert.equal(r.status, status, `${body}: ${r.text}`);
+      assert.equal(errorOf(r).code, code);
+      assert.match(r.json.error.message, message);
+    }
+    const missing = await call(server, 'POST', '/send-input/0123456789abcdef0123456789abcdef', { body: '{"text":"x"}' });
+    assert.equal(missing.status, 404);
+
+    // A job the person started: HTTP needs force to feed it.
+    const human = await runCli(['--root', s.root, 'run', '--stdin-pipe', '--no-wait', '--', 'sh', '-c', 'read a; echo "human $a"'], {
+      cwd: s.cwd,
+      env: s.env,
+    });
+    const humanId: string = human.json.job_id;
+    s.killAtEnd.add(humanId);
+    const refused = await call(server, 'POST', `/send-input/${humanId}`, { body: '{"text":"x"}' });
+    assert.equal(refused.status, 403, refused.text);
+    assert.deepEqual([errorOf(refused).code, refused.json.error.details.owner], ['not_owner', null]);
+    const forced = await call(server, 'POST', `/send-input/${humanId}`, { body: '{"text":"hi","force":true}' });
+    assert.deepEqual([forced.status, forced.json.owner, forced.json.bytes_written], [200, null, 3]);
+
+    const sent = await call(server, 'POST', `/send-input/${id}`, { body: '{"text":"yes"}' });
+    assert.equal(sent.status, 200, sent.text);
+    assert.deepEqual(sent.json, { schema_version: '0.1', ok: true, type: 'send_input', job_id: id, bytes_written: 4, eof: false });
+    for (const job of [id, humanId]) assert.equal((await call(server, 'GET', `/wait/${job}?until=30`)).json.state, 'exited');
+
+    const busy = await exec(server, { command: ['sleep', '300'], wait: false });
+    s.killAtEnd.add(busy.json.job_id);
+    const noChannel = await call(server, 'POST', `/send-input/${busy.json.job_id}`, { body: '{"text":"x"}' });
+    assert.deepEqual([noChannel.status, errorOf(noChannel).code], [400, 'no_input_channel']);
+    const notFinished = await call(server, 'POST', `/rerun/${busy.json.job_id}`);
+    assert.deepEqual([notFinished.status, errorOf(notFinished).code], [400, 'invalid_state']);
+    assert.equal((await call(server, 'POST', `/kill/${busy.json.job_id}`)).json.state, 'killed');
+    const badRerun = await call(server, 'POST', `/rerun/${id}`, { body: '{"until":601}' });
+    assert.deepEqual(
+      [badRerun.status, errorOf(badRerun).message],
+      [400, 'invalid JSON: field `until`: invalid value: integer `601`, expected at most 600'],
+    );
+    const refusedRerun = await call(server, 'POST', `/rerun/${humanId}`);
+    assert.deepEqual([refusedRerun.status, errorOf(refusedRerun).code], [403, 'not_owner']);
+
+    const again = await call(server, 'POST', `/rerun/${id}`, { body: '{"wait":false}' });
+    assert.equal(again.status, 200, again.text);
+    assert.deepEqual([again.json.type, again.json.job_id, again.json.attempt], ['rerun', id, 2]);
+    assert.equal(again.json.env_vars, undefined);
+    assert.equal((await call(server, 'GET', `/wait/${id}?until=60`)).json.attention?.kind, 'needs_input');
+    await call(server, 'POST', `/send-input/${id}`, { body: '{"text":"second","eof":true}' });
+    assert.equal((await call(server, 'GET', `/wait/${id}?until=30`)).json.state, 'exited');
+
+    const first = await call(server, 'GET', `/tail/${id}?attempt=1`);
+    assert.deepEqual([first.json.stdout, first.json.attempt], ['Continue? [y/N] got yes\n', 1]);
+    const latest = await call(server, 'GET', `/tail/${id}`);
+    assert.deepEqual([latest.json.stdout, latest.json.attempt], ['Continue? [y/N] got second\n', 2]);
+    const status = await call(server, 'GET', `/status/${id}?attempt=1`);
+    assert.deepEqual([status.json.state, status.json.exit_code, status.json.attempt], ['exited', 0, 1]);
+    for (const q of ['0', 'x', '1.5', '-1']) {
+      const r = await call(server, 'GET', `/status/${id}?attempt=${q}`);
+      assert.deepEqual(
+        [r.status, errorOf(r).message],
+        [400, `invalid query parameter attempt="${q}": expected an attempt number from 1`],
+        q,
+      );
+    }
+    const beyond = await call(server, 'GET', `/tail/${id}?attempt=3`);
+    assert.deepEqual([beyond.status, errorOf(beyond).code], [400, 'invalid_request']);
+    const listed = await call(server, 'GET', '/list');
+    assert.equal(listed.json.jobs.find((j: { job_id: string }) => j.job_id === id).attempts, 2);
+    for (const job of [id, humanId, busy.json.job_id]) assert.deepEqual(findEnvTagged(job), []);
+  },
+);

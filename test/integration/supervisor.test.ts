@@ -5,27 +5,11 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, f
 import * as path from 'node:path';
 import { isProcessAlive } from '../../src/core/process/proc';
 import { runJob } from '../../src/core/ops/run';
-import type { JobDefinition } from '../../src/core/jobSpec';
 import { filesHoldingSecrets } from '../helpers/secrets';
 import { CLI, runCli } from '../helpers/cli';
 import { commandLines } from '../helpers/jobProcs';
 import { needsWritableCgroup2 } from '../helpers/platform';
-import { jobIds, readIf, readJson, scratch, until } from './runHelpers';
-
-const SUPERVISOR = path.resolve('dist/supervisor.js');
-
-const definition = (command: string[], extra: Partial<JobDefinition> = {}): JobDefinition => ({
-  command,
-  env: [],
-  envFiles: [],
-  inheritEnv: true,
-  mask: [],
-  tags: [],
-  timeoutSec: 0,
-  killAfterSec: 0,
-  progressEverySec: 0,
-  ...extra,
-});
+import { definition, jobIds, readIf, readJson, scratch, SUPERVISOR, until } from './runHelpers';
 
 test('the supervisor is detached: SIGINT to the caller group during run --forever leaves the job running', async (t) => {
   const s = scratch(t);

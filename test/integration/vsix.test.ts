@@ -52,7 +52,17 @@ test(
     const pid = transport.pid!;
     try {
       const { tools } = await client.listTools();
-      assert.deepEqual(tools.map((tool) => tool.name).sort(), ['kill', 'list', 'output', 'ports', 'run', 'status', 'wait']);
+      assert.deepEqual(tools.map((tool) => tool.name).sort(), [
+        'kill',
+        'list',
+        'output',
+        'ports',
+        'rerun',
+        'run',
+        'send_input',
+        'status',
+        'wait',
+      ]);
       // The server works on the root the configuration names: it lists the job run above.
       const listed = await client.callTool({ name: 'list', arguments: {} });
       assert.match((listed.content as { text: string }[])[0].text, new RegExp(run.job_id));

@@ -4,8 +4,9 @@
  * finished); finished jobs come from an index sorted as list sorts, read from the top until the
  * page is full (listIndex.ts), and the page shown is checked against disk. Only `running`
  * records get a liveness check, so a lost job shows as `failed` (§10.1). Running jobs of the
- * page (and only they) add what is looked up live (ours): the `ports` they listen on and their
- * `ready` state; a listing without such jobs reads nothing more.
+ * page (and only they) add what is looked up live (ours): the `ports` they listen on, their
+ * `ready` state and, when they are watched for it, their `attention`; a listing without such
+ * jobs reads no more of them. A job of the page that was rerun adds its `attempts` count.
  */
 import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
@@ -35,6 +36,8 @@ import {
   type RootStamp,
   type Summary,
 } from './listIndex';
+import { observeAttention, type Attention } from './attention';
+import { archivedAttempts } from './attempts';
 import { jobPorts, type ProcSnapshot } from './ports';
 import { observeReady, type ReadyFields, type ReadyState } from './ready';
 import { mapLimit, SCAN_CONCURRENCY } from './scan';
@@ -60,6 +63,10 @@ export interface ListEntry {
   /** ours: readiness of a running job that declares how it becomes ready (ops/ready.ts). */
   ready?: ReadyState;
   ready_at?: string;
+  /** ours: a running job watched for it waits for input or has stalled (ops/attention.ts). */
+  attention?: Attention;
+  /** ours: how many attempts a job that was rerun has had (ops/attempts.ts); absent for one. */
+  attempts?: number;
 }
 
 export interface ListResult {
@@ -76,7 +83,7 @@ export interface ListOptions {
   state?: ListState;
   /** 0 = unlimited. */
   limit?: number;
-  /** false: leave out what running jobs add live (ports, ready), for callers that need ids only (completion). */
+  /** false: leave out what is looked up per job of the page (ports, ready, attention, attempts), for callers that need ids only (completion). */
   live?: boolean;
 }
 
@@ -128,8 +135,8 @@ interface RunningJob {
   st: JobState;
 }
 
-/** What a running job's entry adds: its ports and readiness. */
-type LiveFields = Pick<ListEntry, 'ports'> & Partial<ReadyFields>;
+/** What an entry adds: a running job's ports, readiness and attention; a rerun job's attempt count. */
+type LiveFields = Pick<ListEntry, 'ports' | 'attention' | 'attempts'> & Partial<ReadyFields>;
 
 /** `running` collects the jobs found running (keyed by their summary), for liveFields. */
 async function readSummary(root: string, name: string, running?: Map<Summary, RunningJob>): Promise<Summary | undefined> {
@@ -145,20 +152,26 @@ async function readSummary(root: string, name: string, running?: Map<Summary, Ru
 }
 
 /**
- * The ports and readiness of the running jobs of a page: /proc's processes read once for all of
- * them, its socket table once and only when one of their processes holds a socket.
+ * The ports, readiness and attention of the running jobs of a page: /proc's processes read once
+ * for all of them, its socket table once and only when one of their processes holds a socket.
+ * Then the attempt count of every job of the page (one directory read each).
  */
 async function liveFields(root: string, page: readonly Summary[], running: Map<Summary, RunningJob>): Promise<Map<Summary, LiveFields>> {
   const jobs = page.filter((s) => running.has(s));
-  if (jobs.length === 0) return new Map();
-  const snapshot: ProcSnapshot = { procs: listProcesses(), sockets: socketsOnce() };
-  const fields = await mapLimit(jobs, SCAN_CONCURRENCY, async (s): Promise<LiveFields> => {
-    const { name, meta, st } = running.get(s)!;
+  const snapshot: ProcSnapshot | undefined = jobs.length > 0 ? { procs: listProcesses(), sockets: socketsOnce() } : undefined;
+  const fields = await mapLimit(page, SCAN_CONCURRENCY, async (s): Promise<LiveFields> => {
+    const archived = await archivedAttempts(jobPaths(root, s.job_id));
+    const attempts = archived > 0 ? { attempts: archived + 1 } : {};
+    const job = running.get(s);
+    if (!job || !snapshot) return attempts;
+    const { name, meta, st } = job;
+    const paths = jobPaths(root, name);
     const ports = jobPorts(st, snapshot);
-    const look = await observeReady(root, jobPaths(root, name), meta, st).catch(() => undefined);
-    return { ...(ports.length > 0 ? { ports } : {}), ...look?.ready };
+    const look = await observeReady(root, paths, meta, st).catch(() => undefined);
+    const attention = await observeAttention(root, paths, meta, look?.state ?? st).catch(() => undefined);
+    return { ...(ports.length > 0 ? { ports } : {}), ...look?.ready, ...(attention ? { attention } : {}), ...attempts };
   });
-  return new Map(jobs.map((s, i) => [s, fields[i]]));
+  return new Map(page.map((s, i) => [s, fields[i]]));
 }
 
 /** A list entry in agent-exec's key order (ours last: `error`, then a running job's live fields). */

@@ -23,9 +23,15 @@ async function finishJob(paths: JobPaths): Promise<number> {
   if (!rec) return 1;
   // A record already terminal (a kill that verified the tree gone, or a reader that settled
   // from exit.rec first) is kept: the job.finished event still goes out from here. A record
-  // naming another workload is not this exit's to settle.
+  // naming another workload is not this exit's to settle, nor is the record of a new attempt:
+  // a rerun that archived this exit (the attempt settled by a reader) before this step took the
+  // lock has put a launching record without a pid in its place.
+  const stillCurrent = (): boolean => {
+    const now = readExitRecord(paths.dir);
+    return now !== undefined && now.pid === rec.pid && now.finishedMs === rec.finishedMs;
+  };
   const final = await updateState(paths, (cur) =>
-    (cur?.pid !== undefined && cur.pid !== rec.pid) || (cur && isTerminal(cur.job.status))
+    (cur?.pid !== undefined && cur.pid !== rec.pid) || (cur && isTerminal(cur.job.status)) || !stillCurrent()
       ? undefined
       : stateFromExitRecord(cur, paths.id, rec),
   );

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { errorEnvelope } from '../../core/envelope';
 import { describeError, JobError } from '../../core/errors';
 import { writeJsonAtomic } from '../../core/store/atomicWrite';
-import { claimOwner, OWNER, SURFACE_OWNER } from '../../agent/agentJob';
+import { claimOwner, OWNER, READY_INPUT, readyRequest, SURFACE_OWNER, type ReadyRequest } from '../../agent/agentJob';
+import { parseInput } from '../../agent/input';
 
 export const WRITE_TO_ARG = 'writeTo';
 
@@ -30,6 +31,16 @@ export function agentOwner(v: unknown): string {
   if (typeof owner !== 'string' || !OWNER.test(owner))
     throw new JobError('invalid_request', '"owner" must be 1-100 printable ASCII characters, e.g. "agent:my-tool" or "my-tool"');
   return claimOwner('command', owner, true);
+}
+
+/**
+ * The `run` tool's readiness and singleton fields among a programmatic `agentExec.run`'s
+ * arguments (camelCase or snake_case), checked as the tool checks them; other arguments are the
+ * command's own.
+ */
+export function agentRunReadiness(args: Readonly<Record<string, unknown>>): ReadyRequest {
+  const given = Object.entries(snakeCaseKeys(args)).filter(([k]) => k in READY_INPUT);
+  return readyRequest(parseInput(READY_INPUT, Object.fromEntries(given)));
 }
 
 /** A command's argument: a job id string, or an object of camelCase (or snake_case) fields. */

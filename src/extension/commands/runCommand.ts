@@ -9,7 +9,7 @@ import { JobError } from '../../core/errors';
 import type { InlineResult } from '../../core/ops/run';
 import { Command } from '../ids';
 import { workspaceCwd } from '../agent/agentCommands';
-import { agentOwner } from '../agent/agentOutput';
+import { agentOwner, agentRunReadiness } from '../agent/agentOutput';
 import { registerCommand, type Services } from './command';
 import { askForTrustedWorkspace } from '../trust';
 
@@ -72,7 +72,8 @@ export function registerRunCommand(svc: Services): vscode.Disposable {
     api: async (args) => {
       const tags = Array.isArray(args.tags) ? args.tags.filter((t): t is string => typeof t === 'string') : [];
       const cwd = typeof args.cwd === 'string' ? args.cwd : workspaceCwd();
-      return okEnvelope('run', await svc.jobs().run({ command: commandArg(args.command), cwd, tags, owner: agentOwner(args.owner) }));
+      const request = { command: commandArg(args.command), cwd, tags, owner: agentOwner(args.owner), readiness: agentRunReadiness(args) };
+      return okEnvelope('run', await svc.jobs().run(request));
     },
   });
 }

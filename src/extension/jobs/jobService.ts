@@ -10,10 +10,11 @@ import * as path from 'node:path';
 import { jobPaths, readMeta } from '../../core/store/jobDir';
 import { readCurrentState } from '../../core/store/stateFile';
 import { jobDirNames, mapLimit, SCAN_CONCURRENCY } from '../../core/ops/scan';
-import { runJob, type InlineResult, type LaunchContext } from '../../core/ops/run';
+import { DEFAULT_OBSERVE, runJob, type InlineResult, type LaunchContext } from '../../core/ops/run';
 import { killJob, type KillResult } from '../../core/ops/kill';
 import { deleteJob, type DeleteResult } from '../../core/ops/delete';
 import { isTerminal, type JobMeta, type JobState, type ReadySpec } from '../../core/schema';
+import type { ReadyRequest } from '../../agent/agentJob';
 import type { SupervisorRuntime } from '../../core/supervisor/launch';
 import { Disposable, Emitter, toDisposable, type Event } from '../lifecycle';
 
@@ -43,6 +44,8 @@ export interface RunInput {
   owner?: string;
   /** How the job becomes ready (a rerun keeps the original's). */
   ready?: ReadySpec;
+  /** An agent's readiness and singleton fields (src/agent/agentJob.ts readyRequest); `untilReady` observes until ready. */
+  readiness?: ReadyRequest;
 }
 
 export interface JobServiceOptions {
@@ -131,6 +134,7 @@ export class JobService extends Disposable {
   /** Every start of this service (a run, a rerun from any surface) passes the trust gate first. */
   async run(input: RunInput): Promise<InlineResult> {
     this.opts.requireTrust();
+    const { untilReady = false, ...ready } = input.readiness ?? {};
     const result = await runJob(
       this.root,
       {
@@ -147,8 +151,11 @@ export class JobService extends Disposable {
           owner: input.owner ?? 'human:vscode',
           ...(input.shellWrapper ? { shellWrapper: input.shellWrapper } : {}),
           ...(input.ready ? { ready: input.ready } : {}),
+          ...ready,
         },
-        observe: { wait: false, untilSec: 0, forever: false, maxBytes: 0 },
+        observe: untilReady
+          ? { wait: true, untilSec: DEFAULT_OBSERVE.untilSec, forever: false, maxBytes: 0, untilReady }
+          : { wait: false, untilSec: 0, forever: false, maxBytes: 0 },
       },
       this.launchContext(input.cwd),
     );

@@ -1,9 +1,11 @@
 /**
- * What the person reads before Copilot runs or kills a job (prepareInvocation). Pure text, so
- * the wording is unit-tested: the command and where it runs, when it counts as ready and whether
- * a running job with its singleton key is returned instead; for a kill, the processes that
- * will be signalled (with their ages), the ports they listen on, who owns the job and how long it
- * has run — an agent stopping someone else's job says so.
+ * What the person reads before Copilot runs, reruns, feeds or kills a job (prepareInvocation).
+ * Pure text, so the wording is unit-tested: the command and where it runs, when it counts as
+ * ready and whether a running job with its singleton key is returned instead; for a rerun, the
+ * job's command and owner; for input, the job's command, its last line and the text itself (the
+ * person confirming is the one who must see it); for a kill, the processes that will be
+ * signalled (with their ages), the ports they listen on, who owns the job and how long it has
+ * run — an agent acting on someone else's job says so.
  */
 import type { KillTargetsDescription } from '../../core/ops/kill';
 import type { JobMeta, ReadySpec } from '../../core/schema';
@@ -29,6 +31,11 @@ export interface RunRequestView {
   timeoutSeconds?: number;
   ready?: ReadySpec;
   singleton?: string;
+  /** `stdin_pipe`: the job's input stays open for send_input. */
+  stdinPipe?: boolean;
+  /** Stall watch in seconds (undefined = none). */
+  stallAfterSeconds?: number;
+  stallKill?: boolean;
 }
 
 /** A ready spec in words: every condition (all must hold), then what its timeout does. */
@@ -54,6 +61,9 @@ export function runConfirmation(r: RunRequestView): Confirmation {
     lines.push(
       `Singleton key: ${JSON.stringify(r.singleton)} — if a job started with this key is running (whoever started it), Copilot gets that job back and nothing new is started`,
     );
+  if (r.stdinPipe) lines.push('Input: kept open; Copilot may answer its prompts (each answer asks you first)');
+  if (r.stallAfterSeconds !== undefined)
+    lines.push(`Stall watch: ${r.stallAfterSeconds} s without output or CPU${r.stallKill ? ', then the job is killed' : ''}`);
   lines.push(
     '',
     `The job is recorded with owner ${COPILOT_OWNER}. It keeps running after the tool call returns; the Jobs view shows it and can stop it.`,
@@ -101,4 +111,42 @@ export function killConfirmation(desc: KillTargetsDescription, meta: Pick<JobMet
     title: foreign ? `Kill a job Copilot did not start (${shortId(desc.job_id)})?` : `Kill job ${shortId(desc.job_id)}?`,
     message: lines.join('\n'),
   };
+}
+
+/** The job as a rerun or input confirmation shows it. */
+export type JobView = Pick<JobMeta, 'command' | 'owner' | 'cwd'> & { job_id: string };
+
+/** The owner line, and a warning when the job is not Copilot's. */
+function ownerLines(job: JobView, what: string): string[] {
+  const lines = [`Owner: ${ownerText(job.owner)}`];
+  if (job.owner !== COPILOT_OWNER) lines.push(`This job was not started by Copilot: allow only if you want ${what}.`);
+  return lines;
+}
+
+export function rerunConfirmation(job: JobView): Confirmation {
+  const lines = [
+    `Copilot wants to run job ${shortId(job.job_id)} again (a new attempt; the earlier ones keep their logs):`,
+    '',
+    commandLine(job.command),
+    '',
+    ...(job.cwd !== undefined ? [`Working directory: ${job.cwd}`] : []),
+    ...ownerLines(job, 'it run again'),
+  ];
+  return { title: `Rerun job ${shortId(job.job_id)}?`, message: lines.join('\n') };
+}
+
+export interface InputRequestView {
+  text?: string;
+  eof: boolean;
+  /** What the job last printed (its question), when it waits for input. */
+  lastLine?: string;
+}
+
+export function sendInputConfirmation(job: JobView, r: InputRequestView): Confirmation {
+  const lines = [`Copilot wants to answer job ${shortId(job.job_id)}:`, '', commandLine(job.command), ''];
+  if (r.lastLine !== undefined) lines.push(`It asks: ${r.lastLine}`);
+  if (r.text !== undefined) lines.push(`Copilot types: ${JSON.stringify(r.text)} (then Enter)`);
+  if (r.eof) lines.push('Then its input is closed (it reads end-of-file).');
+  lines.push(...ownerLines(job, 'Copilot to answer it'));
+  return { title: `Send input to job ${shortId(job.job_id)}?`, message: lines.join('\n') };
 }

@@ -29,6 +29,8 @@ const PRESENTATION: Readonly<Record<string, Presentation>> = {
   output: { displayName: 'Job Output', toolReferenceName: 'jobOutput', icon: '$(output)' },
   wait: { displayName: 'Wait for Job', toolReferenceName: 'waitForJob', icon: '$(watch)' },
   kill: { displayName: 'Kill Job', toolReferenceName: 'killJob', icon: '$(debug-stop)' },
+  send_input: { displayName: 'Send Input to Job', toolReferenceName: 'sendJobInput', icon: '$(keyboard)' },
+  rerun: { displayName: 'Rerun Job', toolReferenceName: 'rerunJob', icon: '$(debug-restart)' },
   list: { displayName: 'List Jobs', toolReferenceName: 'listJobs', icon: '$(list-unordered)' },
   ports: { displayName: 'Job Ports', toolReferenceName: 'jobPorts', icon: '$(plug)' },
 };

@@ -8,11 +8,20 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { AGENT_TOOL, AGENT_TOOLS, TOOL_MAX_BYTES } from '../../../../src/agent/tools';
-import { killConfirmation, MAX_LISTED_TARGETS, ownerText, readyText, runConfirmation } from '../../../../src/extension/lm/confirmations';
+import {
+  killConfirmation,
+  MAX_LISTED_TARGETS,
+  ownerText,
+  readyText,
+  rerunConfirmation,
+  runConfirmation,
+  sendInputConfirmation,
+} from '../../../../src/extension/lm/confirmations';
 import { COPILOT_OWNER, languageModelToolContributions, LM_TOOLS, resultTexts } from '../../../../src/extension/lm/toolCatalog';
 import {
   AGENT_COMMANDS,
   agentOwner,
+  agentRunReadiness,
   agentResult,
   snakeCaseKeys,
   splitWriteTo,
@@ -29,7 +38,17 @@ test('package.json languageModelTools is exactly what the extension registers (n
   assert.deepEqual(pkg.contributes.languageModelTools, languageModelToolContributions());
   assert.deepEqual(
     LM_TOOLS.map((t) => t.name),
-    ['agentExec_run', 'agentExec_status', 'agentExec_output', 'agentExec_wait', 'agentExec_kill', 'agentExec_list', 'agentExec_ports'],
+    [
+      'agentExec_run',
+      'agentExec_status',
+      'agentExec_output',
+      'agentExec_wait',
+      'agentExec_kill',
+      'agentExec_send_input',
+      'agentExec_rerun',
+      'agentExec_list',
+      'agentExec_ports',
+    ],
   );
 });
 
@@ -324,4 +343,96 @@ test('run refuses bad readiness input before anything starts; wait until_ready a
     AGENT_TOOL.wait.invoke({ job_id: other, until_ready: true }, ctx),
     (e: JobError) => e.code === 'invalid_state' && /declares no ready condition/.test(e.message),
   );
+});
+
+test('run confirmation says the input stays open and how long a silence counts as a stall', () => {
+  const c = runConfirmation({
+    command: ['npm', 'init'],
+    cwd: '/w',
+    envNames: [],
+    stdinPipe: true,
+    stallAfterSeconds: 300,
+    stallKill: true,
+  });
+  assert.match(c.message, /^Input: kept open; Copilot may answer its prompts \(each answer asks you first\)$/m);
+  assert.match(c.message, /^Stall watch: 300 s without output or CPU, then the job is killed$/m);
+  const quiet = runConfirmation({ command: ['make'], cwd: '/w', envNames: [], stallAfterSeconds: 60 });
+  assert.match(quiet.message, /^Stall watch: 60 s without output or CPU$/m);
+  assert.doesNotMatch(quiet.message, /Input:/);
+});
+
+const JOB = { job_id: '0123456789abcdef0123456789abcdef', command: ['npm', 'init'], cwd: '/w' };
+
+test('rerun confirmation shows the command, the folder and the owner; a job Copilot did not start is flagged', () => {
+  const own = rerunConfirmation({ ...JOB, owner: COPILOT_OWNER });
+  assert.equal(own.title, 'Rerun job 01234567?');
+  assert.match(own.message, /run job 01234567 again \(a new attempt; the earlier ones keep their logs\)/);
+  assert.match(own.message, /^npm init$/m);
+  assert.match(own.message, /^Working directory: \/w$/m);
+  assert.doesNotMatch(own.message, /not started by Copilot/);
+  const human = rerunConfirmation({ ...JOB, owner: 'human:vscode' });
+  assert.match(human.message, /^Owner: human:vscode — not started by Copilot$/m);
+  assert.match(human.message, /allow only if you want it run again/);
+});
+
+test('input confirmation shows the question, the exact text Copilot types and whether the input is closed', () => {
+  const c = sendInputConfirmation({ ...JOB, owner: COPILOT_OWNER }, { text: 'hunter2 "x"', eof: true, lastLine: 'Password: ' });
+  assert.equal(c.title, 'Send input to job 01234567?');
+  assert.match(c.message, /^It asks: Password: $/m);
+  assert.match(c.message, /^Copilot types: "hunter2 \\"x\\"" \(then Enter\)$/m, 'the text in full, quoted: the person decides');
+  assert.match(c.message, /^Then its input is closed/m);
+  const eofOnly = sendInputConfirmation({ ...JOB, owner: 'agent:other' }, { eof: true });
+  assert.doesNotMatch(eofOnly.message, /types|It asks/);
+  assert.match(eofOnly.message, /Owner: agent:other — not started by Copilot/);
+});
+
+test('send_input and rerun keep the ownership rule, refuse bad input and jobs without an input channel, and write nothing then', async (t) => {
+  const { dir: root, cleanup } = tempDir('ae-lm-input-');
+  t.after(cleanup);
+  const ctx = { root, owner: COPILOT_OWNER, launch: { cwd: root, env: {}, runtime: { execPath: process.execPath, script: 'unused' } } };
+  const foreign = writeFakeJob(root, { status: 'running', pid: process.pid, meta: { owner: 'human:vscode', stdin_pipe: true } });
+  const own = writeFakeJob(root, { status: 'running', pid: process.pid, meta: { owner: COPILOT_OWNER } });
+  const finished = writeFakeJob(root, { meta: { owner: 'agent:other' } });
+  const cases: [string, Record<string, unknown>, string, RegExp][] = [
+    [
+      'send_input',
+      { job_id: foreign, text: 'y' },
+      'not_owner',
+      /was started by human:vscode, not by agent:copilot; to send input to it anyway/,
+    ],
+    ['send_input', { job_id: own }, 'invalid_request', /^give `text`, `eof: true`, or both$/],
+    ['send_input', { job_id: own, text: 'y' }, 'no_input_channel', /has no input channel/],
+    ['rerun', { job_id: finished }, 'not_owner', /to rerun it anyway/],
+    ['rerun', { job_id: own }, 'invalid_state', /only a finished job can be rerun/],
+    ['status', { job_id: own, attempt: 2 }, 'invalid_request', /has no attempt 2 \(attempts 1 to 1\)/],
+    ['run', { command: ['true'], stall_after: 0, stall_kill: true }, 'invalid_request', /^stall_kill needs a stall watch/],
+    ['run', { command: ['true'], input_prompt: 'x' }, 'invalid_request', /^input_prompt needs stdin_pipe: true/],
+    ['run', { command: ['true'], stdin_pipe: true, input_prompt: '(' }, 'invalid_request', /^invalid input_prompt: /],
+  ];
+  for (const [tool, args, code, message] of cases) {
+    const named = AGENT_TOOLS.find((x) => x.name === tool)!;
+    await assert.rejects(
+      named.invoke(args, ctx),
+      (e: JobError) => e.code === code && message.test(e.message),
+      `${tool} ${JSON.stringify(args)}`,
+    );
+  }
+  assert.deepEqual(readdirSync(root).sort(), [foreign, own, finished].sort(), 'nothing was started');
+  assert.ok(!readdirSync(path.join(root, finished)).includes('attempts'), 'a refused rerun archives nothing');
+});
+
+test("agentExec.run takes the run tool's readiness and singleton fields, camelCase or snake_case, checked alike", () => {
+  assert.deepEqual(agentRunReadiness({ command: 'npm run dev', readyPort: 5173, waitReady: true, singleton: 'web', owner: 'x' }), {
+    ready: { port: 5173 },
+    singleton: 'web',
+    untilReady: true,
+  });
+  assert.deepEqual(agentRunReadiness({ ready_log: 'up', ready_timeout: 1.5 }), {
+    ready: { log: 'up', timeout_ms: 1500 },
+    untilReady: false,
+  });
+  assert.deepEqual(agentRunReadiness({ command: 'x' }), { untilReady: false });
+  assert.throws(() => agentRunReadiness({ waitReady: true }), /wait_ready needs a ready condition/);
+  assert.throws(() => agentRunReadiness({ readyPort: 0 }), /field `ready_port`: invalid value/);
+  assert.throws(() => agentRunReadiness({ singleton: '' }), /invalid singleton/);
 });
