@@ -95,7 +95,7 @@ export class JobPanel extends Disposable implements vscode.WebviewViewProvider {
         log(`panel: kill ${id} ${signal}: ${JSON.stringify(r)}`);
         return describeKill(r);
       },
-      rerun: async (id) => `Started job ${(await jobs.rerun(id)).job_id}.`,
+      rerun: async (id) => `Started attempt ${(await jobs.rerun(id)).attempt ?? '?'} of job ${id}.`,
       remove: async (id) => {
         await jobs.remove(id);
         return `Deleted job ${id}.`;
