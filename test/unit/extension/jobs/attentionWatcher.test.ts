@@ -27,31 +27,37 @@ function watchers(t: { after(fn: () => void): void }) {
   };
 }
 
-test('a --stdin-pipe job at a prompt needs input, announced once per prompt, and clears when answered', { skip: NEEDS_LINUX }, async (t) => {
-  const watch = watchers(t);
-  const { root, run, cli } = jobRoot(t, 'ae-attention-watch-');
-  const job = await run(['sh', '-c', 'printf "package name: "; read a; echo "got $a"; printf "Continue? [y/N] "; read b; echo "ok $b"'], {}, [
-    '--stdin-pipe',
-  ]);
-  const w = watch(root);
-  await w.svc.start();
+test(
+  'a --stdin-pipe job at a prompt needs input, announced once per prompt, and clears when answered',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const watch = watchers(t);
+    const { root, run, cli } = jobRoot(t, 'ae-attention-watch-');
+    const job = await run(
+      ['sh', '-c', 'printf "package name: "; read a; echo "got $a"; printf "Continue? [y/N] "; read b; echo "ok $b"'],
+      {},
+      ['--stdin-pipe'],
+    );
+    const w = watch(root);
+    await w.svc.start();
 
-  const first = await poll('the job to need input', () => w.watcher.get(job.jobId));
-  assert.deepEqual([first.kind, first.last_line], ['needs_input', 'package name: ']);
-  assert.equal(w.watcher.watching, true);
-  await sendInput(root, job.jobId, { text: 'web' });
-  const second = await poll('the next prompt', () => {
-    const a = w.watcher.get(job.jobId);
-    return a?.last_line === 'Continue? [y/N] ' ? a : undefined;
-  });
-  assert.equal(second.kind, 'needs_input');
-  assert.deepEqual(w.asked, ['package name: ', 'Continue? [y/N] ']);
+    const first = await poll('the job to need input', () => w.watcher.get(job.jobId));
+    assert.deepEqual([first.kind, first.last_line], ['needs_input', 'package name: ']);
+    assert.equal(w.watcher.watching, true);
+    await sendInput(root, job.jobId, { text: 'web' });
+    const second = await poll('the next prompt', () => {
+      const a = w.watcher.get(job.jobId);
+      return a?.last_line === 'Continue? [y/N] ' ? a : undefined;
+    });
+    assert.equal(second.kind, 'needs_input');
+    assert.deepEqual(w.asked, ['package name: ', 'Continue? [y/N] ']);
 
-  await sendInput(root, job.jobId, { text: 'y' });
-  await poll('the job to finish', () => w.svc.get(job.jobId)?.state.job.status === 'exited');
-  await poll('its attention to clear', () => w.watcher.get(job.jobId) === undefined && !w.watcher.watching);
-  assert.match((await cli('tail', job.jobId)).stdout, /got web/);
-});
+    await sendInput(root, job.jobId, { text: 'y' });
+    await poll('the job to finish', () => w.svc.get(job.jobId)?.state.job.status === 'exited');
+    await poll('its attention to clear', () => w.watcher.get(job.jobId) === undefined && !w.watcher.watching);
+    assert.match((await cli('tail', job.jobId)).stdout, /got web/);
+  },
+);
 
 test('a silent --stall-after job is stalled; a job that asks for nothing is never probed', { skip: NEEDS_LINUX }, async (t) => {
   const watch = watchers(t);
