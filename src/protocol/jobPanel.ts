@@ -148,6 +148,8 @@ const jobRowShape = {
   lastLine: optional(shortText),
   /** A running job with an input channel (`--stdin-pipe`): the job view offers an input box. */
   inputChannel: optional(bool),
+  /** Its last line asks for a password: the input box hides what is typed. */
+  secretPrompt: optional(bool),
 };
 export type JobRow = ShapeType<typeof jobRowShape>;
 export const jobRow: Guard<JobRow> = object(jobRowShape);

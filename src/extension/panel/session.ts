@@ -56,7 +56,7 @@ import {
 import { stripAnsi } from '../../shared/ansi';
 import type { Event, IDisposable } from '../lifecycle';
 import { browserUrl, jobPort, type JobLive } from '../jobs/readyWatcher';
-import type { Attention } from '../../core/ops/attention';
+import { looksLikeSecretPrompt, type Attention } from '../../core/ops/attention';
 import { attemptPaths, firstDifference, listAttempts } from '../../core/ops/attempts';
 import { portsText } from '../views/killPreview';
 import { queryJobs, queryOf } from '../../protocol/jobQuery';
@@ -339,6 +339,7 @@ export class PanelSession implements IDisposable {
       ...row,
       ...(live ? liveFields(job.meta, live) : {}),
       ...(attention ? { attention: attention.kind, lastLine: attention.last_line.slice(0, 4096) } : {}),
+      ...(attention?.kind === 'needs_input' && looksLikeSecretPrompt(attention.last_line) ? { secretPrompt: true } : {}),
       ...(job.meta.stdin_pipe ? { inputChannel: true } : {}),
     };
   }
