@@ -7,9 +7,9 @@
  */
 import { observeAttention, ATTENTION_PROBE_MS, watchesAttention, type Attention } from '../../core/ops/attention';
 import { jobPaths } from '../../core/store/jobDir';
-import { Disposable, Emitter, toDisposable, type Event } from '../lifecycle';
+import { Emitter, type Event } from '../lifecycle';
 import type { JobSnapshot } from './jobService';
-import type { LiveSource } from './readyWatcher';
+import { LookRounds, type LiveSource } from './lookRounds';
 
 export interface NeedsInputEvent {
   readonly job: JobSnapshot;
@@ -19,29 +19,16 @@ export interface NeedsInputEvent {
 /** Jobs probed in one round at most (hundreds of watched jobs are spread over rounds). */
 const MAX_LOOKS_PER_ROUND = 32;
 
-export class AttentionWatcher extends Disposable {
+export class AttentionWatcher extends LookRounds {
   private readonly attention = new Map<string, Attention>();
   /** Running jobs that ask for attention probes, in the order they are probed. */
   private readonly watched = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private looking = false;
-  private lastRound = -Infinity;
-
-  private readonly _onDidChange = this._register(new Emitter<readonly string[]>());
-  /** Ids of jobs whose attention state changed (set, changed or cleared). */
-  readonly onDidChange: Event<readonly string[]> = this._onDidChange.event;
   private readonly _onDidNeedInput = this._register(new Emitter<NeedsInputEvent>());
   /** A job started waiting for input (again, after it was answered). */
   readonly onDidNeedInput: Event<NeedsInputEvent> = this._onDidNeedInput.event;
 
-  constructor(
-    private readonly jobs: LiveSource,
-    private readonly log: (message: string) => void,
-    private readonly everyMs = ATTENTION_PROBE_MS,
-  ) {
-    super();
-    this._register(jobs.onDidChangeJobs((ids) => this.changed(ids)));
-    this._register(toDisposable(() => clearTimeout(this.timer)));
+  constructor(jobs: LiveSource, log: (message: string) => void, everyMs = ATTENTION_PROBE_MS) {
+    super(jobs, log, 'attention', everyMs);
     this.changed(undefined);
   }
 
@@ -54,7 +41,7 @@ export class AttentionWatcher extends Disposable {
     return this.watched.size > 0;
   }
 
-  private changed(ids: readonly string[] | undefined): void {
+  protected changed(ids: readonly string[] | undefined): void {
     const all = ids ?? [...new Set([...this.watched, ...this.jobs.all().map((j) => j.id)])];
     const cleared: string[] = [];
     for (const id of all) {
@@ -72,37 +59,21 @@ export class AttentionWatcher extends Disposable {
     return this.attention.delete(id);
   }
 
-  private schedule(): void {
-    if (this.isDisposed || this.timer || this.looking || this.watched.size === 0) return;
-    const delay = Math.max(0, this.lastRound + this.everyMs - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.round();
-    }, delay);
+  protected hasWork(): boolean {
+    return this.watched.size > 0;
   }
 
-  private async round(): Promise<void> {
-    this.looking = true;
-    this.lastRound = Date.now();
-    // Round robin: the jobs probed now go to the back of the line.
+  /** Round robin: the jobs probed now go to the back of the line. */
+  protected nextRound(): Iterable<string> {
     const ids = [...this.watched].slice(0, MAX_LOOKS_PER_ROUND);
-    const changed: string[] = [];
     for (const id of ids) {
-      if (this.isDisposed) return;
-      if (this.watched.delete(id)) this.watched.add(id);
-      try {
-        if (await this.look(id)) changed.push(id);
-      } catch (err) {
-        this.log(`attention of job ${id}: ${String(err)}`);
-      }
+      this.watched.delete(id);
+      this.watched.add(id);
     }
-    this.looking = false;
-    if (changed.length > 0 && !this.isDisposed) this._onDidChange.fire(changed);
-    this.schedule();
+    return ids;
   }
 
-  /** Probes one job now; true when its attention state changed. */
-  private async look(id: string): Promise<boolean> {
+  protected async look(id: string): Promise<boolean> {
     const job = this.jobs.get(id);
     if (job?.state.job.status !== 'running' || !watchesAttention(job.meta)) return this.forget(id);
     const before = this.attention.get(id);
