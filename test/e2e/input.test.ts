@@ -34,6 +34,8 @@ describe('Needs input, the input box and attempts in VS Code', { timeout: 300_00
   let wb: Workbench;
   let tree: JobsView;
   let panel: JobPanel;
+  /** The --stdin-pipe job of the first step. */
+  let prompting = '';
 
   before(async () => {
     s = await Session.start({ name: 'input' });
@@ -77,8 +79,28 @@ describe('Needs input, the input box and attempts in VS Code', { timeout: 300_00
       assert.equal(stdoutOf(job), 'package name: got my-app\nContinue? [y/N] ok y\n');
       await tree.waitForDescription(job, 'exited 0');
       await panel.frame.locator('#input-bar[hidden]').waitFor({ state: 'attached', timeout: T });
+      prompting = job;
     },
   );
+
+  step('rerun from this window, the job that waits for input is announced; its Send Input… answers it', async () => {
+    await tree.inlineAction(prompting, 'Rerun Job');
+    const toast = wb.notification('is waiting for input: package name:');
+    await toast.waitFor({ timeout: T });
+    await toast.getByRole('button', { name: 'Show Output' }).waitFor();
+    await toast.getByRole('button', { name: 'Send Input…' }).click();
+    await wb.typeInQuickInput('again');
+    await s.page.keyboard.press('Enter');
+    await until(() => stdoutOf(prompting).includes('got again\n'), T, 'the job to read the answer from the input box');
+    // The second question, answered from the tree's inline Send Input….
+    await tree.waitForDescription(prompting, 'waiting for input');
+    await tree.inlineAction(prompting, 'Send Input…');
+    await wb.typeInQuickInput('n');
+    await s.page.keyboard.press('Enter');
+    await until(() => readJobState(s, prompting).job.status === 'exited', T, 'the rerun to finish');
+    assert.equal(stdoutOf(prompting), 'package name: got again\nContinue? [y/N] ok n\n');
+    await wb.runCommand('Notifications: Clear All Notifications');
+  });
 
   step('Rerun from the tree keeps the id; the panel shows both attempts and where the output first differs', async () => {
     const job = await cliRun(s, 'node flaky.js');
