@@ -78,6 +78,7 @@ export function storeBackend(session, root) {
     onDidChangeJobs: () => ({ dispose() {} }),
     kill: async () => 'not in the bench',
     rerun: async () => 'not in the bench',
+    sendInput: async () => 'not in the bench',
     remove: async () => 'not in the bench',
     openFile() {},
     copyText() {},

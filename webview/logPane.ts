@@ -16,6 +16,8 @@ import {
 import { FrameBatcher, LogWindow, mergeContiguous, type WindowChange } from './logWindow';
 import { LogView, countMatches, detailHeader, h, matchingLines } from './render';
 import type { PanelContext } from './state';
+import { AttemptsView } from './attempts';
+import { InputBar } from './inputBar';
 
 type ChunkMsg = Extract<HostMessage, { method: 'log/chunk' }>['params'];
 
@@ -53,30 +55,37 @@ export class LogPane {
   private readonly rawButton = h('vscode-button', { secondary: '', id: 'open-raw' }, 'Open raw file');
   private readonly logScroll = h('div', { class: 'log', id: 'log', tabindex: '0', role: 'log', 'aria-label': 'Job log' });
   private readonly logStatus = h('div', { class: 'log-status', id: 'log-status' });
-  readonly element = h(
-    'div',
-    { class: 'detail', id: 'detail' },
-    this.header,
-    h(
-      'div',
-      { class: 'toolbar log-controls' },
-      h('span', { class: 'group', role: 'group', 'aria-label': 'Stream' }, ...this.streamButtons.values()),
-      this.follow,
-      this.search,
-      this.matchCount,
-      this.prevMatch,
-      this.nextMatch,
-      this.copyButton,
-      this.rawButton,
-    ),
-    this.logScroll,
-    this.logStatus,
-  );
+  private readonly input: InputBar;
+  readonly attempts: AttemptsView;
+  readonly element: HTMLElement;
   private readonly logView: LogView;
   private readonly chunks = new FrameBatcher<ChunkMsg>((c) => this.applyChunks(c), nextFrame);
   private renderQueued = false;
 
   constructor(private readonly ctx: PanelContext) {
+    this.input = new InputBar(ctx);
+    this.attempts = new AttemptsView(ctx);
+    this.element = h(
+      'div',
+      { class: 'detail', id: 'detail' },
+      this.header,
+      this.input.element,
+      this.attempts.element,
+      h(
+        'div',
+        { class: 'toolbar log-controls' },
+        h('span', { class: 'group', role: 'group', 'aria-label': 'Stream' }, ...this.streamButtons.values()),
+        this.follow,
+        this.search,
+        this.matchCount,
+        this.prevMatch,
+        this.nextMatch,
+        this.copyButton,
+        this.rawButton,
+      ),
+      this.logScroll,
+      this.logStatus,
+    );
     const { state } = ctx;
     const { ui } = state;
     this.logView = new LogView(this.logScroll, state.log);
@@ -122,6 +131,8 @@ export class LogPane {
     const { ui, jobs } = this.ctx.state;
     const row = ui.selected ? jobs.get(ui.selected) : undefined;
     this.element.hidden = !row;
+    this.input.render(row);
+    this.attempts.clearUnless(ui.selected);
     if (!row) return;
     this.header.replaceChildren(detailHeader(row, Date.now()));
     for (const [s, b] of this.streamButtons) {

@@ -15,6 +15,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import './styles.css';
 import {
+  Attempts,
   HOST_TO_WEBVIEW,
   JobsWindow,
   KillPreview,
@@ -131,6 +132,8 @@ function start(vscode: VsCodeApi): void {
       select(msg.params.jobId, { focus: true });
     } else if (KillPreview.is(msg)) {
       killMenu.showPreview(msg.params.jobId, msg.params.preview, msg.params.error);
+    } else if (Attempts.is(msg)) {
+      logPane.attempts.show(msg.params.jobId, msg.params.attempts, msg.params.difference);
     } else if (LogChunk.is(msg)) {
       logPane.pushChunk(msg.params);
     } else if (Notice.is(msg)) {

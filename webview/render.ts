@@ -47,6 +47,13 @@ export function stateBadge(row: JobRow): HTMLElement {
   return badge;
 }
 
+/** "needs input" / "stalled" next to the state of a running job that needs someone; its last line in the title. */
+export function attentionBadge(row: JobRow): HTMLElement[] {
+  if (row.state !== 'running' || !row.attention) return [];
+  const text = row.attention === 'needs_input' ? 'needs input' : 'stalled';
+  return [h('vscode-badge', { class: `attention attention-${row.attention}`, title: row.lastLine ?? text }, text)];
+}
+
 export const COLUMNS = [
   { key: 'state', label: 'State' },
   { key: 'command', label: 'Command' },
@@ -94,7 +101,7 @@ export function jobRowElement(row: JobRow, selected: boolean, now: number, actio
   }) as HTMLTableRowElement;
   const cmd = commandText(row);
   tr.append(
-    h('td', {}, stateBadge(row)),
+    h('td', {}, stateBadge(row), ...attentionBadge(row)),
     h('td', { class: 'mono ellipsis', title: cmd }, cmd),
     readyCell(row),
     h('td', { class: 'ellipsis', title: row.cwd ?? '' }, row.cwd ?? ''),
@@ -126,7 +133,13 @@ export function detailHeader(row: JobRow, now: number): HTMLElement {
   return h(
     'div',
     { class: 'detail-header' },
-    h('div', { class: 'title' }, stateBadge(row), h('code', { class: 'command', title: 'exact command (argv)' }, commandText(row))),
+    h(
+      'div',
+      { class: 'title' },
+      stateBadge(row),
+      ...attentionBadge(row),
+      h('code', { class: 'command', title: 'exact command (argv)' }, commandText(row)),
+    ),
     dl,
     ...(row.error ? [h('div', { class: 'error' }, row.error)] : []),
   );

@@ -70,7 +70,7 @@ export interface PanelContext {
 }
 
 /** "exit 0", "SIGINT", "exit 130 (SIGINT)" … or '' while running. */
-export function outcomeText(row: JobRow): string {
+export function outcomeText(row: Pick<JobRow, 'exitCode' | 'signal'>): string {
   const sig = row.signal
     ? /^\d+$/.test(row.signal)
       ? `signal ${row.signal}`

@@ -22,7 +22,9 @@ import { registerMcp } from './mcp/registerMcp';
 import { onDidChangeConfig, readConfig } from './config';
 import { JobService } from './jobs/jobService';
 import { createLogger } from './log';
-import { notifyFinished, notifyReady, shouldNotifyReady } from './notifications';
+import { notifyFinished, notifyNeedsInput, notifyReady, shouldNotifyNeedsInput, shouldNotifyReady } from './notifications';
+import { AttentionWatcher } from './jobs/attentionWatcher';
+import { registerInputCommands } from './commands/sendInput';
 import { ReadyWatcher } from './jobs/readyWatcher';
 import { registerOpenInBrowser } from './commands/openInBrowser';
 import { registerJobPanel } from './panel/jobPanel';
@@ -57,14 +59,16 @@ export function activate(context: vscode.ExtensionContext): void {
     },
   });
   const live = new ReadyWatcher(jobs, (m) => log.warn(m));
-  const svc: Services = { jobs: () => jobs, live: () => live, config: () => config, log, context };
-  const tree = new JobsTreeProvider(jobs, live, { maxFinished: config.maxFinished, groupBy: config.groupBy });
+  const attention = new AttentionWatcher(jobs, (m) => log.warn(m));
+  const svc: Services = { jobs: () => jobs, live: () => live, attention: () => attention, config: () => config, log, context };
+  const tree = new JobsTreeProvider(jobs, live, attention, { maxFinished: config.maxFinished, groupBy: config.groupBy });
   const treeView = createJobsTree(tree);
   const statusBar = new JobsStatusBar();
   context.subscriptions.push(
     log,
     jobs,
     live,
+    attention,
     tree,
     treeView,
     statusBar,
@@ -74,10 +78,14 @@ export function activate(context: vscode.ExtensionContext): void {
     live.onDidBecomeReady((e) => {
       if (shouldNotifyReady(e, jobs, config.notifications)) void notifyReady(svc, e.job);
     }),
+    attention.onDidNeedInput((e) => {
+      if (shouldNotifyNeedsInput(e, jobs, config.notifications)) void notifyNeedsInput(svc, e);
+    }),
     registerRunCommand(svc),
     ...registerKillCommands(svc),
     registerShowOutput(svc),
     registerOpenInBrowser(svc),
+    ...registerInputCommands(svc),
     registerRerun(svc),
     registerDelete(svc),
     registerDeleteFinished(svc),
@@ -100,6 +108,7 @@ export function activate(context: vscode.ExtensionContext): void {
     context,
     jobs,
     live,
+    attention,
     () => config.graceMs,
     (m) => log.info(m),
   );

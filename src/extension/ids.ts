@@ -18,6 +18,8 @@ export const Command = {
   revealLog: 'agentExec.revealLog',
   copyMcpConfig: 'agentExec.copyMcpConfig',
   openInBrowser: 'agentExec.openInBrowser',
+  sendInput: 'agentExec.sendInput',
+  endInput: 'agentExec.endInput',
 } as const;
 
 export type CommandId = (typeof Command)[keyof typeof Command];
@@ -29,10 +31,11 @@ export const FOCUS_JOBS_VIEW_COMMAND = `${JOBS_VIEW_ID}.focus`;
 
 /**
  * `TreeItem.contextValue` of a job: `job.<status>` plus `.lost` for a running record whose
- * processes are gone, `.ready` for a ready job that "Open in Browser" can open.
+ * processes are gone, `.input` for a running job with an input channel ("Send Input…"), `.ready`
+ * for a ready job that "Open in Browser" can open.
  */
-export const jobContextValue = (status: string, lost: boolean, openable = false): string =>
-  `job.${status}${lost ? '.lost' : ''}${openable ? '.ready' : ''}`;
+export const jobContextValue = (status: string, lost: boolean, openable = false, input = false): string =>
+  `job.${status}${lost ? '.lost' : ''}${input ? '.input' : ''}${openable ? '.ready' : ''}`;
 
 /** The URI scheme of read-only, following job log documents. */
 export const LOG_SCHEME = 'agent-exec-log';

@@ -1,6 +1,6 @@
 /**
  * Notifications about jobs started from this window (setting: all / failures only / off): when
- * one finishes, and when one becomes ready.
+ * one finishes, when one becomes ready, and when one waits for input.
  */
 import * as vscode from 'vscode';
 import type { NotifyMode } from './config';
@@ -12,6 +12,8 @@ import { Command } from './ids';
 import { commandLine } from '../shared/commandLine';
 import { lookOf, outcome } from './views/jobsTreeModel';
 import { showOutput } from './commands/showOutput';
+import { askAndSendInput } from './commands/sendInput';
+import type { NeedsInputEvent } from './jobs/attentionWatcher';
 import { JobNode } from './views/jobsTree';
 
 export async function notifyFinished(job: JobSnapshot, mode: NotifyMode): Promise<void> {
@@ -46,5 +48,22 @@ export async function notifyReady(svc: Services, job: JobSnapshot): Promise<void
   const actions = browserUrl(job.meta, live) !== undefined ? [open, show] : [show];
   const pick = await vscode.window.showInformationMessage(text, ...actions);
   if (pick === open) await openJobInBrowser(svc, job);
+  else if (pick === show) await showOutput(job);
+}
+
+/** A job started from this window waits for input (any setting but "off": it cannot go on by itself). */
+export function shouldNotifyNeedsInput(e: NeedsInputEvent, jobs: Pick<JobService, 'startedHereWhen'>, mode: NotifyMode): boolean {
+  return mode !== 'off' && jobs.startedHereWhen(e.job.id) !== undefined;
+}
+
+/** "npm init is waiting for input: package name: (demo)", with Send Input… and Show Output. */
+export async function notifyNeedsInput(svc: Services, e: NeedsInputEvent): Promise<void> {
+  const question = e.attention.last_line.trim();
+  const text = `Agent Exec: ${commandLine(e.job.meta.command)} is waiting for input${question !== '' ? `: ${question}` : ''}`;
+  const send = 'Send Input…';
+  const show = 'Show Output';
+  const pick = await vscode.window.showInformationMessage(text, send, show);
+  const job = svc.jobs().get(e.job.id) ?? e.job;
+  if (pick === send) await askAndSendInput(svc, job);
   else if (pick === show) await showOutput(job);
 }

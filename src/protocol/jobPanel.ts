@@ -92,6 +92,10 @@ export type ReadyStateName = (typeof READY_STATES)[number];
 
 const port = int(1, 65535);
 
+/** A running job that needs someone (core's AttentionKind). */
+export const ATTENTION_KINDS = ['needs_input', 'stalled'] as const;
+export type AttentionKindName = (typeof ATTENTION_KINDS)[number];
+
 /** `combined` is the job's full.log (both streams, timestamped lines). */
 export const LOG_STREAMS = ['stdout', 'stderr', 'combined'] as const;
 export type LogStream = (typeof LOG_STREAMS)[number];
@@ -139,6 +143,13 @@ const jobRowShape = {
   ports: optional(arrayOf(port, 256)),
   /** What "Open in Browser" opens for a ready job (shown only: the webview asks for it by job id). */
   url: optional(str(2048, /^https?:\/\//)),
+  /** A running job waiting for input or stalled, and its last line of output. */
+  attention: optional(oneOf(ATTENTION_KINDS)),
+  lastLine: optional(shortText),
+  /** A running job with an input channel (`--stdin-pipe`): the job view offers an input box. */
+  inputChannel: optional(bool),
+  /** Its last line asks for a password: the input box hides what is typed. */
+  secretPrompt: optional(bool),
 };
 export type JobRow = ShapeType<typeof jobRowShape>;
 export const jobRow: Guard<JobRow> = object(jobRowShape);
@@ -228,6 +239,18 @@ export const PreviewKill = new MessageType('job/previewKill', object({ jobId }))
 /** Open a ready job's URL in the browser (the host looks the URL up). */
 export const OpenJobUrl = new MessageType('job/openUrl', object({ jobId }));
 export const RerunJob = new MessageType('job/rerun', object({ jobId }));
+/** The longest line of input sent to a job at once (the panel's box and the "Send Input…" box). */
+export const MAX_INPUT_CHARS = 4096;
+/** A line to a job's input channel, or (`eof`) the end of its input. */
+export const SendJobInput = new MessageType(
+  'job/sendInput',
+  where(object({ jobId, text: optional(str(MAX_INPUT_CHARS)), eof: optional(bool) }), (p) => p.text !== undefined || p.eof === true),
+);
+/** Attempts of one job the panel lists at most. */
+export const MAX_ATTEMPTS = 10_000;
+const attemptNumber = int(1, MAX_ATTEMPTS);
+/** One attempt's log in an editor (any attempt; the latest is also the job's live log). */
+export const OpenAttemptLog = new MessageType('log/openAttempt', object({ jobId, attempt: attemptNumber, stream: oneOf(LOG_STREAMS) }));
 export const DeleteJob = new MessageType('job/delete', object({ jobId }));
 /** Open the raw log file in an editor. */
 export const OpenRawLog = new MessageType('log/openRaw', object({ jobId, stream: oneOf(LOG_STREAMS) }));
@@ -321,6 +344,32 @@ export const KillPreview = new MessageType(
     (p) => (p.preview === undefined) !== (p.error === undefined),
   ),
 );
+/** One attempt of a job, as the attempts view lists it (core's AttemptSummary). */
+const attemptShape = {
+  attempt: attemptNumber,
+  state: oneOf(JOB_STATES),
+  exitCode: nullable(int(-(2 ** 31), 2 ** 31 - 1)),
+  signal: nullable(str(32)),
+  startedAt: optional(timestamp),
+  finishedAt: optional(timestamp),
+  durationMs: nullable(int(0, MAX_OFFSET)),
+};
+export type AttemptRow = ShapeType<typeof attemptShape>;
+/** Where an attempt's stdout first differs from the last successful attempt's (core's OutputDifference). */
+const differenceShape = {
+  attempt: attemptNumber,
+  successfulAttempt: attemptNumber,
+  line: optional(int(1, MAX_OFFSET)),
+  text: optional(shortText),
+  successfulText: optional(shortText),
+};
+export type AttemptDifference = ShapeType<typeof differenceShape>;
+/** The attempts of the selected job (sent when it is selected and when it changes), first to latest. */
+export const Attempts = new MessageType(
+  'job/attempts',
+  object({ jobId, attempts: arrayOf(object(attemptShape), MAX_ATTEMPTS), difference: optional(object(differenceShape)) }),
+);
+
 /** Outcome of an intent the user should hear about (kill failed, job deleted, …). */
 export const Notice = new MessageType('notice', object({ level: oneOf(['info', 'error'] as const), text: shortText }));
 
@@ -332,14 +381,16 @@ export const WEBVIEW_TO_HOST = [
   PreviewKill,
   OpenJobUrl,
   RerunJob,
+  SendJobInput,
   DeleteJob,
   OpenRawLog,
+  OpenAttemptLog,
   CopyLog,
   OpenInEditor,
   SaveUiState,
   SetJobView,
 ] as const;
-export const HOST_TO_WEBVIEW = [Snapshot, JobsWindow, RevealJob, LogChunk, KillPreview, Notice] as const;
+export const HOST_TO_WEBVIEW = [Snapshot, JobsWindow, RevealJob, LogChunk, KillPreview, Attempts, Notice] as const;
 
 type MessageOf<T> = T extends MessageType<infer M, infer P> ? Message<M, P> : never;
 export type WebviewMessage = MessageOf<(typeof WEBVIEW_TO_HOST)[number]>;

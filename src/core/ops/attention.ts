@@ -27,11 +27,15 @@ export interface Attention {
   last_line: string;
 }
 
+/** A prompt for a secret: whoever answers it should not show what is typed. */
+const SECRET_PROMPT = /(?:password|passphrase)[^\n]*:\s*$/i;
+export const looksLikeSecretPrompt = (line: string): boolean => SECRET_PROMPT.test(line);
+
 /** Built-in prompt shapes: `[y/N]`, `(yes/no)`, `Password:`, `Continue?`, a line ending in `: ` or `? `. */
 const PROMPTS: readonly RegExp[] = [
   /\[[yn]\/[yn]\]\s*:?\s*$/i,
   /\((?:y\/n|yes\/no)\)\s*:?\s*$/i,
-  /(?:password|passphrase)[^\n]*:\s*$/i,
+  SECRET_PROMPT,
   /continue\?\s*$/i,
   /[:?] $/,
 ];

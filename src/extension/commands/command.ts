@@ -11,6 +11,7 @@ import { agentResult } from '../agent/agentOutput';
 import type { CommandId } from '../ids';
 import type { ExtensionConfig } from '../config';
 import type { JobService } from '../jobs/jobService';
+import type { AttentionWatcher } from '../jobs/attentionWatcher';
 import type { ReadyWatcher } from '../jobs/readyWatcher';
 import type { Logger } from '../log';
 import { GroupNode, JobNode } from '../views/jobsTree';
@@ -20,6 +21,8 @@ export interface Services {
   readonly jobs: () => JobService;
   /** Readiness and ports of the running jobs. */
   readonly live: () => ReadyWatcher;
+  /** Running jobs waiting for input or stalled. */
+  readonly attention: () => AttentionWatcher;
   readonly config: () => ExtensionConfig;
   readonly log: Logger;
   readonly context: vscode.ExtensionContext;

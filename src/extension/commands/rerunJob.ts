@@ -1,4 +1,4 @@
-/** Rerun: the job's command again, same cwd, tags and shell wrapper, as a new job. */
+/** Rerun: a new attempt of a finished job, same id and definition (the earlier attempts are kept). */
 import type * as vscode from 'vscode';
 import { okEnvelope } from '../../core/envelope';
 import { isTerminal } from '../../core/schema';
@@ -18,11 +18,11 @@ export function registerRerun(svc: Services): vscode.Disposable {
       });
       for (const job of targets) {
         const r = await svc.jobs().rerun(job.id);
-        svc.log.info(`rerun ${job.id} as ${r.job_id}`);
+        svc.log.info(`rerun ${job.id}: attempt ${r.attempt ?? '?'}`);
       }
     },
     api: async (args) => {
-      return okEnvelope('run', await svc.jobs().rerun(stringArg(args, 'jobId')));
+      return okEnvelope('rerun', await svc.jobs().rerun(stringArg(args, 'jobId')));
     },
   });
 }

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { jobPaths, readMeta } from '../../core/store/jobDir';
 import { readCurrentState } from '../../core/store/stateFile';
 import { jobDirNames, mapLimit, SCAN_CONCURRENCY } from '../../core/ops/scan';
+import { rerunJob } from '../../core/ops/rerun';
 import { DEFAULT_OBSERVE, runJob, type InlineResult, type LaunchContext } from '../../core/ops/run';
 import { killJob, type KillResult } from '../../core/ops/kill';
 import { deleteJob, type DeleteResult } from '../../core/ops/delete';
@@ -42,7 +43,7 @@ export interface RunInput {
   shellWrapper?: string[];
   /** `meta.owner`; default: the person in this window. */
   owner?: string;
-  /** How the job becomes ready (a rerun keeps the original's). */
+  /** How the job becomes ready. */
   ready?: ReadySpec;
   /** An agent's readiness and singleton fields (src/agent/agentJob.ts readyRequest); `untilReady` observes until ready. */
   readiness?: ReadyRequest;
@@ -159,12 +160,17 @@ export class JobService extends Disposable {
       },
       this.launchContext(input.cwd),
     );
-    this.startedHere.add(result.job_id);
-    this.startedNow.add(result.job_id);
+    this.markStarted(result.job_id);
+    return result;
+  }
+
+  /** A job this window started (or reran): it gets notifications, and is read at once. */
+  private markStarted(id: string): void {
+    this.startedHere.add(id);
+    this.startedNow.add(id);
     this.opts.startedStore?.set([...this.startedHere]);
     this.armRoot();
-    this.queue(result.job_id);
-    return result;
+    this.queue(id);
   }
 
   /** How this window launches jobs; the Copilot tools call the core ops with it (src/extension/lm). */
@@ -177,16 +183,13 @@ export class JobService extends Disposable {
     return !this.startedHere.has(id) ? undefined : this.startedNow.has(id) ? 'now' : 'earlier';
   }
 
-  /** Runs a job again with its recorded command, cwd, tags, shell wrapper and readiness. */
+  /** A new attempt of a finished job under the same id (core rerunJob: the earlier attempts are kept). */
   async rerun(id: string): Promise<InlineResult> {
+    this.opts.requireTrust();
     const meta = this.jobs.get(id)?.meta ?? (await readMeta(jobPaths(this.root, id)));
-    return this.run({
-      command: meta.command,
-      cwd: meta.cwd ?? process.cwd(),
-      tags: meta.tags,
-      ...(meta.shell_wrapper ? { shellWrapper: meta.shell_wrapper } : {}),
-      ...(meta.ready ? { ready: meta.ready } : {}),
-    });
+    const result = await rerunJob(this.root, id, {}, this.launchContext(meta.cwd ?? process.cwd()));
+    this.markStarted(result.job_id);
+    return result;
   }
 
   async kill(id: string, signal: string, graceMs: number): Promise<KillResult> {

@@ -11,8 +11,9 @@ import { observeReady, readyDecided, readySpecOf, ReadyProbe, type ReadyFields }
 import type { PortListener } from '../../core/process/ports';
 import type { JobMeta } from '../../core/schema';
 import { jobPaths } from '../../core/store/jobDir';
-import { Disposable, Emitter, toDisposable, type Event } from '../lifecycle';
+import { Emitter, type Event } from '../lifecycle';
 import type { JobSnapshot } from './jobService';
+import { LookRounds, type LiveSource } from './lookRounds';
 
 /** What is known of a running job beyond its records. */
 export interface JobLive {
@@ -28,43 +29,23 @@ export interface ReadyEvent {
   readonly sawPending: boolean;
 }
 
-/** The JobService as the watcher uses it. */
-export interface LiveSource {
-  readonly root: string;
-  all(): readonly JobSnapshot[];
-  get(id: string): JobSnapshot | undefined;
-  readonly onDidChangeJobs: Event<readonly string[] | undefined>;
-}
-
 /** The shortest time between two looks at the jobs (a chatty log must not make a /proc scan per line). */
 const LOOK_EVERY_MS = 500;
 /** Jobs looked at in one round at most (a store-wide change with hundreds of running jobs is spread over rounds). */
 const MAX_LOOKS_PER_ROUND = 32;
 
-export class ReadyWatcher extends Disposable {
+export class ReadyWatcher extends LookRounds {
   private readonly live = new Map<string, JobLive>();
   private readonly probes = new Map<string, ReadyProbe>();
   /** Running jobs that changed since their last look. */
   private readonly dirty = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private looking = false;
-  private lastRound = -Infinity;
 
-  private readonly _onDidChange = this._register(new Emitter<readonly string[]>());
-  /** Ids of jobs whose readiness or ports changed (or that stopped running). */
-  readonly onDidChange: Event<readonly string[]> = this._onDidChange.event;
   private readonly _onDidBecomeReady = this._register(new Emitter<ReadyEvent>());
   /** A running job was seen ready for the first time by this watcher. */
   readonly onDidBecomeReady: Event<ReadyEvent> = this._onDidBecomeReady.event;
 
-  constructor(
-    private readonly jobs: LiveSource,
-    private readonly log: (message: string) => void,
-    private readonly everyMs = LOOK_EVERY_MS,
-  ) {
-    super();
-    this._register(jobs.onDidChangeJobs((ids) => this.changed(ids)));
-    this._register(toDisposable(() => clearTimeout(this.timer)));
+  constructor(jobs: LiveSource, log: (message: string) => void, everyMs = LOOK_EVERY_MS) {
+    super(jobs, log, 'readiness', everyMs);
     this.changed(undefined);
   }
 
@@ -83,7 +64,7 @@ export class ReadyWatcher extends Disposable {
     return ids;
   }
 
-  private changed(ids: readonly string[] | undefined): void {
+  protected changed(ids: readonly string[] | undefined): void {
     const all = ids ?? [...new Set([...this.live.keys(), ...this.jobs.all().map((j) => j.id)])];
     const gone: string[] = [];
     for (const id of all) {
@@ -101,38 +82,18 @@ export class ReadyWatcher extends Disposable {
     return this.live.delete(id);
   }
 
-  private schedule(): void {
-    if (this.isDisposed || this.timer || this.looking) return;
-    if (this.dirty.size === 0 && !this.polling) return;
-    const delay = Math.max(0, this.lastRound + this.everyMs - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.round();
-    }, delay);
+  protected hasWork(): boolean {
+    return this.dirty.size > 0 || this.polling;
   }
 
-  private async round(): Promise<void> {
-    this.looking = true;
-    this.lastRound = Date.now();
+  protected nextRound(): Iterable<string> {
     const ids = new Set([...this.dirty].slice(0, MAX_LOOKS_PER_ROUND));
     for (const id of ids) this.dirty.delete(id);
     for (const id of this.pollingIds()) ids.add(id);
-    const changed: string[] = [];
-    for (const id of ids) {
-      if (this.isDisposed) return;
-      try {
-        if (await this.look(id)) changed.push(id);
-      } catch (err) {
-        this.log(`readiness of job ${id}: ${String(err)}`);
-      }
-    }
-    this.looking = false;
-    if (changed.length > 0 && !this.isDisposed) this._onDidChange.fire(changed);
-    this.schedule();
+    return ids;
   }
 
-  /** Looks at one job now; true when what is known of it changed. */
-  private async look(id: string): Promise<boolean> {
+  protected async look(id: string): Promise<boolean> {
     const job = this.jobs.get(id);
     if (job?.state.job.status !== 'running') return this.forget(id);
     const before = this.live.get(id);

@@ -11,7 +11,10 @@ import { writeJsonAtomic } from '../../core/store/atomicWrite';
 import { describeKillTargets, type KillResult } from '../../core/ops/kill';
 import { jobId } from '../../protocol/jobPanel';
 import type { JobService } from '../jobs/jobService';
+import { sendInput } from '../../core/ops/input';
+import type { AttentionWatcher } from '../jobs/attentionWatcher';
 import { browserUrl, type ReadyWatcher } from '../jobs/readyWatcher';
+import { requireTrustedWorkspace } from '../trust';
 import { Disposable, toDisposable } from '../lifecycle';
 import { panelWebviewOptions, renderPanelHtml } from './html';
 import { PanelSession, type PanelBackend } from './session';
@@ -66,6 +69,7 @@ export class JobPanel extends Disposable implements vscode.WebviewViewProvider {
     private readonly extensionUri: vscode.Uri,
     jobs: JobService,
     live: ReadyWatcher,
+    attention: AttentionWatcher,
     /** The kill grace period now (the setting may change). */
     graceMs: () => number,
     log: (message: string) => void,
@@ -79,10 +83,16 @@ export class JobPanel extends Disposable implements vscode.WebviewViewProvider {
       },
       listJobs: async () => jobs.all(),
       onDidChangeJobs: (listener) => {
-        const subs = [jobs.onDidChangeJobs(listener), live.onDidChange(listener)];
+        const subs = [jobs.onDidChangeJobs(listener), live.onDidChange(listener), attention.onDidChange(listener)];
         return toDisposable(() => subs.forEach((s) => s.dispose()));
       },
       liveOf: (id) => live.get(id),
+      attentionOf: (id) => attention.get(id),
+      sendInput: async (id, input) => {
+        requireTrustedWorkspace();
+        const r = await sendInput(jobs.root, id, input);
+        return r.eof ? `Ended the input of job ${id}.` : `Sent ${r.bytes_written} bytes to job ${id}.`;
+      },
       describeKill: (id) => describeKillTargets(jobs.root, id),
       openUrl: async (id) => {
         const job = jobs.get(id);
@@ -95,7 +105,7 @@ export class JobPanel extends Disposable implements vscode.WebviewViewProvider {
         log(`panel: kill ${id} ${signal}: ${JSON.stringify(r)}`);
         return describeKill(r);
       },
-      rerun: async (id) => `Started job ${(await jobs.rerun(id)).job_id}.`,
+      rerun: async (id) => `Started attempt ${(await jobs.rerun(id)).attempt ?? '?'} of job ${id}.`,
       remove: async (id) => {
         await jobs.remove(id);
         return `Deleted job ${id}.`;
@@ -200,11 +210,12 @@ export function registerJobPanel(
   context: vscode.ExtensionContext,
   jobs: JobService,
   live: ReadyWatcher,
+  attention: AttentionWatcher,
   graceMs: () => number,
   log: (message: string) => void,
 ): JobPanel {
   const storage = context.storageUri ?? context.globalStorageUri;
-  const panel = new JobPanel(context.extensionUri, jobs, live, graceMs, log, path.join(storage.fsPath, 'job-panel-state.json'));
+  const panel = new JobPanel(context.extensionUri, jobs, live, attention, graceMs, log, path.join(storage.fsPath, 'job-panel-state.json'));
   context.subscriptions.push(
     panel,
     vscode.window.registerWebviewViewProvider(JOB_PANEL_VIEW_ID, panel),

@@ -16,6 +16,7 @@ import { fileSize } from '../../core/store/jobDir';
 import type { JobMeta, JobState } from '../../core/schema';
 import type { KillTargetsDescription } from '../../core/ops/kill';
 import {
+  Attempts,
   CopyLog,
   DEFAULT_JOB_VIEW,
   DeleteJob,
@@ -29,9 +30,11 @@ import {
   LogChunk,
   Notice,
   OpenInEditor,
+  OpenAttemptLog,
   OpenRawLog,
   Ready,
   RerunJob,
+  SendJobInput,
   RevealJob,
   SaveUiState,
   SelectJob,
@@ -53,6 +56,8 @@ import {
 import { stripAnsi } from '../../shared/ansi';
 import type { Event, IDisposable } from '../lifecycle';
 import { browserUrl, jobPort, type JobLive } from '../jobs/readyWatcher';
+import { looksLikeSecretPrompt, type Attention } from '../../core/ops/attention';
+import { attemptPaths, firstDifference, listAttempts } from '../../core/ops/attempts';
 import { portsText } from '../views/killPreview';
 import { queryJobs, queryOf } from '../../protocol/jobQuery';
 import { DEFAULT_LOG_FEED_OPTIONS, LogFeed, type LogFeedOptions } from './logFeed';
@@ -77,6 +82,10 @@ export interface PanelBackend {
   readonly onDidChangeJobs: Event<readonly string[] | undefined>;
   /** Readiness and ports of a running job (the ReadyWatcher's); undefined when nothing is known. */
   liveOf?(jobId: string): JobLive | undefined;
+  /** Whether a running job waits for input or has stalled (the AttentionWatcher's). */
+  attentionOf?(jobId: string): Attention | undefined;
+  /** Sends a line to a job's input channel and/or ends it (core sendInput, behind the trust gate). */
+  sendInput(jobId: string, input: { text?: string; eof?: boolean }): Promise<string>;
   /** Each action resolves to a short human-readable outcome, or rejects with a teaching error. */
   kill(jobId: string, signal: PanelSignal): Promise<string>;
   /** What a kill of the job would signal now (describeKillTargets). */
@@ -222,6 +231,7 @@ export class PanelSession implements IDisposable {
       if (this.followed?.jobId !== msg.params.jobId) this.backend.selected?.(msg.params.jobId);
       this.selectedId = msg.params.jobId;
       await this.sendWindow();
+      if (msg.params.jobId !== null) void this.sendAttempts(msg.params.jobId);
       return this.follow(msg.params.jobId, msg.params.stream);
     }
     if (SetJobView.is(msg)) {
@@ -240,6 +250,14 @@ export class PanelSession implements IDisposable {
       return;
     }
     if (RerunJob.is(msg)) return this.notice('info', await this.backend.rerun(msg.params.jobId));
+    if (SendJobInput.is(msg)) {
+      const { jobId, text, eof } = msg.params;
+      return this.notice('info', await this.backend.sendInput(jobId, { ...(text !== undefined ? { text } : {}), ...(eof ? { eof } : {}) }));
+    }
+    if (OpenAttemptLog.is(msg)) {
+      const { jobId, attempt, stream } = msg.params;
+      return this.backend.openFile(logFile(await attemptPaths(jobPaths(this.backend.root, jobId), attempt), stream));
+    }
     if (DeleteJob.is(msg)) {
       if (this.followed?.jobId === msg.params.jobId) this.stopFollowing();
       return this.notice('info', await this.backend.remove(msg.params.jobId));
@@ -314,8 +332,49 @@ export class PanelSession implements IDisposable {
       row = toJobRow(job.meta, job.state);
       this.rows.set(job.state, row);
     }
-    const live = job.state.job.status === 'running' ? this.backend.liveOf?.(row.id) : undefined;
-    return live ? { ...row, ...liveFields(job.meta, live) } : row;
+    if (job.state.job.status !== 'running') return row;
+    const live = this.backend.liveOf?.(row.id);
+    const attention = this.backend.attentionOf?.(row.id);
+    return {
+      ...row,
+      ...(live ? liveFields(job.meta, live) : {}),
+      ...(attention ? { attention: attention.kind, lastLine: attention.last_line.slice(0, 4096) } : {}),
+      ...(attention?.kind === 'needs_input' && looksLikeSecretPrompt(attention.last_line) ? { secretPrompt: true } : {}),
+      ...(job.meta.stdin_pipe ? { inputChannel: true } : {}),
+    };
+  }
+
+  /** The attempts of a job and where the latest differs from the last good one; nothing for a job never rerun. */
+  private async sendAttempts(jobId: string): Promise<void> {
+    const root = this.backend.root;
+    const attempts = await listAttempts(root, jobId).catch(() => []);
+    if (attempts.length < 2 || !this.ready || this.disposed) return;
+    const difference = await firstDifference(root, jobId).catch(() => undefined);
+    this.post(
+      Attempts.create({
+        jobId,
+        attempts: attempts.map((a) => ({
+          attempt: a.attempt,
+          state: a.state,
+          exitCode: a.exit_code,
+          signal: a.signal,
+          ...(a.started_at !== undefined ? { startedAt: a.started_at } : {}),
+          ...(a.finished_at !== undefined ? { finishedAt: a.finished_at } : {}),
+          durationMs: a.duration_ms,
+        })),
+        ...(difference
+          ? {
+              difference: {
+                attempt: difference.attempt,
+                successfulAttempt: difference.successful_attempt,
+                ...(difference.line !== undefined ? { line: difference.line } : {}),
+                ...(difference.text !== undefined ? { text: difference.text.slice(0, 4096) } : {}),
+                ...(difference.successful_text !== undefined ? { successfulText: difference.successful_text.slice(0, 4096) } : {}),
+              },
+            }
+          : {}),
+      }),
+    );
   }
 
   private async previewKill(jobId: string): Promise<void> {
@@ -347,7 +406,9 @@ export class PanelSession implements IDisposable {
       (chunk) => this.post(LogChunk.create({ jobId, stream, ...chunk })),
       this.feedOptions,
       (name) => {
-        if (name === 'state.json') this.jobsChanged();
+        if (name !== 'state.json') return;
+        this.jobsChanged();
+        void this.sendAttempts(jobId);
       },
     );
     this.feed = feed;

@@ -10,6 +10,7 @@ import { JOBS_VIEW_ID } from '../ids';
 import { OPEN_JOB_PANEL_COMMAND } from '../panel/jobPanel';
 import { Disposable } from '../lifecycle';
 import type { JobService, JobSnapshot } from '../jobs/jobService';
+import type { AttentionWatcher } from '../jobs/attentionWatcher';
 import type { ReadyWatcher } from '../jobs/readyWatcher';
 import { jobPorts } from '../../core/ops/ports';
 import { groupJobs, present, tooltipMarkdown, visibleJobs, type GroupBy, type JobGroup } from './jobsTreeModel';
@@ -49,17 +50,18 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
   constructor(
     private readonly jobs: JobService,
     private readonly live: ReadyWatcher,
+    private readonly attention: AttentionWatcher,
     private options: TreeOptions,
   ) {
     super();
     this._register(jobs.onDidChangeJobs(() => this.changed()));
-    // Readiness and ports change no record: only those rows are drawn again.
-    this._register(
-      live.onDidChange((ids) => {
-        const rows = ids.filter((id) => this.rendered.has(id)).map((id) => this.jobNode(id));
-        if (rows.length > 0) this._onDidChangeTreeData.fire(rows);
-      }),
-    );
+    // Readiness, ports and attention change no record: only those rows are drawn again.
+    const redraw = (ids: readonly string[]) => {
+      const rows = ids.filter((id) => this.rendered.has(id)).map((id) => this.jobNode(id));
+      if (rows.length > 0) this._onDidChangeTreeData.fire(rows);
+    };
+    this._register(live.onDidChange(redraw));
+    this._register(attention.onDidChange(redraw));
     this._register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.changed()));
   }
 
@@ -125,7 +127,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     const job = this.jobs.get(node.jobId);
     if (!job) return new vscode.TreeItem(node.jobId);
     this.rendered.set(job.id, job);
-    const p = present(job, new Date(), this.live.get(job.id));
+    const p = present(job, new Date(), this.live.get(job.id), this.attention.get(job.id));
     const item = new vscode.TreeItem(p.label, vscode.TreeItemCollapsibleState.None);
     item.id = job.id;
     item.description = p.description;
@@ -144,7 +146,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (job?.state.job.status !== 'running') return item;
     const ports = jobPorts(job.state);
     if (ports.length === 0) return item;
-    const tooltip = new vscode.MarkdownString(tooltipMarkdown(job, new Date(), ports, this.live.get(job.id)));
+    const tooltip = new vscode.MarkdownString(tooltipMarkdown(job, new Date(), ports, this.live.get(job.id), this.attention.get(job.id)));
     tooltip.supportThemeIcons = true;
     item.tooltip = tooltip;
     return item;

@@ -10,6 +10,7 @@ import { formatShortTime } from '../../shared/time';
 import { jobContextValue } from '../ids';
 import { JobService, type JobSnapshot } from '../jobs/jobService';
 import type { PortListener } from '../../core/process/ports';
+import type { Attention } from '../../core/ops/attention';
 import { browserUrl, jobPort, type JobLive } from '../jobs/readyWatcher';
 import { portsText } from './killPreview';
 
@@ -17,6 +18,12 @@ import { portsText } from './killPreview';
 
 /** The state a job is drawn as: its status, with failures split into lost and non-zero exits. */
 export type JobLook = 'running' | 'created' | 'succeeded' | 'exitedNonZero' | 'killed' | 'failed' | 'lost';
+
+/** How a running job that needs someone is drawn instead of the spinner. */
+export const ATTENTION_ICONS: Record<Attention['kind'], { id: string; color: string }> = {
+  needs_input: { id: 'comment-unresolved', color: 'charts.yellow' },
+  stalled: { id: 'watch', color: 'list.warningForeground' },
+};
 
 export interface JobPresentation {
   label: string;
@@ -88,18 +95,25 @@ export function readyText(job: JobSnapshot, live: JobLive | undefined): string |
   return port !== undefined ? `ready :${port}` : 'ready';
 }
 
+/** "waiting for input", "stalled 5m": a running job that needs someone (the duration since it went quiet). */
+export function attentionText(attention: Attention, now: Date): string {
+  if (attention.kind === 'needs_input') return 'waiting for input';
+  const quiet = now.getTime() - Date.parse(attention.since);
+  return Number.isFinite(quiet) ? `stalled ${formatDuration(Math.max(0, quiet))}` : 'stalled';
+}
+
 /** `:3000, :5353`: the ports a job listens on, each once. */
 const shortPorts = (ports: readonly PortListener[]): string => [...new Set(ports.map((p) => `:${p.port}`))].join(', ');
 
 /**
- * The description: the outcome (or the readiness of a job that declares it) with "since <time>"
+ * The description: the outcome (or what the job waits for, or its readiness) with "since <time>"
  * and the ports it listens on while running, the duration once finished.
  */
-export function describe(job: JobSnapshot, now: Date, live?: JobLive): string {
+export function describe(job: JobSnapshot, now: Date, live?: JobLive, attention?: Attention): string {
   const st = job.state;
   if (!isTerminal(st.job.status)) {
     const since = st.job.started_at ?? job.meta.created_at;
-    const ready = readyText(job, live);
+    const ready = (attention && attentionText(attention, now)) ?? readyText(job, live);
     const ports = !ready && live && live.ports.length > 0 ? ` · ${shortPorts(live.ports)}` : '';
     return `${ready ?? outcome(job)}${ports} · since ${formatShortTime(since, now)}`;
   }
@@ -120,11 +134,21 @@ function readyRow(job: JobSnapshot, live: JobLive | undefined, now: Date): strin
  * `ports`: the job's listening sockets when they were looked up (the tree does so when the
  * tooltip is shown), else those of `live`, what the readiness watcher saw last.
  */
-export function tooltipMarkdown(job: JobSnapshot, now: Date, ports?: readonly PortListener[], live?: JobLive): string {
+export function tooltipMarkdown(
+  job: JobSnapshot,
+  now: Date,
+  ports?: readonly PortListener[],
+  live?: JobLive,
+  attention?: Attention,
+): string {
   const { meta, state: st } = job;
   const held = ports ?? (st.job.status === 'running' ? live?.ports : undefined) ?? [];
   const rows: [string, string | undefined][] = [
     ['State', outcome(job)],
+    [
+      attention?.kind === 'needs_input' ? 'Waiting for input' : 'Stalled',
+      attention ? `\`${attention.last_line.replace(/`/g, "'")}\`` : undefined,
+    ],
     ['Ready', readyRow(job, live, now)],
     ['Job id', `\`${job.id}\``],
     ['PID', st.pid !== undefined ? String(st.pid) : undefined],
@@ -145,15 +169,16 @@ export function tooltipMarkdown(job: JobSnapshot, now: Date, ports?: readonly Po
   ].join('\n');
 }
 
-export function present(job: JobSnapshot, now: Date, live?: JobLive): JobPresentation {
+export function present(job: JobSnapshot, now: Date, live?: JobLive, attention?: Attention): JobPresentation {
   const look = lookOf(job);
+  const inputChannel = job.meta.stdin_pipe === true && look === 'running';
   return {
     label: commandLine(job.meta.command),
-    description: describe(job, now, live),
+    description: describe(job, now, live, attention),
     look,
-    icon: ICONS[look],
-    tooltip: tooltipMarkdown(job, now, undefined, live),
-    contextValue: jobContextValue(job.state.job.status, look === 'lost', browserUrl(job.meta, live) !== undefined),
+    icon: attention && look === 'running' ? ATTENTION_ICONS[attention.kind] : ICONS[look],
+    tooltip: tooltipMarkdown(job, now, undefined, live, attention),
+    contextValue: jobContextValue(job.state.job.status, look === 'lost', browserUrl(job.meta, live) !== undefined, inputChannel),
   };
 }
 

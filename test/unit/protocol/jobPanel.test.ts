@@ -7,6 +7,8 @@ import {
   KillJob,
   LoadRange,
   LogChunk,
+  MAX_ATTEMPTS,
+  MAX_INPUT_CHARS,
   MAX_JOBS,
   MAX_PREVIEW_PROCESSES,
   MAX_RANGE_BYTES,
@@ -249,4 +251,72 @@ test("a row's readiness, ports and URL are checked: known states, real ports, ht
     { url: `http://${'x'.repeat(2048)}` },
   ];
   for (const extra of bad) assert.equal(ok(extra as Partial<JobRow>), false, JSON.stringify(extra).slice(0, 100));
+});
+
+test('input from the panel: a bounded line and/or the end of input, by job id only', () => {
+  const send = (params: unknown) => parseMessage(WEBVIEW_TO_HOST, { method: 'job/sendInput', params });
+  assert.ok(send({ jobId: ID, text: 'my-app' }));
+  assert.ok(send({ jobId: ID, text: '' }), 'an empty line is an answer (Enter)');
+  assert.ok(send({ jobId: ID, eof: true }));
+  assert.ok(send({ jobId: ID, text: 'x'.repeat(MAX_INPUT_CHARS) }));
+  const bad: unknown[] = [
+    { jobId: ID },
+    { jobId: ID, eof: false },
+    { jobId: ID, text: 'x'.repeat(MAX_INPUT_CHARS + 1) },
+    { jobId: ID, text: 42 },
+    { jobId: ID, eof: 'yes' },
+    { jobId: '../x', text: 'y' },
+    { jobId: ID, text: 'y', fifo: '/tmp/x' },
+  ];
+  for (const params of bad) assert.equal(send(params), undefined, JSON.stringify(params).slice(0, 200));
+});
+
+test('attempts: the webview opens an attempt log by job id, number and stream; the attempts view is validated', () => {
+  const open = (params: unknown) => parseMessage(WEBVIEW_TO_HOST, { method: 'log/openAttempt', params });
+  assert.ok(open({ jobId: ID, attempt: 1, stream: 'stdout' }));
+  for (const params of [
+    { jobId: ID, attempt: 0, stream: 'stdout' },
+    { jobId: ID, attempt: 1.5, stream: 'stdout' },
+    { jobId: ID, attempt: MAX_ATTEMPTS + 1, stream: 'stdout' },
+    { jobId: ID, attempt: 1, stream: '../stdout' },
+    { jobId: ID, attempt: 1, stream: 'stdout', path: '/etc/passwd' },
+  ])
+    assert.equal(open(params), undefined, JSON.stringify(params));
+
+  const view = (params: unknown) => parseMessage(HOST_TO_WEBVIEW, { method: 'job/attempts', params });
+  const first = {
+    attempt: 1,
+    state: 'exited',
+    exitCode: 0,
+    signal: null,
+    startedAt: '2026-11-30T10:00:00Z',
+    finishedAt: '2026-11-30T10:00:05Z',
+    durationMs: 5000,
+  };
+  const second = { attempt: 2, state: 'running', exitCode: null, signal: null, durationMs: null };
+  assert.ok(view({ jobId: ID, attempts: [first, second] }));
+  assert.ok(
+    view({
+      jobId: ID,
+      attempts: [first, second],
+      difference: { attempt: 2, successfulAttempt: 1, line: 3, text: 'a', successfulText: 'b' },
+    }),
+  );
+  assert.ok(view({ jobId: ID, attempts: [first], difference: { attempt: 2, successfulAttempt: 1 } }), 'the same output');
+  for (const params of [
+    { jobId: ID, attempts: [{ ...first, state: 'lost' }] },
+    { jobId: ID, attempts: [{ ...first, attempt: 0 }] },
+    { jobId: ID, attempts: [{ ...first, log: '/x' }] },
+    { jobId: ID, attempts: [first], difference: { attempt: 2, successfulAttempt: 1, line: 0 } },
+    { jobId: ID, attempts: [first], difference: { attempt: 2, successfulAttempt: 1, text: 'x'.repeat(4097) } },
+  ])
+    assert.equal(view(params), undefined, JSON.stringify(params).slice(0, 200));
+});
+
+test("a row's attention is a known kind with a bounded last line; the input channel is a flag", () => {
+  const ok = (extra: Record<string, unknown>) => JobsWindow.is(JobsWindow.create(windowOf([{ ...row, ...extra } as JobRow])));
+  assert.ok(ok({ attention: 'needs_input', lastLine: 'Password: ', inputChannel: true }));
+  assert.ok(ok({ attention: 'stalled', lastLine: 'compiling' }));
+  for (const bad of [{ attention: 'asleep' }, { lastLine: 'x'.repeat(4097) }, { inputChannel: 'yes' }])
+    assert.equal(ok(bad), false, JSON.stringify(bad).slice(0, 200));
 });

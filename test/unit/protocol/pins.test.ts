@@ -12,7 +12,16 @@ import { KILL_SIGNALS } from '../../../src/core/process/signals';
 import { JOB_STATUSES } from '../../../src/core/schema';
 import { isValidIdInput } from '../../../src/core/store/jobId';
 import type { ReadyState } from '../../../src/core/ops/ready';
-import { JOB_ID_PATTERN, JOB_STATES, PANEL_SIGNALS, READY_STATES, type ReadyStateName } from '../../../src/protocol/jobPanel';
+import type { AttentionKind } from '../../../src/core/ops/attention';
+import {
+  ATTENTION_KINDS,
+  JOB_ID_PATTERN,
+  JOB_STATES,
+  PANEL_SIGNALS,
+  READY_STATES,
+  type AttentionKindName,
+  type ReadyStateName,
+} from '../../../src/protocol/jobPanel';
 import { SIGNAL_DESCRIPTIONS } from '../../../src/shared/signals';
 
 test('the panel sends exactly the signals core kills with, in the same order', () => {
@@ -38,6 +47,14 @@ test('the panel shows exactly the ready states of core', () => {
   const fromCore: Record<ReadyState, ReadyStateName> = { pending: 'pending', ready: 'ready', timed_out: 'timed_out' };
   const fromPanel: Record<ReadyStateName, ReadyState> = { pending: 'pending', ready: 'ready', timed_out: 'timed_out' };
   assert.deepEqual([...READY_STATES].sort(), Object.keys(fromCore).sort());
+  assert.deepEqual(Object.keys(fromPanel).sort(), Object.values(fromCore).sort());
+});
+
+test('the panel shows exactly the attention kinds of core', () => {
+  // Both ways at compile time, as for the ready states.
+  const fromCore: Record<AttentionKind, AttentionKindName> = { needs_input: 'needs_input', stalled: 'stalled' };
+  const fromPanel: Record<AttentionKindName, AttentionKind> = { needs_input: 'needs_input', stalled: 'stalled' };
+  assert.deepEqual([...ATTENTION_KINDS].sort(), Object.keys(fromCore).sort());
   assert.deepEqual(Object.keys(fromPanel).sort(), Object.values(fromCore).sort());
 });
 

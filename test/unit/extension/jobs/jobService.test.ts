@@ -8,6 +8,7 @@ import {
   mkdirSync,
   promises as fsPromises,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -157,6 +158,29 @@ test('a job whose files are all written between a failed read and the watch on i
     assert.ok(completed, 'the interleaving under test happened');
   } finally {
     fsPromises.stat = realStat;
+    svc.dispose();
+    cleanup();
+  }
+});
+
+test('rerun from the extension is a new attempt of the same job (the first attempt kept), started here', async () => {
+  const { dir: root, cleanup } = tempDir('ae-ext-rerun-');
+  const svc = testJobService(root);
+  try {
+    await svc.start();
+    const first = await svc.run({ command: ['echo attempt'], cwd: root });
+    await changed(svc, () => svc.get(first.job_id)?.state.job.status === 'exited', 15_000);
+    const again = await svc.rerun(first.job_id);
+    assert.deepEqual([again.job_id, again.attempt], [first.job_id, 2]);
+    assert.deepEqual(
+      readdirSync(root).filter((n) => /^[0-9a-f]{32}$/.test(n)),
+      [first.job_id],
+      'no new job',
+    );
+    assert.equal(JSON.parse(readFileSync(path.join(root, first.job_id, 'attempts', '1', 'state.json'), 'utf8')).job.status, 'exited');
+    assert.equal(svc.startedHereWhen(first.job_id), 'now');
+    await changed(svc, () => svc.get(first.job_id)?.state.job.status === 'exited', 15_000);
+  } finally {
     svc.dispose();
     cleanup();
   }

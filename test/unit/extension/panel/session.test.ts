@@ -7,8 +7,10 @@ import { PanelSession, readStoreJobs, type PanelBackend } from '../../../../src/
 import { DEFAULT_JOB_VIEW, HOST_TO_WEBVIEW, JOBS_PAGE, parseMessage, type HostMessage } from '../../../../src/protocol/jobPanel';
 import { installFixtureJobs, tempDir } from '../../../helpers/tempRoot';
 import { writeFakeJob } from '../../../helpers/fakeJobs';
+import { poll } from '../../../helpers/poll';
 import { testJobService } from '../../../helpers/jobService';
 import type { JobLive } from '../../../../src/extension/jobs/readyWatcher';
+import type { Attention } from '../../../../src/core/ops/attention';
 import { describeKillTargets } from '../../../../src/core/ops/kill';
 import { killScratch, startWorkload, waitForRoles, writeRunningJob } from '../../../helpers/jobProcs';
 
@@ -144,7 +146,12 @@ test('ranges above start at a line start, ranges below end at a line end', async
   assert.ok(below.text.endsWith('\n'));
 });
 
-function backend(root: string, t: { after(fn: () => void): void }, live = new Map<string, JobLive>()) {
+function backend(
+  root: string,
+  t: { after(fn: () => void): void },
+  live = new Map<string, JobLive>(),
+  attention = new Map<string, Attention>(),
+) {
   const calls: string[] = [];
   let savedUi: unknown;
   const logs: string[] = [];
@@ -157,6 +164,8 @@ function backend(root: string, t: { after(fn: () => void): void }, live = new Ma
       return { dispose: () => (fire = undefined) };
     },
     liveOf: (id) => live.get(id),
+    attentionOf: (id) => attention.get(id),
+    sendInput: async (id, input) => (calls.push(`input ${id} ${JSON.stringify(input)}`), 'sent'),
     kill: async (id, sig) => (calls.push(`kill ${id} ${sig}`), `Sent ${sig}`),
     describeKill: (id) => describeKillTargets(root, id),
     openUrl: async (id) => (calls.push(`openUrl ${id}`), live.get(id)?.ready?.ready === 'ready'),
@@ -410,6 +419,7 @@ test(
         describeKill: (id) => describeKillTargets(root, id),
         openUrl: async () => false,
         rerun: async () => '',
+        sendInput: async () => '',
         remove: async () => '',
         openFile: () => undefined,
         copyText: () => undefined,
@@ -474,3 +484,75 @@ test(
     assert.equal(changed.total, N + 1);
   },
 );
+
+test("session: a running job's row carries its attention and input channel; the input box's line and end of input go to the host by id", async (t) => {
+  const { dir: root, cleanup } = tempDir();
+  t.after(cleanup);
+  const asking = writeFakeJob(root, { status: 'running', pid: process.pid, meta: { stdin_pipe: true, command: ['npm', 'init'] } });
+  const quiet = writeFakeJob(root, { status: 'running', pid: process.pid, meta: { stall_after_ms: 1000 } });
+  const attention = new Map<string, Attention>([
+    [asking, { kind: 'needs_input', since: '2026-11-30T10:00:00Z', last_line: 'package name: (demo) ' }],
+    [quiet, { kind: 'stalled', since: '2026-11-30T10:00:00Z', last_line: 'compiling' }],
+  ]);
+  const { session, posted, calls, fire } = backend(root, t, new Map(), attention);
+  await session.receive({ method: 'ready', params: {} });
+  const snap = posted[0];
+  const rows = snap.method === 'jobs/snapshot' ? snap.params.window.rows : [];
+  const row = (id: string) => rows.find((r) => r.id === id)!;
+  assert.deepEqual([row(asking).attention, row(asking).lastLine, row(asking).inputChannel], ['needs_input', 'package name: (demo) ', true]);
+  assert.deepEqual([row(quiet).attention, row(quiet).inputChannel], ['stalled', undefined]);
+
+  // Answered: the attention clears and the row goes out again without it.
+  attention.delete(asking);
+  fire([asking]);
+  await poll('the row without its badge', () =>
+    posted.some((m) => m.method === 'jobs/window' && m.params.rows.some((r) => r.id === asking && r.attention === undefined)),
+  );
+
+  await session.receive({ method: 'job/sendInput', params: { jobId: asking, text: 'my-app' } });
+  await session.receive({ method: 'job/sendInput', params: { jobId: asking, eof: true } });
+  assert.deepEqual(calls, [`input ${asking} {"text":"my-app"}`, `input ${asking} {"eof":true}`]);
+  assert.ok(posted.some((m) => m.method === 'notice' && m.params.text === 'sent'));
+});
+
+test('session: a rerun job shows its attempts (result, duration, when) and where the latest first differs from the last good one; any attempt opens its log', async (t) => {
+  const { dir: root, cleanup } = tempDir();
+  t.after(cleanup);
+  const id = writeFakeJob(root, { status: 'exited', exitCode: 1, stdout: 'build\nstep 2 failed\n' });
+  // Attempt 1 succeeded, kept in attempts/1 the way rerun archives it.
+  writeFakeJob(path.join(root, id, 'attempts'), { id: '1', status: 'exited', exitCode: 0, stdout: 'build\nstep 2 ok\n' });
+  const { session, posted, calls } = backend(root, t);
+  await session.receive({ method: 'ready', params: {} });
+  await session.receive({ method: 'job/select', params: { jobId: id, stream: 'stdout' } });
+  const msg = await poll('the attempts', () => posted.find((m) => m.method === 'job/attempts'));
+  assert.ok(msg.method === 'job/attempts');
+  assert.equal(msg.params.jobId, id);
+  assert.deepEqual(
+    msg.params.attempts.map((a) => [a.attempt, a.state, a.exitCode, a.durationMs, typeof a.finishedAt]),
+    [
+      [1, 'exited', 0, 5, 'string'],
+      [2, 'exited', 1, 5, 'string'],
+    ],
+  );
+  assert.deepEqual(msg.params.difference, {
+    attempt: 2,
+    successfulAttempt: 1,
+    line: 2,
+    text: 'step 2 failed',
+    successfulText: 'step 2 ok',
+  });
+
+  await session.receive({ method: 'log/openAttempt', params: { jobId: id, attempt: 1, stream: 'stdout' } });
+  await session.receive({ method: 'log/openAttempt', params: { jobId: id, attempt: 2, stream: 'stderr' } });
+  await session.receive({ method: 'log/openAttempt', params: { jobId: id, attempt: 3, stream: 'stdout' } });
+  assert.deepEqual(calls, [`open ${path.join(root, id, 'attempts', '1', 'stdout.log')}`, `open ${path.join(root, id, 'stderr.log')}`]);
+  assert.ok(posted.some((m) => m.method === 'notice' && m.params.level === 'error' && /has no attempt 3/.test(m.params.text)));
+
+  // A job never rerun sends no attempts view.
+  const once = writeFakeJob(root, { status: 'exited' });
+  const before = posted.filter((m) => m.method === 'job/attempts').length;
+  await session.receive({ method: 'job/select', params: { jobId: once, stream: 'stdout' } });
+  await session.receive({ method: 'job/select', params: { jobId: id, stream: 'stdout' } });
+  await poll('the attempts of the rerun job again', () => posted.filter((m) => m.method === 'job/attempts').length === before + 1);
+  assert.ok(posted.filter((m) => m.method === 'job/attempts').every((m) => m.method === 'job/attempts' && m.params.jobId === id));
+});

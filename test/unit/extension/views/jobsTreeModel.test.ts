@@ -217,3 +217,27 @@ test('grouping by state and by workspace folder keeps the row order inside each 
     ],
   );
 });
+
+test('a running job that waits for input or has stalled says so (icon, description, tooltip row), and one with an input channel offers Send Input', () => {
+  const now = new Date('2026-11-30T10:05:00Z');
+  const init = job('running', { command: ['npm', 'init'] });
+  (init.meta as { stdin_pipe?: boolean }).stdin_pipe = true;
+  assert.equal(present(init, now).contextValue, 'job.running.input', 'Send Input… is offered while it runs');
+  const asking = { kind: 'needs_input' as const, since: '2026-11-30T10:04:00Z', last_line: 'package name: (demo) ' };
+  const p = present(init, now, undefined, asking);
+  assert.match(p.description, /^waiting for input · since /);
+  assert.deepEqual(p.icon, { id: 'comment-unresolved', color: 'charts.yellow' });
+  assert.ok(p.tooltip.includes('**Waiting for input:** `package name: (demo) `  '), p.tooltip);
+
+  const quiet = job('running');
+  const stalled = { kind: 'stalled' as const, since: '2026-11-30T10:00:00Z', last_line: 'compiling' };
+  const q = present(quiet, now, undefined, stalled);
+  assert.match(q.description, new RegExp(`^stalled ${formatDuration(5 * 60_000)} · since `));
+  assert.equal(q.icon.id, 'watch');
+  assert.ok(q.tooltip.includes('**Stalled:** `compiling`  '), q.tooltip);
+  assert.equal(q.contextValue, 'job.running', 'no input channel: no Send Input');
+  // A finished job is drawn by its outcome, whatever was last known.
+  const ended = job('exited', { exit: 0 });
+  (ended.meta as { stdin_pipe?: boolean }).stdin_pipe = true;
+  assert.deepEqual([present(ended, now, undefined, asking).icon.id, present(ended, now).contextValue], ['pass', 'job.exited']);
+});
