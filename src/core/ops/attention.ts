@@ -31,13 +31,15 @@ export interface Attention {
 const SECRET_PROMPT = /(?:password|passphrase)[^\n]*:\s*$/i;
 export const looksLikeSecretPrompt = (line: string): boolean => SECRET_PROMPT.test(line);
 
-/** Built-in prompt shapes: `[y/N]`, `(yes/no)`, `Password:`, `Continue?`, a line ending in `: ` or `? `. */
+/** Built-in prompt shapes: `[y/N]`, `(yes/no)`, `Password:`, `Continue?`, a line ending in `: ` or `? `, or in a default in parentheses after one (`name: (demo) `). */
 const PROMPTS: readonly RegExp[] = [
   /\[[yn]\/[yn]\]\s*:?\s*$/i,
   /\((?:y\/n|yes\/no)\)\s*:?\s*$/i,
   SECRET_PROMPT,
   /continue\?\s*$/i,
   /[:?] $/,
+  // A question with its default in parentheses, as npm init and many wizards ask: `package name: (demo) `.
+  /[:?] \([^()\n]*\) ?$/,
 ];
 
 /** The last line of a job's most recent output: a prompt is usually a line without its newline. */
