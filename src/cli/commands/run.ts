@@ -3,10 +3,12 @@ import { okEnvelope } from '../../core/envelope';
 import { DEFAULT_OLDER_THAN } from '../../core/ops/gc';
 import type { CreateRequest } from '../../core/ops/create';
 import { singletonKeyProblem } from '../../core/ops/singleton';
-import { DEFAULT_OBSERVE, runJob, type AutoGcFlags, type LaunchContext, type ObserveOptions } from '../../core/ops/run';
+import { DEFAULT_OBSERVE, runJob, type AutoGcFlags, type InlineResult, type LaunchContext, type ObserveOptions } from '../../core/ops/run';
 import { UsageError, type Args, type FlagSpec } from '../args';
 import { NO_READY_CONDITION } from '../../core/ops/ready';
-import type { CliCommand, CliContext } from '../command';
+import { JOB_ID_HELP, type CliCommand, type CliContext } from '../command';
+import type { JobStatus } from '../../core/schema';
+import type { StartRequest } from '../../core/ops/start';
 import { COMMAND_POSITIONAL, createRequestFromArgs, DEFINITION_FLAGS } from './create';
 
 /** Inline-observation and auto-GC flags shared by `run` and `start` (agent-exec-compat.md §5.1, §8.1). */
@@ -109,3 +111,25 @@ export const runCommand: CliCommand = {
     );
   },
 };
+
+/** `start` and `rerun`: launch an existing job (by id) with the inline-observation flags. */
+export function launchExistingCommand(
+  name: string,
+  about: string,
+  jobStates: readonly JobStatus[],
+  launch: (root: string, id: string, req: StartRequest, ctx: LaunchContext) => Promise<InlineResult>,
+): CliCommand {
+  return {
+    spec: { name, about, flags: LAUNCH_FLAGS, positionals: [{ name: 'JOB_ID', required: true, jobStates, help: JOB_ID_HELP }] },
+    run: async (args, ctx) =>
+      okEnvelope(
+        name,
+        await launch(
+          ctx.root,
+          args.positional('JOB_ID')!,
+          { observe: observeFromArgs(args), autoGc: autoGcFromArgs(args) },
+          cliLaunchContext(ctx),
+        ),
+      ),
+  };
+}
