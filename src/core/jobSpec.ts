@@ -223,8 +223,11 @@ export async function supervisorSpec(
     argv: workloadArgv(wrapper, meta.command),
     env: workloadEnv(paths.id, caller.env, meta.inherit_env, fromFiles, envVars),
     cwd: meta.cwd ?? caller.cwd,
-    ...(meta.stdin_file !== undefined ? { stdinFile: path.resolve(paths.dir, meta.stdin_file) } : {}),
-    ...(meta.stdin_pipe ? { stdinPipe: true } : {}),
+    ...(meta.stdin_pipe
+      ? { stdinFile: paths.inputFifo, stdinPipe: true }
+      : meta.stdin_file !== undefined
+        ? { stdinFile: path.resolve(paths.dir, meta.stdin_file) }
+        : {}),
     fullLog: path.resolve(caller.cwd, fullLog),
     timeoutMs: meta.timeout_ms,
     killAfterMs: meta.kill_after_ms,

@@ -156,3 +156,19 @@ test('input and attention flags: bad combinations are usage errors (exit 2, noth
   }
   assert.equal(existsSync(s.root), false);
 });
+
+test(
+  'create --stdin-pipe: the FIFO is not recorded as stdin_file (agent-exec 0.2.3 would block opening it); start feeds it',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const created = await cli(s, ['create', '--stdin-pipe', '--', 'sh', '-c', 'read a; echo "got $a"']);
+    const id: string = created.json.job_id;
+    const meta = JSON.parse(readFileSync(path.join(s.root, id, 'meta.json'), 'utf8'));
+    assert.deepEqual([meta.stdin_pipe, 'stdin_file' in meta], [true, false]);
+    assert.equal((await cli(s, ['start', id, '--no-wait'])).code, 0);
+    await cli(s, ['send-input', id, 'hi']);
+    const done = await cli(s, ['wait', '--until', '20', id]);
+    assert.deepEqual([done.json.state, stdoutOf(s, id)], ['exited', 'got hi\n']);
+  },
+);

@@ -72,7 +72,11 @@ test(
     assert.equal(r.json.ready, 'ready');
     assert.match(r.json.ready_at, TS);
     assert.deepEqual(readJson(path.join(s.root, id, 'meta.json')).ready, { port });
-    assert.deepEqual(readJson(path.join(s.root, id, 'ready.json')), { state: 'ready', at: r.json.ready_at });
+    assert.deepEqual(
+      readJson(path.join(s.root, id, 'ready.json')),
+      { state: 'ready', at: r.json.ready_at, pid: readJson(path.join(s.root, id, 'state.json')).pid },
+      'the verdict names the workload it is about (a late one about an earlier attempt is ignored)',
+    );
 
     const st = await statusOf(s, id);
     assert.equal(st.ready, 'ready');

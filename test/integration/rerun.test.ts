@@ -4,11 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { firstDifference, listAttempts } from '../../src/core/ops/attempts';
 import { rerunJob } from '../../src/core/ops/rerun';
 import { runJob, type LaunchContext } from '../../src/core/ops/run';
+import { removeFinishedJob } from '../../src/core/ops/gc';
+import { jobPaths } from '../../src/core/store/jobDir';
 import { runCli } from '../helpers/cli';
 import { NEEDS_LINUX } from '../helpers/platform';
 import { definition, jobIds, readJson, scratch, SUPERVISOR, until, type Scratch } from './runHelpers';
@@ -147,5 +149,37 @@ test(
       Array(ATTEMPTS).fill(0),
     );
     assert.equal(readFileSync(counter, 'utf8'), 'run\n'.repeat(ATTEMPTS), 'every attempt ran its command');
+  },
+);
+
+test(
+  'rerun keeps its promises: a singleton key held by another running job refuses it; lost masked values refuse it; gc and delete spare a job running again',
+  { skip: NEEDS_LINUX },
+  async (t) => {
+    const s = scratch(t);
+    const first = await cli(s, ['run', '--singleton', 'web', '--until', '20', '--', 'sh', '-c', 'sleep 1.5']);
+    await until('the first job finished', async () => (await cli(s, ['status', first.json.job_id])).json.state === 'exited');
+    const holder = await cli(s, ['run', '--singleton', 'web', '--no-wait', '--', 'sleep', '30']);
+    assert.equal(holder.json.reused, false, 'a finished job does not hold the key');
+    const refused = await cli(s, ['rerun', first.json.job_id]);
+    assert.deepEqual([refused.code, refused.json.error.code], [1, 'invalid_state']);
+    assert.match(refused.json.error.message, new RegExp(holder.json.job_id));
+    assert.equal(existsSync(path.join(s.root, first.json.job_id, 'attempts')), false, 'nothing archived');
+    assert.equal((await cli(s, ['kill', holder.json.job_id])).json.state, 'killed');
+
+    const masked = await cli(s, ['run', '--env', 'TOKEN=sesame42', '--mask', 'TOKEN', '--until', '20', '--', 'true']);
+    rmSync(path.join(s.root, masked.json.job_id, 'env.runtime.json'));
+    const lost = await cli(s, ['rerun', masked.json.job_id]);
+    assert.equal(lost.json.error.code, 'invalid_state');
+    assert.match(lost.json.error.message, /masked --env values that were not kept/);
+
+    // A job gc chose while finished but running again by removal time is kept.
+    const again = await cli(s, ['rerun', first.json.job_id, '--no-wait']);
+    assert.equal(again.json.attempt, 2);
+    assert.deepEqual(await removeFinishedJob(jobPaths(s.root, first.json.job_id)), { skip: 'running' });
+    assert.equal(existsSync(path.join(s.root, first.json.job_id, 'meta.json')), true);
+    await until('the rerun finished', async () => (await cli(s, ['status', first.json.job_id])).json.state === 'exited');
+    assert.deepEqual(await removeFinishedJob(jobPaths(s.root, first.json.job_id)), {});
+    assert.equal(existsSync(path.join(s.root, first.json.job_id)), false);
   },
 );

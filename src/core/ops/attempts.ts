@@ -70,6 +70,11 @@ export async function archiveCurrentAttempt(paths: JobPaths): Promise<number> {
   const n = await currentAttempt(paths);
   const dir = path.join(paths.dir, ATTEMPTS_DIR, String(n));
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  // The masked values are the job's: copied before any log moves, so an earlier attempt's logs
+  // are never readable (and masked) without them. A job without masked values has none.
+  await fs.copyFile(path.join(paths.dir, REDACT_FILE), path.join(dir, REDACT_FILE)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
   for (const name of ATTEMPT_FILES) {
     const from = path.join(paths.dir, name);
     const to = path.join(dir, name);
@@ -78,8 +83,6 @@ export async function archiveCurrentAttempt(paths: JobPaths): Promise<number> {
       if (err.code !== 'ENOENT') throw err;
     });
   }
-  // The masked values are the job's: an earlier attempt's logs are read (and masked) in its own directory.
-  await fs.copyFile(path.join(paths.dir, REDACT_FILE), path.join(dir, REDACT_FILE)).catch(() => undefined);
   return n + 1;
 }
 

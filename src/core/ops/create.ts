@@ -11,7 +11,7 @@ import { JobError, describeError } from '../errors';
 import { buildMeta, RUNTIME_ENV_FILE, type CallerContext, type JobDefinition } from '../jobSpec';
 import type { JobMeta } from '../schema';
 import { writeFileAtomic, writeJsonAtomic } from '../store/atomicWrite';
-import { INPUT_FIFO_NAME, LOG_FILE_MODE, jobPaths, type JobPaths } from '../store/jobDir';
+import { LOG_FILE_MODE, jobPaths, type JobPaths } from '../store/jobDir';
 import { newJobId } from '../store/jobId';
 import { updateState } from '../store/stateFile';
 import { nowTimestamp } from '../time';
@@ -139,7 +139,8 @@ export async function materializeJob(
   try {
     if (req.stdin) await writeStdin(paths.stdin, req.stdin, max, caller);
     if (def.stdinPipe) makeInputFifo(paths.inputFifo);
-    const meta = buildMeta(paths.id, root, caller.cwd, def, req.stdin ? 'stdin.bin' : def.stdinPipe ? INPUT_FIFO_NAME : undefined);
+    // The FIFO is not recorded as stdin_file: agent-exec 0.2.3 starting such a job would block opening it.
+    const meta = buildMeta(paths.id, root, caller.cwd, def, req.stdin ? 'stdin.bin' : undefined);
     await writeJsonAtomic(paths.meta, meta);
     for (const log of [paths.stdout, paths.stderr, paths.full]) await (await fs.open(log, 'a', LOG_FILE_MODE)).close();
     const job = { paths, meta, config };

@@ -9,7 +9,7 @@ import { isTerminal, type JobState, type JobStatus } from '../schema';
 import { jobPaths, readMeta, readState, resolveJob, type JobPaths } from '../store/jobDir';
 import { withJobLock } from '../store/lock';
 import { lostReason, readCurrentState } from '../store/stateFile';
-import { removeJobDir } from './gc';
+import { removeFinishedJob, removeJobDir } from './gc';
 import { jobDirNames, mapLimit, SCAN_CONCURRENCY } from './scan';
 
 export interface DeleteEntry {
@@ -88,8 +88,9 @@ async function deleteOne(paths: JobPaths, scope: string, dryRun: boolean): Promi
   const keep = isTerminal(state) ? keepReason(st) : state;
   if (keep) return skip(state, keep);
   if (dryRun) return { entry: { job_id: paths.id, state, action: 'would_delete', reason: 'terminal_in_cwd' } };
-  const failure = await removeJobDir(paths.dir);
-  if (failure) return skip(state, failure, true);
+  const removed = await removeFinishedJob(paths);
+  if (removed.skip) return skip(state, removed.skip);
+  if (removed.failure) return skip(state, removed.failure, true);
   return { entry: { job_id: paths.id, state, action: 'deleted', reason: 'terminal_in_cwd' } };
 }
 

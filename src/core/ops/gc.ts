@@ -10,8 +10,9 @@ import * as path from 'node:path';
 import { parseDurationSeconds } from '../duration';
 import { describeError } from '../errors';
 import { identify, isProcessAlive } from '../process/proc';
-import type { JobStatus } from '../schema';
-import { jobPaths } from '../store/jobDir';
+import { isTerminal, type JobStatus } from '../schema';
+import { jobPaths, readState, type JobPaths } from '../store/jobDir';
+import { withJobLock } from '../store/lock';
 import { readCurrentState } from '../store/stateFile';
 import { formatTimestamp } from '../time';
 import { dirSize, jobDirNames, mapLimit, SCAN_CONCURRENCY } from './scan';
@@ -110,6 +111,26 @@ function applyLimits(candidates: Candidate[], maxJobs: number | undefined, maxBy
   }
 }
 
+/**
+ * Deletes a finished job's directory under the job lock, checking first that it is still
+ * finished: a `rerun` may have started it again since the scan chose it. `{skip}` names the state
+ * that kept it; `{failure}` why the removal failed.
+ */
+export async function removeFinishedJob(paths: JobPaths): Promise<{ skip?: string; failure?: string }> {
+  try {
+    return await withJobLock(paths.dir, async () => {
+      const st = await readState(paths).catch(() => undefined);
+      if (st && !isTerminal(st.job.status)) return { skip: st.job.status };
+      const failure = await removeJobDir(paths.dir);
+      return failure ? { failure } : {};
+    });
+  } catch (err) {
+    // Gone meanwhile (another gc, a delete): nothing left to remove.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    return { failure: `delete_failed: ${describeError(err)}` };
+  }
+}
+
 /** Deletes a job directory; the failure reason (`delete_failed: …`, `post_delete_check_failed`) or undefined. */
 export async function removeJobDir(dir: string): Promise<string | undefined> {
   try {
@@ -188,8 +209,11 @@ export async function runGc(root: string, opts: GcOptions = {}): Promise<GcResul
       result.freed_bytes += c.bytes;
       continue;
     }
-    const failure = await removeJobDir(path.join(root, c.name));
-    if (failure) {
+    const { skip, failure } = await removeFinishedJob(jobPaths(root, c.name));
+    if (skip) {
+      result.jobs.push(skipEntry(c.name, c.state, skip, c.bytes));
+      result.skipped++;
+    } else if (failure) {
       result.jobs.push(skipEntry(c.name, c.state, failure, c.bytes));
       result.skipped++;
       result.failed++;

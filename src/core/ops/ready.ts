@@ -17,7 +17,7 @@ import { ageMs } from '../process/identity';
 import { listeningSockets, socketUseStamp } from '../process/ports';
 import { hasProcFs } from '../process/proc';
 import { isTerminal, type JobMeta, type JobState, type ReadySpec } from '../schema';
-import { createFileOnce } from '../store/atomicWrite';
+import { createFileOnce, writeFileAtomic } from '../store/atomicWrite';
 import { SAFE_READ_FLAGS, type JobPaths } from '../store/jobDir';
 import { readCurrentState } from '../store/stateFile';
 import { formatTimestamp, nowTimestamp } from '../time';
@@ -37,6 +37,8 @@ export interface ReadyFields {
 interface ReadyRecord {
   state: 'ready' | 'timed_out';
   at: string;
+  /** The workload the verdict is about: a verdict written late about an earlier attempt is ignored. */
+  pid?: number;
 }
 
 const READY_FILE = 'ready.json';
@@ -46,6 +48,7 @@ const HTTP_PROBE_EVERY_MS = 100;
 /** A log scanned by one observer: the last this many bytes of each stream at most. */
 const LOG_SCAN_MAX_BYTES = 16 * 1024 * 1024;
 const LOG_CHUNK_BYTES = 256 * 1024;
+const MATCH_MAX_CHARS = 4096;
 
 /** What is wrong with a ready port / URL / pattern (the CLI's flag validators and checkReadySpec share them). */
 export const readyPortProblem = (port: number): string | undefined =>
@@ -117,8 +120,15 @@ async function readRecord(paths: JobPaths): Promise<ReadyRecord | undefined> {
 
 /** Records the verdict unless another observer was first; returns the verdict that stands. */
 async function record(paths: JobPaths, rec: ReadyRecord): Promise<ReadyRecord> {
-  const created = await createFileOnce(path.join(paths.dir, READY_FILE), JSON.stringify(rec)).catch(() => false);
-  return created ? rec : ((await readRecord(paths)) ?? rec);
+  const file = path.join(paths.dir, READY_FILE);
+  if (await createFileOnce(file, JSON.stringify(rec)).catch(() => false)) return rec;
+  const stands = await readRecord(paths);
+  // A verdict about an earlier attempt's workload, written after the rerun archived its own: replaced.
+  if (stands?.pid !== undefined && rec.pid !== undefined && stands.pid !== rec.pid) {
+    await writeFileAtomic(file, JSON.stringify(rec)).catch(() => undefined);
+    return rec;
+  }
+  return stands ?? rec;
 }
 
 /** Scans one log for a line matching the pattern, from where the last call stopped. */
@@ -129,6 +139,14 @@ class LogScan {
     private readonly file: string,
     private readonly pattern: RegExp,
   ) {}
+
+  /**
+   * A caller's pattern against one line, colours removed and cut to its first 4 KiB: a pattern
+   * that backtracks badly must not meet an unbounded line (a minified bundle printed whole).
+   */
+  private matches(line: string): boolean {
+    return this.pattern.test(stripAnsi(line.length > MATCH_MAX_CHARS ? line.slice(0, MATCH_MAX_CHARS) : line));
+  }
 
   async matched(): Promise<boolean> {
     let handle: fs.FileHandle;
@@ -150,10 +168,10 @@ class LogScan {
         this.offset += bytesRead;
         const lines = (this.partial + lossyDecode(chunk.subarray(0, bytesRead))).split('\n');
         this.partial = lines.pop() ?? '';
-        if (lines.some((l) => this.pattern.test(stripAnsi(l)))) return true;
+        if (lines.some((l) => this.matches(l))) return true;
       }
       // A line still being written (a prompt-like "ready" without a newline) counts too.
-      return this.partial !== '' && this.pattern.test(stripAnsi(this.partial));
+      return this.partial !== '' && this.matches(this.partial);
     } finally {
       await handle.close();
     }
@@ -247,12 +265,13 @@ export class ReadyProbe {
    */
   async observe(st: JobState, onTimedOut?: () => Promise<void>): Promise<ReadyFields> {
     const rec = await readRecord(this.paths);
-    if (rec) return fieldsOf(rec);
+    if (rec && (rec.pid === undefined || st.pid === undefined || rec.pid === st.pid)) return fieldsOf(rec);
     if (st.job.status !== 'running') return { ready: 'pending' };
-    if (await this.holds(st)) return fieldsOf(await record(this.paths, { state: 'ready', at: nowTimestamp() }));
+    const about = st.pid !== undefined ? { pid: st.pid } : {};
+    if (await this.holds(st)) return fieldsOf(await record(this.paths, { state: 'ready', at: nowTimestamp(), ...about }));
     const ranMs = runningForMs(st);
     if (this.spec.timeout_ms !== undefined && ranMs !== undefined && ranMs >= this.spec.timeout_ms) {
-      const mine = { state: 'timed_out' as const, at: formatTimestamp(Date.now()) };
+      const mine = { state: 'timed_out' as const, at: formatTimestamp(Date.now()), ...about };
       const stands = await record(this.paths, mine);
       if (stands === mine && onTimedOut) await onTimedOut();
       return fieldsOf(stands);

@@ -60,21 +60,14 @@ export async function startJob(root: string, input: string, req: StartRequest, c
     const status = now?.job.status ?? before.job.status;
     throw invalidState(`job ${input} is in '${status}' state; only 'created' jobs can be started`);
   }
-  return launchRecorded(root, paths, meta, req, ctx);
+  return observeLaunched(root, paths, meta, await launchPersisted(paths, meta, ctx), req, ctx);
 }
 
 /**
- * Launches a job whose record was just flipped to the launching state (`start`, `rerun`) from
- * its persisted definition, then observes it inline. A launch failure records the job failed.
+ * Launches a job whose record was just flipped to the launching state (`start`, `rerun`) from its
+ * persisted definition; returns the real --env list. A launch failure records the job failed.
  */
-export async function launchRecorded(
-  root: string,
-  paths: JobPaths,
-  meta: JobMeta,
-  req: StartRequest,
-  ctx: LaunchContext,
-): Promise<InlineResult> {
-  const config = await loadConfig(undefined, ctx.env);
+export async function launchPersisted(paths: JobPaths, meta: JobMeta, ctx: LaunchContext): Promise<string[]> {
   let envVars: string[];
   let spec;
   try {
@@ -87,8 +80,29 @@ export async function launchRecorded(
     throw new JobError('spawn_failed', `failed to start job ${paths.id}: ${message}`, { job_id: paths.id });
   }
   await launchJob(paths, spec, ctx.runtime);
-  await runAutoGc(root, req.autoGc, config, ctx.warn);
+  return envVars;
+}
+
+/** After a launch of an existing job: auto-GC, then inline observation and the answer. */
+export async function observeLaunched(
+  root: string,
+  paths: JobPaths,
+  meta: JobMeta,
+  envVars: string[],
+  req: StartRequest,
+  ctx: LaunchContext,
+): Promise<InlineResult> {
+  await runAutoGc(root, req.autoGc, await loadConfig(undefined, ctx.env), ctx.warn);
   const observe = req.observe ?? DEFAULT_OBSERVE;
   const seen = await observeInline(root, paths, meta, observe);
   return inlineResult(paths, meta, seen.state, maskEnvVars(envVars, meta.mask ?? []), 0, seen.waitedMs, observe.maxBytes, seen);
+}
+
+/** Whether a rerun can give the job its masked --env values again (they are kept only in the private env file). */
+export async function keepsRuntimeEnv(paths: JobPaths, meta: JobMeta): Promise<boolean> {
+  if ((meta.mask ?? []).length === 0 || meta.env_vars_runtime !== undefined) return true;
+  return fs.access(path.join(paths.dir, RUNTIME_ENV_FILE)).then(
+    () => true,
+    () => false,
+  );
 }

@@ -29,9 +29,9 @@ export interface JobPaths {
   notificationEvents: string;
 }
 
-export const INPUT_FIFO_NAME = 'stdin.fifo';
+const INPUT_FIFO_NAME = 'stdin.fifo';
 /** The shim builds this path itself (shimScript.ts): keep both in step. */
-export const INPUT_EOF_NAME = 'stdin.eof';
+const INPUT_EOF_NAME = 'stdin.eof';
 
 export function jobPaths(root: string, id: string): JobPaths {
   const dir = path.join(root, id);

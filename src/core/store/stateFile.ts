@@ -38,17 +38,24 @@ export async function updateState(
   change: (current: JobState | undefined) => JobState | undefined,
   opts: { newAttempt?: boolean } = {},
 ): Promise<JobState | undefined> {
-  return withJobLock(paths.dir, async () => {
-    const current = await readState(paths).catch(() => undefined);
-    const next = change(current);
-    if (!next) return current;
-    if (!opts.newAttempt && current && isTerminal(current.job.status) && !isTerminal(next.job.status)) return current;
-    const ordered = orderState(next);
-    await writeJsonAtomic(paths.state, ordered);
-    // Status transitions go to the root's event feed (pid-only updates do not).
-    if (current?.job.status !== ordered.job.status) await appendStateEvent(path.dirname(paths.dir), ordered);
-    return ordered;
-  });
+  return withJobLock(paths.dir, () => updateStateLocked(paths, change, opts));
+}
+
+/** updateState for a caller that already holds the job lock (`rerun` archives and flips under one lock). */
+export async function updateStateLocked(
+  paths: JobPaths,
+  change: (current: JobState | undefined) => JobState | undefined,
+  opts: { newAttempt?: boolean } = {},
+): Promise<JobState | undefined> {
+  const current = await readState(paths).catch(() => undefined);
+  const next = change(current);
+  if (!next) return current;
+  if (!opts.newAttempt && current && isTerminal(current.job.status) && !isTerminal(next.job.status)) return current;
+  const ordered = orderState(next);
+  await writeJsonAtomic(paths.state, ordered);
+  // Status transitions go to the root's event feed (pid-only updates do not).
+  if (current?.job.status !== ordered.job.status) await appendStateEvent(path.dirname(paths.dir), ordered);
+  return ordered;
 }
 
 /**

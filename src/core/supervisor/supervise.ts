@@ -265,23 +265,27 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
   closeInput();
   timeout?.clear();
   clearInterval(progress);
+  // As `_finish`: a record already terminal (a verified kill) stands, and a record of another
+  // workload (a new attempt) is not this exit's to settle.
   const final = await updateState(paths, (cur) =>
-    exitState(cur, {
-      jobId,
-      pid,
-      code,
-      signal: signal ? osConstants.signals[signal] : null,
-      durationMs,
-      timedOut,
-      startedAt,
-      supervisor: me,
-    }),
+    (cur?.pid !== undefined && cur.pid !== pid) || (cur && isTerminal(cur.job.status))
+      ? undefined
+      : exitState(cur, {
+          jobId,
+          pid,
+          code,
+          signal: signal ? osConstants.signals[signal] : null,
+          durationMs,
+          timedOut,
+          startedAt,
+          supervisor: me,
+        }),
   ).catch(() => undefined);
 
   // Nothing of the job left: no reason to hold a KILL for later.
   if (!escalation.anythingLeft()) escalation.cancel();
   await follower.finish();
-  if (final) {
+  if (final && isTerminal(final.job.status) && final.pid === pid) {
     const current = await readMeta(paths).catch(() => meta);
     await emitJobFinished(paths, current, final, spec.shellWrapper, spec.sinkEnv).catch(() => undefined);
   }

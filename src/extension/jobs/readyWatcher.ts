@@ -7,7 +7,7 @@
  * never probed. No timer runs while there is nothing to look at.
  */
 import { jobPorts } from '../../core/ops/ports';
-import { observeReady, readyDecided, readySpecOf, ReadyProbe, type ReadyFields } from '../../core/ops/ready';
+import { observeReady, readyDecided, readySpecOf, readyUrlProblem, ReadyProbe, type ReadyFields } from '../../core/ops/ready';
 import type { PortListener } from '../../core/process/ports';
 import type { JobMeta } from '../../core/schema';
 import { jobPaths } from '../../core/store/jobDir';
@@ -37,6 +37,8 @@ const MAX_LOOKS_PER_ROUND = 32;
 export class ReadyWatcher extends LookRounds {
   private readonly live = new Map<string, JobLive>();
   private readonly probes = new Map<string, ReadyProbe>();
+  /** Which attempt of each job `live` and `probes` describe (a rerun reuses the id). */
+  private readonly attempts = new Map<string, string>();
   /** Running jobs that changed since their last look. */
   private readonly dirty = new Set<string>();
 
@@ -79,6 +81,7 @@ export class ReadyWatcher extends LookRounds {
   private forget(id: string): boolean {
     this.dirty.delete(id);
     this.probes.delete(id);
+    this.attempts.delete(id);
     return this.live.delete(id);
   }
 
@@ -96,6 +99,10 @@ export class ReadyWatcher extends LookRounds {
   protected async look(id: string): Promise<boolean> {
     const job = this.jobs.get(id);
     if (job?.state.job.status !== 'running') return this.forget(id);
+    // A new attempt (rerun) is not the one whose readiness is known: start over.
+    const attempt = `${job.state.job.started_at ?? ''}:${job.state.pid ?? ''}`;
+    if (this.attempts.has(id) && this.attempts.get(id) !== attempt) this.forget(id);
+    this.attempts.set(id, attempt);
     const before = this.live.get(id);
     let ready = before?.ready;
     const spec = readySpecOf(job.meta);
@@ -125,7 +132,8 @@ export function jobPort(meta: JobMeta, live: JobLive | undefined): number | unde
 export function browserUrl(meta: JobMeta, live: JobLive | undefined): string | undefined {
   if (live?.ready?.ready !== 'ready') return undefined;
   const http = readySpecOf(meta)?.http;
-  if (http !== undefined) return http;
+  // meta.json may have been edited by hand: only an http(s) URL goes to the browser.
+  if (http !== undefined) return readyUrlProblem(http) === undefined ? http : undefined;
   const port = jobPort(meta, live);
   return port !== undefined ? `http://localhost:${port}` : undefined;
 }

@@ -7,6 +7,7 @@
  * signalled (with their ages), the ports they listen on, who owns the job and how long it has
  * run — an agent acting on someone else's job says so.
  */
+import { looksLikeSecretPrompt } from '../../core/ops/attention';
 import type { KillTargetsDescription } from '../../core/ops/kill';
 import type { JobMeta, ReadySpec } from '../../core/schema';
 import { commandLine } from '../../shared/commandLine';
@@ -145,7 +146,12 @@ export interface InputRequestView {
 export function sendInputConfirmation(job: JobView, r: InputRequestView): Confirmation {
   const lines = [`Copilot wants to answer job ${shortId(job.job_id)}:`, '', commandLine(job.command), ''];
   if (r.lastLine !== undefined) lines.push(`It asks: ${r.lastLine}`);
-  if (r.text !== undefined) lines.push(`Copilot types: ${JSON.stringify(r.text)} (then Enter)`);
+  if (r.text !== undefined)
+    lines.push(
+      r.lastLine !== undefined && looksLikeSecretPrompt(r.lastLine)
+        ? `Copilot types ${r.text.length} characters, not shown: the job asks for a secret (then Enter)`
+        : `Copilot types: ${JSON.stringify(r.text)} (then Enter)`,
+    );
   if (r.eof) lines.push('Then its input is closed (it reads end-of-file).');
   lines.push(...ownerLines(job, 'Copilot to answer it'));
   return { title: `Send input to job ${shortId(job.job_id)}?`, message: lines.join('\n') };

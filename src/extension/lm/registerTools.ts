@@ -37,7 +37,12 @@ const textResult = (texts: readonly string[]) => new vscode.LanguageModelToolRes
 const asPrepared = (c: Confirmation): vscode.PreparedToolInvocation => ({ confirmationMessages: { title: c.title, message: c.message } });
 
 /** Tools that start a process: refused in an untrusted workspace. */
-const STARTS_PROCESS: ReadonlySet<string> = new Set([AGENT_TOOL.run.name, AGENT_TOOL.rerun.name]);
+/** Tools that start or drive a process (input drives the job's program, as the editor's Send Input…): refused in an untrusted workspace. */
+const STARTS_PROCESS: ReadonlySet<string> = new Set([AGENT_TOOL.run.name, AGENT_TOOL.rerun.name, AGENT_TOOL.send_input.name]);
+
+/** A tool's input as the log shows it: the text sent to a job (it may answer a password prompt) by its length only. */
+const loggable = (input: unknown): string =>
+  JSON.stringify(input, (key, value: unknown) => (key === 'text' && typeof value === 'string' ? `<${value.length} characters>` : value));
 
 /** Tools that act on a job without being destructive, yet always ask the person (kill is destructive). */
 const ASKS_FIRST: ReadonlySet<string> = new Set([AGENT_TOOL.rerun.name, AGENT_TOOL.send_input.name]);
@@ -112,7 +117,7 @@ function registerTool(svc: Services, lm: LmTool): vscode.Disposable {
         // Anything else (the job could not be inspected): a kill, rerun or input still needs a yes.
         svc.log.warn(`${lm.name} prepare: ${String(err)}`);
         if (err instanceof JobError || !(lm.tool.destructive || ASKS_FIRST.has(lm.tool.name))) return { invocationMessage: lm.tool.title };
-        return asPrepared({ title: `${lm.tool.title}?`, message: `Copilot asks: ${JSON.stringify(options.input)}` });
+        return asPrepared({ title: `${lm.tool.title}?`, message: `Copilot asks: ${loggable(options.input)}` });
       }
     },
     async invoke(options, token) {
@@ -126,10 +131,10 @@ function registerTool(svc: Services, lm: LmTool): vscode.Disposable {
         const jobId = 'job_id' in result.envelope ? result.envelope.job_id : undefined;
         // The tree shows the change at once rather than on the next file event.
         if (typeof jobId === 'string' && !lm.tool.readOnly) jobs.queue(jobId);
-        svc.log.info(`${lm.name} ${JSON.stringify(options.input)} → ${typeof jobId === 'string' ? jobId : 'ok'}`);
+        svc.log.info(`${lm.name} ${loggable(options.input)} → ${typeof jobId === 'string' ? jobId : 'ok'}`);
         return textResult(resultTexts(result));
       } catch (err) {
-        svc.log.warn(`${lm.name} ${JSON.stringify(options.input)}: ${String(err)}`);
+        svc.log.warn(`${lm.name} ${loggable(options.input)}: ${String(err)}`);
         return textResult([JSON.stringify(errorEnvelope(err))]);
       } finally {
         sub.dispose();
