@@ -375,12 +375,15 @@ test('rerun confirmation shows the command, the folder and the owner; a job Copi
   assert.match(human.message, /allow only if you want it run again/);
 });
 
-test('input confirmation shows the question, the exact text Copilot types and whether the input is closed', () => {
-  const c = sendInputConfirmation({ ...JOB, owner: COPILOT_OWNER }, { text: 'hunter2 "x"', eof: true, lastLine: 'Password: ' });
+test('input confirmation shows the question, the exact text Copilot types (its length at a secret prompt) and whether the input is closed', () => {
+  const c = sendInputConfirmation({ ...JOB, owner: COPILOT_OWNER }, { text: 'my-app "x"', eof: true, lastLine: 'package name: ' });
   assert.equal(c.title, 'Send input to job 01234567?');
-  assert.match(c.message, /^It asks: Password: $/m);
-  assert.match(c.message, /^Copilot types: "hunter2 \\"x\\"" \(then Enter\)$/m, 'the text in full, quoted: the person decides');
+  assert.match(c.message, /^It asks: package name: $/m);
+  assert.match(c.message, /^Copilot types: "my-app \\"x\\"" \(then Enter\)$/m, 'the text in full, quoted: the person decides');
   assert.match(c.message, /^Then its input is closed/m);
+  const secret = sendInputConfirmation({ ...JOB, owner: COPILOT_OWNER }, { text: 'hunter2', eof: false, lastLine: 'Password: ' });
+  assert.match(secret.message, /^Copilot types 7 characters, not shown: the job asks for a secret \(then Enter\)$/m);
+  assert.doesNotMatch(secret.message, /hunter2/, 'a password is not put on the screen');
   const eofOnly = sendInputConfirmation({ ...JOB, owner: 'agent:other' }, { eof: true });
   assert.doesNotMatch(eofOnly.message, /types|It asks/);
   assert.match(eofOnly.message, /Owner: agent:other — not started by Copilot/);
