@@ -8,11 +8,11 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { browserUrl, jobPort, ReadyWatcher, type JobLive } from '../../../../src/extension/jobs/readyWatcher';
-import { freePort } from '../../../helpers/freePort';
-import { jobRoot } from '../../../helpers/jobProcs';
-import { testJobService } from '../../../helpers/jobService';
-import { poll } from '../../../helpers/poll';
+import { browserUrl, jobPort, ReadyWatcher, type JobLive } from '../../src/extension/jobs/readyWatcher';
+import { freePort } from '../helpers/freePort';
+import { jobRoot } from '../helpers/jobProcs';
+import { testJobService } from '../helpers/jobService';
+import { poll } from '../helpers/poll';
 
 /** A job that prints "waiting", binds `port` once `go` exists, then prints "listening" and lives on. */
 const serverOnGo = (go: string, port: number) => [

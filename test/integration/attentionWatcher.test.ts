@@ -6,12 +6,12 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { sendInput } from '../../../../src/core/ops/input';
-import { AttentionWatcher } from '../../../../src/extension/jobs/attentionWatcher';
-import { jobRoot } from '../../../helpers/jobProcs';
-import { testJobService } from '../../../helpers/jobService';
-import { NEEDS_LINUX } from '../../../helpers/platform';
-import { poll } from '../../../helpers/poll';
+import { sendInput } from '../../src/core/ops/input';
+import { AttentionWatcher } from '../../src/extension/jobs/attentionWatcher';
+import { jobRoot } from '../helpers/jobProcs';
+import { testJobService } from '../helpers/jobService';
+import { NEEDS_LINUX } from '../helpers/platform';
+import { poll } from '../helpers/poll';
 
 /** JobService + AttentionWatcher on a root, disposed before the root's cleanup (see readyWatcher.test.ts). */
 function watchers(t: { after(fn: () => void): void }) {
