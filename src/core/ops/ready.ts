@@ -16,12 +16,12 @@ import { lossyDecode } from '../logs';
 import { ageMs } from '../process/identity';
 import { listeningSockets, socketUseStamp } from '../process/ports';
 import { hasProcFs } from '../process/proc';
-import { isTerminal, type JobMeta, type JobState, type ReadySpec } from '../schema';
+import type { JobMeta, JobState, ReadySpec } from '../schema';
 import { createFileOnce, writeFileAtomic } from '../store/atomicWrite';
 import { SAFE_READ_FLAGS, type JobPaths } from '../store/jobDir';
 import { readCurrentState } from '../store/stateFile';
 import { formatTimestamp, nowTimestamp } from '../time';
-import { LIVENESS_TICK_MS, waitForJob, type WaitOptions } from './jobWatch';
+import { LIVENESS_TICK_MS } from './jobWatch';
 import { killJob } from './kill';
 import { jobPorts } from './ports';
 
@@ -320,29 +320,4 @@ export async function observeReady(root: string, paths: JobPaths, meta: JobMeta,
   };
   const ready = await p.observe(st, spec.timeout_kill ? kill : undefined);
   return { ready, state: killed ? await readCurrentState(paths) : st };
-}
-
-/**
- * Waits until the job is ready, its ready timeout passes or it ends (or `opts`' deadline), woken
- * by the job directory's events (state, logs) and, for ports and URLs, by the probe's tick.
- * Returns the last look, whose state is the one after it (a --ready-timeout-kill look kills the job).
- */
-export async function waitUntilReady(
-  root: string,
-  paths: JobPaths,
-  meta: JobMeta,
-  spec: ReadySpec,
-  opts: Omit<WaitOptions, 'tickMs'> = {},
-): Promise<ReadyLook> {
-  const probe = new ReadyProbe(paths, spec);
-  let look: ReadyLook | undefined;
-  const { state, satisfied } = await waitForJob(
-    paths,
-    async (st) => {
-      look = await observeReady(root, paths, meta, st, probe);
-      return isTerminal(st.job.status) || readyDecided(look.ready);
-    },
-    { ...opts, tickMs: probe.pollMs },
-  );
-  return satisfied && look ? look : observeReady(root, paths, meta, state, probe);
 }

@@ -20,7 +20,8 @@ import { launchJob, type SupervisorRuntime } from '../supervisor/launch';
 import { monotonicMs, nowTimestamp } from '../time';
 import { waitForJob } from './jobWatch';
 import { observeAttention, type Attention } from './attention';
-import { hasReadyCondition, observeReady, readySpecOf, waitUntilReady, type ReadyFields, type ReadyState } from './ready';
+import { hasReadyCondition, observeReady, readySpecOf, type ReadyFields, type ReadyState } from './ready';
+import { waitForJobOrNeed } from './wait';
 import { autoGc, type AutoGcPolicy } from './gc';
 import { materializeJob, type CreateRequest, type MaterializedJob } from './create';
 import { ensureSingleton } from './singleton';
@@ -116,7 +117,8 @@ export async function observeInline(root: string, paths: JobPaths, meta: JobMeta
   const t0 = monotonicMs();
   const spec = readySpecOf(meta);
   if (opts.wait && opts.untilReady && spec) {
-    const { state, ready } = await waitUntilReady(root, paths, meta, spec, { timeoutMs: opts.forever ? undefined : opts.untilSec * 1000 });
+    const timeoutMs = opts.forever ? undefined : opts.untilSec * 1000;
+    const { state, ready } = await waitForJobOrNeed(root, paths, meta, { timeoutMs, untilReady: true });
     return { state, waitedMs: monotonicMs() - t0, ready, attention: await observeAttention(root, paths, meta, state) };
   }
   if (opts.wait) {

@@ -1,7 +1,7 @@
 /** `wait` (agent-exec-compat.md §4.6), and `wait --until-ready` (ours, ops/ready.ts). */
 import { promises as fs } from 'node:fs';
-import { isTerminal, type JobStatus } from '../schema';
-import { readMeta, resolveJob } from '../store/jobDir';
+import { isTerminal, type JobMeta, type JobStatus } from '../schema';
+import { readMeta, resolveJob, type JobPaths } from '../store/jobDir';
 import { attemptField } from './attempts';
 import { ATTENTION_PROBE_MS, observeAttention, watchesAttention, type Attention } from './attention';
 import { waitForJob, type WaitOptions } from './jobWatch';
@@ -35,21 +35,21 @@ const sizeOf = (file: string) =>
   );
 
 /**
- * `wait` (agent-exec-compat.md §4.6): returns when the job is terminal or `timeoutMs` has passed
- * (undefined = `--forever`). Event-driven (§10.4): wakes on the state change instead of
- * polling, and a job whose supervisor and workload are gone is reported `failed` rather than
- * waited on forever (§10.1). Ours: it also returns early when the job needs attention (a prompt
- * waiting for input, a stall: an agent must not wait its whole budget on them), and with
- * `untilReady` as soon as the job is ready.
+ * Waits for the job to end — or, with `untilReady`, to be ready (or its ready timeout to pass),
+ * or, with `attention`, to need someone (a prompt, a stall) — or for the deadline. Woken by the
+ * job directory's events (state, logs) and, for what makes none (ports, URLs, CPU time), by the
+ * probes' tick. The readiness returned is that of the last look, whose state is the one after
+ * it (a --ready-timeout-kill look kills the job). The one such loop of `wait` and `run --wait-ready`.
  */
-export async function waitJob(root: string, input: string, opts: WaitOptions & { untilReady?: boolean } = {}): Promise<WaitResult> {
-  const paths = await resolveJob(root, input);
-  const meta = await readMeta(paths).catch(() => undefined);
+export async function waitForJobOrNeed(
+  root: string,
+  paths: JobPaths,
+  meta: JobMeta | undefined,
+  opts: Omit<WaitOptions, 'tickMs'> & { untilReady?: boolean; attention?: boolean },
+): Promise<ReadyLook & { attention?: Attention }> {
   const spec = meta ? readySpecOf(meta) : undefined;
-  if (opts.untilReady && !spec) throw declaresNoReadiness(paths.id);
-  // One loop for what ends a wait early: readiness (asked for) and attention (always).
-  const probe = opts.untilReady && meta && spec ? new ReadyProbe(paths, spec) : undefined;
-  const attentive = meta !== undefined && watchesAttention(meta);
+  const probe = opts.untilReady && spec ? new ReadyProbe(paths, spec) : undefined;
+  const attentive = opts.attention === true && meta !== undefined && watchesAttention(meta);
   let look: ReadyLook | undefined;
   let attention: Attention | undefined;
   const tickMs = Math.min(probe?.pollMs ?? Infinity, attentive ? ATTENTION_PROBE_MS : Infinity);
@@ -63,8 +63,24 @@ export async function waitJob(root: string, input: string, opts: WaitOptions & {
     },
     { ...opts, ...(Number.isFinite(tickMs) ? { tickMs } : {}) },
   );
-  const { ready, state: st } =
-    satisfied && look ? look : meta ? await observeReady(root, paths, meta, state, probe) : { ready: undefined, state };
+  const last = satisfied && look ? look : meta ? await observeReady(root, paths, meta, state, probe) : { state };
+  return { ...last, attention };
+}
+
+/**
+ * `wait` (agent-exec-compat.md §4.6): returns when the job is terminal or `timeoutMs` has passed
+ * (undefined = `--forever`). Event-driven (§10.4): wakes on the state change instead of
+ * polling, and a job whose supervisor and workload are gone is reported `failed` rather than
+ * waited on forever (§10.1). Ours: it also returns early when the job needs attention (a prompt
+ * waiting for input, a stall: an agent must not wait its whole budget on them), and with
+ * `untilReady` as soon as the job is ready.
+ */
+export async function waitJob(root: string, input: string, opts: WaitOptions & { untilReady?: boolean } = {}): Promise<WaitResult> {
+  const paths = await resolveJob(root, input);
+  const meta = await readMeta(paths).catch(() => undefined);
+  const spec = meta ? readySpecOf(meta) : undefined;
+  if (opts.untilReady && !spec) throw declaresNoReadiness(paths.id);
+  const { state: st, ready, attention } = await waitForJobOrNeed(root, paths, meta, { ...opts, attention: true });
   const [out, err] = await Promise.all([sizeOf(paths.stdout), sizeOf(paths.stderr)]);
   return {
     job_id: paths.id,
