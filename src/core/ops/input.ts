@@ -6,9 +6,8 @@
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { JobError, invalidState } from '../errors';
-import { isProcessAlive } from '../process/proc';
 import { readMeta, resolveJob } from '../store/jobDir';
-import { readCurrentState } from '../store/stateFile';
+import { readCurrentState, supervisorAlive } from '../store/stateFile';
 
 export interface SendInputResult {
   job_id: string;
@@ -61,8 +60,7 @@ export async function sendInput(root: string, input: string, opts: { text?: stri
   }
   if (opts.eof) {
     await fs.writeFile(paths.inputEof, '', { mode: 0o600 });
-    const sup = st.supervisor_pid;
-    if (sup !== undefined && isProcessAlive(sup, st.supervisor_start_time)) process.kill(sup, 'SIGUSR1');
+    if (supervisorAlive(st)) process.kill(st.supervisor_pid!, 'SIGUSR1');
   }
   return { job_id: paths.id, bytes_written: written, eof: opts.eof === true };
 }

@@ -10,7 +10,7 @@ import { nowTimestamp } from '../time';
 import { loadRedactor, redactString } from '../redact';
 import { waitForJob } from './jobWatch';
 import { readMeta, readState, resolveJob, type JobPaths } from '../store/jobDir';
-import { updateState } from '../store/stateFile';
+import { supervisorAlive, updateState } from '../store/stateFile';
 import { ageSeconds } from '../process/identity';
 import { portsOf, type PortListener } from '../process/ports';
 import { isProcessAlive, readCommandLine } from '../process/proc';
@@ -62,8 +62,6 @@ export function subjectOf(st: JobState): KillSubject {
     ...(st.supervisor_pid !== undefined ? { spare: [st.supervisor_pid] } : {}),
   };
 }
-
-const supervisorAlive = (st: JobState) => st.supervisor_pid !== undefined && isProcessAlive(st.supervisor_pid, st.supervisor_start_time);
 
 const notStarted = (input: string) => invalidState(`job ${input} is in 'created' state and has not been started; cannot send signal`);
 

@@ -4,11 +4,10 @@
  * is kept (ops/attempts.ts); the job's state becomes the new attempt's.
  */
 import { invalidState } from '../errors';
-import { isProcessAlive } from '../process/proc';
-import { isTerminal, type JobState } from '../schema';
+import { isTerminal } from '../schema';
 import { readMeta, readState, resolveJob, type JobPaths } from '../store/jobDir';
 import { withJobLock } from '../store/lock';
-import { readCurrentState, updateStateLocked } from '../store/stateFile';
+import { readCurrentState, supervisorAlive, updateStateLocked } from '../store/stateFile';
 import { archiveCurrentAttempt } from './attempts';
 import { waitForJob } from './jobWatch';
 import { launchingState, type InlineResult, type LaunchContext } from './run';
@@ -17,8 +16,6 @@ import { keepsRuntimeEnv, launchPersisted, observeLaunched, type StartRequest } 
 
 /** How long a rerun waits for the finished attempt's supervisor to write its last records and exit. */
 const FINISHING_WAIT_MS = 5000;
-
-const supervisorAlive = (st: JobState) => st.supervisor_pid !== undefined && isProcessAlive(st.supervisor_pid, st.supervisor_start_time);
 
 /**
  * Archives the finished attempt and records the new one as launching, under the job lock (so a

@@ -58,6 +58,10 @@ export async function updateStateLocked(
   return ordered;
 }
 
+/** Whether the supervisor a record names is still that process (pid and start time). */
+export const supervisorAlive = (st: JobState): boolean =>
+  st.supervisor_pid !== undefined && isProcessAlive(st.supervisor_pid, st.supervisor_start_time);
+
 /**
  * Why a `running` record is a lie, or undefined when it is still true. With our records the
  * supervisor is identified by pid + start time; agent-exec's records only have the workload pid.
@@ -66,7 +70,7 @@ export function lostReason(st: JobState): string | undefined {
   if (st.job.status !== 'running') return undefined;
   const workloadAlive = st.pid !== undefined && isProcessAlive(st.pid, st.pid_start_time);
   if (st.supervisor_pid !== undefined) {
-    if (isProcessAlive(st.supervisor_pid, st.supervisor_start_time) || workloadAlive) return undefined;
+    if (supervisorAlive(st) || workloadAlive) return undefined;
     return `supervisor (pid ${st.supervisor_pid}) exited without recording the job's exit`;
   }
   if (st.pid === undefined || workloadAlive) return undefined;

@@ -14,7 +14,7 @@ import { rerunJob } from '../../core/ops/rerun';
 import { DEFAULT_OBSERVE, runJob, type InlineResult, type LaunchContext } from '../../core/ops/run';
 import { killJob, type KillResult } from '../../core/ops/kill';
 import { deleteJob, type DeleteResult } from '../../core/ops/delete';
-import { isTerminal, type JobMeta, type JobState, type ReadySpec } from '../../core/schema';
+import { isTerminal, type JobMeta, type JobState } from '../../core/schema';
 import type { ReadyRequest } from '../../agent/agentJob';
 import type { SupervisorRuntime } from '../../core/supervisor/launch';
 import { Disposable, Emitter, toDisposable, type Event } from '../lifecycle';
@@ -43,8 +43,6 @@ export interface RunInput {
   shellWrapper?: string[];
   /** `meta.owner`; default: the person in this window. */
   owner?: string;
-  /** How the job becomes ready. */
-  ready?: ReadySpec;
   /** An agent's readiness and singleton fields (src/agent/agentJob.ts readyRequest); `untilReady` observes until ready. */
   readiness?: ReadyRequest;
 }
@@ -151,7 +149,6 @@ export class JobService extends Disposable {
           progressEverySec: 0,
           owner: input.owner ?? 'human:vscode',
           ...(input.shellWrapper ? { shellWrapper: input.shellWrapper } : {}),
-          ...(input.ready ? { ready: input.ready } : {}),
           ...ready,
         },
         observe: untilReady
