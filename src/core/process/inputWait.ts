@@ -6,7 +6,7 @@
  * descriptor); where it cannot be read, /proc/<pid>/wchan says what the process sleeps in.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { hasProcFs, isProcessAlive } from './proc';
+import { hasProcFs } from './proc';
 
 /** System call numbers by architecture: read, and the calls a process sleeps in when it polls. */
 const SYSCALLS: Partial<Record<NodeJS.Architecture, { read: number[]; poll: number[] }>> = {
@@ -64,41 +64,4 @@ export function waitsOnPipe(pids: Iterable<number>, ino: number): boolean {
     if (READ_WCHAN.test(wchan) || POLL_WCHAN.test(wchan)) return true;
   }
   return false;
-}
-
-/**
- * A process and its descendants, from the kernel's child lists (/proc/<pid>/task/<tid>/children):
- * a few reads instead of a scan of every process (the probes run every second while watched).
- * Empty when `pid` is gone or is another process now (start time differs).
- */
-export function processTree(pid: number, startTime?: number): number[] {
-  if (!hasProcFs || !isProcessAlive(pid, startTime)) return [];
-  const out: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0 && out.length < MAX_TREE) {
-    const p = queue.shift()!;
-    out.push(p);
-    let tids: string[];
-    try {
-      tids = readdirSync(`/proc/${p}/task`);
-    } catch {
-      continue;
-    }
-    for (const tid of tids)
-      for (const c of (readText(`/proc/${p}/task/${tid}/children`) ?? '').split(' ')) if (/^\d+$/.test(c)) queue.push(Number(c));
-  }
-  return out;
-}
-const MAX_TREE = 4096;
-
-/** CPU time used by `pids` and their reaped children, in clock ticks (/proc/<pid>/stat fields 14–17). */
-export function cpuTicks(pids: Iterable<number>): number {
-  let total = 0;
-  for (const pid of pids) {
-    const text = readText(`/proc/${pid}/stat`);
-    if (!text) continue;
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    total += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-  }
-  return total;
 }

@@ -19,6 +19,8 @@ export interface ProcStat {
   /** One-letter state: R, S, D, Z (zombie), T, … */
   state: string;
   startTime: number;
+  /** CPU time used by the process and its reaped children, in clock ticks (fields 14–17). */
+  cpuTicks: number;
 }
 
 export const hasProcFs = process.platform === 'linux';
@@ -41,6 +43,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
     pgid: Number(rest[2]),
     sid: Number(rest[3]),
     startTime: Number(rest[19]),
+    cpuTicks: Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]),
   };
 }
 
@@ -110,4 +113,44 @@ export function findEnvTagged(jobId: string, among: Iterable<ProcStat> = listPro
     if (env.includes(needle) || env.subarray(0, atStart.length).equals(atStart)) found.push(p.pid);
   }
   return found;
+}
+
+const MAX_TREE = 4096;
+
+const readChildren = (pid: number, tid: string): string => {
+  try {
+    return readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1');
+  } catch {
+    return '';
+  }
+};
+
+/**
+ * A process and its descendants, from the kernel's child lists (/proc/<pid>/task/<tid>/children):
+ * a few reads instead of a scan of every process (the probes run every second while watched).
+ * Empty when `pid` is gone or is another process now (start time differs).
+ */
+export function processTree(pid: number, startTime?: number): number[] {
+  if (!hasProcFs || !isProcessAlive(pid, startTime)) return [];
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0 && out.length < MAX_TREE) {
+    const p = queue.shift()!;
+    out.push(p);
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) for (const c of readChildren(p, tid).split(' ')) if (/^\d+$/.test(c)) queue.push(Number(c));
+  }
+  return out;
+}
+
+/** CPU time used by `pids` and their reaped children, in clock ticks. */
+export function cpuTicks(pids: Iterable<number>): number {
+  let total = 0;
+  for (const pid of pids) total += readProcStat(pid)?.cpuTicks ?? 0;
+  return total;
 }
