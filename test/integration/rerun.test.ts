@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { firstDifference, listAttempts } from '../../src/core/ops/attempts';
 import { rerunJob } from '../../src/core/ops/rerun';
@@ -171,7 +171,25 @@ test(
     rmSync(path.join(s.root, masked.json.job_id, 'env.runtime.json'));
     const lost = await cli(s, ['rerun', masked.json.job_id]);
     assert.equal(lost.json.error.code, 'invalid_state');
-    assert.match(lost.json.error.message, /masked --env values that were not kept/);
+    assert.match(lost.json.error.message, /masked --env values that were not kept \(TOKEN\)/);
+    // A value masked from an env file is read from the file again: nothing is lost.
+    writeFileSync(path.join(s.cwd, 'app.env'), 'FILE_SECRET=from-file-42\n');
+    const fromFile = await cli(s, [
+      'run',
+      '--env-file',
+      'app.env',
+      '--mask',
+      'FILE_SECRET',
+      '--until',
+      '20',
+      '--',
+      'sh',
+      '-c',
+      'echo "$FILE_SECRET"',
+    ]);
+    const rerunFromFile = await cli(s, ['rerun', fromFile.json.job_id, '--until', '20']);
+    assert.equal(rerunFromFile.code, 0, rerunFromFile.stdout);
+    assert.equal(rerunFromFile.json.stdout, '***\n');
 
     // A job gc chose while finished but running again by removal time is kept.
     const again = await cli(s, ['rerun', first.json.job_id, '--no-wait']);

@@ -12,7 +12,7 @@ import { archiveCurrentAttempt } from './attempts';
 import { waitForJob } from './jobWatch';
 import { launchingState, type InlineResult, type LaunchContext } from './run';
 import { ensureSingleton } from './singleton';
-import { keepsRuntimeEnv, launchPersisted, observeLaunched, type StartRequest } from './start';
+import { lostMaskedEnv, launchPersisted, observeLaunched, type StartRequest } from './start';
 
 /** How long a rerun waits for the finished attempt's supervisor to write its last records and exit. */
 const FINISHING_WAIT_MS = 5000;
@@ -45,8 +45,11 @@ async function flipToNewAttempt(paths: JobPaths, input: string): Promise<number>
 export async function rerunJob(root: string, input: string, req: StartRequest, ctx: LaunchContext): Promise<InlineResult> {
   const paths = await resolveJob(root, input);
   const meta = await readMeta(paths);
-  if (!(await keepsRuntimeEnv(paths, meta)))
-    throw invalidState(`job ${paths.id} was started with masked --env values that were not kept; run it again with run`);
+  const lost = await lostMaskedEnv(paths, meta);
+  if (lost.length > 0)
+    throw invalidState(
+      `job ${paths.id} was started with masked --env values that were not kept (${lost.join(', ')}); run it again with run`,
+    );
   const launch = async () => {
     const attempt = await flipToNewAttempt(paths, input);
     return { paths, attempt, envVars: await launchPersisted(paths, meta, ctx) };

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../config';
 import { invalidState, JobError } from '../errors';
-import { maskEnvVars, RUNTIME_ENV_FILE, supervisorSpec } from '../jobSpec';
+import { maskEnvVars, RUNTIME_ENV_FILE, splitAssignment, supervisorSpec } from '../jobSpec';
 import { maskedValues, recordMaskedValues } from '../redact';
 import type { JobMeta } from '../schema';
 import { readMeta, resolveJob, type JobPaths } from '../store/jobDir';
@@ -37,7 +37,8 @@ export interface StartRequest {
  */
 async function runtimeEnvVars(paths: JobPaths, meta: JobMeta): Promise<string[]> {
   const text = await fs.readFile(path.join(paths.dir, RUNTIME_ENV_FILE), 'utf8').catch(() => undefined);
-  if (text === undefined) return meta.env_vars_runtime ?? (meta.env_vars ?? []).filter((v) => !(meta.mask ?? []).includes(v.split('=')[0]));
+  if (text === undefined)
+    return meta.env_vars_runtime ?? (meta.env_vars ?? []).filter((v) => !(meta.mask ?? []).includes(splitAssignment(v)[0]));
   const list = JSON.parse(text) as unknown;
   if (!Array.isArray(list) || !list.every((v) => typeof v === 'string')) {
     throw new JobError('internal_error', `${RUNTIME_ENV_FILE}: expected an array of strings`);
@@ -98,11 +99,13 @@ export async function observeLaunched(
   return inlineResult(paths, meta, seen.state, maskEnvVars(envVars, meta.mask ?? []), 0, seen.waitedMs, observe.maxBytes, seen);
 }
 
-/** Whether a rerun can give the job its masked --env values again (they are kept only in the private env file). */
-export async function keepsRuntimeEnv(paths: JobPaths, meta: JobMeta): Promise<boolean> {
-  if ((meta.mask ?? []).length === 0 || meta.env_vars_runtime !== undefined) return true;
-  return fs.access(path.join(paths.dir, RUNTIME_ENV_FILE)).then(
-    () => true,
-    () => false,
-  );
+/**
+ * The masked --env keys a launch could not give their values again (a job agent-exec ran keeps
+ * them nowhere): those recorded as --env entries that the real --env list lacks. Keys masked
+ * from env files are not among them (the files are read again).
+ */
+export async function lostMaskedEnv(paths: JobPaths, meta: JobMeta): Promise<string[]> {
+  const kept = new Set((await runtimeEnvVars(paths, meta)).map((v) => splitAssignment(v)[0]));
+  const masked = new Set(meta.mask ?? []);
+  return (meta.env_vars ?? []).map((v) => splitAssignment(v)[0]).filter((k) => masked.has(k) && !kept.has(k));
 }
