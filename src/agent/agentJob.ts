@@ -19,7 +19,7 @@
 import { JobError } from '../core/errors';
 import type { JobDefinition } from '../core/jobSpec';
 import { PORT_RANGE } from '../core/ops/ports';
-import { checkReadySpec, hasReadyCondition, readyPatternProblem } from '../core/ops/ready';
+import { checkReadySpec, hasReadyCondition, regexProblem } from '../core/ops/ready';
 import { singletonKeyProblem } from '../core/ops/singleton';
 import type { ReadySpec } from '../core/schema';
 import { readMeta, resolveJob } from '../core/store/jobDir';
@@ -242,7 +242,7 @@ export type AttentionRequest = Pick<JobDefinition, 'stdinPipe' | 'inputPrompt' |
 
 /** ATTENTION_INPUT's fields, checked (`invalid_request` naming the field), as the job definition takes them. */
 export function attentionRequest(input: InputOf<typeof ATTENTION_INPUT>): AttentionRequest {
-  const promptProblem = input.input_prompt !== undefined ? readyPatternProblem(input.input_prompt) : undefined;
+  const promptProblem = input.input_prompt !== undefined ? regexProblem(input.input_prompt) : undefined;
   if (promptProblem) throw new JobError('invalid_request', `invalid input_prompt: ${promptProblem}`);
   if (input.input_prompt !== undefined && !input.stdin_pipe)
     throw new JobError('invalid_request', 'input_prompt needs stdin_pipe: true (only a job with an input channel waits for input)');

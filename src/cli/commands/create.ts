@@ -6,7 +6,7 @@ import type { MatchStream, MatchType, ReadySpec } from '../../core/schema';
 import { dedupeTags, tagProblem } from '../../core/tags';
 import { UsageError, type Args, type FlagSpec } from '../args';
 import { parseDurationSeconds } from '../../core/duration';
-import { hasReadyCondition, READY_TIMEOUT_ALONE, readyPatternProblem, readyPortProblem, readyUrlProblem } from '../../core/ops/ready';
+import { hasReadyCondition, READY_TIMEOUT_ALONE, regexProblem, readyPortProblem, readyUrlProblem } from '../../core/ops/ready';
 import type { CliCommand, CliContext } from '../command';
 
 /** Definition-time flags shared by `run` and `create` (agent-exec-compat.md §4.1, §4.2). */
@@ -58,7 +58,7 @@ export const DEFINITION_FLAGS: readonly FlagSpec[] = [
     help: 'Ready when a process of the job listens on this port',
   },
   { name: 'ready-http', value: '<URL>', validate: readyUrlProblem, help: 'Ready when this URL answers with a status below 500' },
-  { name: 'ready-log', value: '<REGEX>', validate: readyPatternProblem, help: 'Ready when a line of stdout or stderr matches' },
+  { name: 'ready-log', value: '<REGEX>', validate: regexProblem, help: 'Ready when a line of stdout or stderr matches' },
   {
     name: 'ready-timeout',
     value: '<DURATION>',
@@ -72,7 +72,7 @@ export const DEFINITION_FLAGS: readonly FlagSpec[] = [
     conflicts: ['stdin', 'stdin-file'],
     help: 'Keep stdin open as a pipe fed by send-input (a prompt blocks instead of reading end-of-file)',
   },
-  { name: 'input-prompt', value: '<REGEX>', validate: readyPatternProblem, help: 'An output line matching this is a prompt (needs_input)' },
+  { name: 'input-prompt', value: '<REGEX>', validate: regexProblem, help: 'An output line matching this is a prompt (needs_input)' },
   { name: 'stall-after', value: '<DURATION>', validate: durationProblem, help: 'No output and no CPU time this long: attention "stalled"' },
   { name: 'stall-kill', help: 'Kill the job once it is stalled' },
 ];

@@ -63,7 +63,8 @@ export function readyUrlProblem(text: string): string | undefined {
   }
 }
 
-export function readyPatternProblem(pattern: string): string | undefined {
+/** What is wrong with a pattern a caller gives (`--ready-log`, `--input-prompt` and their agent fields). */
+export function regexProblem(pattern: string): string | undefined {
   try {
     new RegExp(pattern);
     return undefined;
@@ -77,7 +78,7 @@ export function checkReadySpec(spec: ReadySpec): ReadySpec {
   const problems: [string, string | undefined][] = [
     ['ready_port', spec.port !== undefined ? readyPortProblem(spec.port) : undefined],
     ['ready_http', spec.http !== undefined ? readyUrlProblem(spec.http) : undefined],
-    ['ready_log', spec.log !== undefined ? readyPatternProblem(spec.log) : undefined],
+    ['ready_log', spec.log !== undefined ? regexProblem(spec.log) : undefined],
     [
       'ready_timeout',
       spec.timeout_ms !== undefined && !(Number.isSafeInteger(spec.timeout_ms) && spec.timeout_ms > 0)
