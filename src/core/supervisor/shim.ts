@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { JobError } from '../errors';
 import { checkCwd } from '../jobSpec';
@@ -29,6 +30,18 @@ const SUPERVISOR_SWITCH = 'AGENT_EXEC_SUPERVISOR';
  */
 export function shimCanSupervise(spec: SupervisorSpec, env: NodeJS.ProcessEnv): boolean {
   return process.platform !== 'win32' && spec.progressEveryMs === 0 && env[SUPERVISOR_SWITCH] !== 'node';
+}
+
+/** setsid's syscall number by Node's `process.arch`, on Linux (perl-base has no syscall.ph). */
+const SETSID_SYSCALL: Partial<Record<NodeJS.Architecture, number>> = { x64: 112, arm64: 157, riscv64: 157, ia32: 66, arm: 66 };
+
+/**
+ * `<setsid nr>,<SIGCHLD>` for the shim on Linux, which then forks the workload with clone3 into
+ * its cgroup and calls setsid without loading POSIX; '' elsewhere (plain fork and POSIX::setsid).
+ */
+function linuxSyscalls(): string {
+  const setsid = SETSID_SYSCALL[process.arch];
+  return process.platform === 'linux' ? `${setsid ?? ''},${os.constants.signals.SIGCHLD}` : '';
 }
 
 /** The perl program: PATH lookup, as for any wrapper. */
@@ -109,6 +122,7 @@ export async function launchShim(
     runtime.script,
     outputMatch ? '1' : '0',
     spec.stdinPipe ? '1' : '0',
+    linuxSyscalls(),
   ];
   const a = await startShim(spec, runtime, env, args, timeoutMs);
   let recordError = '';
