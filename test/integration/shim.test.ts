@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { isProcessAlive } from '../../src/core/process/proc';
+import { isProcessAlive, readProcStat } from '../../src/core/process/proc';
+import { launchShim, linuxSyscalls } from '../../src/core/supervisor/shim';
+import { newJobId } from '../../src/core/store/jobId';
 import { runCli } from '../helpers/cli';
-import { readIf, readJson, scratch, until } from './runHelpers';
+import { needsWritableCgroup2 } from '../helpers/platform';
+import { readIf, readJson, scratch, SUPERVISOR, until } from './runHelpers';
 
 const posix = process.platform !== 'win32';
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'latin1');
@@ -173,3 +176,46 @@ test(
     );
   },
 );
+
+// Both ways the shim forks the workload: clone3 straight into the job's cgroup with setsid by
+// syscall number (Linux), and fork + setsid from POSIX + a write to cgroup.procs (elsewhere, or
+// where clone3 is refused). Either way the workload is its own session and group leader in its
+// job cgroup, and the shim stays outside it.
+for (const [how, syscalls] of [
+  ['clone3 into the cgroup', linuxSyscalls()],
+  ['fork, then cgroup.procs (the fallback)', ''],
+] as const) {
+  test(`shim: ${how}: the workload leads its own session and group, in its job cgroup`, { skip: needsWritableCgroup2() }, async (t) => {
+    const s = scratch(t);
+    const jobId = newJobId();
+    const dir = path.join(s.root, jobId);
+    mkdirSync(dir, { recursive: true });
+    s.killAtEnd.add(jobId);
+    const { pid, supervisorPid } = await launchShim(
+      {
+        jobId,
+        root: s.root,
+        argv: ['sleep', '30'],
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', AGENT_EXEC_JOB_ID: jobId },
+        cwd: s.cwd,
+        fullLog: path.join(dir, 'full.log'),
+        timeoutMs: 0,
+        killAfterMs: 0,
+        progressEveryMs: 0,
+        shellWrapper: ['sh', '-c'],
+        sinkEnv: {},
+        outputMatch: false,
+      },
+      { execPath: process.execPath, script: SUPERVISOR },
+      process.env,
+      15_000,
+      false,
+      syscalls,
+    );
+    const stat = readProcStat(pid);
+    assert.deepEqual([stat?.pgid, stat?.sid], [pid, pid]);
+    assert.match(readFileSync(`/proc/${pid}/cmdline`, 'latin1'), /^sleep\x0030\x00$/);
+    assert.match(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), new RegExp(`^0::.*/agent-exec/${jobId}$`, 'm'));
+    assert.doesNotMatch(readFileSync(`/proc/${supervisorPid}/cgroup`, 'utf8'), /agent-exec/);
+  });
+}

@@ -39,7 +39,7 @@ const SETSID_SYSCALL: Partial<Record<NodeJS.Architecture, number>> = { x64: 112,
  * `<setsid nr>,<SIGCHLD>` for the shim on Linux, which then forks the workload with clone3 into
  * its cgroup and calls setsid without loading POSIX; '' elsewhere (plain fork and POSIX::setsid).
  */
-function linuxSyscalls(): string {
+export function linuxSyscalls(): string {
   const setsid = SETSID_SYSCALL[process.arch];
   return process.platform === 'linux' ? `${setsid ?? ''},${os.constants.signals.SIGCHLD}` : '';
 }
@@ -105,6 +105,7 @@ export async function launchShim(
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
   outputMatch: boolean,
+  syscalls = linuxSyscalls(),
 ): Promise<LaunchResult> {
   const paths = jobPaths(spec.root, spec.jobId);
   await checkCwd(spec.cwd);
@@ -122,7 +123,7 @@ export async function launchShim(
     runtime.script,
     outputMatch ? '1' : '0',
     spec.stdinPipe ? '1' : '0',
-    linuxSyscalls(),
+    syscalls,
   ];
   const a = await startShim(spec, runtime, env, args, timeoutMs);
   let recordError = '';
