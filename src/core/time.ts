@@ -7,3 +7,6 @@ export const nowTimestamp = (): string => formatTimestamp(Date.now());
 
 /** Monotonic milliseconds, immune to wall-clock jumps. */
 export const monotonicMs = (): number => Number(process.hrtime.bigint() / 1_000_000n);
+
+/** Node's timers fire at once beyond this many ms (TimeoutOverflowWarning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;

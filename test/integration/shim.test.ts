@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isProcessAlive, readProcStat } from '../../src/core/process/proc';
 import { launchShim, linuxSyscalls } from '../../src/core/supervisor/shim';
@@ -214,8 +214,39 @@ for (const [how, syscalls] of [
     );
     const stat = readProcStat(pid);
     assert.deepEqual([stat?.pgid, stat?.sid], [pid, pid]);
-    assert.match(readFileSync(`/proc/${pid}/cmdline`, 'latin1'), /^sleep\x0030\x00$/);
+    assert.equal(readFileSync(`/proc/${pid}/cmdline`, 'latin1'), 'sleep\u000030\u0000');
     assert.match(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), new RegExp(`^0::.*/agent-exec/${jobId}$`, 'm'));
     assert.doesNotMatch(readFileSync(`/proc/${supervisorPid}/cgroup`, 'utf8'), /agent-exec/);
   });
 }
+
+test(
+  'shim: --progress-every runs under the shim; its `_progress` step refreshes updated_at and ends with the job',
+  { skip: !posix },
+  async (t) => {
+    const s = scratch(t);
+    const r = await runCli(['--root', s.root, 'run', '--no-wait', '--progress-every', '1', '--', 'sleep', '30'], {
+      cwd: s.cwd,
+      env: s.env,
+    });
+    const id = r.json.job_id;
+    s.killAtEnd.add(id);
+    const first = readJson(path.join(s.root, id, 'state.json'));
+    assert.match(cmdline(first.supervisor_pid), /^perl\0-e\0/);
+    const step = await until('the _progress step', () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .map(Number)
+        .find((p) => readProcStat(p)?.ppid === first.supervisor_pid && cmdline(p).includes('\0_progress\0')),
+    );
+    const later = await until('updated_at refreshed', () => {
+      const st = readJson(path.join(s.root, id, 'state.json'));
+      return st.updated_at > first.updated_at ? st : undefined;
+    });
+    assert.deepEqual([later.job.status, later.pid], ['running', first.pid]);
+    const k = await runCli(['--root', s.root, 'kill', id], { env: s.env });
+    assert.equal(k.json.state, 'killed');
+    await until('the _progress step gone with the job', () => !existsSync(`/proc/${step}`));
+    await until('shim gone', () => !isProcessAlive(first.supervisor_pid, first.supervisor_start_time));
+  },
+);

@@ -4,6 +4,8 @@
  *   emits `job.finished` to the job's sinks.
  * - `_follow --from <stdout>,<stderr>`: output matching from those log offsets until the shim
  *   closes this process's stdin (the job ended), then a last read.
+ * - `_progress --every <ms> --pid <workload>`: `--progress-every` (progress.ts) until the shim
+ *   closes this process's stdin.
  * Sinks get this process's environment, which is the caller's without the job's secrets.
  */
 import { promises as fs } from 'node:fs';
@@ -16,6 +18,7 @@ import { isValidIdInput } from '../store/jobId';
 import { updateState } from '../store/stateFile';
 import { LogFollower } from './logFollower';
 import { outputMatcher } from './outputMatch';
+import { startProgress } from './progress';
 
 /** `_finish`: 0 when the exit was recorded (by this step or before it). */
 async function finishJob(paths: JobPaths): Promise<number> {
@@ -41,22 +44,35 @@ async function finishJob(paths: JobPaths): Promise<number> {
   return 0;
 }
 
+/** Resolves when the shim closes this step's stdin: the job ended (or the shim died). */
+function shimClosed(input: NodeJS.ReadableStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    input
+      .on('end', resolve)
+      .on('error', () => resolve())
+      .resume();
+  });
+}
+
 /** `_follow`: output matching from the given offsets until stdin closes. */
 async function followJob(paths: JobPaths, from: { stdout: number; stderr: number }, until: NodeJS.ReadableStream): Promise<number> {
   const meta = await readMeta(paths);
   const sink = await fs.open('/dev/null', 'w');
   const follower = await LogFollower.start(paths, sink, outputMatcher(paths, meta, shellWrapperOf(meta), definedEnv(process.env)), from);
-  await new Promise<void>((resolve) => {
-    until
-      .on('end', resolve)
-      .on('error', () => resolve())
-      .resume();
-  });
+  await shimClosed(until);
   await follower.finish();
   return 0;
 }
 
-/** `_finish|_follow --job-id <id> --supervise-root <root> [--from <o>,<e>]`; exits the process when done. */
+/** `_progress`: refreshes the running record of workload `pid` every `everyMs` until stdin closes. */
+async function progressJob(paths: JobPaths, everyMs: number, pid: number, until: NodeJS.ReadableStream): Promise<number> {
+  const stop = startProgress(paths, everyMs, pid);
+  await shimClosed(until);
+  stop();
+  return 0;
+}
+
+/** `_finish|_follow|_progress --job-id <id> --supervise-root <root> [--from <o>,<e>] [--every <ms> --pid <pid>]`; exits the process when done. */
 export function runShimStep(argv: readonly string[], input: NodeJS.ReadableStream): void {
   const value = (flag: string) => {
     const i = argv.indexOf(flag);
@@ -68,7 +84,12 @@ export function runShimStep(argv: readonly string[], input: NodeJS.ReadableStrea
   process.on('unhandledRejection', () => undefined);
   const paths = jobPaths(root, jobId);
   const [o, e] = (value('--from') ?? '0,0').split(',').map(Number);
-  const step = argv[0] === '_follow' ? followJob(paths, { stdout: o || 0, stderr: e || 0 }, input) : finishJob(paths);
+  const step =
+    argv[0] === '_follow'
+      ? followJob(paths, { stdout: o || 0, stderr: e || 0 }, input)
+      : argv[0] === '_progress'
+        ? progressJob(paths, Number(value('--every')), Number(value('--pid')), input)
+        : finishJob(paths);
   step.then(
     (code) => process.exit(code),
     () => process.exit(1),

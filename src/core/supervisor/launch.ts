@@ -95,7 +95,7 @@ export async function launchSupervisor(
   delete env.AGENT_EXEC_JOB_ID;
   // The supervisor makes no TLS connections; loading an extra CA bundle doubles its start-up.
   delete env.NODE_EXTRA_CA_CERTS;
-  if (shimCanSupervise(spec, env)) {
+  if (shimCanSupervise(env)) {
     try {
       return await launchShim(spec, runtime, env, handshakeTimeoutMs, spec.outputMatch);
     } catch (err) {

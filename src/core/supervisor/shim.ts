@@ -24,12 +24,9 @@ import { SHIM_BOOT, SHIM_SCRIPT } from './shimScript';
 /** `AGENT_EXEC_SUPERVISOR=node` in the launcher's environment: every job gets a Node supervisor. */
 const SUPERVISOR_SWITCH = 'AGENT_EXEC_SUPERVISOR';
 
-/**
- * Whether the shim can supervise this job: POSIX, and no `--progress-every` (the shim does not
- * rewrite state.json while the job runs), unless the switch asks for the Node supervisor.
- */
-export function shimCanSupervise(spec: SupervisorSpec, env: NodeJS.ProcessEnv): boolean {
-  return process.platform !== 'win32' && spec.progressEveryMs === 0 && env[SUPERVISOR_SWITCH] !== 'node';
+/** Whether the shim can supervise jobs here: POSIX, unless the switch asks for the Node supervisor. */
+export function shimCanSupervise(env: NodeJS.ProcessEnv): boolean {
+  return process.platform !== 'win32' && env[SUPERVISOR_SWITCH] !== 'node';
 }
 
 /** setsid's syscall number by Node's `process.arch`, on Linux (perl-base has no syscall.ph). */
@@ -124,6 +121,7 @@ export async function launchShim(
     outputMatch ? '1' : '0',
     spec.stdinPipe ? '1' : '0',
     syscalls,
+    String(spec.progressEveryMs),
   ];
   const a = await startShim(spec, runtime, env, args, timeoutMs);
   let recordError = '';

@@ -11,7 +11,7 @@
  * and kill-after, builds full.log from the logs, records the exit in `exit.rec` and then runs
  * the short-lived Node step `_finish` (state.json, events, notification sinks). Output
  * matching, when configured (at launch or later by `notify set`), runs in a Node `_follow`
- * started on demand. It sleeps between log reads (20 ms after output, backing off to 1 s when
+ * started on demand; `--progress-every` in a Node `_progress` for the job's life. It sleeps between log reads (20 ms after output, backing off to 1 s when
  * the job is quiet) and wakes at once on the workload's exit (SIGCHLD).
  */
 /**
@@ -26,7 +26,7 @@ use strict;
 # No POSIX or Fcntl in this process: each costs more memory than the rest of the shim (the
 # forked child loads POSIX for setsid, then execs). Files are made 0600 through the umask.
 my $umask = umask 077;
-my (undef, undef, $id, undef, $root, $dir, $fullpath, $cwd, $stdinfile, $timeout_ms, $kill_after_ms, $cg, $node, $script, $match, $stdinpipe, $linux) = @ARGV;
+my (undef, undef, $id, undef, $root, $dir, $fullpath, $cwd, $stdinfile, $timeout_ms, $kill_after_ms, $cg, $node, $script, $match, $stdinpipe, $linux, $progress_ms) = @ARGV;
 # Linux only: the setsid syscall number and SIGCHLD, from the launcher (perl-base has no syscall.ph).
 my ($setsid_nr, $sigchld) = split /,/, $linux // '';
 # send-input --eof asks (by SIGUSR1) to close the input pipe: it must wake the loop, not end the shim.
@@ -120,6 +120,9 @@ sub spawn_node {
   close $r; push @children, $p;
   return $in;
 }
+
+# --progress-every: a Node step refreshes the running record until its stdin closes.
+my $progress = $progress_ms > 0 ? spawn_node('_progress', '--every', $progress_ms, '--pid', $pid) : undef;
 
 # Output matching: a Node follower, started when meta.json asks for it.
 my $follower;
@@ -228,6 +231,7 @@ for (;;) {
     my $fin = spawn_node('_finish');
     close $fin if $fin;
     close $follower if $follower;
+    close $progress if $progress;
     undef $kill_at if defined $kill_at && !anything_left();
   }
   my $now = mono_ms();

@@ -19,10 +19,11 @@ import { exitState } from '../store/exitRecord';
 import { LOG_FILE_MODE, jobPaths, readMeta, type JobPaths } from '../store/jobDir';
 import { isValidIdInput } from '../store/jobId';
 import { updateState } from '../store/stateFile';
-import { monotonicMs, nowTimestamp } from '../time';
+import { MAX_TIMER_MS, monotonicMs, nowTimestamp } from '../time';
 import { recordFailed, type Handshake, type SupervisorSpec } from './launch';
 import { LogFollower } from './logFollower';
 import { outputMatcher } from './outputMatch';
+import { startProgress } from './progress';
 
 const MAX_SPEC_BYTES = 16 * 1024 * 1024;
 
@@ -83,9 +84,6 @@ class Escalation {
     this.settle();
   }
 }
-
-/** Node's timers fire at once beyond this many ms (TimeoutOverflowWarning). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** setTimeout for any delay (an absurd `--timeout` must mean "much later", not "now"). */
 function setLongTimeout(fn: () => void, ms: number): { clear(): void } {
@@ -250,21 +248,13 @@ export async function supervise(jobId: string, root: string, input: NodeJS.Reada
           escalation.arm(spec.killAfterMs);
         }, spec.timeoutMs)
       : undefined;
-  // A period beyond the timer range would never come anyway.
-  const progress =
-    spec.progressEveryMs > 0 && spec.progressEveryMs <= MAX_TIMER_MS
-      ? setInterval(() => {
-          void updateState(paths, (cur) => (cur?.job.status === 'running' ? { ...cur, updated_at: nowTimestamp() } : undefined)).catch(
-            () => undefined,
-          );
-        }, spec.progressEveryMs)
-      : undefined;
+  const stopProgress = startProgress(paths, spec.progressEveryMs, pid);
 
   const { code, signal } = await workload.exited;
   const durationMs = monotonicMs() - spawnedAt;
   closeInput();
   timeout?.clear();
-  clearInterval(progress);
+  stopProgress();
   // As `_finish`: a record already terminal (a verified kill) stands, and a record of another
   // workload (a new attempt) is not this exit's to settle.
   const final = await updateState(paths, (cur) =>
