@@ -27,7 +27,9 @@ const node = {
 
 /** @type {esbuild.BuildOptions[]} */
 const builds = [
-  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: CLI_SHEBANG } },
+  // dist/cli.js starts dist/cli-main.js from a V8 code cache (src/cli/launcher.ts).
+  { ...node, entryPoints: { cli: 'src/cli/launcher.ts' }, outdir: 'dist', banner: { js: CLI_SHEBANG } },
+  { ...node, entryPoints: { 'cli-main': 'src/cli/main.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { supervisor: 'src/supervisor/main.ts' }, outdir: 'dist' },
   // Required at run time by `agent-exec mcp` only (src/cli/commands/mcp.ts).
   { ...node, entryPoints: { mcp: 'src/mcp/server.ts' }, outdir: 'dist' },
@@ -74,4 +76,8 @@ if (watch) {
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   if (existsSync('dist/cli.js')) chmodSync('dist/cli.js', 0o755);
+  // Code caches of the previous build (src/cli/launcher.ts names them by build): litter now.
+  if (testDirs.length === 0 && existsSync('dist')) {
+    for (const f of readdirSync('dist')) if (/^cli-main\.js\..*\.cache$/.test(f)) rmSync(path.join('dist', f), { force: true });
+  }
 }

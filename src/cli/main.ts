@@ -114,7 +114,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   }
 }
 
-if (require.main === module) {
+/** Runs the CLI as the program (dist/cli.js, launcher.ts, calls it): the exit code is main's. */
+export function runProgram(): void {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

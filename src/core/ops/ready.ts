@@ -7,8 +7,6 @@
  * supervisor, and the first observer records the verdict once in `ready.json`.
  */
 import { promises as fs } from 'node:fs';
-import { get as httpGet } from 'node:http';
-import { get as httpsGet } from 'node:https';
 import * as path from 'node:path';
 import { stripAnsi } from '../../shared/ansi';
 import { JobError } from '../errors';
@@ -24,6 +22,8 @@ import { formatTimestamp, nowTimestamp } from '../time';
 import { LIVENESS_TICK_MS } from './jobWatch';
 import { killJob } from './kill';
 import { jobPorts } from './ports';
+import type * as Http from 'node:http';
+import type * as Https from 'node:https';
 
 export type ReadyState = 'pending' | 'ready' | 'timed_out';
 
@@ -185,8 +185,12 @@ class LogScan {
  * not check it: dev servers use self-signed ones, and the probe only asks whether one answers.
  */
 function probeStatus(url: string): Promise<number | undefined> {
+  // Loaded here, by require: http and tls would cost every CLI call their start-up, and only URL
+  // probes need them (the CLI bundle runs from a code cache, where `import()` has no loader).
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { get } = url.startsWith('https:') ? (require('node:https') as typeof Https) : (require('node:http') as typeof Http);
+  /* eslint-enable @typescript-eslint/no-require-imports */
   return new Promise((resolve) => {
-    const get = url.startsWith('https:') ? httpsGet : httpGet;
     const signal = AbortSignal.timeout(HTTP_PROBE_TIMEOUT_MS);
     const req = get(url, { agent: false, rejectUnauthorized: false, signal }, (res) => {
       resolve(res.statusCode);
