@@ -25,11 +25,36 @@ const node = {
   loader: { '.md': 'text' },
 };
 
+/**
+ * `import bundle from 'cli-bundle:text'` in src/cli/launcher.ts: the CLI bundle (src/cli/main.ts)
+ * as a string, which the launcher compiles from a V8 code cache; dist/cli.js stays one file.
+ * @type {esbuild.Plugin}
+ */
+const embedCliBundle = {
+  name: 'embed-cli-bundle',
+  setup(build) {
+    build.onResolve({ filter: /^cli-bundle:text$/ }, () => ({ path: 'cli-bundle', namespace: 'cli-bundle' }));
+    build.onLoad({ filter: /.*/, namespace: 'cli-bundle' }, async () => {
+      const main = await esbuild.build({
+        ...node,
+        sourcemap: false,
+        entryPoints: ['src/cli/main.ts'],
+        outfile: 'dist/cli-main.js',
+        write: false,
+        metafile: true,
+      });
+      return {
+        contents: main.outputFiles[0].text,
+        loader: 'text',
+        watchFiles: Object.keys(main.metafile.inputs).map((f) => path.resolve(f)),
+      };
+    });
+  },
+};
+
 /** @type {esbuild.BuildOptions[]} */
 const builds = [
-  // dist/cli.js starts dist/cli-main.js from a V8 code cache (src/cli/launcher.ts).
-  { ...node, entryPoints: { cli: 'src/cli/launcher.ts' }, outdir: 'dist', banner: { js: CLI_SHEBANG } },
-  { ...node, entryPoints: { 'cli-main': 'src/cli/main.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { cli: 'src/cli/launcher.ts' }, outdir: 'dist', banner: { js: CLI_SHEBANG }, plugins: [embedCliBundle] },
   { ...node, entryPoints: { supervisor: 'src/supervisor/main.ts' }, outdir: 'dist' },
   // Required at run time by `agent-exec mcp` only (src/cli/commands/mcp.ts).
   { ...node, entryPoints: { mcp: 'src/mcp/server.ts' }, outdir: 'dist' },
@@ -78,6 +103,6 @@ if (watch) {
   if (existsSync('dist/cli.js')) chmodSync('dist/cli.js', 0o755);
   // Code caches of the previous build (src/cli/launcher.ts names them by build): litter now.
   if (testDirs.length === 0 && existsSync('dist')) {
-    for (const f of readdirSync('dist')) if (/^cli-main\.js\..*\.cache$/.test(f)) rmSync(path.join('dist', f), { force: true });
+    for (const f of readdirSync('dist')) if (/^cli\.js\..*\.cache$/.test(f)) rmSync(path.join('dist', f), { force: true });
   }
 }

@@ -1,3 +1,3 @@
 // Runs every core benchmark in sequence: `npm run bench`.
-const names = ['run-latency', 'kill', 'tail', 'list', 'ports', 'ready', 'memory', 'throughput'];
+const names = ['run-latency', 'launch', 'kill', 'tail', 'list', 'ports', 'ready', 'memory', 'throughput'];
 for (const name of names) await import(`./${name}.mjs`);

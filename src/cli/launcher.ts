@@ -1,22 +1,22 @@
 /**
- * `agent-exec` start-up (dist/cli.js): runs the CLI bundle (dist/cli-main.js) from a V8 code
- * cache kept beside it, so that a cold CLI does not compile 350 KB of JavaScript on every call
- * (about 8 ms of each `run`). The first call of a Node version that finds no cache, or one V8
+ * `agent-exec` start-up (dist/cli.js): runs the CLI bundle (src/cli/main.ts, embedded here as a
+ * string by esbuild.mjs, so that the CLI stays one file) from a V8 code cache kept beside this
+ * file, so that a cold CLI does not compile 350 KB of JavaScript on every call (about 8 ms of
+ * each `run`). The first call of a Node version that finds no cache, or one V8
  * rejects, writes it at exit (by rename: concurrent calls cannot tear it); a directory we may not
  * write to, or any other failure, just means a plain compile. The cache holds compiled code of
  * this bundle only: it is as trusted as the bundle beside it.
  */
 import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import * as path from 'node:path';
 import { Script } from 'node:vm';
+import bundle from 'cli-bundle:text';
 import type * as CliMain from './main';
 
-const bundle = path.join(__dirname, 'cli-main.js');
 // V8 checks a cache against its own version and flags, but against the source only by length:
-// the name carries the bundle's size and mtime, so a cache of another build is never read.
-const { size, mtimeMs } = statSync(bundle);
-const cacheFile = path.join(__dirname, `cli-main.js.${process.arch}-v8-${process.versions.v8}-${size}-${Math.trunc(mtimeMs)}.cache`);
+// the name carries this file's size and mtime, so a cache of another build is never read.
+const { size, mtimeMs } = statSync(__filename);
+const cacheFile = `${__filename}.${process.arch}-v8-${process.versions.v8}-${size}-${Math.trunc(mtimeMs)}.cache`;
 
 function readCache(): Buffer | undefined {
   try {
@@ -52,7 +52,7 @@ function writeCache(data: Buffer): void {
  */
 function compileBundle(): (...args: unknown[]) => void {
   const cached = readCache();
-  const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData: cached });
+  const script = new Script(Module.wrap(bundle), { filename: __filename, cachedData: cached });
   if (cached === undefined || script.cachedDataRejected) {
     // At exit, so that the cache also holds the functions this call compiled.
     process.once('exit', () => writeCache(script.createCachedData()));
@@ -60,7 +60,7 @@ function compileBundle(): (...args: unknown[]) => void {
   return script.runInThisContext() as (...args: unknown[]) => void;
 }
 
-const cli = new Module(bundle, module);
-cli.filename = bundle;
-compileBundle().call(cli.exports, cli.exports, createRequire(bundle), cli, bundle, __dirname);
+const cli = new Module(__filename, module);
+cli.filename = __filename;
+compileBundle().call(cli.exports, cli.exports, createRequire(__filename), cli, __filename, __dirname);
 (cli.exports as typeof CliMain).runProgram();

@@ -5,11 +5,11 @@ import { copyFileSync, readdirSync, readFileSync, statSync, utimesSync, writeFil
 import * as path from 'node:path';
 import { tempDir } from '../helpers/tempRoot';
 
-/** dist/cli.js and its bundle, copied into a folder of the test's own (the real dist/ keeps its cache). */
+/** dist/cli.js (one file: the launcher with the bundle in it), copied into a folder of the test's own (the real dist/ keeps its cache). */
 function copyOfCli(t: { after(fn: () => void): void }): string {
   const { dir, cleanup } = tempDir('ae-launcher-');
   t.after(cleanup);
-  for (const f of ['cli.js', 'cli-main.js']) copyFileSync(path.resolve('dist', f), path.join(dir, f));
+  copyFileSync(path.resolve('dist/cli.js'), path.join(dir, 'cli.js'));
   return dir;
 }
 
@@ -17,13 +17,13 @@ const version = (dir: string) =>
   spawnSync(process.execPath, [path.join(dir, 'cli.js'), '--version'], { encoding: 'utf8', timeout: 30_000 });
 const caches = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.cache'));
 
-test('the CLI writes its code cache beside the bundle once, then runs from it', (t) => {
+test('the CLI writes its code cache beside itself once, then runs from it', (t) => {
   const dir = copyOfCli(t);
   assert.deepEqual(caches(dir), []);
   const first = version(dir);
   assert.deepEqual([first.status, first.stdout, first.stderr], [0, 'agent-exec 0.2.3\n', '']);
   const [cache] = caches(dir);
-  assert.match(cache, /^cli-main\.js\..+\.cache$/);
+  assert.match(cache, /^cli\.js\..+\.cache$/);
   const made = statSync(path.join(dir, cache));
   const again = version(dir);
   assert.deepEqual([again.status, again.stdout], [0, 'agent-exec 0.2.3\n']);
@@ -46,9 +46,9 @@ test('a corrupt code cache is rejected and replaced; a cache of another build of
   assert.ok(!readFileSync(path.join(dir, cache)).equals(Buffer.alloc(good.length, 7)), 'the rejected cache was replaced');
 
   // Another build: a bundle of the same length (V8 checks a cache against the source by length only).
-  const bundle = path.join(dir, 'cli-main.js');
-  writeFileSync(bundle, readFileSync(bundle, 'utf8').replace('CLI_VERSION = "0.2.3"', 'CLI_VERSION = "9.9.9"'));
-  utimesSync(bundle, new Date(), new Date(Date.now() + 5000));
+  const cli = path.join(dir, 'cli.js');
+  writeFileSync(cli, readFileSync(cli, 'utf8').replace('CLI_VERSION = "0.2.3"', 'CLI_VERSION = "9.9.9"'));
+  utimesSync(cli, new Date(), new Date(Date.now() + 5000));
   const rebuilt = version(dir);
   assert.deepEqual([rebuilt.status, rebuilt.stdout], [0, 'agent-exec 9.9.9\n']);
   assert.equal(caches(dir).length, 2, 'the new build has a cache of its own');

@@ -1,0 +1,89 @@
+// In-process launch, as the extension, MCP and HTTP call it: core runJob (no wait) → returns
+// with the workload's pid in state.json, for both supervisor designs, against the floor of any
+// launcher in Node: spawning the same workload detached (until its 'spawn' event), in the same
+// run. Auto-GC after the launch is on, as in the extension. Goal (issue 12): ≤ 10 ms.
+import * as esbuild from 'esbuild';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { fmt, median, report, tempRoot } from './lib.mjs';
+
+const RUNS = Number(process.env.RUNS ?? 21);
+const { dir, cleanup } = tempRoot('ae-bench-launch-');
+const pids = [];
+try {
+  const mod = path.join(dir, 'run.mjs');
+  await esbuild.build({
+    entryPoints: ['src/core/ops/run.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: mod,
+    logLevel: 'warning',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+  const { runJob } = await import(pathToFileURL(mod).href);
+  const root = path.join(dir, 'jobs');
+  const definition = {
+    command: ['sleep', '30'],
+    env: [],
+    envFiles: [],
+    inheritEnv: true,
+    mask: [],
+    tags: [],
+    timeoutSec: 0,
+    killAfterSec: 0,
+    progressEverySec: 0,
+    owner: 'human:bench',
+  };
+  const launch = async (design) => {
+    const env = { ...process.env, AGENT_EXEC_SUPERVISOR: design };
+    const ctx = {
+      cwd: dir,
+      env,
+      runtime: { execPath: process.execPath, script: path.resolve('dist/supervisor.js'), env },
+      warn: () => undefined,
+    };
+    const t0 = performance.now();
+    const r = await runJob(root, { definition, observe: { wait: false, untilSec: 0, forever: false, maxBytes: 0 } }, ctx);
+    const ms = performance.now() - t0;
+    const st = JSON.parse(readFileSync(path.join(root, r.job_id, 'state.json'), 'utf8'));
+    if (!st.pid) throw new Error(`no workload pid on disk when runJob returned: ${JSON.stringify(st)}`);
+    pids.push(st.pid);
+    return ms;
+  };
+  const floor = () =>
+    new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+      child.on('error', reject);
+      child.on('spawn', () => {
+        pids.push(child.pid);
+        child.unref();
+        resolve(performance.now() - t0);
+      });
+    });
+  const base = [];
+  const shim = [];
+  const node = [];
+  for (let i = 0; i < RUNS; i++) {
+    base.push(await floor());
+    shim.push(await launch('shim'));
+    node.push(await launch('node'));
+  }
+  report('In-process launch (extension, MCP, HTTP): runJob → workload pid on disk', '≤ 10 ms', [
+    `floor, spawn('sleep') detached until 'spawn': ${fmt(median(base))}`,
+    `runJob, perl shim: ${fmt(median(shim))} = ${(median(shim) / median(base)).toFixed(1)}× the floor`,
+    `runJob, node supervisor: ${fmt(median(node))} = ${(median(node) / median(base)).toFixed(1)}× the floor  (medians of ${RUNS})`,
+  ]);
+} finally {
+  for (const pid of pids) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  cleanup();
+}
