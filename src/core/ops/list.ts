@@ -341,13 +341,44 @@ async function keepIndex(root: string, p: Pass, settling: readonly IndexEntry[])
     return;
   }
   const lines = p.held?.lines ?? readBodyLines(root, p.token);
-  const body = lines && parseAll(lines);
+  const merged = lines && mergeLines(lines, new Set(p.gone), settling);
   // Replaced meanwhile by another listing: its index stands.
-  if (!body) return;
-  const gone = new Set(p.gone);
-  const merged = new Set(settling.map((e) => e[0]));
-  const entries = [...body.filter((e) => !gone.has(e[0])), ...settling].sort((a, b) => compareSummaries(a[2], b[2]));
-  await saveIndex(root, { ...p, live: p.live.filter((n) => !merged.has(n)), gone: [] }, { entries });
+  if (!merged) return;
+  const taken = new Set(settling.map((e) => e[0]));
+  await saveIndex(root, { ...p, live: p.live.filter((n) => !taken.has(n)), gone: [] }, { lines: merged });
+}
+
+const byListOrder = (a: IndexEntry, b: IndexEntry): number => compareSummaries(a[2], b[2]);
+
+/**
+ * The body's lines without the gone ones and with `settling` in place. A few are put in place by
+ * binary search (a body of 100,000 lines is then parsed at a few dozen of them, not all); many at
+ * once (a first build) are sorted with the whole body. Undefined when a line is not an entry.
+ */
+function mergeLines(lines: readonly string[], gone: ReadonlySet<string>, settling: readonly IndexEntry[]): string[] | undefined {
+  const kept = gone.size > 0 ? lines.filter((l) => !gone.has(lineName(l) ?? '')) : lines;
+  const add = [...settling].sort(byListOrder);
+  if (add.length * 16 > kept.length) {
+    const body = parseAll(kept);
+    return body && [...body, ...add].sort(byListOrder).map((e) => JSON.stringify(e));
+  }
+  const out: string[] = [];
+  let from = 0;
+  for (const e of add) {
+    let lo = from;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const there = parseEntry(kept[mid]);
+      if (!there) return undefined;
+      if (byListOrder(there, e) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    while (from < lo) out.push(kept[from++]);
+    out.push(JSON.stringify(e));
+  }
+  while (from < kept.length) out.push(kept[from++]);
+  return out;
 }
 
 /** Whether a state filter can match a settled (finished) job at all. */

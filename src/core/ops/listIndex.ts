@@ -437,18 +437,13 @@ export interface IndexState {
   gone: readonly string[];
 }
 
-/** Records the index: a new body when `body` is given (sorted), a new names file, then the header. */
-export async function saveIndex(
-  root: string,
-  state: IndexState,
-  body: { token: string } | { entries: readonly IndexEntry[] },
-): Promise<void> {
+/** Records the index: a new body when `lines` are given (entries sorted as list sorts), a new names file, then the header. */
+export async function saveIndex(root: string, state: IndexState, body: { token: string } | { lines: readonly string[] }): Promise<void> {
   let token: string;
-  if ('entries' in body) {
+  if ('lines' in body) {
     token = randomBytes(8).toString('hex');
-    const lines = [token, ...body.entries.map((e) => JSON.stringify(e))];
     try {
-      await writeFileAtomic(path.join(root, LIST_INDEX_BODY_NAME), `${lines.join('\n')}\n`);
+      await writeFileAtomic(path.join(root, LIST_INDEX_BODY_NAME), `${[token, ...body.lines].join('\n')}\n`);
     } catch {
       return;
     }
