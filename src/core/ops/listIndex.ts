@@ -58,10 +58,11 @@ const VERSION = 3;
 /** A job directory unchanged for this long is settled enough to index. */
 const SETTLE_MS = 2000;
 /**
- * The longest timestamp tick of a file system with sub-second timestamps (a jiffy, ≤ 10 ms, with
- * a wide margin), and of one with whole seconds (FAT's mtime counts in 2 s steps).
+ * The longest timestamp tick of a file system with sub-second timestamps (Linux stamps files
+ * with the clock of the last timer tick: ≤ 10 ms at HZ=100; twice that), and of one with whole
+ * seconds (FAT's mtime counts in 2 s steps).
  */
-const FINE_TICK_MS = 100;
+const FINE_TICK_MS = 20;
 const COARSE_TICK_MS = 2000;
 /** Settled jobs kept live (re-read on each listing) before the body is rewritten to take them. */
 export const MERGE_AT = 32;

@@ -30,8 +30,8 @@ test('indexHolds: on timestamps alone (nlink 1), only names read a full tick aft
   // ext4 past ~65,000 subdirectories, btrfs: nlink is 1.
   const fine = { mtimeNs: 1_796_000_000_123_456_789n, ctimeNs: 1_796_000_000_123_456_789n, nlink: 1n };
   assert.equal(indexHolds(headerFor(fine, 5), fine), false, 'a change later in the same tick would not show');
-  assert.equal(indexHolds(headerFor(fine, 150), fine), true);
-  assert.equal(indexHolds(headerFor(fine, 150), { ...fine, ctimeNs: fine.ctimeNs + 1n }), false);
+  assert.equal(indexHolds(headerFor(fine, 25), fine), true);
+  assert.equal(indexHolds(headerFor(fine, 25), { ...fine, ctimeNs: fine.ctimeNs + 1n }), false);
   // Whole-second timestamps (FAT counts mtime in 2 s steps, ext3 and HFS+ in seconds).
   const coarse = { mtimeNs: 1_796_000_000_000_000_000n, ctimeNs: 1_796_000_000_000_000_000n, nlink: 1n };
   assert.equal(indexHolds(headerFor(coarse, 1500), coarse), false);
