@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { listJobs } from '../../src/core/ops/list';
-import { MERGE_AT } from '../../src/core/ops/listIndex';
+import { indexBeforeNewDir, indexNewDir, MERGE_AT } from '../../src/core/ops/listIndex';
 import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
 import { tempStore } from '../helpers/tempRoot';
@@ -249,6 +250,36 @@ test('list index: jobs that settle are put in place in a large body, which keeps
   assert.deepEqual(listed, [newest, ...kept.slice(0, 10), middle, ...kept.slice(10)]);
   assert.deepEqual(bodyNames(root), listed);
   assert.deepEqual(header(root).live, []);
+});
+
+test('list index: jobs our create took in that joined the body are not taken in again when the root is read again', async (t) => {
+  const { root, cwd } = tempStore(t);
+  settle(path.join(root, writeFakeJob(root, { cwd, ageSeconds: 200 })));
+  await listJobs(root, { cwd });
+  await listJobs(root, { cwd });
+  // Made as create makes them (ops/create.ts), then finished and settled.
+  const made = Array.from({ length: MERGE_AT }, (_, i) => {
+    const id = randomBytes(16).toString('hex');
+    const before = indexBeforeNewDir(root);
+    mkdirSync(path.join(root, id));
+    indexNewDir(root, id, before);
+    writeFakeJob(root, { id, cwd, ageSeconds: 100 + i });
+    settle(path.join(root, id));
+    return id;
+  });
+  assert.deepEqual(header(root).created, made);
+  await listJobs(root, { cwd, limit: 0 });
+  assert.ok(
+    made.every((id) => bodyNames(root).includes(id)),
+    'settled into the body',
+  );
+  // Written behind its back: the root's names are read again.
+  const behind = writeFakeJob(root, { cwd, ageSeconds: 5 });
+  const listed = (await listJobs(root, { cwd, limit: 0 })).jobs.map((j) => j.job_id);
+  assert.equal(listed.length, MERGE_AT + 2);
+  assert.equal(new Set(listed).size, listed.length, 'no job listed twice');
+  assert.deepEqual(header(root).live, [behind]);
+  assert.deepEqual(header(root).created, []);
 });
 
 test('list index: a job we created and then removed is not counted as skipped', async (t) => {

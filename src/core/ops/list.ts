@@ -264,25 +264,30 @@ function openIndex(root: string, stamp: RootStamp, verifyAll: boolean): Pass {
   const readAtMs = Date.now();
   const names = readRootNames(root);
   // Unreadable: listed as empty, and nothing is recorded.
-  if (!names) return { stamp, readAtMs, dirs: 0, names: [], live: [], gone: [], token: '', settled: new HeldBody([]), rescanned: false };
+  if (!names)
+    return { stamp, readAtMs, dirs: 0, names: [], live: [], created: [], gone: [], token: '', settled: new HeldBody([]), rescanned: false };
   const known = header && readNames(root, header.names);
   if (header && known) {
     const { added, removed } = diffNames(known, names);
+    // What our create took in is known too (live, or in the body since), unless it is gone again.
+    const isCreated = new Set(header.created);
+    const createdGone = header.created.filter((n) => !isDir(path.join(root, n)));
     const wasLive = new Set(header.live);
-    const newDirs = added.filter((n) => !wasLive.has(n) && isDir(path.join(root, n)));
-    const vanished = new Set(removed);
-    const gone = [...header.gone, ...removed.filter((n) => !wasLive.has(n))];
+    const newDirs = added.filter((n) => !wasLive.has(n) && !isCreated.has(n) && isDir(path.join(root, n)));
+    const vanished = new Set([...removed, ...createdGone]);
+    const gone = [...header.gone, ...[...vanished].filter((n) => !wasLive.has(n))];
     const reader = new BodyReader(root, header.body, new Set(gone));
     if (!reader.corrupt) {
       const isNew = new Set(newDirs);
-      const notDirs = new Set(added.filter((n) => !wasLive.has(n) && !isNew.has(n)));
+      const notDirs = new Set(added.filter((n) => !wasLive.has(n) && !isCreated.has(n) && !isNew.has(n)));
       const dirNames = notDirs.size > 0 ? names.filter((n) => !notDirs.has(n)) : names;
       return {
         stamp,
         readAtMs,
         dirs: dirNames.length,
-        names: newDirs.length > 0 || removed.length > 0 ? dirNames : header.names,
+        names: newDirs.length > 0 || vanished.size > 0 || isCreated.size > 0 ? dirNames : header.names,
         live: [...header.live.filter((n) => !vanished.has(n)), ...newDirs],
+        created: [],
         gone,
         token: header.body,
         settled: reader,
@@ -313,6 +318,7 @@ function openIndex(root: string, stamp: RootStamp, verifyAll: boolean): Pass {
     dirs: lines.length + live.length,
     names: names.filter((n) => indexed.has(n) || isLive.has(n)),
     live,
+    created: [],
     gone: [],
     token,
     settled: held,
@@ -327,6 +333,7 @@ const indexState = (h: IndexHeader, stamp: RootStamp) => ({
   dirs: h.dirs,
   names: h.names,
   live: h.live,
+  created: h.created,
   gone: h.gone,
 });
 

@@ -9,8 +9,8 @@
  *   root's mtime): the root's mtime, ctime and number of directories when it was made, when
  *   the root's names were last read, the body's token, the "live" names (every other
  *   directory: running, created, unreadable, recently finished), which are read from disk on
- *   every listing, and the "gone" names (body entries whose directory was removed since the
- *   body was written; skipped).
+ *   every listing, the names our create took in since the names file was written, and the
+ *   "gone" names (body entries whose directory was removed since the body was written; skipped).
  * - `.list-index.names`: the root's directory names as last read, in the order the file system
  *   gave them; the header holds its SHA-1 (it is written in place too, so a torn or foreign file
  *   does not match and is not used).
@@ -99,6 +99,8 @@ export interface IndexHeader {
   /** SHA-1 of the names file. */
   names: string;
   live: string[];
+  /** Live names our create took in since the names file was written (not in it). */
+  created: string[];
   gone: string[];
 }
 
@@ -317,6 +319,8 @@ export function readHeader(root: string): IndexHeader | undefined {
       typeof h.names === 'string' &&
       Array.isArray(h.live) &&
       h.live.every(isDirName) &&
+      Array.isArray(h.created) &&
+      h.created.every(isDirName) &&
       Array.isArray(h.gone) &&
       h.gone.every(isDirName);
     return ok ? h : undefined;
@@ -435,6 +439,7 @@ export interface IndexState {
   /** The names file's SHA-1 when it stands, else the names to write into it. */
   names: string | readonly string[];
   live: readonly string[];
+  created: readonly string[];
   gone: readonly string[];
 }
 
@@ -469,6 +474,7 @@ export async function saveIndex(root: string, state: IndexState, body: { token: 
     body: token,
     names,
     live: [...state.live],
+    created: [...state.created],
     gone: [...state.gone],
   });
 }
@@ -500,6 +506,7 @@ export function indexNewDir(root: string, name: string, before: IndexBefore | un
     root_ctime_ns: String(now.ctimeNs),
     dirs: before.header.dirs + 1,
     live: [...before.header.live, name],
+    created: [...before.header.created, name],
   });
 }
 

@@ -15,6 +15,7 @@ function headerFor(stamp: RootStamp, readAfterMs: number, dirs = 70_000): IndexH
     body: 'token',
     names: 'sum',
     live: [],
+    created: [],
     gone: [],
   };
 }
