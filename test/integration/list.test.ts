@@ -235,14 +235,15 @@ test('list index: directories added and removed behind its back are walked in fr
 
 test('list index: jobs that settle are put in place in a large body, which keeps list order', async (t) => {
   const { root, cwd } = tempStore(t);
-  const jobs = Array.from({ length: 64 }, (_, i) => writeFakeJob(root, { cwd, ageSeconds: 100 + i }));
+  // 10 s apart: timestamps have whole seconds, and the clock moves while they are written.
+  const jobs = Array.from({ length: 64 }, (_, i) => writeFakeJob(root, { cwd, ageSeconds: 100 + 10 * i }));
   for (const d of jobs) settle(path.join(root, d));
   await listJobs(root, { cwd, limit: 0 });
   assert.deepEqual(bodyNames(root), jobs);
   // MERGE_AT entries gone make the body be rewritten; two settled jobs are put in place then.
   const removed = jobs.filter((_, i) => i % 2 === 0);
   for (const d of removed) rmSync(path.join(root, d), { recursive: true });
-  const middle = writeFakeJob(root, { cwd, ageSeconds: 120 });
+  const middle = writeFakeJob(root, { cwd, ageSeconds: 305 });
   const newest = writeFakeJob(root, { cwd, ageSeconds: 50 });
   for (const d of [middle, newest]) settle(path.join(root, d));
   const listed = (await listJobs(root, { cwd, limit: 0 })).jobs.map((j) => j.job_id);
