@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -181,12 +181,18 @@ test('list index: settled jobs are indexed in list order, live ones read from di
   assert.ok(header(root).live.includes(added), 'a new job is live until it settles');
 });
 
+/** A store of settled finished jobs of these ages (seconds), indexed. */
+async function indexedStore(t: TestContext, ages: number[]) {
+  const store = tempStore(t);
+  const jobs = ages.map((age) => writeFakeJob(store.root, { cwd: store.cwd, ageSeconds: age }));
+  for (const d of jobs) settle(path.join(store.root, d));
+  await listJobs(store.root, { cwd: store.cwd });
+  await listJobs(store.root, { cwd: store.cwd });
+  return { ...store, jobs };
+}
+
 test('list index: directories added and removed behind its back are walked in from the names file, the body is not rewritten', async (t) => {
-  const { root, cwd } = tempStore(t);
-  const jobs = [40, 30, 20].map((age) => writeFakeJob(root, { cwd, ageSeconds: age }));
-  for (const d of jobs) settle(path.join(root, d));
-  await listJobs(root, { cwd });
-  await listJobs(root, { cwd });
+  const { root, cwd, jobs } = await indexedStore(t, [40, 30, 20]);
   const before = header(root);
   const bodyFile = path.join(root, '.list-index.body');
   const bodyIno = statSync(bodyFile).ino;
@@ -328,11 +334,7 @@ test('list index: a job we create joins the index at once; the next listing does
 });
 
 test('list index: a listing reads the body only as far as its page', async (t) => {
-  const { root, cwd } = tempStore(t);
-  const jobs = [10, 20, 30].map((age) => writeFakeJob(root, { cwd, ageSeconds: age }));
-  for (const d of jobs) settle(path.join(root, d));
-  await listJobs(root, { cwd });
-  await listJobs(root, { cwd });
+  const { root, cwd, jobs } = await indexedStore(t, [10, 20, 30]);
   const token = header(root).body;
   // Garbage after the second entry: a one-job page (and one more entry for `truncated`) never
   // reaches it, and the index stands.
