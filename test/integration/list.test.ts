@@ -1,9 +1,11 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { listJobs } from '../../src/core/ops/list';
+import { indexBeforeNewDir, indexNewDir, MERGE_AT } from '../../src/core/ops/listIndex';
 import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
 import { tempStore } from '../helpers/tempRoot';
@@ -150,7 +152,7 @@ test('list index: settled jobs are indexed in list order, live ones read from di
   await listJobs(root, { cwd });
   assert.deepEqual(bodyNames(root), [newer, older], 'finished jobs, sorted as list sorts');
   assert.deepEqual(header(root).live, [running], 'running jobs are never indexed');
-  for (const f of ['.list-index', '.list-index.body']) assert.equal(statSync(path.join(root, f)).mode & 0o777, 0o600);
+  for (const f of ['.list-index', '.list-index.body', '.list-index.names']) assert.equal(statSync(path.join(root, f)).mode & 0o777, 0o600);
 
   // Proof that the index is used: an in-place edit that keeps the directory's mtime is not seen.
   const metaFile = path.join(root, older, 'meta.json');
@@ -175,8 +177,132 @@ test('list index: settled jobs are indexed in list order, live ones read from di
     (await listJobs(root, { cwd })).jobs.map((j) => j.job_id),
     [running, added, older],
   );
-  assert.deepEqual(bodyNames(root), [older], 'entries of deleted jobs are dropped');
+  assert.deepEqual(header(root).gone, [newer], 'entries of deleted jobs are skipped');
   assert.ok(header(root).live.includes(added), 'a new job is live until it settles');
+});
+
+/** A store of settled finished jobs of these ages (seconds), indexed. */
+async function indexedStore(t: TestContext, ages: number[]) {
+  const store = tempStore(t);
+  const jobs = ages.map((age) => writeFakeJob(store.root, { cwd: store.cwd, ageSeconds: age }));
+  for (const d of jobs) settle(path.join(store.root, d));
+  await listJobs(store.root, { cwd: store.cwd });
+  await listJobs(store.root, { cwd: store.cwd });
+  return { ...store, jobs };
+}
+
+test('list index: directories added and removed behind its back are walked in from the names file, the body is not rewritten', async (t) => {
+  const { root, cwd, jobs } = await indexedStore(t, [40, 30, 20]);
+  const before = header(root);
+  const bodyFile = path.join(root, '.list-index.body');
+  const bodyIno = statSync(bodyFile).ino;
+  // As agent-exec 0.2.3 writes them: a new job directory, a deleted one (gc, delete, rm -r).
+  const added = writeFakeJob(root, { cwd, ageSeconds: 10 });
+  rmSync(path.join(root, jobs[1]), { recursive: true });
+  assert.deepEqual(
+    (await listJobs(root, { cwd })).jobs.map((j) => j.job_id),
+    [added, jobs[2], jobs[0]],
+  );
+  const after = header(root);
+  assert.equal(after.body, before.body);
+  assert.equal(statSync(bodyFile).ino, bodyIno, 'the body file was not rewritten');
+  assert.deepEqual(after.gone, [jobs[1]]);
+  assert.deepEqual(after.live, [added]);
+  assert.equal(after.dirs, 3);
+  assert.notEqual(after.names, before.names);
+  assert.deepEqual(readFileSync(path.join(root, '.list-index.names'), 'utf8').split('\0').sort(), [added, jobs[0], jobs[2]].sort());
+
+  // A names file that is not the one the header describes (torn, edited): rebuilt from the root.
+  writeFileSync(path.join(root, '.list-index.names'), `${jobs[0]}\0${jobs[1]}`);
+  const third = writeFakeJob(root, { cwd, ageSeconds: 5 });
+  assert.deepEqual(
+    (await listJobs(root, { cwd })).jobs.map((j) => j.job_id),
+    [third, added, jobs[2], jobs[0]],
+  );
+  assert.deepEqual(header(root).gone, []);
+  assert.deepEqual(bodyNames(root), [jobs[2], jobs[0]]);
+
+  // Gone entries leave the body once there are MERGE_AT of them.
+  const many = Array.from({ length: MERGE_AT }, (_, i) => writeFakeJob(root, { cwd, ageSeconds: 100 + i }));
+  for (const d of many) settle(path.join(root, d));
+  settle(path.join(root, added));
+  settle(path.join(root, third));
+  await listJobs(root, { cwd, limit: 0 });
+  await listJobs(root, { cwd, limit: 0 });
+  assert.equal(bodyNames(root).length, MERGE_AT + 4);
+  for (const d of many) rmSync(path.join(root, d), { recursive: true });
+  assert.deepEqual(
+    (await listJobs(root, { cwd, limit: 0 })).jobs.map((j) => j.job_id),
+    [third, added, jobs[2], jobs[0]],
+  );
+  assert.deepEqual(header(root).gone, []);
+  assert.deepEqual(bodyNames(root), [third, added, jobs[2], jobs[0]]);
+});
+
+test('list index: jobs that settle are put in place in a large body, which keeps list order', async (t) => {
+  const { root, cwd } = tempStore(t);
+  // 10 s apart: timestamps have whole seconds, and the clock moves while they are written.
+  const jobs = Array.from({ length: 64 }, (_, i) => writeFakeJob(root, { cwd, ageSeconds: 100 + 10 * i }));
+  for (const d of jobs) settle(path.join(root, d));
+  await listJobs(root, { cwd, limit: 0 });
+  assert.deepEqual(bodyNames(root), jobs);
+  // MERGE_AT entries gone make the body be rewritten; two settled jobs are put in place then.
+  const removed = jobs.filter((_, i) => i % 2 === 0);
+  for (const d of removed) rmSync(path.join(root, d), { recursive: true });
+  const middle = writeFakeJob(root, { cwd, ageSeconds: 305 });
+  const newest = writeFakeJob(root, { cwd, ageSeconds: 50 });
+  for (const d of [middle, newest]) settle(path.join(root, d));
+  const listed = (await listJobs(root, { cwd, limit: 0 })).jobs.map((j) => j.job_id);
+  const kept = jobs.filter((_, i) => i % 2 === 1);
+  assert.deepEqual(listed, [newest, ...kept.slice(0, 10), middle, ...kept.slice(10)]);
+  assert.deepEqual(bodyNames(root), listed);
+  assert.deepEqual(header(root).live, []);
+});
+
+test('list index: jobs our create took in that joined the body are not taken in again when the root is read again', async (t) => {
+  const { root, cwd } = tempStore(t);
+  settle(path.join(root, writeFakeJob(root, { cwd, ageSeconds: 200 })));
+  await listJobs(root, { cwd });
+  await listJobs(root, { cwd });
+  // Made as create makes them (ops/create.ts), then finished and settled.
+  const made = Array.from({ length: MERGE_AT }, (_, i) => {
+    const id = randomBytes(16).toString('hex');
+    const before = indexBeforeNewDir(root);
+    mkdirSync(path.join(root, id));
+    indexNewDir(root, id, before);
+    writeFakeJob(root, { id, cwd, ageSeconds: 100 + i });
+    settle(path.join(root, id));
+    return id;
+  });
+  assert.deepEqual(header(root).created, made);
+  await listJobs(root, { cwd, limit: 0 });
+  assert.ok(
+    made.every((id) => bodyNames(root).includes(id)),
+    'settled into the body',
+  );
+  // Written behind its back: the root's names are read again.
+  const behind = writeFakeJob(root, { cwd, ageSeconds: 5 });
+  const listed = (await listJobs(root, { cwd, limit: 0 })).jobs.map((j) => j.job_id);
+  assert.equal(listed.length, MERGE_AT + 2);
+  assert.equal(new Set(listed).size, listed.length, 'no job listed twice');
+  assert.deepEqual(header(root).live, [behind]);
+  assert.deepEqual(header(root).created, []);
+});
+
+test('list index: a job we created and then removed is not counted as skipped', async (t) => {
+  const { root, cwd } = tempStore(t);
+  const old = writeFakeJob(root, { cwd, ageSeconds: 10 });
+  settle(path.join(root, old));
+  await runCli(['--root', root, 'create', '--', 'true'], { cwd });
+  await listJobs(root, { cwd });
+  await listJobs(root, { cwd });
+  const id = (await runCli(['--root', root, 'create', '--', 'true'], { cwd })).json.job_id;
+  assert.ok(header(root).live.includes(id), 'taken into the live names by create');
+  rmSync(path.join(root, id), { recursive: true });
+  const r = await listJobs(root, { cwd });
+  assert.equal(r.skipped, 0);
+  assert.ok(!r.jobs.some((j) => j.job_id === id));
+  assert.ok(!header(root).live.includes(id));
 });
 
 test('list index: a job we create joins the index at once; the next listing does not read the root again', async (t) => {
@@ -208,11 +334,7 @@ test('list index: a job we create joins the index at once; the next listing does
 });
 
 test('list index: a listing reads the body only as far as its page', async (t) => {
-  const { root, cwd } = tempStore(t);
-  const jobs = [10, 20, 30].map((age) => writeFakeJob(root, { cwd, ageSeconds: age }));
-  for (const d of jobs) settle(path.join(root, d));
-  await listJobs(root, { cwd });
-  await listJobs(root, { cwd });
+  const { root, cwd, jobs } = await indexedStore(t, [10, 20, 30]);
   const token = header(root).body;
   // Garbage after the second entry: a one-job page (and one more entry for `truncated`) never
   // reaches it, and the index stands.

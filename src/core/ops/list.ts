@@ -8,7 +8,7 @@
  * `ready` state and, when they are watched for it, their `attention`; a listing without such
  * jobs reads no more of them. A job of the page that was rerun adds its `attempts` count.
  */
-import { lstatSync, readdirSync, realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { socketsOnce, type PortListener } from '../process/ports';
 import { listProcesses } from '../process/proc';
@@ -19,6 +19,7 @@ import { readCurrentState } from '../store/stateFile';
 import { tagMatches } from '../../shared/tags';
 import {
   BodyReader,
+  diffNames,
   dirMtime,
   HeldBody,
   indexHolds,
@@ -28,11 +29,15 @@ import {
   parseEntry,
   readBodyLines,
   readHeader,
+  readNames,
+  readRootNames,
   rootStamp,
   saveIndex,
   settledNow,
   type EntrySource,
   type IndexEntry,
+  type IndexHeader,
+  type IndexState,
   type RootStamp,
   type Summary,
 } from './listIndex';
@@ -229,15 +234,13 @@ async function checked(root: string, e: IndexEntry): Promise<Summary> {
   return now;
 }
 
-interface Pass {
-  stamp: RootStamp;
-  /** Directories in the root. */
-  dirs: number;
-  /** Names read from disk on this pass. */
+interface Pass extends IndexState {
+  /** The names file's SHA-1 while it still stands, else the names to write into it. */
+  names: string | string[];
   live: string[];
   /** The body's token while the body file is still right for this pass; undefined = rewrite it. */
   token: string | undefined;
-  /** Settled entries: streamed from the body file, or held (after the root's names were read). */
+  /** Settled entries: streamed from the body file, or held (after a rebuild from the root's names). */
   settled: EntrySource;
   held?: HeldBody;
   /** Whether the header must be written (it did not hold). */
@@ -245,24 +248,55 @@ interface Pass {
 }
 
 /**
- * The index as it stands, or rebuilt from the root's names when someone added or removed a
- * directory (or there is none): the body's lines of directories still there are kept (after a
+ * The index as it stands; when someone added or removed a directory, the root's names walked
+ * beside the names file (new directories become live, vanished ones leave the live names or are
+ * marked gone in the body); without a usable names file or body (or after a misplacement),
+ * rebuilt from the root's names: the body's lines of directories still there are kept (after a
  * misplacement, only valid ones whose directory is unchanged), every other directory is live.
  */
-async function openIndex(root: string, stamp: RootStamp, verifyAll: boolean): Promise<Pass> {
-  const header = readHeader(root);
-  if (header && !verifyAll && indexHolds(header, stamp)) {
-    const reader = new BodyReader(root, header.body);
-    if (!reader.corrupt) return { stamp, dirs: header.dirs, live: header.live, token: header.body, settled: reader, rescanned: false };
+function openIndex(root: string, stamp: RootStamp, verifyAll: boolean): Pass {
+  const header = verifyAll ? undefined : readHeader(root);
+  if (header && indexHolds(header, stamp)) {
+    const reader = new BodyReader(root, header.body, new Set(header.gone));
+    if (!reader.corrupt) return { ...indexState(header, stamp), token: header.body, settled: reader, rescanned: false };
+  }
+  // Taken before the names are read: what they miss changed the root after this (indexHolds).
+  const readAtMs = Date.now();
+  const names = readRootNames(root);
+  // Unreadable: listed as empty, and nothing is recorded.
+  if (!names)
+    return { stamp, readAtMs, dirs: 0, names: [], live: [], created: [], gone: [], token: '', settled: new HeldBody([]), rescanned: false };
+  const known = header && readNames(root, header.names);
+  if (header && known) {
+    const { added, removed } = diffNames(known, names);
+    // What our create took in is known too (live, or in the body since), unless it is gone again.
+    const isCreated = new Set(header.created);
+    const createdGone = header.created.filter((n) => !isDir(path.join(root, n)));
+    const wasLive = new Set(header.live);
+    const newDirs = added.filter((n) => !wasLive.has(n) && !isCreated.has(n) && isDir(path.join(root, n)));
+    const vanished = new Set([...removed, ...createdGone]);
+    const gone = [...header.gone, ...[...vanished].filter((n) => !wasLive.has(n))];
+    const reader = new BodyReader(root, header.body, new Set(gone));
+    if (!reader.corrupt) {
+      const isNew = new Set(newDirs);
+      const notDirs = new Set(added.filter((n) => !wasLive.has(n) && !isCreated.has(n) && !isNew.has(n)));
+      const dirNames = notDirs.size > 0 ? names.filter((n) => !notDirs.has(n)) : names;
+      return {
+        stamp,
+        readAtMs,
+        dirs: dirNames.length,
+        names: newDirs.length > 0 || vanished.size > 0 || isCreated.size > 0 ? dirNames : header.names,
+        live: [...header.live.filter((n) => !vanished.has(n)), ...newDirs],
+        created: [],
+        gone,
+        token: header.body,
+        settled: reader,
+        rescanned: true,
+      };
+    }
   }
   // Names only (a third of the cost of typed entries): the body's names are directories, the
   // others are checked one by one.
-  let names: string[];
-  try {
-    names = readdirSync(root);
-  } catch {
-    names = [];
-  }
   const present = new Set(names);
   const old = readBodyLines(root, header?.body);
   const still = (line: string): boolean => {
@@ -275,33 +309,83 @@ async function openIndex(root: string, stamp: RootStamp, verifyAll: boolean): Pr
   const lines = (old ?? []).filter(still);
   const indexed = new Set(lines.map(lineName));
   const live = names.filter((n) => !indexed.has(n) && isDir(path.join(root, n)));
+  const isLive = new Set(live);
   const token = old && lines.length === old.length ? header?.body : undefined;
   const held = new HeldBody(lines);
-  return { stamp, dirs: lines.length + live.length, live, token, settled: held, held, rescanned: true };
+  return {
+    stamp,
+    readAtMs,
+    dirs: lines.length + live.length,
+    names: names.filter((n) => indexed.has(n) || isLive.has(n)),
+    live,
+    created: [],
+    gone: [],
+    token,
+    settled: held,
+    held,
+    rescanned: true,
+  };
 }
+
+const indexState = (h: IndexHeader, stamp: RootStamp) => ({
+  stamp,
+  readAtMs: h.read_at_ms,
+  dirs: h.dirs,
+  names: h.names,
+  live: h.live,
+  created: h.created,
+  gone: h.gone,
+});
 
 /**
  * Records what this pass learnt: jobs that settled while live join the body once there are
- * MERGE_AT of them (or the body is rewritten anyway); a header that did not hold is rewritten.
+ * MERGE_AT of them, and gone entries leave it once there are MERGE_AT of them (or the body is
+ * rewritten anyway); a header that did not hold is rewritten.
  */
 async function keepIndex(root: string, p: Pass, settling: readonly IndexEntry[]): Promise<void> {
-  if (p.token !== undefined && settling.length < MERGE_AT) {
-    if (p.rescanned) await saveIndex(root, p.stamp, p.dirs, p.live, { token: p.token });
+  if (p.token !== undefined && settling.length < MERGE_AT && p.gone.length < MERGE_AT) {
+    if (p.rescanned) await saveIndex(root, p, { token: p.token });
     return;
   }
   const lines = p.held?.lines ?? readBodyLines(root, p.token);
-  const body = lines && parseAll(lines);
+  const merged = lines && mergeLines(lines, new Set(p.gone), settling);
   // Replaced meanwhile by another listing: its index stands.
-  if (!body) return;
-  const merged = new Set(settling.map((e) => e[0]));
-  const entries = [...body, ...settling].sort((a, b) => compareSummaries(a[2], b[2]));
-  await saveIndex(
-    root,
-    p.stamp,
-    p.dirs,
-    p.live.filter((n) => !merged.has(n)),
-    { entries },
-  );
+  if (!merged) return;
+  const taken = new Set(settling.map((e) => e[0]));
+  await saveIndex(root, { ...p, live: p.live.filter((n) => !taken.has(n)), gone: [] }, { lines: merged });
+}
+
+const byListOrder = (a: IndexEntry, b: IndexEntry): number => compareSummaries(a[2], b[2]);
+
+/**
+ * The body's lines without the gone ones and with `settling` in place. A few are put in place by
+ * binary search (a body of 100,000 lines is then parsed at a few dozen of them, not all); many at
+ * once (a first build) are sorted with the whole body. Undefined when a line is not an entry.
+ */
+function mergeLines(lines: readonly string[], gone: ReadonlySet<string>, settling: readonly IndexEntry[]): string[] | undefined {
+  const kept = gone.size > 0 ? lines.filter((l) => !gone.has(lineName(l) ?? '')) : lines;
+  const add = [...settling].sort(byListOrder);
+  if (add.length * 16 > kept.length) {
+    const body = parseAll(kept);
+    return body && [...body, ...add].sort(byListOrder).map((e) => JSON.stringify(e));
+  }
+  const out: string[] = [];
+  let from = 0;
+  for (const e of add) {
+    let lo = from;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const there = parseEntry(kept[mid]);
+      if (!there) return undefined;
+      if (byListOrder(there, e) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    while (from < lo) out.push(kept[from++]);
+    out.push(JSON.stringify(e));
+  }
+  while (from < kept.length) out.push(kept[from++]);
+  return out;
 }
 
 /** Whether a state filter can match a settled (finished) job at all. */
@@ -310,19 +394,25 @@ const wantsSettled = (state: ListState | undefined): boolean => state === undefi
 async function pass(root: string, opts: ListOptions, verifyAll: boolean): Promise<ListResult> {
   const stamp = rootStamp(root);
   if (!stamp) return { root, jobs: [], truncated: false, skipped: 0 };
-  const p = await openIndex(root, stamp, verifyAll);
+  const p = openIndex(root, stamp, verifyAll);
   try {
     const limit = opts.limit ?? DEFAULT_LIST_LIMIT;
     const matched: Summary[] = [];
     const running = new Map<Summary, RunningJob>();
     const settling: IndexEntry[] = [];
+    const vanished = new Set<string>();
     let skipped = 0;
     for (let i = 0; i < p.live.length; i++) {
       if (i > 0 && i % SLICE === 0) await yieldToLoop();
       const name = p.live[i];
       const mtime = dirMtime(path.join(root, name));
-      const s = mtime === undefined ? undefined : await readSummary(root, name, running);
-      if (!s || mtime === undefined) {
+      // Removed since its name was recorded (one we made after the names file was written): not a job any more.
+      if (mtime === undefined) {
+        vanished.add(name);
+        continue;
+      }
+      const s = await readSummary(root, name, running);
+      if (!s) {
         skipped++;
         continue;
       }
@@ -352,6 +442,10 @@ async function pass(root: string, opts: ListOptions, verifyAll: boolean): Promis
     for (let i = 0; i < page.length; i++) {
       const e = fromBody.get(page[i]);
       if (e && !tagged) page[i] = await checked(root, e);
+    }
+    if (vanished.size > 0) {
+      p.live = p.live.filter((n) => !vanished.has(n));
+      p.rescanned = true;
     }
     await keepIndex(root, p, settling);
     const live = opts.live === false ? new Map<Summary, LiveFields>() : await liveFields(root, page, running);
