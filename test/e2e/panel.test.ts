@@ -156,7 +156,10 @@ describe('Job panel in VS Code', { timeout: 300_000 }, () => {
     await panel.frame.locator('#kill-menu').waitFor({ timeout: T });
     await s.screenshot('panel-kill-menu');
     await panel.frame.locator('#kill-menu [data-signal="INT"]').click();
-    await panel.row(chatty).locator('td', { hasText: /^exit 130$/ }).waitFor({ timeout: T });
+    await panel
+      .row(chatty)
+      .locator('td', { hasText: /^exit 130$/ })
+      .waitFor({ timeout: T });
     await panel.frame.locator('#notice', { hasText: /Sent INT/ }).waitFor({ timeout: T });
     assert.equal(readJobState(s, chatty).result.exit_code, 130);
     // The Jobs tree in the side bar shows the same outcome.
