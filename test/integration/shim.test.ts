@@ -173,3 +173,53 @@ test(
     );
   },
 );
+
+test(
+  'shim: full.log keeps lines split across reads whole (also a UTF-8 character), cuts a line at 1 MiB, interleaves the streams, keeps CR and empty lines',
+  { skip: !posix },
+  async (t) => {
+    const s = scratch(t);
+    const cut = 1300000;
+    // Each stderr marker is written after a partial stdout line; once it is in full.log, the shim
+    // has read that partial line (it drains stdout before stderr), so the rest comes in a later read.
+    const script = [
+      'f="$1/$AGENT_EXEC_JOB_ID/full.log"',
+      'synced() { i=0; until grep -qF "] $1" "$f"; do i=$((i+1)); [ $i -gt 1500 ] && exit 9; sleep 0.02; done; }',
+      "printf 'o1\\n'; printf 'e1\\n' >&2; synced e1",
+      "printf 'split '; printf 'e2\\n' >&2; synced e2; printf 'line\\n'",
+      "printf '\\346\\227'; printf 'e3\\n' >&2; synced e3; printf '\\245 and \\377 invalid\\n'",
+      "printf 'crlf\\r\\n\\n\\n'",
+      `head -c ${cut} /dev/zero | tr '\\0' x; printf 'e4\\n' >&2; synced e4; printf 'tail\\n'`,
+      "printf 'last'",
+    ].join('\n');
+    const r = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sh', '-c', script, 'sh', s.root], { cwd: s.cwd, env: s.env });
+    const dir = path.join(s.root, r.json.job_id);
+    const st = readJson(path.join(dir, 'state.json'));
+    // full.log is complete when the shim is gone.
+    await until('shim gone', () => !isProcessAlive(st.supervisor_pid, st.supervisor_start_time), 60_000);
+    assert.equal(readJson(path.join(dir, 'state.json')).result.exit_code, 0);
+    const lines = readFileSync(path.join(dir, 'full.log'), 'utf8').split('\n');
+    assert.equal(lines.pop(), '', 'every line ends in a newline');
+    const parsed = lines.map((l) => {
+      const m = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[(STDOUT|STDERR)\] (.*)$/s.exec(l);
+      assert.ok(m, `prefixed: ${l.slice(0, 80)}`);
+      return `${m[1] === 'STDOUT' ? 'o' : 'e'}: ${m[2]}`;
+    });
+    assert.deepEqual(parsed.slice(0, 9), [
+      'o: o1',
+      'e: e1',
+      'e: e2',
+      'o: split line',
+      'e: e3',
+      'o: \u65e5 and \ufffd invalid',
+      'o: crlf\r',
+      'o: ',
+      'o: ',
+    ]);
+    // The cut comes after the read that takes the pending part to 1 MiB or more (reads are 256 KiB).
+    const head = parsed[9].slice('o: '.length);
+    assert.match(head, /^x+$/);
+    assert.ok(head.length >= 1024 ** 2 && head.length < 1024 ** 2 + 256 * 1024, `cut after ${head.length} bytes`);
+    assert.deepEqual(parsed.slice(10), ['e: e4', `o: ${'x'.repeat(cut - head.length)}tail`, 'o: last']);
+  },
+);
