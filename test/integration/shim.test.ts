@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import * as path from 'node:path';
 import { isProcessAlive } from '../../src/core/process/proc';
 import { runCli } from '../helpers/cli';
@@ -171,6 +172,27 @@ test(
       sent.map((e) => [e.event_type, e.job_id, e.state]),
       [['job.finished', id, 'killed']],
     );
+  },
+);
+
+test(
+  'shim: the shim yields the CPU to the workload (nice 19, and so its session where Linux groups by session)',
+  { skip: !posix },
+  async (t) => {
+    const s = scratch(t);
+    const r = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sleep', '30'], { cwd: s.cwd, env: s.env });
+    s.killAtEnd.add(r.json.job_id);
+    const st = readJson(path.join(s.root, r.json.job_id, 'state.json'));
+    // The shim lowers itself once the workload runs (it answers first): wait for it, bounded.
+    await until('shim at nice 19', () => getPriority(st.supervisor_pid) === 19);
+    assert.equal(getPriority(st.pid), getPriority(), "the workload keeps its launcher's priority");
+    const autogroup = (pid: number) => readIf(`/proc/${pid}/autogroup`);
+    // Only on kernels built with autogroups.
+    if (autogroup(st.supervisor_pid) !== '') {
+      await until("shim's session at nice 19", () => /nice 19$/m.test(autogroup(st.supervisor_pid)));
+      assert.notEqual(autogroup(st.pid), autogroup(st.supervisor_pid), 'the workload has its own session');
+      assert.doesNotMatch(autogroup(st.pid), /nice 19$/m);
+    }
   },
 );
 

@@ -214,7 +214,22 @@ sub reap {
   if (open(my $t, '>', "$dir/.exit.rec.tmp")) { write_all($t, $rec); close $t; rename "$dir/.exit.rec.tmp", "$dir/exit.rec"; }
 }
 my $finished = 0;
+# The workload first (forked before this, it keeps its priority): full.log, and the Node steps
+# started from here (they inherit it; readers settle from exit.rec, not from them), take the CPU
+# the workload leaves. Where Linux shares CPU time by session (autogroup), the nice value of a
+# task weighs only within its session: the shim's own session is lowered as well. 1 when done
+# or not applicable, 0 to try again (without CAP_SYS_ADMIN the kernel takes one such change a
+# tenth of a second, system-wide: EAGAIN, 11 on Linux).
+setpriority(0, 0, 19);
+sub lower_session {
+  # Started detached, the shim leads its session (and so its process group): the autogroup is its own.
+  return 1 unless getpgrp() == $$ && open(my $ag, '>', '/proc/self/autogroup');
+  my $ok = syswrite $ag, '19'; close $ag;
+  return defined $ok || $! != 11;
+}
+my $session_lowered = lower_session();
 for (;;) {
+  $session_lowered ||= lower_session();
   if ($hold && (defined $status || -e "$dir/stdin.eof")) { close $hold; undef $hold; }
   reap();
   if (defined $status && !$finished) {
