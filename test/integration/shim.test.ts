@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import * as path from 'node:path';
 import { isProcessAlive, readProcStat } from '../../src/core/process/proc';
 import { launchShim, linuxSyscalls } from '../../src/core/supervisor/shim';
@@ -248,5 +249,76 @@ test(
     assert.equal(k.json.state, 'killed');
     await until('the _progress step gone with the job', () => !existsSync(`/proc/${step}`));
     await until('shim gone', () => !isProcessAlive(first.supervisor_pid, first.supervisor_start_time));
+  },
+);
+
+test(
+  'shim: the shim yields the CPU to the workload (nice 19, and so its session where Linux groups by session)',
+  { skip: !posix },
+  async (t) => {
+    const s = scratch(t);
+    const r = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sleep', '30'], { cwd: s.cwd, env: s.env });
+    s.killAtEnd.add(r.json.job_id);
+    const st = readJson(path.join(s.root, r.json.job_id, 'state.json'));
+    // The shim lowers itself once the workload runs (it answers first): wait for it, bounded.
+    await until('shim at nice 19', () => getPriority(st.supervisor_pid) === 19);
+    assert.equal(getPriority(st.pid), getPriority(), "the workload keeps its launcher's priority");
+    const autogroup = (pid: number) => readIf(`/proc/${pid}/autogroup`);
+    // Only on kernels built with autogroups.
+    if (autogroup(st.supervisor_pid) !== '') {
+      await until("shim's session at nice 19", () => /nice 19$/m.test(autogroup(st.supervisor_pid)));
+      assert.notEqual(autogroup(st.pid), autogroup(st.supervisor_pid), 'the workload has its own session');
+      assert.doesNotMatch(autogroup(st.pid), /nice 19$/m);
+    }
+  },
+);
+
+test(
+  'shim: full.log keeps lines split across reads whole (also a UTF-8 character), cuts a line at 1 MiB, interleaves the streams, keeps CR and empty lines',
+  { skip: !posix },
+  async (t) => {
+    const s = scratch(t);
+    const cut = 1300000;
+    // Each stderr marker is written after a partial stdout line; once it is in full.log, the shim
+    // has read that partial line (it drains stdout before stderr), so the rest comes in a later read.
+    const script = [
+      'f="$1/$AGENT_EXEC_JOB_ID/full.log"',
+      'synced() { i=0; until grep -qF "] $1" "$f"; do i=$((i+1)); [ $i -gt 1500 ] && exit 9; sleep 0.02; done; }',
+      "printf 'o1\\n'; printf 'e1\\n' >&2; synced e1",
+      "printf 'split '; printf 'e2\\n' >&2; synced e2; printf 'line\\n'",
+      "printf '\\346\\227'; printf 'e3\\n' >&2; synced e3; printf '\\245 and \\377 invalid\\n'",
+      "printf 'crlf\\r\\n\\n\\n'",
+      `head -c ${cut} /dev/zero | tr '\\0' x; printf 'e4\\n' >&2; synced e4; printf 'tail\\n'`,
+      "printf 'last'",
+    ].join('\n');
+    const r = await runCli(['--root', s.root, 'run', '--no-wait', '--', 'sh', '-c', script, 'sh', s.root], { cwd: s.cwd, env: s.env });
+    const dir = path.join(s.root, r.json.job_id);
+    const st = readJson(path.join(dir, 'state.json'));
+    // full.log is complete when the shim is gone.
+    await until('shim gone', () => !isProcessAlive(st.supervisor_pid, st.supervisor_start_time), 60_000);
+    assert.equal(readJson(path.join(dir, 'state.json')).result.exit_code, 0);
+    const lines = readFileSync(path.join(dir, 'full.log'), 'utf8').split('\n');
+    assert.equal(lines.pop(), '', 'every line ends in a newline');
+    const parsed = lines.map((l) => {
+      const m = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[(STDOUT|STDERR)\] (.*)$/s.exec(l);
+      assert.ok(m, `prefixed: ${l.slice(0, 80)}`);
+      return `${m[1] === 'STDOUT' ? 'o' : 'e'}: ${m[2]}`;
+    });
+    assert.deepEqual(parsed.slice(0, 9), [
+      'o: o1',
+      'e: e1',
+      'e: e2',
+      'o: split line',
+      'e: e3',
+      'o: \u65e5 and \ufffd invalid',
+      'o: crlf\r',
+      'o: ',
+      'o: ',
+    ]);
+    // The cut comes after the read that takes the pending part to 1 MiB or more (reads are 256 KiB).
+    const head = parsed[9].slice('o: '.length);
+    assert.match(head, /^x+$/);
+    assert.ok(head.length >= 1024 ** 2 && head.length < 1024 ** 2 + 256 * 1024, `cut after ${head.length} bytes`);
+    assert.deepEqual(parsed.slice(10), ['e: e4', `o: ${'x'.repeat(cut - head.length)}tail`, 'o: last']);
   },
 );
