@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isProcessAlive, processStartTime } from '../../src/core/process/proc';
+import { waitForJob } from '../../src/core/ops/jobWatch';
 import { jobPaths } from '../../src/core/store/jobDir';
 import { updateState } from '../../src/core/store/stateFile';
 import { nowTimestamp } from '../../src/core/time';
@@ -127,4 +128,34 @@ test('wait usage errors', async (t) => {
     assert.equal(r.stdout, '');
     assert.equal(r.stderr.split('\n')[0], first);
   }
+});
+
+test("a waiter for the end is not woken by the logs' appends (a burst would have it re-read the state on each); one that looks at them is", async (t) => {
+  const { root } = tempStore(t);
+  const w = workload(t);
+  const id = running(root, w);
+  const paths = jobPaths(root, id);
+  /** How often `done` ran while the logs grew for 600 ms, one append a millisecond. */
+  const looksDuringBurst = async (logs: boolean): Promise<number> => {
+    let looks = 0;
+    const writer = setInterval(() => appendFileSync(paths.stdout, 'line\n'), 1);
+    try {
+      await waitForJob(
+        paths,
+        () => {
+          looks++;
+          return false;
+        },
+        { timeoutMs: 600, logs },
+      );
+    } finally {
+      clearInterval(writer);
+    }
+    return looks;
+  };
+  const endOnly = await looksDuringBurst(false);
+  const withLogs = await looksDuringBurst(true);
+  // Without log events: the first look, the one after the watch is armed, and the 250 ms liveness ticks.
+  assert.ok(endOnly <= 6, `an end waiter looked ${endOnly} times`);
+  assert.ok(withLogs > 20, `a log waiter looked only ${withLogs} times`);
 });

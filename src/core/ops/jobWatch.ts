@@ -19,12 +19,20 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Look again this often even without a file event (default LIVENESS_TICK_MS): ports and URLs make none. */
   tickMs?: number;
+  /**
+   * `done` looks at the logs: their appends wake it too. Otherwise only the record's files do: a
+   * waiter re-reading the state on every append of a burst took a core from the workload.
+   */
+  logs?: boolean;
 }
+
+/** The files a workload's output grows (full.log only when it is the job's own). */
+const LOG_FILES = new Set(['stdout.log', 'stderr.log', 'full.log']);
 
 /**
  * Resolves with the first state for which `done(state)` is true, or with the latest state when
- * the deadline passes. `done` may look at other files (e.g. log sizes): it is re-evaluated on
- * every change in the job directory.
+ * the deadline passes. `done` is re-evaluated on every change in the job directory, but for the
+ * logs' appends unless `opts.logs` says it looks at them.
  */
 export async function waitForJob(
   paths: JobPaths,
@@ -66,7 +74,10 @@ export async function waitForJob(
     };
     const onAbort = () => finish(false);
     try {
-      watcher = watch(paths.dir, { persistent: true }, () => void check());
+      watcher = watch(paths.dir, { persistent: true }, (_event, name) => {
+        if (!opts.logs && name !== null && LOG_FILES.has(String(name))) return;
+        void check();
+      });
       watcher.on('error', () => void check());
     } catch {
       // The directory vanished; the liveness tick reports the read error.

@@ -125,7 +125,10 @@ export async function observeInline(root: string, paths: JobPaths, meta: JobMeta
     const deadline = opts.forever ? undefined : t0 + opts.untilSec * 1000;
     const left = () => (deadline === undefined ? undefined : Math.max(0, deadline - monotonicMs()));
     const hasOutput = async () => (await fileSize(paths.stdout)) > 0 || (await fileSize(paths.stderr)) > 0;
-    const first = await waitForJob(paths, async (st) => isTerminal(st.job.status) || (await hasOutput()), { timeoutMs: left() });
+    const first = await waitForJob(paths, async (st) => isTerminal(st.job.status) || (await hasOutput()), {
+      timeoutMs: left(),
+      logs: true,
+    });
     if (first.satisfied && !isTerminal(first.state.job.status)) {
       // Output often comes right before the exit: give the terminal record a moment (§10.21),
       // a little longer than agent-exec's own 100 ms poll, so a finished job is not reported as running.

@@ -61,7 +61,8 @@ export async function waitForJobOrNeed(
       if (meta && attentive) attention = await observeAttention(root, paths, meta, now);
       return isTerminal(now.job.status) || readyDecided(look?.ready) || attention !== undefined;
     },
-    { ...opts, ...(Number.isFinite(tickMs) ? { tickMs } : {}) },
+    // A log pattern and a prompt are read from the logs; the end and the other conditions are not.
+    { ...opts, logs: probe?.spec.log !== undefined || attentive, ...(Number.isFinite(tickMs) ? { tickMs } : {}) },
   );
   const last = satisfied && look ? look : meta ? await observeReady(root, paths, meta, state, probe) : { state };
   return { ...last, attention };
