@@ -135,10 +135,10 @@ test("a waiter for the end is not woken by the logs' appends (a burst would have
   const w = workload(t);
   const id = running(root, w);
   const paths = jobPaths(root, id);
-  /** How often `done` ran while the logs grew for 600 ms, one append a millisecond. */
+  /** How often `done` ran while the logs grew for 600 ms, one append every 2 ms (no storm). */
   const looksDuringBurst = async (logs: boolean): Promise<number> => {
     let looks = 0;
-    const writer = setInterval(() => appendFileSync(paths.stdout, 'line\n'), 1);
+    const writer = setInterval(() => appendFileSync(paths.stdout, 'line\n'), 2);
     try {
       await waitForJob(
         paths,
@@ -158,4 +158,51 @@ test("a waiter for the end is not woken by the logs' appends (a burst would have
   // Without log events: the first look, the one after the watch is armed, and the 250 ms liveness ticks.
   assert.ok(endOnly <= 6, `an end waiter looked ${endOnly} times`);
   assert.ok(withLogs > 20, `a log waiter looked only ${withLogs} times`);
+});
+
+test('in a storm of log events a waiter looks on a short poll instead of on each event, still sees the end, and watches again after it', async (t) => {
+  const { root } = tempStore(t);
+  const w = workload(t);
+  const id = running(root, w);
+  const paths = jobPaths(root, id);
+  // Appends as fast as a process can make them, for 1.5 s.
+  const writer = spawn(process.execPath, [
+    '-e',
+    `const fs = require('fs'); const end = Date.now() + 1500; while (Date.now() < end) fs.appendFileSync(${JSON.stringify(paths.stdout)}, 'x\\n');`,
+  ]);
+  const writerDone = new Promise((resolve) => writer.on('exit', resolve));
+  t.after(() => writer.kill('SIGKILL'));
+  let looks = 0;
+  const t0 = performance.now();
+  const ended = setTimeout(() => void finish(root, id, 0), 700);
+  const r = await waitForJob(
+    paths,
+    (st) => {
+      looks++;
+      return st.job.status === 'exited';
+    },
+    { timeoutMs: 5000, logs: true },
+  );
+  clearTimeout(ended);
+  assert.equal(r.satisfied, true);
+  assert.ok(performance.now() - t0 < 2000, 'the end was seen during the storm');
+  assert.ok(looks < 40, `looked ${looks} times in a storm`);
+  await writerDone;
+
+  // A waiter through a whole storm watches again after it: the end that comes later is seen at
+  // once, not on its (here 60 s) liveness tick.
+  const later = running(root, w);
+  const laterPaths = jobPaths(root, later);
+  const second = spawn(process.execPath, [
+    '-e',
+    `const fs = require('fs'); const end = Date.now() + 800; while (Date.now() < end) fs.appendFileSync(${JSON.stringify(laterPaths.stdout)}, 'x\\n');`,
+  ]);
+  t.after(() => second.kill('SIGKILL'));
+  const t1 = performance.now();
+  const seen = waitForJob(laterPaths, (st) => st.job.status === 'exited', { timeoutMs: 8000, tickMs: 60_000, logs: true });
+  await new Promise((resolve) => second.on('exit', resolve));
+  await delay(400);
+  await finish(root, later, 0);
+  assert.equal((await seen).satisfied, true);
+  assert.ok(performance.now() - t1 < 4000);
 });

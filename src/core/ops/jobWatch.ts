@@ -5,7 +5,7 @@
  * that dies writes nothing: that is the only way to notice it (and `readCurrentState` then
  * reports the job as failed).
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import type { JobState } from '../schema';
 import type { JobPaths } from '../store/jobDir';
 import { readCurrentState } from '../store/stateFile';
@@ -28,6 +28,25 @@ export interface WaitOptions {
 
 /** The files a workload's output grows (full.log only when it is the job's own). */
 const LOG_FILES = new Set(['stdout.log', 'stderr.log', 'full.log']);
+/**
+ * Log events within STORM_WINDOW_MS that make a burst. Every event wakes the waiter, even one it
+ * ignores: in a burst that took a core from the workload. The watch is then dropped for a look
+ * every STORM_POLL_MS, and armed again once the logs stop growing.
+ */
+const STORM_EVENTS = 100;
+const STORM_WINDOW_MS = 100;
+const STORM_POLL_MS = 50;
+
+const logBytes = (paths: JobPaths): string => {
+  const size = (file: string) => {
+    try {
+      return statSync(file).size;
+    } catch {
+      return -1;
+    }
+  };
+  return `${size(paths.stdout)}:${size(paths.stderr)}`;
+};
 
 /**
  * Resolves with the first state for which `done(state)` is true, or with the latest state when
@@ -48,6 +67,7 @@ export async function waitForJob(
     let again = false;
     const finish = (satisfied: boolean, err?: unknown) => {
       watcher?.close();
+      clearInterval(storm);
       clearInterval(tick);
       clearTimeout(deadline);
       opts.signal?.removeEventListener('abort', onAbort);
@@ -73,15 +93,48 @@ export async function waitForJob(
       }
     };
     const onAbort = () => finish(false);
-    try {
-      watcher = watch(paths.dir, { persistent: true }, (_event, name) => {
-        if (!opts.logs && name !== null && LOG_FILES.has(String(name))) return;
+    let storm: NodeJS.Timeout | undefined;
+    let windowStart = 0;
+    let windowEvents = 0;
+    const onLogEvent = () => {
+      const now = Date.now();
+      if (now - windowStart > STORM_WINDOW_MS) {
+        windowStart = now;
+        windowEvents = 0;
+      }
+      if (++windowEvents < STORM_EVENTS) return;
+      watcher?.close();
+      watcher = undefined;
+      let seen = logBytes(paths);
+      storm = setInterval(() => {
         void check();
-      });
-      watcher.on('error', () => void check());
-    } catch {
-      // The directory vanished; the liveness tick reports the read error.
-    }
+        const grown = logBytes(paths);
+        if (grown !== seen) {
+          seen = grown;
+          return;
+        }
+        clearInterval(storm);
+        storm = undefined;
+        windowEvents = 0;
+        arm();
+        void check();
+      }, STORM_POLL_MS);
+    };
+    const arm = () => {
+      try {
+        watcher = watch(paths.dir, { persistent: true }, (_event, name) => {
+          if (name !== null && LOG_FILES.has(String(name))) {
+            onLogEvent();
+            if (!opts.logs || !watcher) return;
+          }
+          void check();
+        });
+        watcher.on('error', () => void check());
+      } catch {
+        // The directory vanished; the liveness tick reports the read error.
+      }
+    };
+    arm();
     const tick = setInterval(() => void check(), opts.tickMs ?? LIVENESS_TICK_MS);
     const deadline = opts.timeoutMs !== undefined ? setTimeout(() => finish(false), opts.timeoutMs) : undefined;
     opts.signal?.addEventListener('abort', onAbort);
