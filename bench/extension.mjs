@@ -4,8 +4,7 @@
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { fmt, median, report, tempRoot } from './lib.mjs';
+import { fmt, importBundled, median, report, tempRoot } from './lib.mjs';
 
 const { dir, cleanup } = tempRoot('ae-bench-ext-');
 try {
@@ -68,16 +67,7 @@ try {
     path.join(dir, 'entry.ts'),
     `export { JobService } from '${path.resolve('src/extension/jobs/jobService.ts')}';\nexport { visibleJobs, present } from '${path.resolve('src/extension/views/jobsTreeModel.ts')}';\n`,
   );
-  await esbuild.build({
-    entryPoints: [path.join(dir, 'entry.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: mod,
-    logLevel: 'warning',
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  });
-  const { JobService, visibleJobs, present } = await import(pathToFileURL(mod).href);
+  const { JobService, visibleJobs, present } = await importBundled(path.join(dir, 'entry.ts'), mod);
   const root = path.join(dir, 'jobs');
   mkdirSync(root);
   const stamp = (s) => new Date(Date.now() - s * 1000).toISOString();

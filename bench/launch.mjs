@@ -2,29 +2,17 @@
 // with the workload's pid in state.json, for both supervisor designs, against the floor of any
 // launcher in Node: spawning the same workload detached (until its 'spawn' event), in the same
 // run; also with the auto-GC that runs after a launch. Goal (issue 12): ≤ 10 ms.
-import * as esbuild from 'esbuild';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { fmt, median, report, tempRoot } from './lib.mjs';
+import { fmt, importBundled, median, report, tempRoot } from './lib.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 21);
 const { dir, cleanup } = tempRoot('ae-bench-launch-');
 const pids = [];
 const supervisors = [];
 try {
-  const mod = path.join(dir, 'run.mjs');
-  await esbuild.build({
-    entryPoints: ['src/core/ops/run.ts'],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: mod,
-    logLevel: 'warning',
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  });
-  const { runJob } = await import(pathToFileURL(mod).href);
+  const { runJob } = await importBundled('src/core/ops/run.ts', path.join(dir, 'run.mjs'));
   const root = path.join(dir, 'jobs');
   const definition = {
     command: ['sleep', '30'],

@@ -1,8 +1,10 @@
 // Shared helpers for the benchmarks: timing of whole commands, medians, temp roots, /proc PSS.
+import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const CLI = path.resolve('dist/cli.js');
 
@@ -59,4 +61,18 @@ export function sideBySide(runs, baseline, subject) {
 export function report(name, goal, lines) {
   console.log(`\n## ${name}\ngoal: ${goal}`);
   for (const l of lines) console.log(`  ${l}`);
+}
+
+/** Bundles a TypeScript entry of the project (no vscode) into `outFile` as an ES module and imports it. */
+export async function importBundled(entry, outFile) {
+  await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: outFile,
+    logLevel: 'warning',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+  return import(pathToFileURL(outFile).href);
 }

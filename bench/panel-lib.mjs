@@ -1,26 +1,15 @@
 // Shared parts of the job panel benches: the host session bundled on the fly, a fake job with a
 // log of any size, a writer process at a fixed rate, and the real webview bundle (dist/webview.js)
 // in Chromium wired to the host session through a stub acquireVsCodeApi.
-import * as esbuild from 'esbuild';
 import { spawn } from 'node:child_process';
 import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { importBundled } from './lib.mjs';
 
 /** Imports src/extension/panel/session.ts (no vscode) as an ES module. */
 export async function loadSession(tmpDir) {
-  const out = path.join(tmpDir, 'session.mjs');
-  await esbuild.build({
-    entryPoints: ['src/extension/panel/session.ts'],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: out,
-    logLevel: 'warning',
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  });
-  return import(pathToFileURL(out).href);
+  return importBundled('src/extension/panel/session.ts', path.join(tmpDir, 'session.mjs'));
 }
 
 export const JOB_ID = 'b'.repeat(32);
