@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { processStartTime } from '../../src/core/process/proc';
+import { isProcessAlive, processStartTime } from '../../src/core/process/proc';
 import { runCli } from '../helpers/cli';
 import { writeFakeJob } from '../helpers/fakeJobs';
 import { tempStore } from '../helpers/tempRoot';
@@ -118,4 +118,18 @@ test('delete usage: exactly one of JOB_ID and --all', async (t) => {
   const both = await runCli(['--root', root, 'delete', '--all', 'abc']);
   assert.equal(both.code, 2);
   assert.equal(both.stderr.split('\n')[0], "error: The argument '--all' cannot be used with '[JOB_ID]'");
+});
+
+test('delete right after a job ends waits for its supervisor to finish (a job.finished sink still running) before removing the directory', async (t) => {
+  const { root, cwd } = tempStore(t);
+  const marker = path.join(cwd, 'sink-done');
+  const r = await runCli(['--root', root, 'run', '--notify-command', `sleep 1; echo done > ${marker}`, '--', 'true'], { cwd });
+  const id = r.json.job_id;
+  assert.equal(r.json.state, 'exited');
+  const st = JSON.parse(readFileSync(path.join(root, id, 'state.json'), 'utf8'));
+  const d = await runCli(['--root', root, 'delete', id], { cwd });
+  assert.deepEqual([d.code, d.json.deleted], [0, 1], d.stdout);
+  assert.equal(isProcessAlive(st.supervisor_pid, st.supervisor_start_time), false, 'the supervisor was still at work when delete returned');
+  assert.equal(readFileSync(marker, 'utf8'), 'done\n');
+  assert.equal(existsSync(path.join(root, id)), false);
 });

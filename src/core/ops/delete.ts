@@ -8,7 +8,8 @@ import { isProcessAlive } from '../process/proc';
 import { isTerminal, type JobState, type JobStatus } from '../schema';
 import { jobPaths, readMeta, readState, resolveJob, type JobPaths } from '../store/jobDir';
 import { withJobLock } from '../store/lock';
-import { lostReason, readCurrentState } from '../store/stateFile';
+import { lostReason, readCurrentState, supervisorAlive } from '../store/stateFile';
+import { supervisorFinished } from './jobWatch';
 import { removeFinishedJob, removeJobDir } from './gc';
 import { jobDirNames, mapLimit, SCAN_CONCURRENCY } from './scan';
 
@@ -38,10 +39,17 @@ async function settledStatus(paths: JobPaths): Promise<JobStatus | 'unknown'> {
   return lostReason(st) ? 'failed' : st.job.status;
 }
 
+/** A finished job's supervisor still finishing (full.log, record, events, sinks) is waited for: removing the directory under it fails or leaves files. */
+async function finishingDone(paths: JobPaths): Promise<void> {
+  const seen = await readState(paths).catch(() => undefined);
+  if (seen && isTerminal(seen.job.status) && supervisorAlive(seen)) await supervisorFinished(paths);
+}
+
 /** `delete <id>`: any state but running; `internal_error` when the directory cannot be removed. */
 export async function deleteJob(root: string, input: string, opts: { dryRun?: boolean } = {}): Promise<DeleteResult> {
   const paths = await resolveJob(root, input);
   const dryRun = opts.dryRun ?? false;
+  if (!dryRun) await finishingDone(paths);
   // Under the job lock so that a concurrent `start` cannot launch the job while it is removed.
   const state = await withJobLock(paths.dir, async () => {
     const s = await settledStatus(paths);
@@ -88,6 +96,7 @@ async function deleteOne(paths: JobPaths, scope: string, dryRun: boolean): Promi
   const keep = isTerminal(state) ? keepReason(st) : state;
   if (keep) return skip(state, keep);
   if (dryRun) return { entry: { job_id: paths.id, state, action: 'would_delete', reason: 'terminal_in_cwd' } };
+  await finishingDone(paths);
   const removed = await removeFinishedJob(paths);
   if (removed.skip) return skip(state, removed.skip);
   if (removed.failure) return skip(state, removed.failure, true);

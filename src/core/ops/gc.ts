@@ -13,7 +13,7 @@ import { identify, isProcessAlive } from '../process/proc';
 import { isTerminal, type JobStatus } from '../schema';
 import { jobPaths, readState, type JobPaths } from '../store/jobDir';
 import { withJobLock } from '../store/lock';
-import { readCurrentState } from '../store/stateFile';
+import { readCurrentState, supervisorAlive } from '../store/stateFile';
 import { formatTimestamp } from '../time';
 import { dirSize, jobDirNames, mapLimit, SCAN_CONCURRENCY } from './scan';
 
@@ -121,6 +121,8 @@ export async function removeFinishedJob(paths: JobPaths): Promise<{ skip?: strin
     return await withJobLock(paths.dir, async () => {
       const st = await readState(paths).catch(() => undefined);
       if (st && !isTerminal(st.job.status)) return { skip: st.job.status };
+      // Its supervisor still writes there (full.log, record, events, sinks): next time.
+      if (st && supervisorAlive(st)) return { skip: 'finishing' };
       const failure = await removeJobDir(paths.dir);
       return failure ? { failure } : {};
     });

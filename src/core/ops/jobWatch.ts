@@ -8,7 +8,7 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import type { JobState } from '../schema';
 import type { JobPaths } from '../store/jobDir';
-import { readCurrentState } from '../store/stateFile';
+import { readCurrentState, supervisorAlive } from '../store/stateFile';
 
 /** How often a waiter re-checks process liveness when no file event arrives. */
 export const LIVENESS_TICK_MS = 250;
@@ -141,4 +141,16 @@ export async function waitForJob(
     // A change between the first read and the watch being armed would otherwise be missed.
     void check();
   });
+}
+
+/** How long a caller that must not meet a finished job's supervisor (rerun, delete) waits for it. */
+export const FINISHING_WAIT_MS = 5000;
+
+/**
+ * Waits (bounded) until the supervisor of the job's record has exited: after the exit a shim
+ * still drains full.log, writes the record and events and runs the sinks, in the job directory.
+ * True when it is gone (or was).
+ */
+export async function supervisorFinished(paths: JobPaths, timeoutMs = FINISHING_WAIT_MS): Promise<boolean> {
+  return (await waitForJob(paths, (s) => !supervisorAlive(s), { timeoutMs })).satisfied;
 }

@@ -9,13 +9,10 @@ import { readMeta, readState, resolveJob, type JobPaths } from '../store/jobDir'
 import { withJobLock } from '../store/lock';
 import { readCurrentState, supervisorAlive, updateStateLocked } from '../store/stateFile';
 import { archiveCurrentAttempt } from './attempts';
-import { waitForJob } from './jobWatch';
+import { supervisorFinished } from './jobWatch';
 import { launchingState, type InlineResult, type LaunchContext } from './run';
 import { ensureSingleton } from './singleton';
 import { lostMaskedEnv, launchPersisted, observeLaunched, type StartRequest } from './start';
-
-/** How long a rerun waits for the finished attempt's supervisor to write its last records and exit. */
-const FINISHING_WAIT_MS = 5000;
 
 /**
  * Archives the finished attempt and records the new one as launching, under the job lock (so a
@@ -31,7 +28,7 @@ async function flipToNewAttempt(paths: JobPaths, input: string): Promise<number>
   }
   // The finished attempt's supervisor may still be finishing (full.log, events, sinks; a
   // kill-after escalation aimed at the job's id and cgroup): the new attempt must not meet it.
-  if (supervisorAlive(seen)) await waitForJob(paths, (s) => !supervisorAlive(s), { timeoutMs: FINISHING_WAIT_MS });
+  if (supervisorAlive(seen)) await supervisorFinished(paths);
   return withJobLock(paths.dir, async () => {
     const st = await readState(paths);
     if (!isTerminal(st.job.status)) throw invalidState(`job ${input} is in '${st.job.status}' state; only a finished job can be rerun`);
