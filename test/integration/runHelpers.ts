@@ -179,6 +179,16 @@ export function redactedMaskTranscript(stdout: string): string {
   return redacted;
 }
 
+/**
+ * Workload edits that keep a record's timing meaning on a loaded machine. run_first_output_running
+ * shows `run` returning while the job still runs: its job must outlive the first output by more
+ * than run's settle window (OUTPUT_SETTLE_MS) plus scheduling delays, which 0.3 s does not
+ * guarantee under load.
+ */
+export const TIMING_ARGV_EDITS: Record<string, (arg: string) => string> = {
+  run_first_output_running: (arg) => arg.replace('echo hi; sleep 0.3', 'echo hi; sleep 3'),
+};
+
 export async function checkTranscript(
   name: string,
   s: { root: string; cwd: string; tmp: string; env: NodeJS.ProcessEnv },
@@ -186,7 +196,8 @@ export async function checkTranscript(
 ): Promise<CliRun> {
   const recorded = transcript(name);
   const tr = opts.expected ? { ...recorded, stdout: opts.expected(recorded.stdout) } : recorded;
-  const r = await runCli(argvFor(tr, s, opts.idMap), { cwd: s.cwd, env: { ...s.env, ...tr.env }, input: tr.stdin });
+  const argv = argvFor(tr, s, opts.idMap).map(TIMING_ARGV_EDITS[name] ?? String);
+  const r = await runCli(argv, { cwd: s.cwd, env: { ...s.env, ...tr.env }, input: tr.stdin });
   assert.equal(r.code, tr.exit_code, `${name}: exit code (stderr: ${r.stderr})`);
   const expectedId = /"job_id":"(<ID\d+>)"/.exec(tr.stdout)?.[1] ?? /^job_id: (<ID\d+>)$/m.exec(tr.stdout)?.[1];
   const actualId = /"job_id":"([0-9a-f]{32})"/.exec(r.stdout)?.[1] ?? /^job_id: ([0-9a-f]{32})$/m.exec(r.stdout)?.[1];

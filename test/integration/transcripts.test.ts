@@ -22,7 +22,7 @@ import { isProcessAlive } from '../../src/core/process/proc';
 import { formatTimestamp } from '../../src/core/time';
 import { CLI, runCli, type CliRun } from '../helpers/cli';
 import { FIXTURES } from '../helpers/tempRoot';
-import { jobIds, killJob, readJson, redactedMaskTranscript, sweep, until, type Transcript } from './runHelpers';
+import { jobIds, killJob, readJson, redactedMaskTranscript, sweep, TIMING_ARGV_EDITS, until, type Transcript } from './runHelpers';
 
 const RECORDS: Transcript[] = readFileSync(path.join(FIXTURES, 'transcripts.jsonl'), 'utf8')
   .split('\n')
@@ -118,16 +118,6 @@ const AFTER: Record<string, (g: Group) => void> = {
   // machine's load, then let it finish.
   run_for_status: (g) => signalWorkload(g, 37, 'SIGSTOP'),
   wait_until_short_running: (g) => signalWorkload(g, 37, 'SIGCONT'),
-};
-
-/**
- * Workload edits that keep a record's timing meaning on a loaded machine. run_first_output_running
- * shows `run` returning while the job still runs: its job must outlive the first output by more
- * than run's settle window (OUTPUT_SETTLE_MS) plus scheduling delays, which 0.3 s does not
- * guarantee under load.
- */
-const ARGV_EDITS: Record<string, (arg: string) => string> = {
-  run_first_output_running: (arg) => arg.replace('echo hi; sleep 0.3', 'echo hi; sleep 3'),
 };
 
 /** Records that ran in another directory than `<CWD>` (from their notes). */
@@ -448,7 +438,7 @@ for (const name of groups) {
       await t.test(rec.name, open ? { todo: `OPEN: ${open}` } : {}, async () => {
         await BEFORE[rec.name]?.(g);
         if (SECOND_ALIGNED.has(name) && JOB_CREATING.has(subcommandOf(rec) ?? '')) await nextSecond();
-        const argv = rec.argv.slice(1).map((a) => (ARGV_EDITS[rec.name] ?? String)(substitute(a, g)));
+        const argv = rec.argv.slice(1).map((a) => (TIMING_ARGV_EDITS[rec.name] ?? String)(substitute(a, g)));
         const r = await runCli(argv, {
           cwd: CWD_OF[rec.name]?.(g) ?? g.cwd,
           env: {
@@ -477,7 +467,7 @@ test('transcript coverage: every record replayed, deviations listed', (t) => {
     ...Object.keys(OPEN),
     ...Object.keys(BEFORE),
     ...Object.keys(AFTER),
-    ...Object.keys(ARGV_EDITS),
+    ...Object.keys(TIMING_ARGV_EDITS),
   ])
     assert.ok(names.has(n), `no transcript record named ${n}`);
 });
