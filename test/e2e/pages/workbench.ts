@@ -42,9 +42,12 @@ export class Workbench {
     return this.page.locator('.quick-input-widget');
   }
 
-  /** A Quick Pick item by the start of its label. */
+  /**
+   * A Quick Pick item by the start of its label, among the rows shown: the widget keeps the rows
+   * of an earlier pick in a hidden list, which may come first.
+   */
   quickItem(labelStart: string): Locator {
-    return this.quickInput.locator(`.monaco-list-row[aria-label^="${labelStart}"]`).first();
+    return this.quickInput.locator(`.monaco-list-row[aria-label^="${labelStart}"] >> visible=true`).first();
   }
 
   async pickQuickItem(labelStart: string): Promise<void> {
