@@ -14,18 +14,8 @@ const supervisors = [];
 try {
   const { runJob } = await importBundled('src/core/ops/run.ts', path.join(dir, 'run.mjs'));
   const root = path.join(dir, 'jobs');
-  const definition = {
-    command: ['sleep', '30'],
-    env: [],
-    envFiles: [],
-    inheritEnv: true,
-    mask: [],
-    tags: [],
-    timeoutSec: 0,
-    killAfterSec: 0,
-    progressEverySec: 0,
-    owner: 'human:bench',
-  };
+  const { definitionOf } = await importBundled('src/core/jobSpec.ts', path.join(dir, 'jobSpec.mjs'));
+  const definition = definitionOf(['sleep', '30'], { owner: 'human:bench' });
   const launch = async (design, autoGc) => {
     const env = { ...process.env, AGENT_EXEC_SUPERVISOR: design };
     const ctx = {

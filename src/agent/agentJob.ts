@@ -17,7 +17,7 @@
  * so an agent does not wait its whole budget on a job that hangs.
  */
 import { JobError } from '../core/errors';
-import type { JobDefinition } from '../core/jobSpec';
+import { definitionOf, type JobDefinition } from '../core/jobSpec';
 import { PORT_RANGE } from '../core/ops/ports';
 import { checkReadySpec, hasReadyCondition, regexProblem } from '../core/ops/ready';
 import { singletonKeyProblem } from '../core/ops/singleton';
@@ -128,22 +128,16 @@ export function agentJobDefinition(input: AgentJobInput): JobDefinition {
   if (!OWNER.test(input.owner)) throw new JobError('invalid_request', 'owner must be 1-100 printable ASCII characters');
   const env = input.env ?? {};
   checkEnv(env);
-  return {
-    command: input.command,
+  return definitionOf(input.command, {
     ...(input.cwd !== undefined ? { cwd: input.cwd } : {}),
     env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-    envFiles: [],
-    inheritEnv: true,
     mask: Object.keys(env),
-    tags: [],
     timeoutSec: Math.ceil(Math.trunc((input.timeout ?? 0) * 1000) / 1000),
-    killAfterSec: 0,
-    progressEverySec: 0,
     owner: input.owner,
     ...(input.ready !== undefined ? { ready: input.ready } : {}),
     ...(input.singleton !== undefined ? { singleton: input.singleton } : {}),
     ...input.attention,
-  };
+  });
 }
 
 /** A port field (`kill`'s and `ports`' `port`, `ready_port`): 1 to 65535. */

@@ -45,6 +45,22 @@ export interface JobDefinition {
   stallKill?: boolean;
 }
 
+/** A definition of `command` with agent-exec's defaults (no env or env files, the caller's environment inherited, no tags, no limits); `extra` overrides. */
+export function definitionOf(command: string[], extra: Partial<JobDefinition> = {}): JobDefinition {
+  return {
+    command,
+    env: [],
+    envFiles: [],
+    inheritEnv: true,
+    mask: [],
+    tags: [],
+    timeoutSec: 0,
+    killAfterSec: 0,
+    progressEverySec: 0,
+    ...extra,
+  };
+}
+
 /** `KEY=VALUE` → [KEY, VALUE]; a bare `KEY` has an empty value (agent-exec-compat.md §3.3). */
 export function splitAssignment(entry: string): [string, string] {
   const eq = entry.indexOf('=');

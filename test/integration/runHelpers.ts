@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
-import type { JobDefinition } from '../../src/core/jobSpec';
+import { definitionOf } from '../../src/core/jobSpec';
 import { findEnvTagged, isProcessAlive } from '../../src/core/process/proc';
 import { runCli, type CliRun } from '../helpers/cli';
 import { FIXTURES, tempDir } from '../helpers/tempRoot';
@@ -68,18 +68,7 @@ export function scratch(t: TestContext): Scratch {
 export const SUPERVISOR = path.resolve('dist/supervisor.js');
 
 /** A job definition with agent-exec's defaults (no env, no limits), for the core ops. */
-export const definition = (command: string[], extra: Partial<JobDefinition> = {}): JobDefinition => ({
-  command,
-  env: [],
-  envFiles: [],
-  inheritEnv: true,
-  mask: [],
-  tags: [],
-  timeoutSec: 0,
-  killAfterSec: 0,
-  progressEverySec: 0,
-  ...extra,
-});
+export const definition = definitionOf;
 
 export function jobIds(root: string): string[] {
   return existsSync(root) ? readdirSync(root).filter((n) => /^[0-9a-f]{32}$/.test(n)) : [];

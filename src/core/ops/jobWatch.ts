@@ -6,6 +6,7 @@
  * reports the job as failed).
  */
 import { statSync, watch, type FSWatcher } from 'node:fs';
+import * as path from 'node:path';
 import type { JobState } from '../schema';
 import type { JobPaths } from '../store/jobDir';
 import { readCurrentState, supervisorAlive } from '../store/stateFile';
@@ -26,8 +27,6 @@ export interface WaitOptions {
   logs?: boolean;
 }
 
-/** The files a workload's output grows (full.log only when it is the job's own). */
-const LOG_FILES = new Set(['stdout.log', 'stderr.log', 'full.log']);
 /**
  * Log events within STORM_WINDOW_MS that make a burst. Every event wakes the waiter, even one it
  * ignores: in a burst that took a core from the workload. The watch is then dropped for a look
@@ -61,6 +60,8 @@ export async function waitForJob(
   let state = await readCurrentState(paths);
   if (await done(state)) return { state, satisfied: true };
   if (opts.timeoutMs !== undefined && opts.timeoutMs <= 0) return { state, satisfied: false };
+  // The names in the directory of the files the workload's output grows.
+  const logNames = new Set([paths.stdout, paths.stderr, paths.full].map((f) => path.basename(f)));
   return new Promise((resolve, reject) => {
     let watcher: FSWatcher | undefined;
     let checking = false;
@@ -123,7 +124,7 @@ export async function waitForJob(
     const arm = () => {
       try {
         watcher = watch(paths.dir, { persistent: true }, (_event, name) => {
-          if (name !== null && LOG_FILES.has(String(name))) {
+          if (name !== null && logNames.has(String(name))) {
             onLogEvent();
             if (!opts.logs || !watcher) return;
           }

@@ -8,6 +8,7 @@
 import { promises as fs, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import { jobPaths, readMeta } from '../../core/store/jobDir';
+import { definitionOf } from '../../core/jobSpec';
 import { readCurrentState } from '../../core/store/stateFile';
 import { jobDirNames, mapLimit, SCAN_CONCURRENCY } from '../../core/ops/scan';
 import { rerunJob } from '../../core/ops/rerun';
@@ -137,20 +138,12 @@ export class JobService extends Disposable {
     const result = await runJob(
       this.root,
       {
-        definition: {
-          command: input.command,
-          env: [],
-          envFiles: [],
-          inheritEnv: true,
-          mask: [],
+        definition: definitionOf(input.command, {
           tags: input.tags ?? [],
-          timeoutSec: 0,
-          killAfterSec: 0,
-          progressEverySec: 0,
           owner: input.owner ?? 'human:vscode',
           ...(input.shellWrapper ? { shellWrapper: input.shellWrapper } : {}),
           ...ready,
-        },
+        }),
         observe: untilReady
           ? { wait: true, untilSec: DEFAULT_OBSERVE.untilSec, forever: false, maxBytes: 0, untilReady }
           : { wait: false, untilSec: 0, forever: false, maxBytes: 0 },
