@@ -232,7 +232,7 @@ const output = define({
       return { envelope: okEnvelope('tail', tail), notes: truncationNotes(tail) };
     }
     const job = await resolveJob(ctx.root, input.job_id);
-    const paths = input.attempt !== undefined ? await attemptPaths(job, input.attempt) : job;
+    const paths = await attemptPaths(job, input.attempt);
     const stream = input.stream;
     const logPath = stream === 'stdout' ? paths.stdout : paths.stderr;
     const slice = await readSlice(logPath, input.offset, input.offset + input.length);

@@ -48,9 +48,11 @@ export const currentAttempt = async (paths: JobPaths): Promise<number> => (await
 
 /**
  * The files of attempt `n` (1-based) of a job: its own directory for an earlier attempt, the job
- * directory for the latest. `meta` stays the job's. Out of range → `invalid_request`.
+ * directory for the latest, or when no attempt is asked. `meta` stays the job's. Out of range →
+ * `invalid_request`.
  */
-export async function attemptPaths(paths: JobPaths, n: number): Promise<JobPaths> {
+export async function attemptPaths(paths: JobPaths, n: number | undefined): Promise<JobPaths> {
+  if (n === undefined) return paths;
   const latest = await currentAttempt(paths);
   if (!Number.isSafeInteger(n) || n < 1 || n > latest)
     throw new JobError('invalid_request', `job ${paths.id} has no attempt ${n} (attempts 1 to ${latest})`, {

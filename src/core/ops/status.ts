@@ -33,7 +33,7 @@ export interface StatusResult {
  */
 export async function getStatus(root: string, input: string, opts: { attempt?: number } = {}): Promise<StatusResult> {
   const job = await resolveJob(root, input);
-  const paths = opts.attempt !== undefined ? await attemptPaths(job, opts.attempt) : job;
+  const paths = await attemptPaths(job, opts.attempt);
   const meta = await readMeta(paths);
   // Readiness first: a look that records the ready timeout may kill the job (--ready-timeout-kill).
   const { ready, state: st } = await observeReady(root, paths, meta, await readCurrentState(paths));

@@ -30,7 +30,7 @@ export async function tailJob(
   opts: { tailLines?: number; maxBytes?: number; attempt?: number } = {},
 ): Promise<TailResult> {
   const job = await resolveJob(root, input);
-  const paths = opts.attempt !== undefined ? await attemptPaths(job, opts.attempt) : job;
+  const paths = await attemptPaths(job, opts.attempt);
   const lines = opts.tailLines ?? DEFAULT_TAIL_LINES;
   const maxBytes = opts.maxBytes ?? DEFAULT_TAIL_MAX_BYTES;
   const [out, err] = await Promise.all([readTail(paths.stdout, lines, maxBytes), readTail(paths.stderr, lines, maxBytes)]);
