@@ -194,13 +194,12 @@ export function launchingState(id: string): JobState {
   };
 }
 
-/** Auto-GC after a launch (agent-exec-compat.md §8.1); never fails the command. */
-export async function runAutoGc(
-  root: string,
-  flags: AutoGcFlags | undefined,
-  config: AgentExecConfig,
-  warn?: (m: string) => void,
-): Promise<void> {
+/**
+ * Starts the auto-GC after a launch (agent-exec-compat.md §8.1), behind the answer: the caller
+ * has its job without the GC's scan (7 ms of an in-process launch here). It never fails the
+ * command, and a CLI process still ends only once it is done.
+ */
+export function startAutoGc(root: string, flags: AutoGcFlags | undefined, config: AgentExecConfig, warn?: (m: string) => void): void {
   if (flags?.disabled || config.gc.auto === false) return;
   const policy: AutoGcPolicy = {
     olderThan: flags?.olderThan ?? config.gc.older_than,
@@ -209,7 +208,7 @@ export async function runAutoGc(
     scanLimit: config.gc.scan_limit,
     deleteLimit: config.gc.delete_limit,
   };
-  await autoGc(root, policy, warn);
+  autoGc(root, policy, warn).catch(() => undefined);
 }
 
 async function checkLogPath(log: string, cwd: string): Promise<void> {
@@ -273,9 +272,7 @@ export async function runJob(root: string, req: RunRequest, ctx: LaunchContext):
   const { paths, meta, config } = outcome.started!;
   const seen = await observeInline(root, paths, meta, observe);
   const elapsedMs = monotonicMs() - t0;
-  // Not awaited: the caller has its job without the GC's scan (7 ms in-process here); it never
-  // fails, and a CLI process still ends only once it is done.
-  runAutoGc(root, req.autoGc, config, ctx.warn).catch(() => undefined);
+  startAutoGc(root, req.autoGc, config, ctx.warn);
   const result = await inlineResult(
     paths,
     meta,

@@ -18,7 +18,7 @@ import {
   inlineResult,
   launchingState,
   observeInline,
-  runAutoGc,
+  startAutoGc,
   type AutoGcFlags,
   type InlineResult,
   type LaunchContext,
@@ -84,7 +84,7 @@ export async function launchPersisted(paths: JobPaths, meta: JobMeta, ctx: Launc
   return envVars;
 }
 
-/** After a launch of an existing job: auto-GC, then inline observation and the answer. */
+/** After a launch of an existing job: auto-GC (behind the answer), then inline observation and the answer. */
 export async function observeLaunched(
   root: string,
   paths: JobPaths,
@@ -93,7 +93,7 @@ export async function observeLaunched(
   req: StartRequest,
   ctx: LaunchContext,
 ): Promise<InlineResult> {
-  await runAutoGc(root, req.autoGc, await loadConfig(undefined, ctx.env), ctx.warn);
+  startAutoGc(root, req.autoGc, await loadConfig(undefined, ctx.env), ctx.warn);
   const observe = req.observe ?? DEFAULT_OBSERVE;
   const seen = await observeInline(root, paths, meta, observe);
   return inlineResult(paths, meta, seen.state, maskEnvVars(envVars, meta.mask ?? []), 0, seen.waitedMs, observe.maxBytes, seen);
