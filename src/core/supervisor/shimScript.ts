@@ -11,8 +11,9 @@
  * and kill-after, builds full.log from the logs, records the exit in `exit.rec` and then runs
  * the short-lived Node step `_finish` (state.json, events, notification sinks). Output
  * matching, when configured (at launch or later by `notify set`), runs in a Node `_follow`
- * started on demand; `--progress-every` in a Node `_progress` for the job's life. It sleeps between log reads (20 ms after output, backing off to 1 s when
- * the job is quiet) and wakes at once on the workload's exit (SIGCHLD).
+ * started on demand; `--progress-every` in a Node `_progress` for the job's life. It sleeps
+ * between log reads (20 ms after output, backing off to 1 s when the job is quiet) and wakes at
+ * once on the workload's exit (SIGCHLD).
  */
 /**
  * `perl -e SHIM_BOOT _supervise --job-id <id> --supervise-root <root> …`: reads the script
